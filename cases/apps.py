@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles(sender, **kwargs):
+    from .roles import sync_role_groups
+
+    sync_role_groups()
+
+
+class CasesConfig(AppConfig):
+    name = "cases"
+    verbose_name = "Cases and worksheets"
+
+    def ready(self):
+        # Permissions only exist after migrate's post_migrate step, so groups are synced there.
+        post_migrate.connect(_sync_roles, sender=self)

@@ -1,0 +1,621 @@
+"""The records of a § 1016.3(b) consideration: offices, cases, counts, offers and worksheets.
+
+Rules that answer a question about one object live here as methods; anything that writes several
+rows is an action in `cases.actions`, inside one transaction with its audit event.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from consequences.statuses import Status
+
+from .choices import (
+    ApprovalPolicy,
+    AuditAction,
+    CaseStage,
+    ChargeLevel,
+    Condition,
+    Decision,
+    DefenseType,
+    DisclosureSource,
+    Diversion,
+    DispositionLabel,
+    DispositionStatus,
+    FactualBasis,
+    ParityAnswer,
+    ParityRule,
+    PleaLevel,
+    PleaType,
+    ProposedBy,
+    Reduction17b,
+    ReviewOutcome,
+    Role,
+    SentenceForm,
+    TermAction,
+    WorksheetScope,
+)
+
+MISDEMEANOR_MAX_DAYS = 364  # PC 18.5: no California misdemeanor is punishable by a year.
+
+
+class Office(models.Model):
+    """A county district attorney's office. Each office's records are isolated from every other's."""
+
+    name = models.CharField(max_length=200, unique=True)
+    county = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    # Office policy (DESIGN.md principle 6): settings, not code.
+    worksheet_scope = models.CharField(
+        max_length=20, choices=WorksheetScope, default=WorksheetScope.ALL_OFFERS
+    )
+    exclude_serious_violent = models.BooleanField(
+        default=False,
+        help_text="Serious (PC 1192.7(c)) and violent (PC 667.5(c)) felonies are outside the scope.",
+    )
+    supervisor_approval = models.CharField(
+        max_length=20, choices=ApprovalPolicy, default=ApprovalPolicy.DEPARTURES
+    )
+    parity_rule = models.CharField(max_length=20, choices=ParityRule, default=ParityRule.RECORD)
+    route_to_counsel = models.BooleanField(
+        default=False, help_text="Flagged cases are routed to in-house immigration counsel."
+    )
+    second_factor_required = models.BooleanField(
+        default=False, help_text="Administrators must use a TOTP second factor."
+    )
+    deputies_see_unit_cases = models.BooleanField(
+        default=True, help_text="Deputies see their unit's cases, not only their own."
+    )
+    compliance_goal_percent = models.PositiveSmallIntegerField(default=90)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(compliance_goal_percent__lte=100), name="office_goal_at_most_100"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Unit(models.Model):
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="units")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["office", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "name"], name="unit_name_unique_per_office")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's place in one office: the office, the unit and the role. One per user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="memberships")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role)
+    bar_number = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["office", "user__username"]
+        permissions = [
+            ("sign_worksheet", "Can sign a § 1016.3(b) worksheet"),
+            ("review_worksheet", "Can review signed worksheets"),
+            ("view_compliance", "Can read compliance reports"),
+            ("manage_office", "Can manage the office's users, units and policy"),
+            ("review_catalog", "Can review offense catalog entries"),
+            ("view_audit_log", "Can read and export the office's audit log"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}, {self.office})"
+
+
+class CaseQuerySet(models.QuerySet):
+    def for_office(self, office):
+        return self.filter(office=office)
+
+    def visible_to(self, user):
+        """The cases a user may open: the office's, narrowed by role and office policy."""
+        membership = getattr(user, "membership", None)
+        if membership is None:
+            return self.none()
+        cases = self.filter(office_id=membership.office_id)
+        if membership.role == Role.ADMIN:
+            return cases
+        if membership.role == Role.COUNSEL:
+            return cases.filter(routed_to_counsel=True)
+        if membership.role == Role.SUPERVISOR:
+            return cases if membership.unit_id is None else cases.filter(unit_id=membership.unit_id)
+        # A deputy: their own cases, and their unit's where the office allows it.
+        mine = Q(assigned_deputy_id=user.pk)
+        if membership.office.deputies_see_unit_cases and membership.unit_id:
+            mine |= Q(unit_id=membership.unit_id)
+        return cases.filter(mine)
+
+    def by_next_hearing(self):
+        return self.order_by(models.F("next_hearing").asc(nulls_last=True), "court_case_number")
+
+
+class Case(models.Model):
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="cases")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases")
+    assigned_deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    court_case_number = models.CharField(max_length=40)
+    da_file_number = models.CharField("DA file number", max_length=40, blank=True)
+    caption = models.CharField(max_length=300, help_text="People of the State of California v. …")
+    defendant_name = models.CharField(max_length=200)
+    aliases = models.CharField(max_length=300, blank=True)
+    court_name = models.CharField(max_length=200, blank=True)
+    department = models.CharField(max_length=40, blank=True)
+    judicial_officer = models.CharField(max_length=120, blank=True)
+    defense_counsel = models.CharField(max_length=200, blank=True)
+    defense_type = models.CharField(max_length=20, choices=DefenseType, blank=True)
+    stage = models.CharField(max_length=30, choices=CaseStage, default=CaseStage.ARRAIGNMENT)
+    next_hearing = models.DateField(null=True, blank=True)
+    interpreter_language = models.CharField(max_length=60, blank=True)
+    routed_to_counsel = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    lock_version = models.PositiveIntegerField(default=1)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["court_case_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "court_case_number"], name="case_number_unique_per_office"
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "next_hearing"], name="case_office_hearing")]
+
+    def __str__(self):
+        return self.court_case_number
+
+    def get_absolute_url(self):
+        return reverse("case_detail", args=[self.pk])
+
+
+class Charge(models.Model):
+    """One count as charged."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="charges")
+    number = models.PositiveSmallIntegerField("count")
+    statute_as_entered = models.CharField(max_length=60, help_text="As the deputy typed it.")
+    code = models.CharField(max_length=4, blank=True, help_text="PC, HS, VC, BP, WI …")
+    section = models.CharField(max_length=20, blank=True)
+    subdivision = models.CharField(max_length=30, blank=True, help_text="e.g. (a)(1)")
+    title = models.CharField(max_length=300, blank=True)
+    level = models.CharField(max_length=20, choices=ChargeLevel)
+    enhancements = models.CharField(max_length=300, blank=True)
+    offense_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="count_number_unique_per_case"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="count_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"Count {self.number}: {self.statute}"
+
+    @property
+    def statute(self):
+        """The canonical code ("PC 273.5(a)"), or what was typed when it could not be read."""
+        if self.code and self.section:
+            return f"{self.code} {self.section}{self.subdivision}"
+        return self.statute_as_entered
+
+
+class DispositionQuerySet(models.QuerySet):
+    def for_office(self, office):
+        return self.filter(case__office=office)
+
+
+class Disposition(models.Model):
+    """A candidate plea offer: a package of terms, one per count."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="dispositions")
+    label = models.CharField(max_length=20, choices=DispositionLabel)
+    name = models.CharField(max_length=120, blank=True, help_text="A short name to tell it apart.")
+    proposed_by = models.CharField(
+        max_length=20, choices=ProposedBy, default=ProposedBy.PROSECUTION
+    )
+    status = models.CharField(
+        max_length=20, choices=DispositionStatus, default=DispositionStatus.DRAFT
+    )
+    diversion = models.CharField(max_length=20, choices=Diversion, blank=True, default="")
+    diversion_requires_plea = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    conveyed_at = models.DateTimeField(null=True, blank=True)
+    conveyed_with_signed_worksheet = models.BooleanField(
+        null=True, help_text="Recorded when conveyed: was a signed worksheet in place?"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DispositionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=DispositionStatus.DRAFT) | Q(conveyed_at__isnull=False),
+                name="disposition_conveyed_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "conveyed_at"], name="disposition_conveyed")]
+
+    def __str__(self):
+        return self.name or self.get_label_display()
+
+    @property
+    def is_standard(self):
+        return self.label == DispositionLabel.STANDARD
+
+    def total_custody_days(self):
+        return sum(term.custody_days_imposed for term in self.terms.all())
+
+
+class PleaTerm(models.Model):
+    """What an offer does with one count: the plea, the sentence and the record of conviction.
+
+    The sentence for immigration purposes is the term imposed including any suspended part
+    (8 U.S.C. 1101(a)(48)(B)), so `custody_days_imposed` holds the whole term ordered and
+    `custody_days_suspended` the part of it suspended.
+    """
+
+    disposition = models.ForeignKey(Disposition, on_delete=models.CASCADE, related_name="terms")
+    charge = models.ForeignKey(Charge, on_delete=models.CASCADE, related_name="plea_terms")
+    action = models.CharField(max_length=10, choices=TermAction, default=TermAction.PLEAD)
+    statute_pleaded = models.CharField(max_length=60, blank=True)
+    level_at_plea = models.CharField(max_length=20, choices=PleaLevel, blank=True)
+    plea_type = models.CharField(max_length=20, choices=PleaType, default=PleaType.NO_CONTEST)
+    reduction_17b = models.CharField(max_length=20, choices=Reduction17b, default=Reduction17b.NONE)
+    admitted_enhancements = models.CharField(max_length=300, blank=True)
+    harvey_waiver = models.BooleanField(default=False)
+    sentence_form = models.CharField(max_length=20, choices=SentenceForm, blank=True)
+    custody_days_imposed = models.IntegerField(default=0)
+    custody_days_suspended = models.IntegerField(default=0)
+    probation_months = models.IntegerField(default=0)
+    conditions = models.JSONField(default=list, blank=True)
+
+    # Record-of-conviction facts. None means the record is silent or it is not known yet.
+    factual_basis = models.CharField(max_length=20, choices=FactualBasis, blank=True)
+    factual_basis_text = models.TextField(blank=True)
+    substance_named = models.BooleanField(
+        null=True, help_text="The record names a federally controlled substance."
+    )
+    grams = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    victim_minor = models.BooleanField(null=True)
+    domestic_relationship = models.BooleanField(null=True)
+    offensive_touching_only = models.BooleanField(null=True)
+    temporary_taking = models.BooleanField(null=True)
+    loss_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    firearm_in_record = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["disposition", "charge__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disposition", "charge"], name="one_term_per_count_per_offer"
+            ),
+            models.CheckConstraint(
+                condition=Q(custody_days_imposed__gte=0), name="custody_imposed_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(custody_days_suspended__gte=0), name="custody_suspended_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(custody_days_suspended__lte=models.F("custody_days_imposed")),
+                name="suspended_within_imposed",
+            ),
+            models.CheckConstraint(
+                condition=Q(probation_months__gte=0), name="probation_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(level_at_plea=PleaLevel.MISDEMEANOR)
+                | Q(custody_days_imposed__lte=MISDEMEANOR_MAX_DAYS),
+                name="misdemeanor_at_most_364_days",
+            ),
+            models.CheckConstraint(
+                condition=Q(grams__isnull=True) | Q(grams__gte=0), name="grams_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(loss_amount__isnull=True) | Q(loss_amount__gte=0),
+                name="loss_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.disposition}: count {self.charge.number}"
+
+    @property
+    def is_dismissed(self):
+        return self.action == TermAction.DISMISS
+
+    def condition_labels(self):
+        return [Condition(value).label for value in self.conditions if value in Condition.values]
+
+    def record_facts(self):
+        """The record-of-conviction facts the engine reads, leaving out what is unknown."""
+        facts = {
+            "substance_named": self.substance_named,
+            "victim_minor": self.victim_minor,
+            "domestic_relationship": self.domestic_relationship,
+            "offensive_touching_only": self.offensive_touching_only,
+            "temporary_taking": self.temporary_taking,
+            "firearm_in_record": self.firearm_in_record,
+        }
+        if self.grams is not None:
+            facts["grams"] = float(self.grams)
+        if self.loss_amount is not None:
+            facts["loss_over_10000"] = self.loss_amount > 10000
+        return {name: value for name, value in facts.items() if value is not None}
+
+
+class DefenseSubmission(models.Model):
+    """A voluntary request from the defense to consider immigration consequences."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="defense_submissions")
+    received_on = models.DateField(default=timezone.localdate)
+    consideration_requested = models.BooleanField(default=True)
+    proposed_disposition = models.ForeignKey(
+        Disposition, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claimed_consequences = models.TextField(blank=True)
+    equities = models.TextField(blank=True, help_text="Family, work, years in the U.S., health …")
+    expert_consulted = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-received_on"]
+
+    def __str__(self):
+        return f"Defense submission of {self.received_on:%Y-%m-%d}"
+
+
+class StatusDisclosure(models.Model):
+    """An immigration status the defense volunteered. Never asked for, never required.
+
+    PC 1016.3(c) and 1016.5(d), Gov. Code § 7284.6 and Evid. Code § 351.4: the office does not
+    ask; it only records what the defense chose to share, with its source, and restricts who sees it.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_disclosures")
+    status = models.CharField(max_length=40, choices=Status)
+    source = models.CharField(max_length=20, choices=DisclosureSource)
+    disclosed_on = models.DateField(default=timezone.localdate)
+    admission_date = models.DateField(
+        null=True, blank=True, help_text="Date of admission or LPR status, if volunteered."
+    )
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-disclosed_on", "-pk"]
+        permissions = [("view_status", "Can see volunteered immigration status")]
+
+    def __str__(self):
+        return f"Disclosure of {self.disclosed_on:%Y-%m-%d}"
+
+
+class WorksheetQuerySet(models.QuerySet):
+    def for_office(self, office):
+        return self.filter(case__office=office)
+
+    def current(self):
+        """The newest version of each case's worksheet: the one nothing amends yet."""
+        return self.filter(amended_by__isnull=True)
+
+    def signed(self):
+        return self.filter(signed_at__isnull=False)
+
+
+class Worksheet(models.Model):
+    """The § 1016.3(b) consideration record for one case, in one version.
+
+    Signing freezes it: the engine output, the catalog version and a SHA-256 of the content are
+    stored and the row never changes again. A correction is a new version that `amends` it.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="worksheets")
+    version = models.PositiveSmallIntegerField(default=1)
+    amends = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amended_by"
+    )
+    dispositions_considered = models.ManyToManyField(Disposition, blank=True, related_name="+")
+    chosen_disposition = models.ForeignKey(
+        Disposition, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    factors = models.JSONField(default=dict, blank=True, help_text="Factor → weight and note.")
+    parity_answer = models.CharField(max_length=20, choices=ParityAnswer, blank=True)
+    parity_explanation = models.TextField(blank=True)
+    decision = models.CharField(max_length=30, choices=Decision, blank=True)
+    reasons = models.TextField(blank=True)
+    include_status = models.BooleanField(
+        default=False, help_text="Show the volunteered status in the worksheet and its PDF."
+    )
+    amendment_reason = models.TextField(blank=True)
+
+    # Frozen at signing.
+    engine_output = models.JSONField(null=True, blank=True)
+    catalog_version = models.CharField(max_length=40, blank=True)
+    signed_content = models.JSONField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    lock_version = models.PositiveIntegerField(default=1)
+
+    objects = WorksheetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="worksheet_version_unique"),
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True)
+                | (
+                    Q(signed_by__isnull=False)
+                    & Q(content_hash__regex=r"^[0-9a-f]{64}$")
+                    & Q(engine_output__isnull=False)
+                    & ~Q(catalog_version="")
+                ),
+                name="signed_worksheet_is_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Worksheet v{self.version} for {self.case}"
+
+    def get_absolute_url(self):
+        return reverse("worksheet_detail", args=[self.pk])
+
+    @property
+    def is_signed(self):
+        return self.signed_at is not None
+
+
+class Review(models.Model):
+    """A supervisor's review of one signed worksheet version, kept apart so the worksheet stays frozen."""
+
+    worksheet = models.OneToOneField(Worksheet, on_delete=models.CASCADE, related_name="review")
+    requested_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=20, choices=ReviewOutcome, default=ReviewOutcome.PENDING)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comments = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome=ReviewOutcome.PENDING)
+                | (Q(reviewer__isnull=False) & Q(decided_at__isnull=False)),
+                name="decided_review_has_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome=ReviewOutcome.RETURNED) | ~Q(comments=""),
+                name="returned_review_has_comments",
+            ),
+        ]
+        indexes = [models.Index(fields=["outcome", "requested_at"], name="review_queue")]
+
+    def __str__(self):
+        return f"Review of {self.worksheet}: {self.get_outcome_display()}"
+
+
+class FlagOverride(models.Model):
+    """The deputy's disagreement with one engine flag, with the reason. The flag itself is kept."""
+
+    worksheet = models.ForeignKey(Worksheet, on_delete=models.CASCADE, related_name="overrides")
+    disposition = models.ForeignKey(Disposition, on_delete=models.CASCADE, related_name="+")
+    charge = models.ForeignKey(Charge, on_delete=models.CASCADE, related_name="+")
+    ground = models.CharField(max_length=40)
+    subcategory = models.CharField(max_length=40, blank=True)
+    engine_verdict = models.CharField(max_length=20)
+    deputy_verdict = models.CharField(max_length=20)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["worksheet", "charge__number", "ground"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="override_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"Override of {self.ground} on count {self.charge.number}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_office(self, office):
+        return self.filter(office=office)
+
+    def update(self, **kwargs):
+        raise TypeError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise TypeError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when and from where. Append-only.
+
+    The summary never holds names or status values: it names the object by type and id.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=20, choices=AuditAction)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=40, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["office", "at"], name="audit_office_at"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit events cannot be deleted.")
+
+
+def new_request_id():
+    return uuid.uuid4().hex
