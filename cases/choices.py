@@ -1,4 +1,4 @@
-"""Every choice list of the cases app, defined once. Rules and templates compare with these enums."""
+"""Every choice list of the cases app, defined once; rules and templates compare with these."""
 
 from django.db import models
 

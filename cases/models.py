@@ -23,9 +23,9 @@ from .choices import (
     Decision,
     DefenseType,
     DisclosureSource,
-    Diversion,
     DispositionLabel,
     DispositionStatus,
+    Diversion,
     FactualBasis,
     ParityAnswer,
     ParityRule,
@@ -44,7 +44,7 @@ MISDEMEANOR_MAX_DAYS = 364  # PC 18.5: no California misdemeanor is punishable b
 
 
 class Office(models.Model):
-    """A county district attorney's office. Each office's records are isolated from every other's."""
+    """A county district attorney's office, its records isolated from every other office's."""
 
     name = models.CharField(max_length=200, unique=True)
     county = models.CharField(max_length=100)
@@ -56,7 +56,7 @@ class Office(models.Model):
     )
     exclude_serious_violent = models.BooleanField(
         default=False,
-        help_text="Serious (PC 1192.7(c)) and violent (PC 667.5(c)) felonies are outside the scope.",
+        help_text="Serious (PC 1192.7(c)) and violent (PC 667.5(c)) felonies are out of scope.",
     )
     supervisor_approval = models.CharField(
         max_length=20, choices=ApprovalPolicy, default=ApprovalPolicy.DEPARTURES
@@ -406,7 +406,8 @@ class StatusDisclosure(models.Model):
     """An immigration status the defense volunteered. Never asked for, never required.
 
     PC 1016.3(c) and 1016.5(d), Gov. Code § 7284.6 and Evid. Code § 351.4: the office does not
-    ask; it only records what the defense chose to share, with its source, and restricts who sees it.
+    ask; it records only what the defense chose to share, with its source, and restricts who
+    sees it.
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_disclosures")
@@ -515,7 +516,7 @@ class Worksheet(models.Model):
 
 
 class Review(models.Model):
-    """A supervisor's review of one signed worksheet version, kept apart so the worksheet stays frozen."""
+    """A supervisor's review of a signed worksheet, kept apart so the worksheet stays frozen."""
 
     worksheet = models.OneToOneField(Worksheet, on_delete=models.CASCADE, related_name="review")
     requested_at = models.DateTimeField(default=timezone.now)

@@ -8,5 +8,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         groups = sync_role_groups()
-        for role, group in groups.items():
+        for group in groups.values():
             self.stdout.write(f"{group.name}: {group.permissions.count()} permissions")

@@ -1,0 +1,162 @@
+"""Log in and out, the home page, the case page, /healthz, and login required everywhere."""
+
+import pytest
+from django.db import DatabaseError
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cases.models import AuditEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {"login", "healthz"}
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry.name
+
+
+def concrete(route):
+    """Turn a route pattern into a URL, with 1 for every parameter."""
+    import re
+
+    path = re.sub(r"<(?:\w+:)?\w+>", "1", route)
+    path = path.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\", "")
+    return "/" + path
+
+
+def app_routes():
+    for route, name in _walk(get_resolver().url_patterns):
+        if route.startswith("admin/") or name in PUBLIC or "(?P" in route:
+            continue
+        yield concrete(route), name
+
+
+def test_there_are_routes_to_check():
+    assert len(list(app_routes())) >= 2
+
+
+@pytest.mark.parametrize(("url", "name"), list(app_routes()))
+def test_every_page_requires_login(client, url, name):
+    response = client.get(url)
+    assert response.status_code == 302, url
+    assert response.url.startswith(reverse("login")), url
+
+
+def test_admin_requires_login(client):
+    response = client.get("/admin/cases/case/")
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_login_and_logout(client, alice):
+    response = client.post(
+        reverse("login"), {"username": "alice", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_a_wrong_password_gets_a_generic_message(client, alice):
+    response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+    assert 'value="alice"' in response.content.decode()
+
+
+def test_home_lists_the_office_cases_only(client, alice, case, outsider_case):
+    client.force_login(alice)
+    page = client.get(reverse("home")).content.decode()
+    assert "ALPHA-0001" in page
+    assert "OMEGA-0001" not in page
+
+
+def test_case_page_shows_counts_and_offers(client, alice, case):
+    offer = factories.make_disposition(case, name="Standard offer")
+    factories.make_term(offer, case.charges.get(number=1), "PC 243(e)(1)", custody_days_imposed=30)
+    client.force_login(alice)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "PC 273.5(a)" in page and "HS 11351" in page
+    assert "Standard offer" in page and "PC 243(e)(1)" in page
+
+
+def test_viewing_a_case_is_audited(client, alice, case):
+    client.force_login(alice)
+    client.get(case.get_absolute_url())
+    event = AuditEvent.objects.get(action="view", object_type="case")
+    assert event.object_id == str(case.pk)
+    assert event.user == alice and event.office == case.office
+    assert case.defendant_name not in event.summary
+
+
+def test_another_office_case_is_not_found(client, olivia, case):
+    client.force_login(olivia)
+    assert client.get(case.get_absolute_url()).status_code == 404
+
+
+def test_a_case_outside_the_deputy_reach_is_not_found(client, frank, case):
+    client.force_login(frank)
+    assert client.get(case.get_absolute_url()).status_code == 404
+
+
+def test_a_user_without_an_office_is_refused(client, db, django_user_model):
+    stray = django_user_model.objects.create_user("stray", password="x-very-long-password")
+    client.force_login(stray)
+    assert client.get(reverse("home")).status_code == 403
+
+
+def queries_for(client, url):
+    from django.db import connection
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_home_query_count_does_not_grow_with_cases(client, alice, office, unit):
+    client.force_login(alice)
+    factories.make_case(office, unit, alice)
+    few = queries_for(client, reverse("home"))
+    for _ in range(10):
+        case = factories.make_case(office, unit, alice)
+        factories.make_charge(case, 1, "PC 242")
+    assert queries_for(client, reverse("home")) == few
+
+
+def test_case_page_query_count_does_not_grow_with_counts_and_offers(client, alice, case):
+    client.force_login(alice)
+    offer = factories.make_disposition(case)
+    factories.make_term(offer, case.charges.get(number=1))
+    few = queries_for(client, case.get_absolute_url())
+    for number in range(3, 10):
+        factories.make_charge(case, number, "PC 459")
+    for _ in range(3):
+        offer = factories.make_disposition(case)
+        for charge in case.charges.all():
+            factories.make_term(offer, charge)
+    assert queries_for(client, case.get_absolute_url()) == few
+
+
+def test_healthz_answers_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "up"
+
+
+def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+    from django.db import connection
+
+    def broken_cursor(*args, **kwargs):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"

@@ -1,0 +1,73 @@
+"""Project-level promises: settings from the environment, no pending migrations."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_in_subprocess(env, expr):
+    """Import the settings in a fresh interpreter with `env` and print `expr`."""
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "SECRET_KEY")
+    }
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", f"import config.settings as s; print({expr})"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.django_db
+def test_no_pending_migrations():
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def test_settings_run_with_nothing_set():
+    result = settings_in_subprocess({}, "s.DEBUG, s.DATABASES['default']['ENGINE']")
+    assert result.returncode == 0, result.stderr
+    assert "True" in result.stdout and "sqlite3" in result.stdout
+
+
+def test_database_url_switches_to_postgresql():
+    result = settings_in_subprocess(
+        {"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}, "s.DATABASES['default']['ENGINE']"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "postgresql" in result.stdout
+
+
+def test_debug_off_refuses_the_development_key():
+    result = settings_in_subprocess({"DEBUG": "false"}, "s.DEBUG")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_off_runs_with_a_real_key():
+    result = settings_in_subprocess({"DEBUG": "false", "SECRET_KEY": "k" * 60}, "s.DEBUG")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_a_malformed_boolean_fails_loudly():
+    result = settings_in_subprocess({"DEBUG": "maybe"}, "s.DEBUG")
+    assert result.returncode != 0
+    assert "DEBUG must be true or false" in result.stderr
+
+
+def test_no_asset_is_loaded_from_a_cdn():
+    for template in (ROOT / "templates").rglob("*.html"):
+        text = template.read_text()
+        assert "https://" not in text and "http://" not in text and "//cdn" not in text, template
