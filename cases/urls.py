@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import views
+from .views import cases
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("", cases.home, name="home"),
+    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
 ]

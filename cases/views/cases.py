@@ -1,16 +1,13 @@
 """Pages of the cases app. Each view fetches through an access helper and reads like a sentence."""
 
-from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch
-from django.http import JsonResponse
 from django.shortcuts import render
 
-from . import audit
-from .access import get_case_for_user, membership_of
-from .choices import AuditAction
-from .models import Case, Disposition, PleaTerm
+from .. import audit
+from ..access import get_case_for_user, membership_of
+from ..choices import AuditAction
+from ..models import Case, PleaTerm
 
 
 def home(request):
@@ -41,18 +38,3 @@ def case_detail(request, pk):
         "cases/case_detail.html",
         {"case": case, "charges": charges, "dispositions": dispositions},
     )
-
-
-@login_not_required
-def healthz(request):
-    """200 when the database answers, 503 when it does not (for load balancers and the drill)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up"})
-
-
-__all__ = ["home", "case_detail", "healthz", "Disposition"]

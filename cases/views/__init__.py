@@ -1,0 +1,1 @@
+"""Views, one module per screen: cases, health, and more as features land."""
