@@ -1,0 +1,396 @@
+"""Every change that writes to the records: one function each, one transaction each, with the
+acting user passed in and the audit event written inside the same transaction.
+
+Views call these; so do seed_demo and the tests. Nothing here reads the request except to pass
+its id and address to the audit log.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit
+from .choices import (
+    ApprovalPolicy,
+    AuditAction,
+    Decision,
+    DispositionLabel,
+    DispositionStatus,
+    ParityRule,
+    ReviewOutcome,
+    TermAction,
+)
+from .integrity import ConflictError, WorksheetSigned, check_version
+from .models import (
+    Case,
+    Charge,
+    Disposition,
+    FlagOverride,
+    PleaTerm,
+    Review,
+    StatusDisclosure,
+    Worksheet,
+)
+
+
+class IncompleteWorksheet(Exception):
+    """Signing refused: the message lists, in plain words, what is still missing."""
+
+    def __init__(self, missing):
+        self.missing = missing
+        super().__init__("Before signing, complete: " + "; ".join(missing) + ".")
+
+
+# --- Cases and counts ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_case(*, office, by_user, charges=(), request=None, **fields):
+    """Open a case in the user's office with its counts (dicts of Charge fields)."""
+    case = Case.objects.create(office=office, **fields)
+    for number, charge_fields in enumerate(charges, start=1):
+        Charge.objects.create(case=case, number=number, **charge_fields)
+    audit.record(AuditAction.CREATE, case, user=by_user, request=request)
+    return case
+
+
+@transaction.atomic
+def update_case(case, *, by_user, version, fields, charges=None, request=None):
+    """Change a case's fields and, when given, replace its counts with `charges`.
+
+    `charges` is a list of dicts with an optional "pk": existing counts keep their rows (and so
+    their plea terms); counts left out are removed with their terms; new ones are added.
+    `version` is the lock_version the user's form was built from: an edit made meanwhile by
+    someone else is reported as a conflict, never silently overwritten.
+    """
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    check_version(case, version)
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.lock_version += 1
+    case.save()
+    if charges is not None:
+        _replace_charges(case, charges)
+    audit.record(AuditAction.CHANGE, case, user=by_user, request=request)
+    return case
+
+
+def _replace_charges(case, charges):
+    existing = {charge.pk: charge for charge in case.charges.all()}
+    kept = {int(item["pk"]) for item in charges if item.get("pk")}
+    for pk in set(existing) - kept:
+        existing[pk].delete()
+    # Renumber in two steps so the unique (case, number) constraint never sees a clash.
+    for charge in case.charges.all():
+        charge.number += 1000
+        charge.save(update_fields=["number"])
+    for number, item in enumerate(charges, start=1):
+        values = {key: value for key, value in item.items() if key != "pk"}
+        if item.get("pk") and int(item["pk"]) in existing:
+            charge = existing[int(item["pk"])]
+            for name, value in values.items():
+                setattr(charge, name, value)
+            charge.number = number
+            charge.save()
+        else:
+            Charge.objects.create(case=case, number=number, **values)
+
+
+# --- Plea offers --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_disposition(case, *, by_user, fields, terms, disposition=None, request=None):
+    """Create or change an offer and its per-count terms (dicts keyed by Charge)."""
+    if disposition is None:
+        disposition = Disposition.objects.create(case=case, created_by=by_user, **fields)
+        action = AuditAction.CREATE
+    else:
+        disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
+        for name, value in fields.items():
+            setattr(disposition, name, value)
+        disposition.save()
+        action = AuditAction.CHANGE
+    current = {term.charge_id: term for term in disposition.terms.all()}
+    for charge, values in terms.items():
+        term = current.pop(charge.pk, None) or PleaTerm(disposition=disposition, charge=charge)
+        for name, value in values.items():
+            setattr(term, name, value)
+        term.save()
+    for stale in current.values():
+        stale.delete()
+    audit.record(AuditAction(action), disposition, user=by_user, request=request)
+    return disposition
+
+
+@transaction.atomic
+def convey_offer(disposition, *, by_user, request=None):
+    """Mark an offer conveyed to the defense, recording whether a signed worksheet preceded it.
+
+    Conveying without a signed worksheet is allowed: it is what the compliance report counts.
+    A second submit finds the offer already conveyed and changes nothing.
+    """
+    disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
+    if disposition.status != DispositionStatus.DRAFT:
+        return disposition
+    now = timezone.now()
+    disposition.status = DispositionStatus.CONVEYED
+    disposition.conveyed_at = now
+    disposition.conveyed_with_signed_worksheet = (
+        Worksheet.objects.signed()
+        .filter(case_id=disposition.case_id, signed_at__lte=now)
+        .filter(dispositions_considered=disposition)
+        .exists()
+    )
+    disposition.save()
+    summary = (
+        "with signed worksheet"
+        if disposition.conveyed_with_signed_worksheet
+        else ("without signed worksheet")
+    )
+    audit.record(AuditAction.CONVEY, disposition, user=by_user, request=request, summary=summary)
+    return disposition
+
+
+@transaction.atomic
+def set_disposition_status(disposition, *, by_user, status, request=None):
+    """Record the defense's answer (rejected, accepted) or the court's (entered)."""
+    disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
+    if status == DispositionStatus.CONVEYED or disposition.status == DispositionStatus.DRAFT:
+        raise ValueError("Convey the offer first.")
+    disposition.status = status
+    disposition.save(update_fields=["status", "updated_at"])
+    audit.record(
+        AuditAction.CHANGE, disposition, user=by_user, request=request, summary=f"status {status}"
+    )
+    return disposition
+
+
+# --- Defense information ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_status_disclosure(case, *, by_user, request=None, **fields):
+    """Record a status the defense volunteered. The audit text never holds the status."""
+    disclosure = StatusDisclosure.objects.create(case=case, recorded_by=by_user, **fields)
+    audit.record(AuditAction.CREATE, disclosure, user=by_user, request=request)
+    return disclosure
+
+
+# --- Worksheets ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_worksheet(case, *, by_user, request=None):
+    """The case's current draft worksheet, created on first use with every offer considered."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    current = case.worksheets.current().order_by("-version").first()
+    if current is not None:
+        return current
+    worksheet = Worksheet.objects.create(case=case, created_by=by_user)
+    worksheet.dispositions_considered.set(case.dispositions.all())
+    audit.record(AuditAction.CREATE, worksheet, user=by_user, request=request)
+    return worksheet
+
+
+@transaction.atomic
+def update_worksheet(worksheet, *, by_user, version, fields, considered=None, request=None):
+    """Save the deputy's record of consideration on an unsigned worksheet."""
+    worksheet = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
+    if worksheet.is_signed:
+        raise WorksheetSigned()
+    check_version(worksheet, version)
+    for name, value in fields.items():
+        setattr(worksheet, name, value)
+    worksheet.lock_version += 1
+    worksheet.save()
+    if considered is not None:
+        worksheet.dispositions_considered.set(considered)
+    audit.record(AuditAction.CHANGE, worksheet, user=by_user, request=request)
+    return worksheet
+
+
+@transaction.atomic
+def set_override(
+    worksheet,
+    *,
+    by_user,
+    disposition,
+    charge,
+    ground,
+    subcategory,
+    engine_verdict,
+    deputy_verdict,
+    reason,
+    request=None,
+):
+    """Record the deputy's disagreement with one flag, or replace an earlier one."""
+    worksheet = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
+    if worksheet.is_signed:
+        raise WorksheetSigned()
+    override, _ = FlagOverride.objects.update_or_create(
+        worksheet=worksheet,
+        disposition=disposition,
+        charge=charge,
+        ground=ground,
+        subcategory=subcategory or "",
+        defaults={
+            "engine_verdict": engine_verdict,
+            "deputy_verdict": deputy_verdict,
+            "reason": reason,
+        },
+    )
+    audit.record(AuditAction.CHANGE, worksheet, user=by_user, request=request, summary="override")
+    return override
+
+
+@transaction.atomic
+def remove_override(override, *, by_user, request=None):
+    worksheet = Worksheet.objects.select_for_update().get(pk=override.worksheet_id)
+    if worksheet.is_signed:
+        raise WorksheetSigned()
+    override.delete()
+    audit.record(
+        AuditAction.CHANGE, worksheet, user=by_user, request=request, summary="override removed"
+    )
+
+
+def missing_before_signing(worksheet):
+    """What the deputy must still fill in, in their words; empty when it can be signed."""
+    missing = []
+    if not worksheet.dispositions_considered.exists():
+        missing.append("choose at least one offer considered")
+    if not worksheet.decision:
+        missing.append("the decision")
+    if not worksheet.reasons.strip():
+        missing.append("the reasons for the decision")
+    parity_rule = worksheet.case.office.parity_rule
+    if parity_rule != ParityRule.NOT_ASKED and not worksheet.parity_answer:
+        missing.append("the citizen-parity answer")
+    if parity_rule == ParityRule.EQUIVALENCE and not worksheet.parity_explanation.strip():
+        missing.append("the explanation of the equivalent concession")
+    return missing
+
+
+def review_required(worksheet):
+    """Office policy: does this signed worksheet go to a supervisor? (cases.tests: test_actions)"""
+    policy = worksheet.case.office.supervisor_approval
+    if policy == ApprovalPolicy.ALWAYS:
+        return True
+    if policy == ApprovalPolicy.NEVER:
+        return False
+    return departs_from_standard(worksheet)
+
+
+def departs_from_standard(worksheet):
+    """A departure: any decision but keeping the standard offer, or choosing a non-standard one."""
+    if worksheet.decision and worksheet.decision != Decision.STANDARD_KEPT:
+        return True
+    chosen = worksheet.chosen_disposition
+    return chosen is not None and chosen.label != DispositionLabel.STANDARD
+
+
+@transaction.atomic
+def sign_worksheet(worksheet, *, by_user, request=None):
+    """Sign: freeze the engine output, the catalog version and a SHA-256 of the whole content.
+
+    The row is locked first, so two simultaneous sign requests produce one signature: the second
+    finds it signed and returns it unchanged. Where office policy asks for it, the signed
+    worksheet enters the supervisor's review queue in the same transaction.
+    """
+    from .worksheets import build_content, content_hash
+
+    worksheet = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
+    if worksheet.is_signed:
+        return worksheet
+    missing = missing_before_signing(worksheet)
+    if missing:
+        raise IncompleteWorksheet(missing)
+    now = timezone.now()
+    content = build_content(worksheet, signer=by_user, signed_at=now)
+    worksheet.engine_output = content["analysis"]
+    worksheet.catalog_version = content["catalog"]["version"]
+    worksheet.signed_content = content
+    worksheet.content_hash = content_hash(content)
+    worksheet.signed_by = by_user
+    worksheet.signed_at = now
+    worksheet.save()
+    if review_required(worksheet):
+        Review.objects.create(worksheet=worksheet, requested_at=now)
+    audit.record(AuditAction.SIGN, worksheet, user=by_user, request=request)
+    return worksheet
+
+
+@transaction.atomic
+def amend_worksheet(worksheet, *, by_user, reason="", request=None):
+    """Start a new version of a signed worksheet; the signed one stays as it was.
+
+    A second submit returns the amendment already made.
+    """
+    worksheet = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
+    if not worksheet.is_signed:
+        raise ConflictError("Only a signed worksheet can be amended; this one is still a draft.")
+    existing = Worksheet.objects.filter(amends=worksheet).first()
+    if existing is not None:
+        return existing
+    amendment = Worksheet.objects.create(
+        case=worksheet.case,
+        version=worksheet.version + 1,
+        amends=worksheet,
+        chosen_disposition=worksheet.chosen_disposition,
+        factors=worksheet.factors,
+        parity_answer=worksheet.parity_answer,
+        parity_explanation=worksheet.parity_explanation,
+        decision=worksheet.decision,
+        reasons=worksheet.reasons,
+        include_status=worksheet.include_status,
+        amendment_reason=reason,
+        created_by=by_user,
+    )
+    amendment.dispositions_considered.set(worksheet.dispositions_considered.all())
+    for override in worksheet.overrides.all():
+        FlagOverride.objects.create(
+            worksheet=amendment,
+            disposition_id=override.disposition_id,
+            charge_id=override.charge_id,
+            ground=override.ground,
+            subcategory=override.subcategory,
+            engine_verdict=override.engine_verdict,
+            deputy_verdict=override.deputy_verdict,
+            reason=override.reason,
+        )
+    audit.record(AuditAction.AMEND, amendment, user=by_user, request=request)
+    return amendment
+
+
+@transaction.atomic
+def review_worksheet(worksheet, *, by_user, outcome, comments="", request=None):
+    """A supervisor approves a signed worksheet or returns it with comments for amendment."""
+    review = Review.objects.select_for_update().get(worksheet=worksheet)
+    if review.outcome != ReviewOutcome.PENDING:
+        return review
+    if outcome == ReviewOutcome.RETURNED and not comments.strip():
+        raise ValueError("Say what the deputy should change when returning a worksheet.")
+    review.outcome = outcome
+    review.comments = comments
+    review.reviewer = by_user
+    review.decided_at = timezone.now()
+    review.save()
+    audit.record(AuditAction.REVIEW, worksheet, user=by_user, request=request, summary=outcome)
+    return review
+
+
+__all__ = [
+    "IncompleteWorksheet",
+    "TermAction",
+    "amend_worksheet",
+    "convey_offer",
+    "create_case",
+    "record_status_disclosure",
+    "review_worksheet",
+    "save_disposition",
+    "set_disposition_status",
+    "sign_worksheet",
+    "start_worksheet",
+    "update_case",
+    "update_worksheet",
+]

@@ -1,0 +1,223 @@
+"""The content of a § 1016.3(b) worksheet, as one plain dict, and its SHA-256.
+
+`build_content` gathers everything the worksheet shows — case, counts, the offers considered with
+their terms and the engine's flags, overrides, factors, parity, decision, attestation — so that
+the page, the PDF and the hash all read the same thing. Signing stores this dict; a signed
+worksheet is always shown from what was stored, never rebuilt.
+"""
+
+import hashlib
+import json
+
+from django.db.models import Prefetch
+
+from consequences import engine
+from consequences.statuses import Status
+
+from . import analysis
+from .choices import (
+    Condition,
+    Decision,
+    DispositionLabel,
+    Factor,
+    FactorWeight,
+    ParityAnswer,
+    PleaLevel,
+    SentenceForm,
+)
+from .models import PleaTerm
+
+SCHEMA_VERSION = 1
+
+ATTESTATION = (
+    "I considered the avoidance of adverse immigration consequences in the plea negotiation "
+    "process as one factor in an effort to reach a just resolution (Penal Code § 1016.3(b)).",
+    "No one was required to disclose immigration status; any status shown was volunteered by "
+    "the defense.",
+    "I relied only on information that was voluntarily provided or in the case record.",
+    "This worksheet matches the offer or offers as conveyed or to be conveyed.",
+)
+
+
+def content_hash(content):
+    """SHA-256 of the content as canonical JSON (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def content_for_display(worksheet):
+    """What the worksheet shows: the stored content once signed, the live content before."""
+    if worksheet.is_signed:
+        return worksheet.signed_content
+    return build_content(worksheet)
+
+
+def build_content(worksheet, *, signer=None, signed_at=None):
+    case = worksheet.case
+    considered = list(
+        worksheet.dispositions_considered.order_by("created_at", "pk").prefetch_related(
+            Prefetch("terms", queryset=PleaTerm.objects.select_related("charge"))
+        )
+    )
+    charges = list(case.charges.order_by("number"))
+    offers = []
+    offer_analysis = {}
+    for disposition in considered:
+        terms = sorted(disposition.terms.all(), key=lambda term: term.charge.number)
+        result = analysis.assess_offer(disposition, terms)
+        offer_analysis[str(disposition.pk)] = {
+            "known": result["known"],
+            "flags": result["flags"],
+            "message": result["message"],
+            "counts": {str(pk): count for pk, count in result["terms"].items()},
+            "grounds_flagged": analysis.offer_grounds(result),
+        }
+        offers.append(_offer(disposition, terms))
+    return {
+        "schema": SCHEMA_VERSION,
+        "office": case.office.name,
+        "case": _case(case),
+        "counts": [_count(charge) for charge in charges],
+        "dispositions": offers,
+        "analysis": {"status": analysis.ANALYSIS_STATUS, "dispositions": offer_analysis},
+        "overrides": [
+            {
+                "disposition": str(override.disposition_id),
+                "count": override.charge.number,
+                "ground": override.ground,
+                "subcategory": override.subcategory,
+                "engine_verdict": override.engine_verdict,
+                "deputy_verdict": override.deputy_verdict,
+                "reason": override.reason,
+            }
+            for override in worksheet.overrides.select_related("charge")
+        ],
+        "factors": _factors(worksheet.factors),
+        "parity": {
+            "answer": worksheet.parity_answer,
+            "label": ParityAnswer(worksheet.parity_answer).label if worksheet.parity_answer else "",
+            "explanation": worksheet.parity_explanation,
+        },
+        "decision": {
+            "value": worksheet.decision,
+            "label": Decision(worksheet.decision).label if worksheet.decision else "",
+            "chosen": str(worksheet.chosen_disposition_id or ""),
+            "reasons": worksheet.reasons,
+        },
+        "status_disclosure": _status_disclosure(worksheet),
+        "worksheet": {
+            "version": worksheet.version,
+            "amends_version": worksheet.amends.version if worksheet.amends_id else None,
+            "amendment_reason": worksheet.amendment_reason,
+        },
+        "catalog": {
+            "version": engine.catalog_version(),
+            "effective": engine.catalog_effective().isoformat(),
+        },
+        "attestation": {
+            "statements": list(ATTESTATION),
+            "signer": _person(signer) if signer else None,
+            "signed_at": signed_at.isoformat() if signed_at else None,
+        },
+        "disclaimer": engine.DISCLAIMER,
+    }
+
+
+def _person(user):
+    name = user.get_full_name() or user.username
+    bar = getattr(getattr(user, "membership", None), "bar_number", "")
+    return {"username": user.username, "name": name, "bar_number": bar}
+
+
+def _case(case):
+    deputy = case.assigned_deputy
+    return {
+        "court_case_number": case.court_case_number,
+        "da_file_number": case.da_file_number,
+        "caption": case.caption,
+        "defendant_name": case.defendant_name,
+        "court_name": case.court_name,
+        "department": case.department,
+        "judicial_officer": case.judicial_officer,
+        "unit": case.unit.name,
+        "deputy": _person(deputy)["name"] if deputy else "",
+        "stage": case.get_stage_display(),
+        "defense_counsel": case.defense_counsel,
+        "defense_type": case.get_defense_type_display() if case.defense_type else "",
+        "interpreter_language": case.interpreter_language,
+    }
+
+
+def _count(charge):
+    return {
+        "id": str(charge.pk),
+        "number": charge.number,
+        "statute": charge.statute,
+        "title": charge.title,
+        "level": charge.get_level_display(),
+        "enhancements": charge.enhancements,
+        "offense_date": charge.offense_date.isoformat() if charge.offense_date else None,
+    }
+
+
+def _offer(disposition, terms):
+    return {
+        "id": str(disposition.pk),
+        "name": str(disposition),
+        "label": disposition.get_label_display(),
+        "is_standard": disposition.label == DispositionLabel.STANDARD,
+        "proposed_by": disposition.get_proposed_by_display(),
+        "status": disposition.get_status_display(),
+        "diversion": disposition.get_diversion_display() if disposition.diversion else "",
+        "terms": [_term(term) for term in terms],
+    }
+
+
+def _term(term):
+    return {
+        "count_id": str(term.charge_id),
+        "count": term.charge.number,
+        "dismissed": term.is_dismissed,
+        "statute": term.statute_pleaded,
+        "level": PleaLevel(term.level_at_plea).label if term.level_at_plea else "",
+        "plea_type": term.get_plea_type_display(),
+        "reduction_17b": term.get_reduction_17b_display(),
+        "sentence_form": SentenceForm(term.sentence_form).label if term.sentence_form else "",
+        "custody_days_imposed": term.custody_days_imposed,
+        "custody_days_suspended": term.custody_days_suspended,
+        "probation_months": term.probation_months,
+        "conditions": [Condition(c).label for c in term.conditions if c in Condition.values],
+        "facts": term.record_facts(),
+        "factual_basis": term.get_factual_basis_display() if term.factual_basis else "",
+    }
+
+
+def _factors(factors):
+    rows = []
+    for factor in Factor:
+        entry = factors.get(factor.value) or {}
+        weight = entry.get("weight", "")
+        rows.append(
+            {
+                "factor": factor.value,
+                "label": factor.label,
+                "weight": weight,
+                "weight_label": FactorWeight(weight).label if weight in FactorWeight.values else "",
+                "note": entry.get("note", ""),
+            }
+        )
+    return rows
+
+
+def _status_disclosure(worksheet):
+    """Only when the defense volunteered it and the deputy chose to include it."""
+    if not worksheet.include_status:
+        return None
+    disclosure = worksheet.case.status_disclosures.first()
+    if disclosure is None:
+        return None
+    return {
+        "status": Status(disclosure.status).label,
+        "source": disclosure.get_source_display(),
+        "disclosed_on": disclosure.disclosed_on.isoformat(),
+    }
