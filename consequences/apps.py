@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ConsequencesConfig(AppConfig):
+    name = "consequences"
+    verbose_name = "Consequences"

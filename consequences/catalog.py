@@ -1,0 +1,515 @@
+"""Loading and validating the offense catalog (format: docs/catalog.md).
+
+The catalog is TOML under ``consequences/catalog/``: ``catalog.toml`` for the version and the
+effective date, ``offenses/*.toml`` for the entries. ``get_catalog()`` loads it once per process;
+``load_catalog(root)`` loads any directory (tests use small fixture catalogs). A malformed entry
+raises ``CatalogError`` naming the file, the entry and the field.
+Tests: tests/consequences/test_catalog.py.
+"""
+
+import datetime
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from . import codes, rules
+from .statuses import Ground, Level, Status, Verdict
+
+CATALOG_ROOT = Path(__file__).resolve().parent / "catalog"
+
+TAGS = frozenset(
+    {
+        "dv",
+        "sex_offense",
+        "burglary",
+        "theft",
+        "firearm",
+        "drug_distribution",
+        "drug_possession",
+        "dui",
+        "violent_force",
+        "laken_riley",
+        "serious_felony",
+        "violent_felony",
+        "obstruction",
+        "fraud",
+        "public_order",
+        "vehicle",
+        "registration",
+    }
+)
+
+# Record-of-conviction facts and the type each takes; absent means unknown.
+FACT_TYPES = {
+    "substance_named": bool,
+    "grams": (int, float),
+    "victim_minor": bool,
+    "domestic_relationship": bool,
+    "offensive_touching_only": bool,
+    "temporary_taking": bool,
+    "loss_over_10000": bool,
+    "firearm_in_record": bool,
+}
+
+DOMESTIC_VIOLENCE_SUBCATEGORIES = (
+    "domestic_violence",
+    "stalking",
+    "child_abuse",
+    "protection_order",
+)
+CONTROLLED_SUBSTANCE_SUBCATEGORIES = ("conviction", "trafficking_reason_to_believe", "drug_abuser")
+AGGRAVATED_FELONY_LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTU")
+
+_ENTRY_FIELDS = {
+    "code",
+    "title",
+    "levels",
+    "tags",
+    "summary",
+    "last_reviewed",
+    "sources",
+    "flag",
+    "alternative",
+    "see_also",
+}
+_FLAG_FIELDS = {"ground", "subcategory", "verdict", "when", "otherwise", "note", "fix", "citations"}
+_ALTERNATIVE_FIELDS = {"code", "conditions", "sentence_days_max", "level", "facts", "citations"}
+_HEADER_FIELDS = {"version", "effective", "description"}
+_VERSION = re.compile(r"^\d{4}\.\d{1,2}\.\d+$")
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class CatalogError(Exception):
+    """A malformed catalog file; the message names the file, the entry and the field."""
+
+    def __init__(self, file, entry, field_name, problem):
+        self.file, self.entry, self.field, self.problem = file, entry, field_name, problem
+        where = f"{file}"
+        if entry is not None:
+            where += f", entry {entry}"
+        if field_name is not None:
+            where += f", field {field_name!r}"
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRule:
+    """One ground an offense may carry, as the entry states it (before the facts are known)."""
+
+    ground: Ground
+    subcategory: str | None
+    verdict: Verdict
+    when: str
+    otherwise: Verdict
+    note: str
+    fix: str | None
+    citations: tuple[str, ...]
+    statuses: tuple[Status, ...]  # precomputed: the statuses this ground matters for
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """A safer plea a public practice advisory names, and the terms it is assessed at."""
+
+    code: str
+    conditions: str
+    sentence_days_max: int | None
+    level: Level | None
+    facts: tuple[tuple[str, object], ...]
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Offense:
+    """One catalog entry."""
+
+    code: str
+    parsed: codes.OffenseCode
+    title: str
+    levels: tuple[Level, ...]
+    tags: frozenset[str]
+    summary: str
+    last_reviewed: datetime.date
+    sources: tuple[str, ...]
+    flags: tuple[FlagRule, ...]
+    alternatives: tuple[Alternative, ...]
+    see_also: tuple[str, ...]
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What a lookup found: the entry, and whether it fell back or down to reach it."""
+
+    offense: Offense
+    requested: str
+    exact: bool
+    note: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    version: str
+    effective: datetime.date
+    description: str
+    offenses: dict[str, Offense]
+    _by_section: dict[tuple[str, str], tuple[Offense, ...]] = field(repr=False)
+    # Engine-owned memo (alternatives' assessments); lives and dies with this catalog.
+    memo: dict = field(default_factory=dict, repr=False)
+
+    def __len__(self):
+        return len(self.offenses)
+
+    def get(self, code):
+        """The entry whose canonical code is exactly ``code``, or None."""
+        return self.offenses.get(code)
+
+    def in_section(self, parsed):
+        """Every entry of the same code and section, e.g. PC 243(a), PC 243(d), PC 243(e)(1)."""
+        return self._by_section.get((parsed.code, parsed.section), ())
+
+    def resolve(self, text):
+        """Read ``text`` and find its entry: (parsed code or None, Match or None).
+
+        Of the readings ``codes.readings`` offers ("PC 647f": section 647f, or 647(f)), the first
+        whose section the catalog knows is used, and the match says so.
+        """
+        found = codes.readings(text)
+        for number, parsed in enumerate(found):
+            if not self.in_section(parsed):
+                continue
+            match = self.lookup(parsed)
+            if match is not None and number > 0:
+                note = f"Read {text!r} as {parsed.canonical}." + (
+                    f" {match.note}" if match.note else ""
+                )
+                match = Match(match.offense, match.requested, False, note)
+            return parsed, match
+        return (found[0] if found else None), None
+
+    def lookup(self, parsed):
+        """Find the entry for a parsed code, or None.
+
+        Falls back from the most specific subdivision to the section ("PC 273.5(a)(1)" →
+        "PC 273.5(a)" → "PC 273.5"), never to another section. A bare section that the catalog
+        only has subdivisions for matches when exactly one subdivision is listed; with several
+        the caller must choose (``in_section`` lists them).
+        """
+        requested = parsed.canonical
+        for candidate in parsed.fallbacks():
+            offense = self.offenses.get(candidate.canonical)
+            if offense is not None:
+                exact = candidate == parsed
+                note = None if exact else f"No entry for {requested}; using {offense.code}."
+                return Match(offense, requested, exact, note)
+        if not parsed.subdivisions:
+            siblings = self.in_section(parsed)
+            if len(siblings) == 1:
+                (offense,) = siblings
+                note = f"{requested} read as {offense.code}, the only subdivision in the catalog."
+                return Match(offense, requested, False, note)
+        return None
+
+
+def load_catalog(root=CATALOG_ROOT):
+    """Read and validate the catalog under ``root``; raise CatalogError on the first problem."""
+    catalog, problems = _load(Path(root), collect=False)
+    return catalog
+
+
+def check_catalog(root=CATALOG_ROOT):
+    """Every problem in the catalog under ``root`` (an empty list when it is valid)."""
+    try:
+        _, problems = _load(Path(root), collect=True)
+    except CatalogError as error:  # the header, or a file that is not TOML
+        return [error]
+    return problems
+
+
+def _load(root, *, collect):
+    problems = []
+
+    def problem(error):
+        if not collect:
+            raise error
+        problems.append(error)
+
+    version, effective, description = _read_header(root / "catalog.toml")
+    offenses = {}
+    for path in sorted((root / "offenses").glob("*.toml")):
+        label = f"offenses/{path.name}"
+        try:
+            raw_entries = _read_toml(path, label).get("offense", [])
+        except CatalogError as error:
+            problem(error)
+            continue
+        for index, raw in enumerate(raw_entries, start=1):
+            try:
+                offense = _read_offense(raw, label, index, effective)
+            except CatalogError as error:
+                problem(error)
+                continue
+            if offense.code in offenses:
+                other = offenses[offense.code].file
+                problem(
+                    CatalogError(label, offense.code, "code", f"duplicate code, also in {other}")
+                )
+                continue
+            offenses[offense.code] = offense
+    for offense in offenses.values():
+        for number, alternative in enumerate(offense.alternatives, start=1):
+            error = _alternative_problem(alternative, offenses.get(alternative.code))
+            if error:
+                problem(
+                    CatalogError(
+                        offense.file, offense.code, f"alternative[{number}].{error[0]}", error[1]
+                    )
+                )
+    by_section = {}
+    for offense in offenses.values():
+        key = (offense.parsed.code, offense.parsed.section)
+        by_section[key] = by_section.get(key, ()) + (offense,)
+    return Catalog(version, effective, description, offenses, by_section), problems
+
+
+def _alternative_problem(alternative, target):
+    """(field, problem) if an alternative cannot be assessed as written, else None."""
+    if target is None:
+        return "code", f"{alternative.code} is not in the catalog"
+    if alternative.level is not None and alternative.level not in target.levels:
+        return "level", f"{alternative.code} cannot be a {alternative.level}"
+    days = alternative.sentence_days_max
+    if days is not None and days > rules.MISDEMEANOR_MAX_DAYS and Level.FELONY not in target.levels:
+        return (
+            "sentence_days_max",
+            f"{alternative.code} is never a felony: at most 364 days (PC 18.5)",
+        )
+    return None
+
+
+@cache
+def get_catalog():
+    """The project's catalog, loaded and validated once per process."""
+    return load_catalog(CATALOG_ROOT)
+
+
+def _read_toml(path, label):
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise CatalogError(label, None, None, "file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogError(label, None, None, f"not valid TOML: {error}") from None
+
+
+def _read_header(path):
+    label = "catalog.toml"
+    data = _read_toml(path, label)
+    for name in data:
+        if name not in _HEADER_FIELDS:
+            raise CatalogError(label, None, name, "unknown field")
+    version = data.get("version")
+    if not isinstance(version, str) or not _VERSION.match(version):
+        raise CatalogError(label, None, "version", 'required, as "YYYY.MM.N" (e.g. "2026.11.1")')
+    effective = data.get("effective")
+    if not _is_date(effective):
+        raise CatalogError(label, None, "effective", "required, a date such as 2026-11-27")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise CatalogError(label, None, "description", "must be a string")
+    return version, effective, description
+
+
+class _Entry:
+    """Reads one entry's fields, raising CatalogError that names file, entry and field."""
+
+    def __init__(self, file, name):
+        self.file, self.name = file, name
+
+    def error(self, field_name, problem):
+        return CatalogError(self.file, self.name, field_name, problem)
+
+    def check_fields(self, raw, allowed, prefix=""):
+        if not isinstance(raw, dict):
+            raise self.error(prefix.rstrip(".") or None, "must be a table")
+        for name in raw:
+            if name not in allowed:
+                raise self.error(prefix + name, "unknown field")
+
+    def text(self, raw, name, prefix="", required=True):
+        value = raw.get(name)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(prefix + name, "required, a non-empty string")
+        return value.strip()
+
+    def texts(self, raw, name, prefix="", required=True):
+        value = raw.get(name, [] if not required else None)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.error(prefix + name, "must be a list of non-empty strings")
+        if required and not value:
+            raise self.error(prefix + name, "required, at least one")
+        return tuple(v.strip() for v in value)
+
+    def choice(self, raw, name, choices, prefix="", default=None):
+        value = raw.get(name, default)
+        if value is None:
+            raise self.error(prefix + name, "required")
+        return self.one_of(value, prefix + name, choices)
+
+    def one_of(self, value, field_name, choices):
+        if value not in choices:
+            allowed = ", ".join(str(c) for c in choices)
+            raise self.error(field_name, f"unknown value {value!r}; expected one of: {allowed}")
+        return value
+
+    def code(self, value, name):
+        parsed = codes.parse(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise self.error(name, f"{value!r} is not an offense code such as 'PC 273.5(a)'")
+        if parsed.canonical != value:
+            raise self.error(name, f"write {value!r} in canonical form: {parsed.canonical!r}")
+        return parsed
+
+
+def _read_offense(raw, file, index, effective):
+    if not isinstance(raw, dict):
+        raise CatalogError(file, f"#{index}", None, "an [[offense]] must be a table")
+    raw_code = raw.get("code")
+    entry = _Entry(file, raw_code if isinstance(raw_code, str) else f"#{index}")
+    entry.check_fields(raw, _ENTRY_FIELDS)
+    if raw_code is None:
+        raise entry.error("code", "required")
+    parsed = entry.code(raw_code, "code")
+    levels = entry.texts(raw, "levels")
+    for level in levels:
+        entry.one_of(level, "levels", Level.values)
+    if len(set(levels)) != len(levels):
+        raise entry.error("levels", "lists a level twice")
+    tags = entry.texts(raw, "tags", required=False)
+    for tag in tags:
+        entry.one_of(tag, "tags", sorted(TAGS))
+    last_reviewed = raw.get("last_reviewed")
+    if not _is_date(last_reviewed):
+        raise entry.error(
+            "last_reviewed", "required, a date such as 2026-11-27 (no quotes, no time)"
+        )
+    if last_reviewed > effective:
+        raise entry.error(
+            "last_reviewed", f"{last_reviewed} is after the catalog's effective date {effective}"
+        )
+    raw_flags = raw.get("flag")
+    if not isinstance(raw_flags, list) or not raw_flags:
+        raise entry.error(
+            "flag", "required, at least one [[offense.flag]] (a 'no' flag says why it is safe)"
+        )
+    raw_alternatives = raw.get("alternative", [])
+    if not isinstance(raw_alternatives, list):
+        raise entry.error("alternative", "must be a list of [[offense.alternative]] tables")
+    see_also = entry.texts(raw, "see_also", required=False)
+    for number, code in enumerate(see_also, start=1):
+        entry.code(code, f"see_also[{number}]")
+    return Offense(
+        code=raw_code,
+        parsed=parsed,
+        title=entry.text(raw, "title"),
+        levels=tuple(Level(level) for level in levels),
+        tags=frozenset(tags),
+        summary=entry.text(raw, "summary"),
+        last_reviewed=last_reviewed,
+        sources=entry.texts(raw, "sources"),
+        flags=tuple(_read_flag(entry, flag, n) for n, flag in enumerate(raw_flags, start=1)),
+        alternatives=tuple(
+            _read_alternative(entry, alt, n) for n, alt in enumerate(raw_alternatives, start=1)
+        ),
+        see_also=see_also,
+        file=file,
+    )
+
+
+def _read_flag(entry, raw, number):
+    prefix = f"flag[{number}]."
+    entry.check_fields(raw, _FLAG_FIELDS, prefix)
+    ground = Ground(entry.choice(raw, "ground", Ground.values, prefix))
+    subcategory = raw.get("subcategory")
+    if ground == Ground.AGGRAVATED_FELONY:
+        entry.choice(raw, "subcategory", AGGRAVATED_FELONY_LETTERS, prefix)
+    elif ground == Ground.DOMESTIC_VIOLENCE:
+        entry.choice(raw, "subcategory", DOMESTIC_VIOLENCE_SUBCATEGORIES, prefix)
+    elif ground == Ground.CONTROLLED_SUBSTANCE and subcategory is not None:
+        entry.choice(raw, "subcategory", CONTROLLED_SUBSTANCE_SUBCATEGORIES, prefix)
+    elif subcategory is not None and not (
+        isinstance(subcategory, str) and _IDENTIFIER.match(subcategory)
+    ):
+        raise entry.error(
+            prefix + "subcategory", "must be a lower-case identifier such as 'alcohol_health'"
+        )
+    verdict = Verdict(entry.choice(raw, "verdict", Verdict.values, prefix))
+    when = entry.choice(raw, "when", tuple(rules.CONDITIONS), prefix)
+    otherwise = Verdict(entry.choice(raw, "otherwise", Verdict.values, prefix, default="no"))
+    fix = entry.text(raw, "fix", prefix, required=verdict.is_flagged)
+    return FlagRule(
+        ground=ground,
+        subcategory=subcategory,
+        verdict=verdict,
+        when=when,
+        otherwise=otherwise,
+        note=entry.text(raw, "note", prefix),
+        fix=fix,
+        citations=entry.texts(raw, "citations", prefix),
+        statuses=rules.statuses_for(ground, subcategory),
+    )
+
+
+def _read_alternative(entry, raw, number):
+    prefix = f"alternative[{number}]."
+    entry.check_fields(raw, _ALTERNATIVE_FIELDS, prefix)
+    if "code" not in raw:
+        raise entry.error(prefix + "code", "required")
+    entry.code(raw["code"], prefix + "code")
+    days = raw.get("sentence_days_max")
+    if days is not None and (type(days) is not int or days < 0):
+        raise entry.error(prefix + "sentence_days_max", "must be a whole number of days, 0 or more")
+    level = raw.get("level")
+    if level is not None:
+        level = Level(entry.choice(raw, "level", Level.values, prefix))
+        if level != Level.FELONY and days is not None and days > rules.MISDEMEANOR_MAX_DAYS:
+            raise entry.error(
+                prefix + "sentence_days_max", f"a {level} cannot exceed 364 days (PC 18.5)"
+            )
+    facts = raw.get("facts", {})
+    if not isinstance(facts, dict):
+        raise entry.error(
+            prefix + "facts", "must be a table such as { offensive_touching_only = true }"
+        )
+    for name, value in facts.items():
+        expected = FACT_TYPES.get(name)
+        if expected is None:
+            raise entry.error(
+                f"{prefix}facts.{name}", f"unknown fact; expected one of: {', '.join(FACT_TYPES)}"
+            )
+        if not _fact_has_type(value, expected):
+            raise entry.error(f"{prefix}facts.{name}", f"{value!r} is not a valid value")
+    return Alternative(
+        code=raw["code"],
+        conditions=entry.text(raw, "conditions", prefix),
+        sentence_days_max=days,
+        level=level,
+        facts=tuple(sorted(facts.items())),
+        citations=entry.texts(raw, "citations", prefix, required=False),
+    )
+
+
+def _fact_has_type(value, expected):
+    """True if ``value`` fits a fact of type ``expected`` (a bool is not a number here)."""
+    if expected is bool:
+        return isinstance(value, bool)
+    return isinstance(value, expected) and not isinstance(value, bool) and value >= 0
+
+
+def _is_date(value):
+    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)

@@ -1,0 +1,144 @@
+"""Reading California offense codes however practitioners write them.
+
+``parse("Pen. Code § 273.5, subd. (a)")``, ``parse("273.5a PC")`` and ``parse("PC 273.5(a)")`` all
+give the same ``OffenseCode``, whose ``canonical`` spelling ("PC 273.5(a)") is the catalog key.
+Five codes are understood: Penal (PC), Health and Safety (HS), Vehicle (VC), Business and
+Professions (BP) and Welfare and Institutions (WI). Tests: tests/consequences/test_codes.py.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Every way of writing a code's name, once lower-cased and stripped of dots, spaces, "code",
+# a leading "cal"/"california" and with "and" written "&".
+_ALIASES = {
+    "PC": ("pc", "pen", "penal", "cpc"),
+    "HS": ("hs", "h&s", "hsc", "h&sc", "health&saf", "health&safety", "heal&saf"),
+    "VC": ("vc", "veh", "vehicle", "cvc"),
+    "BP": ("bp", "b&p", "bpc", "bus&prof", "bus&profs", "business&professions", "bus&professions"),
+    "WI": ("wi", "w&i", "wic", "welf&inst", "welfare&institutions", "welf&institutions"),
+}
+_CODE_BY_ALIAS = {alias: code for code, aliases in _ALIASES.items() for alias in aliases}
+CODES = tuple(_ALIASES)
+
+# A section number ("273.5", "273a"), then its subdivisions: "(a)(1)", "(a) (1)", or glued on
+# as in "273.5a" or "243e1".
+_SECTION = re.compile(
+    r"(?<![\d.])(?P<number>\d+(?:\.\d+)?)(?P<glued>[a-z]\d*)?"
+    r"(?P<parens>(?:\s*\(\s*[a-z0-9]{1,4}\s*\))*)(?![\w.(])",
+    re.IGNORECASE,
+)
+_PARENS = re.compile(r"\(\s*([a-z0-9]{1,4})\s*\)", re.IGNORECASE)
+# Words that may surround the section number without changing its meaning.
+_NOISE = re.compile(
+    r"§+|\bsections?\b|\bsecs?\b\.?|\bsubds?\b\.?|\bsubdivisions?\b|[,;:]", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OffenseCode:
+    """A parsed offense code: ``code`` "PC", ``section`` "273.5", ``subdivisions`` ("a", "1")."""
+
+    code: str
+    section: str
+    subdivisions: tuple[str, ...] = ()
+
+    @property
+    def subdivision(self):
+        """The subdivision path as written after the section, e.g. "(e)(1)"; "" for none."""
+        return "".join(f"({part})" for part in self.subdivisions)
+
+    @property
+    def canonical(self):
+        """The catalog's spelling: "PC 273.5(a)"."""
+        return f"{self.code} {self.section}{self.subdivision}"
+
+    def __str__(self):
+        return self.canonical
+
+    def fallbacks(self):
+        """This code, then each less specific one down to the bare section, never another section.
+
+        "PC 273.5(a)(1)" gives "PC 273.5(a)(1)", "PC 273.5(a)", "PC 273.5".
+        """
+        return tuple(
+            OffenseCode(self.code, self.section, self.subdivisions[:depth])
+            for depth in range(len(self.subdivisions), -1, -1)
+        )
+
+
+def parse(text):
+    """The ``OffenseCode`` that ``text`` names, or None if it cannot be read unambiguously."""
+    found = readings(text)
+    return found[0] if found else None
+
+
+def readings(text):
+    """Every way to read ``text``, the likeliest first; () if it names no code.
+
+    A letter glued to a section number is the one ambiguity: "PC 273a" and "PC 496d" are sections
+    of their own, while "PC 273.5a" is a hurried "PC 273.5(a)". A letter after a whole number is
+    read as part of the section, after a decimal as a subdivision, and the other reading comes
+    second (the catalog lookup tries it only when the first names no section it knows). A letter
+    followed by digits ("243e1") is always subdivisions: (e)(1).
+    """
+    if not isinstance(text, str) or len(text) > 200:
+        return ()
+    return _readings(text)
+
+
+@lru_cache(maxsize=4096)
+def _readings(text):
+    cleaned = _NOISE.sub(" ", text).strip()
+    matches = list(_SECTION.finditer(cleaned))
+    if len(matches) != 1:
+        return ()
+    match = matches[0]
+    before, after = cleaned[: match.start()], cleaned[match.end() :]
+    if _alias_key(before) and _alias_key(after):
+        return ()
+    code = _CODE_BY_ALIAS.get(_alias_key(before) or _alias_key(after))
+    if code is None:
+        return ()
+    whole, dot, decimals = match["number"].partition(".")
+    number = str(int(whole)) + dot + decimals
+    glued = (match["glued"] or "").lower()
+    parens = _PARENS.findall(match["parens"])
+    as_subdivisions = OffenseCode(
+        code, number, _subdivisions(([glued[0], glued[1:]] if glued else []) + parens)
+    )
+    if not glued or glued[1:]:
+        return (as_subdivisions,)
+    as_section = OffenseCode(code, number + glued, _subdivisions(parens))
+    if parens and not dot:
+        return (as_section,)  # "273a(b)": a letter then a subdivision is a section's letter
+    if dot:
+        return (as_subdivisions, as_section)
+    return (as_section, as_subdivisions)
+
+
+def code_for_name(words):
+    """ "Pen. Code" → "PC", "H & S" → "HS"; None for anything else."""
+    return _CODE_BY_ALIAS.get(_alias_key(words))
+
+
+def _alias_key(words):
+    key = words.lower().replace(".", "").replace(" and ", "&")
+    key = re.sub(r"\s+", "", key)
+    key = re.sub(r"^(cal|california)(?=.)", "", key)
+    key = re.sub(r"(?<=.)code$", "", key)
+    return key
+
+
+def _subdivisions(raw):
+    """Subdivisions in California's case: (a) lower, (1), (A) upper after a number, (i) lower."""
+    parts = []
+    for index, part in enumerate(p for p in raw if p):
+        if part.isdigit():
+            parts.append(str(int(part)))
+        elif index > 0 and parts[-1].isdigit() and len(part) == 1:
+            parts.append(part.upper())
+        else:
+            parts.append(part.lower())
+    return tuple(parts)

@@ -1,0 +1,770 @@
+"""The consequence engine: which immigration consequences a plea may carry, and what avoids them.
+
+The cases app calls four functions (tests: tests/consequences/test_engine.py and
+test_real_catalog.py):
+
+- ``assess_count(offense, *, level, sentence_days, suspended_days, facts, status)``
+  → ``CountAssessment``
+- ``assess_disposition(counts, *, status)`` → ``DispositionAssessment`` (every count, plus the
+  grounds only a whole disposition can trigger: two CIMTs, five years aggregate, DACA's three and
+  TPS's two misdemeanors, a second DUI)
+- ``suggest(prefix, limit=10)`` → ``[Suggestion]`` for autocomplete
+- ``catalog_version()`` → ``"2026.11.1"``
+
+Every result says whether the offense was found (``known``); an offense that is not in the catalog
+is never returned as a safe-looking empty answer: it has ``known = False`` and a ``message``.
+Impossible input (a 400-day misdemeanor, an unknown status or fact) raises ``InvalidInput``.
+Everything is advisory, not legal advice.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from . import codes, rules
+from .catalog import FACT_TYPES, _fact_has_type, get_catalog
+from .rules import InvalidInput
+from .statuses import Ground, Level, Status, Verdict
+
+__all__ = [
+    "DISCLAIMER",
+    "AlternativeAssessment",
+    "CountAssessment",
+    "CountInput",
+    "DispositionAssessment",
+    "Flag",
+    "InvalidInput",
+    "Suggestion",
+    "assess_count",
+    "assess_disposition",
+    "catalog_effective",
+    "catalog_version",
+    "suggest",
+]
+
+DISCLAIMER = (
+    "Advisory only; not legal advice. A tool for the prosecutor's consideration under PC "
+    "1016.3(b); "
+    "immigration consequences depend on the person's full history and status."
+)
+
+_DERIVED_GROUNDS = frozenset(
+    {
+        Ground.DACA_BAR,
+        Ground.TPS_BAR,
+        Ground.ASYLUM_BAR,
+        Ground.MANDATORY_DETENTION,
+        Ground.GOOD_MORAL_CHARACTER,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CountInput:
+    """One count as asked about: the offense as written, and what is known of the plea terms.
+
+    ``sentence_days`` is the custody ordered on the count; ``suspended_days`` any further term
+    imposed but suspended. Immigration law counts both (8 U.S.C. 1101(a)(48)(B)); pass the whole
+    term as ``sentence_days`` if it is not split. ``facts`` are record-of-conviction facts
+    (docs/catalog.md); an absent fact is unknown.
+    """
+
+    offense: str
+    level: str | None = None
+    sentence_days: int | None = None
+    suspended_days: int = 0
+    facts: Mapping | None = None
+
+    def to_dict(self):
+        return {
+            "offense": self.offense,
+            "level": None if self.level is None else str(self.level),
+            "sentence_days": self.sentence_days,
+            "suspended_days": self.suspended_days,
+            "facts": dict(self.facts or {}),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One ground as it applies to a count: how sure, if what, for whom, and what clears it."""
+
+    ground: Ground
+    subcategory: str | None
+    verdict: Verdict
+    condition: str | None
+    statuses: tuple[Status, ...]
+    fix: str | None
+    citations: tuple[str, ...]
+    note: str
+
+    @property
+    def is_flagged(self):
+        return self.verdict.is_flagged
+
+    def to_dict(self):
+        return {
+            "ground": self.ground.value,
+            "subcategory": self.subcategory,
+            "verdict": self.verdict.value,
+            "condition": self.condition,
+            "statuses": [status.value for status in self.statuses],
+            "fix": self.fix,
+            "citations": list(self.citations),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AlternativeAssessment:
+    """A safer plea from the entry, assessed by the same engine at the terms the entry names."""
+
+    code: str
+    title: str
+    conditions: str
+    citations: tuple[str, ...]
+    assessment: "CountAssessment"
+
+    @property
+    def flags(self):
+        return self.assessment.flags
+
+    def to_dict(self):
+        assessed = self.assessment
+        return {
+            "code": self.code,
+            "title": self.title,
+            "conditions": self.conditions,
+            "flags": [flag.to_dict() for flag in self.flags],
+            "assessed_at": {
+                "level": None if assessed.level is None else assessed.level.value,
+                "sentence_days": assessed.sentence_days,
+                "facts": dict(assessed.input.facts or {}),
+            },
+            "citations": list(self.citations),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CountAssessment:
+    """The engine's answer for one count."""
+
+    input: CountInput
+    status: Status
+    known: bool
+    code: str | None  # the entry's code if known, else the canonical spelling if it could be read
+    title: str | None
+    level: Level | None  # at plea, inferred where only one is possible
+    sentence_days: int | None  # for immigration: suspended time included
+    flags: tuple[Flag, ...]  # those that matter for ``status``
+    alternatives: tuple[AlternativeAssessment, ...]
+    catalog_version: str
+    match_note: str | None = None  # e.g. "No entry for PC 273.5(a)(1); using PC 273.5(a)."
+    message: str | None = None
+    candidates: tuple[str, ...] = ()  # entries to choose from when a bare section is ambiguous
+    all_flags: tuple[Flag, ...] = field(default=(), repr=False)  # before narrowing by status
+    tags: frozenset = field(default=frozenset(), repr=False)
+    possible_levels: tuple[Level, ...] = field(default=(), repr=False)
+
+    @property
+    def flagged(self):
+        """The flags whose verdict is yes, assume yes or unclear."""
+        return tuple(flag for flag in self.flags if flag.is_flagged)
+
+    def to_dict(self):
+        return {
+            "input": {**self.input.to_dict(), "status": self.status.value},
+            "offense": {"code": self.code, "title": self.title, "known": self.known},
+            "catalog_version": self.catalog_version,
+            "flags": [flag.to_dict() for flag in self.flags],
+            "alternatives": [alternative.to_dict() for alternative in self.alternatives],
+            "match": self.match_note,
+            "candidates": list(self.candidates),
+            "message": self.message,
+            "disclaimer": DISCLAIMER,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DispositionAssessment:
+    """The answer for a whole disposition: each count, and the grounds only the whole triggers."""
+
+    counts: tuple[CountAssessment, ...]
+    status: Status
+    flags: tuple[Flag, ...]  # disposition-level, those that matter for ``status``
+    catalog_version: str
+    message: str | None = None
+    all_flags: tuple[Flag, ...] = field(default=(), repr=False)
+
+    @property
+    def known(self):
+        """True only if every count's offense is in the catalog."""
+        return all(count.known for count in self.counts)
+
+    def to_dict(self):
+        return {
+            "input": {
+                "counts": [count.input.to_dict() for count in self.counts],
+                "status": self.status.value,
+            },
+            "known": self.known,
+            "catalog_version": self.catalog_version,
+            "counts": [count.to_dict() for count in self.counts],
+            "flags": [flag.to_dict() for flag in self.flags],
+            "message": self.message,
+            "disclaimer": DISCLAIMER,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    code: str
+    title: str
+
+
+# --- Public functions -----------------------------------------------------------------------------
+
+
+def catalog_version(catalog=None):
+    """The version of the catalog in use, to freeze into a signed worksheet."""
+    return (catalog or get_catalog()).version
+
+
+def catalog_effective(catalog=None):
+    """The date the catalog in use took effect."""
+    return (catalog or get_catalog()).effective
+
+
+def assess_count(
+    offense,
+    *,
+    level=None,
+    sentence_days=None,
+    suspended_days=0,
+    facts=None,
+    status=Status.UNKNOWN,
+    catalog=None,
+):
+    """Assess one count: ``assess_count("PC 273.5(a)", level="felony", sentence_days=364)``."""
+    count_input = CountInput(offense, level, sentence_days, suspended_days, facts)
+    return _assess(catalog or get_catalog(), count_input, _status(status), with_alternatives=True)
+
+
+def assess_disposition(counts, *, status=Status.UNKNOWN, catalog=None):
+    """Assess every count of a disposition together.
+
+    ``counts`` holds ``CountInput``s or mappings with the same keys (``offense`` required).
+    Disposition-level grounds (8 U.S.C. 1227(a)(2)(A)(ii), 1182(a)(2)(B); DACA, TPS; Matter of
+    Castillo-Perez) are computed on every count's flags before narrowing by status.
+    """
+    catalog = catalog or get_catalog()
+    status = _status(status)
+    assessed = tuple(
+        _assess(catalog, _count_input(count, number), status, with_alternatives=True)
+        for number, count in enumerate(counts, start=1)
+    )
+    all_flags = tuple(_disposition_flags(assessed))
+    unknown = [count.input.offense for count in assessed if not count.known]
+    message = None
+    if unknown:
+        message = (
+            f"{len(unknown)} count(s) not in the catalog ({', '.join(map(str, unknown))}) — no "
+            f"analysis for them, "
+            "so the disposition-level grounds (two CIMTs, DACA, TPS) may be understated."
+        )
+    elif status.is_citizen:
+        message = _CITIZEN_MESSAGE
+    return DispositionAssessment(
+        counts=assessed,
+        status=status,
+        flags=_narrow(all_flags, status),
+        catalog_version=catalog.version,
+        message=message,
+        all_flags=all_flags,
+    )
+
+
+def suggest(prefix, limit=10, catalog=None):
+    """Entries whose code starts with ``prefix`` (however written), then by words of the title."""
+    catalog = catalog or get_catalog()
+    if not isinstance(prefix, str) or not prefix.strip() or limit <= 0:
+        return []
+    index = catalog.memo.get("suggest")
+    if index is None:
+        index = catalog.memo["suggest"] = _suggest_index(catalog)
+    key = _code_key(prefix)
+    words = re.findall(r"[a-z0-9.]+", prefix.lower())
+    by_code, by_title = [], []
+    for offense, code_keys, title_words in index:
+        if key and any(code_key.startswith(key) for code_key in code_keys):
+            by_code.append(offense)
+        elif words and all(any(word_.startswith(word) for word_ in title_words) for word in words):
+            by_title.append(offense)
+        if len(by_code) >= limit:
+            break
+    return [Suggestion(offense.code, offense.title) for offense in (by_code + by_title)[:limit]]
+
+
+# --- Assessing one count ------------------------------------------------------------------------
+
+_CITIZEN_MESSAGE = (
+    "No immigration consequence applies to a U.S. citizen or national; none is listed."
+)
+_POSSIBLE_CITIZEN_MESSAGE = (
+    "If the person is in fact a U.S. citizen none of these apply; derivative citizenship is for "
+    "immigration counsel to confirm."
+)
+
+
+def _assess(catalog, count_input, status, *, with_alternatives):
+    text = count_input.offense
+    level = _level(count_input.level)
+    custody = _days(count_input.sentence_days, "sentence_days")
+    suspended = _days(count_input.suspended_days, "suspended_days") or 0
+    sentence = rules.immigration_sentence(custody, suspended)
+    facts = _facts(count_input.facts)
+    parsed, match = catalog.resolve(text)
+    if match is None:
+        problem = rules.sentence_problem(level, sentence, custody)
+        if problem:
+            raise InvalidInput(f"{text}: {problem}")
+        return _unknown(catalog, count_input, status, parsed, level, sentence)
+
+    offense = match.offense
+    if level is not None and level not in offense.levels:
+        allowed = ", ".join(offense.levels)
+        raise InvalidInput(f"{offense.code} cannot be a {level} (the statute allows: {allowed})")
+    level = rules.level_at_plea(level, offense.levels, sentence)
+    problem = rules.sentence_problem(level, sentence, custody)
+    if (
+        problem is None
+        and level is None
+        and sentence is not None
+        and sentence > rules.MISDEMEANOR_MAX_DAYS
+    ):
+        problem = (
+            f"{sentence} days is impossible: it is never a felony, "
+            "and PC 18.5 caps a misdemeanor at 364 days"
+        )
+    if problem:
+        raise InvalidInput(f"{offense.code}: {problem}")
+
+    count = rules.Count(level, offense.levels, sentence, custody, facts, offense.tags)
+    all_flags = _count_flags(offense, count)
+    alternatives = ()
+    if with_alternatives and offense.alternatives:
+        alternatives = tuple(
+            _alternative(catalog, alternative, count, status)
+            for alternative in offense.alternatives
+        )
+    message = None
+    if status.is_citizen:
+        message = _CITIZEN_MESSAGE
+    elif status == Status.POSSIBLE_DERIVATIVE_CITIZEN:
+        message = _POSSIBLE_CITIZEN_MESSAGE
+    return CountAssessment(
+        input=count_input,
+        status=status,
+        known=True,
+        code=offense.code,
+        title=offense.title,
+        level=level,
+        sentence_days=sentence,
+        flags=_narrow(all_flags, status),
+        alternatives=alternatives,
+        catalog_version=catalog.version,
+        match_note=match.note,
+        message=message,
+        all_flags=all_flags,
+        tags=offense.tags,
+        possible_levels=offense.levels,
+    )
+
+
+def _unknown(catalog, count_input, status, parsed, level, sentence):
+    """An answer that says plainly there is no analysis, never an empty 'safe' one."""
+    candidates = ()
+    if parsed is None:
+        message = (
+            f"Could not read {count_input.offense!r} as a California offense code (for "
+            "example 'PC 273.5(a)') — no analysis. Do not treat it as safe."
+        )
+    else:
+        candidates = tuple(offense.code for offense in catalog.in_section(parsed))
+        if candidates and not parsed.subdivisions:
+            message = (
+                f"{parsed.canonical} has several subdivisions in the catalog "
+                f"({', '.join(candidates)}): name one — no analysis yet."
+            )
+        else:
+            message = (
+                f"{parsed.canonical} is not in the catalog — no analysis. Do not treat it as safe; "
+                "ask immigration counsel."
+            )
+    return CountAssessment(
+        input=count_input,
+        status=status,
+        known=False,
+        code=None if parsed is None else parsed.canonical,
+        title=None,
+        level=level,
+        sentence_days=sentence,
+        flags=(),
+        alternatives=(),
+        catalog_version=catalog.version,
+        message=message,
+        candidates=candidates,
+    )
+
+
+def _count_flags(offense, count):
+    """The entry's flags with their conditions decided, then the derived grounds."""
+    stated, stated_derived = [], {}
+    for rule in offense.flags:
+        holds = rules.CONDITIONS[rule.when](count)
+        if_unknown, if_true, if_false = rules.CONDITION_TEXT[rule.when]
+        if holds is None:
+            verdict, condition = rule.verdict, if_unknown
+        elif holds:
+            verdict, condition = rule.verdict, if_true
+        else:
+            verdict, condition = (
+                rules.verdict_when_condition_fails(rule.when, rule.otherwise),
+                if_false,
+            )
+        if rule.ground == Ground.CIMT and verdict.is_flagged:
+            condition = _cimt_condition(condition, count)
+        flag = Flag(
+            rule.ground,
+            rule.subcategory,
+            verdict,
+            condition,
+            rule.statuses,
+            rule.fix,
+            rule.citations,
+            rule.note,
+        )
+        if rule.ground in _DERIVED_GROUNDS:
+            stated_derived.setdefault(rule.ground, []).append(flag)
+        else:
+            stated.append(flag)
+    derived = {}
+    for flag in _derived_flags(stated, count):
+        derived.setdefault(flag.ground, []).append(flag)
+    for ground, flags in stated_derived.items():
+        # The entry speaks for itself unless the engine's own answer is more serious.
+        if _worst(flags).verdict.severity >= _worst(derived.get(ground, flags)).verdict.severity:
+            derived[ground] = flags
+    return tuple(stated) + tuple(flag for flags in derived.values() for flag in flags)
+
+
+def _cimt_condition(condition, count):
+    """Add what a CIMT means at this level and sentence: the 5-year ground, the petty offense."""
+    one_year = rules.max_sentence_one_year_or_more(count.level, count.possible_levels)
+    _, deportable = rules.one_cimt_deportable(one_year)
+    petty = rules.petty_offense_text(rules.petty_offense_exception(one_year, count.sentence_days))
+    return "; ".join(part for part in (condition, deportable, petty) if part)
+
+
+def _derived_flags(stated, count):
+    """DACA, TPS, asylum, detention and good-moral-character flags: level, sentence, tags, flags."""
+    af = _worst_pair(stated, Ground.AGGRAVATED_FELONY)
+    cimt = _worst_pair(stated, Ground.CIMT)
+    cs = _worst_pair(stated, Ground.CONTROLLED_SUBSTANCE)
+    firearm = _worst_pair(stated, Ground.FIREARM)
+    yield _derived(Ground.DACA_BAR, rules.daca_bar(count))
+    yield _derived(Ground.TPS_BAR, rules.tps_bar(count))
+    finding = rules.asylum_bar(af and af[0], af and af[1], count)
+    if finding:
+        yield _derived(Ground.ASYLUM_BAR, finding)
+    finding = rules.mandatory_detention([pair for pair in (af, cs, firearm, cimt) if pair])
+    if finding:
+        yield _derived(Ground.MANDATORY_DETENTION, finding)
+    finding = rules.laken_riley_detention(count.tags)
+    if finding:
+        yield _derived(Ground.MANDATORY_DETENTION, finding)
+    cimt_or_cs = max(
+        (pair for pair in (cimt, cs) if pair), key=lambda pair: pair[0].severity, default=None
+    )
+    for finding in rules.good_moral_character(af, cimt_or_cs, count.custody_days):
+        yield _derived(Ground.GOOD_MORAL_CHARACTER, finding)
+
+
+# Notes, fixes and citations for the grounds the engine derives itself.
+_DERIVED_TEXT = {
+    Ground.DACA_BAR: (
+        "DACA is barred by a felony, a significant misdemeanor, or three other misdemeanors.",
+        "Plead to a misdemeanor that is not a significant one (not DV, sexual abuse, burglary, "
+        "firearm, drug "
+        "sale or DUI) with 90 days or less to serve, or reduce under PC 17(b) at sentencing; an "
+        "infraction is safer.",
+        ("8 C.F.R. § 236.22(b)(6)", "ILRC, DACA and criminal bars advisory"),
+    ),
+    Ground.TPS_BAR: (
+        "TPS is barred by one felony or two misdemeanors.",
+        "Keep it a misdemeanor (PC 17(b) at sentencing) or, better, an infraction.",
+        ("8 U.S.C. § 1254a(c)(2)(B)(i)", "8 C.F.R. §§ 244.1, 244.4(a)"),
+    ),
+    Ground.ASYLUM_BAR: (
+        "A particularly serious crime bars asylum and withholding; an aggravated felony always "
+        "is one for asylum.",
+        "Avoid the aggravated felony (see that flag); for a violent or drug-trafficking felony, "
+        "a misdemeanor "
+        "or a non-trafficking plea.",
+        (
+            "8 U.S.C. § 1158(b)(2)(A)(ii), (B)(i)",
+            "8 U.S.C. § 1231(b)(3)(B)",
+            "Matter of N-A-M-, 24 I&N Dec. 336 (BIA 2007)",
+        ),
+    ),
+    Ground.MANDATORY_DETENTION: (
+        "Immigration detention without bond while removal is decided.",
+        "Avoid the aggravated felony, controlled-substance, firearm and CIMT grounds (see those "
+        "flags).",
+        ("8 U.S.C. § 1226(c)(1)(A)-(C)",),
+    ),
+    Ground.GOOD_MORAL_CHARACTER: (
+        "Good moral character is needed for naturalization, non-LPR cancellation and VAWA or T "
+        "adjustment.",
+        "Avoid the aggravated felony, CIMT and controlled-substance grounds, and keep custody to "
+        "serve under 180 days.",
+        (
+            "8 U.S.C. § 1101(f)(3), (7), (8)",
+            "Matter of Castillo-Perez, 27 I&N Dec. 664 (A.G. 2019)",
+        ),
+    ),
+    Ground.CIMT: (
+        "Two CIMTs after admission make a person deportable at any sentence.",
+        "Plead one of the counts to an offense that is not a CIMT.",
+        ("8 U.S.C. § 1227(a)(2)(A)(ii)", "8 U.S.C. § 1182(a)(2)(A)(ii)(II)"),
+    ),
+    (Ground.MANDATORY_DETENTION, "laken_riley"): (
+        "The Laken Riley Act makes detention mandatory on a charge or arrest alone for some "
+        "noncitizens.",
+        "The charge itself triggers it: weigh filing or amending to an offense that is not "
+        "burglary, theft, "
+        "larceny, shoplifting, assault of an officer, or one causing death or serious injury.",
+        ("8 U.S.C. § 1226(c)(1)(E)", "Laken Riley Act, Pub. L. No. 119-1 (2025)"),
+    ),
+    (Ground.GOOD_MORAL_CHARACTER, "confinement_180_days"): (
+        "Confinement of 180 days or more during the statutory period bars good moral character.",
+        "Keep the custody actually served under 180 days (credits count), or carry time as "
+        "suspended or as programming.",
+        ("8 U.S.C. § 1101(f)(7)",),
+    ),
+    (Ground.GOOD_MORAL_CHARACTER, "two_dui"): (
+        "Two or more DUI convictions create a presumption against good moral character.",
+        "Plead one count to a non-DUI offense such as VC 23103.5 (wet reckless) or VC 23103.",
+        ("Matter of Castillo-Perez, 27 I&N Dec. 664 (A.G. 2019)",),
+    ),
+    Ground.OTHER_INADMISSIBILITY: (
+        "Two or more convictions with aggregate sentences of five years or more make a person "
+        "inadmissible.",
+        "Keep the total sentence imposed, suspended time included, under five years.",
+        ("8 U.S.C. § 1182(a)(2)(B)", "8 U.S.C. § 1101(a)(48)(B)"),
+    ),
+}
+
+
+def _derived(ground, finding):
+    note, fix, citations = _DERIVED_TEXT.get((ground, finding.subcategory)) or _DERIVED_TEXT[ground]
+    return Flag(
+        ground=ground,
+        subcategory=finding.subcategory,
+        verdict=finding.verdict,
+        condition=finding.condition,
+        statuses=rules.statuses_for(ground, finding.subcategory),
+        fix=fix if finding.verdict.is_flagged else None,
+        citations=citations,
+        note=note,
+    )
+
+
+def _worst(flags):
+    return max(flags, key=lambda flag: flag.verdict.severity)
+
+
+def _worst_pair(flags, ground):
+    """The surest (verdict, condition) among the flags of one ground, or None."""
+    pairs = [(flag.verdict, flag.condition) for flag in flags if flag.ground == ground]
+    return max(pairs, key=lambda pair: (pair[0].severity, pair[1] is None), default=None)
+
+
+def _narrow(flags, status):
+    """The flags that matter for ``status`` (rules.matters_for)."""
+    if status.shows_every_ground:
+        return flags
+    return tuple(flag for flag in flags if rules.matters_for(status, flag.statuses))
+
+
+def _alternative(catalog, alternative, count, status):
+    """Assess a safer plea at its own terms, carrying over the count's record facts (memoised)."""
+    target = catalog.get(alternative.code)
+    facts = {**count.facts, **dict(alternative.facts)}
+    if alternative.sentence_days_max is not None:
+        # "At most N days": the term is known, the part served in custody is not.
+        custody, suspended = None, alternative.sentence_days_max
+    elif Level.FELONY in target.levels or (count.sentence_days or 0) <= rules.MISDEMEANOR_MAX_DAYS:
+        custody = count.custody_days
+        suspended = (count.sentence_days or 0) - (custody or 0)
+    else:
+        custody, suspended = (
+            None,
+            0,
+        )  # the count's sentence is impossible for the alternative: leave it open
+    level = alternative.level
+    if level is None and count.level in target.levels:
+        level = count.level
+    if level == Level.MISDEMEANOR and custody is None and suspended > rules.MISDEMEANOR_MAX_DAYS:
+        level = None
+    key = (
+        "alternative",
+        alternative.code,
+        custody,
+        suspended,
+        level,
+        tuple(sorted(facts.items())),
+        status,
+    )
+    assessment = catalog.memo.get(key)
+    if assessment is None:
+        count_input = CountInput(alternative.code, level, custody, suspended, facts)
+        assessment = catalog.memo[key] = _assess(
+            catalog, count_input, status, with_alternatives=False
+        )
+    return AlternativeAssessment(
+        alternative.code, target.title, alternative.conditions, alternative.citations, assessment
+    )
+
+
+# --- Disposition-level grounds ------------------------------------------------------------------
+
+
+def _disposition_flags(counts):
+    cimt_verdicts = []
+    for count in counts:
+        pair = _worst_pair(count.all_flags, Ground.CIMT)
+        if pair:
+            cimt_verdicts.append(pair[0])
+    convictions = sum(
+        1
+        for count in counts
+        if rules.conviction_counts_as_misdemeanor_or_felony(count.level, count.possible_levels)
+    )
+    findings = [
+        (Ground.CIMT, rules.two_cimts(cimt_verdicts)),
+        (
+            Ground.OTHER_INADMISSIBILITY,
+            rules.aggregate_sentence([count.sentence_days for count in counts]),
+        ),
+        (Ground.DACA_BAR, rules.three_misdemeanors(convictions)),
+        (Ground.TPS_BAR, rules.two_misdemeanors(convictions)),
+        (
+            Ground.GOOD_MORAL_CHARACTER,
+            rules.second_dui(sum(1 for count in counts if "dui" in count.tags)),
+        ),
+    ]
+    for ground, finding in findings:
+        if finding is not None:
+            yield _derived(ground, finding)
+
+
+# --- Input ---------------------------------------------------------------------------------------
+
+
+def _count_input(count, number):
+    if isinstance(count, CountInput):
+        return count
+    if not isinstance(count, Mapping):
+        raise InvalidInput(f"count {number}: expected a mapping with an 'offense'")
+    unknown = set(count) - {"offense", "level", "sentence_days", "suspended_days", "facts"}
+    if unknown:
+        raise InvalidInput(f"count {number}: unknown field(s) {', '.join(sorted(unknown))}")
+    if "offense" not in count:
+        raise InvalidInput(f"count {number}: 'offense' is required")
+    return CountInput(
+        count["offense"],
+        count.get("level"),
+        count.get("sentence_days"),
+        count.get("suspended_days") or 0,
+        count.get("facts"),
+    )
+
+
+def _status(value):
+    if isinstance(value, Status):
+        return value
+    if value is None:
+        return Status.UNKNOWN
+    if value in Status.values:
+        return Status(value)
+    raise InvalidInput(f"unknown status {value!r}; expected one of: {', '.join(Status.values)}")
+
+
+def _level(value):
+    if value is None or isinstance(value, Level):
+        return value
+    if value in Level.values:
+        return Level(value)
+    raise InvalidInput(f"unknown level {value!r}; expected felony, misdemeanor or infraction")
+
+
+def _days(value, name):
+    if value is None:
+        return None
+    if type(value) is not int or value < 0:
+        raise InvalidInput(f"{name} must be a whole number of days, 0 or more (got {value!r})")
+    return value
+
+
+def _facts(value):
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidInput("facts must be a mapping of fact names to values")
+    facts = {}
+    for name, fact in value.items():
+        expected = FACT_TYPES.get(name)
+        if expected is None:
+            raise InvalidInput(f"unknown fact {name!r}; expected one of: {', '.join(FACT_TYPES)}")
+        if fact is None:
+            continue  # unknown, as if absent
+        if not _fact_has_type(fact, expected):
+            raise InvalidInput(f"fact {name!r} cannot be {fact!r}")
+        facts[name] = fact
+    return facts
+
+
+# --- Suggestions ---------------------------------------------------------------------------------
+
+
+def _code_key(text):
+    """ "pc 273.5(a" and "Pen. Code § 273.5a" → "pc273.5a"; "273.5" → "273.5"."""
+    text = text.lower().replace("§", " ")
+    match = re.match(r"^\s*([a-z&.\s]*?)\s*(?:(\d[\d.]*)\s*([()a-z0-9\s]*))?$", text)
+    if not match:
+        return None
+    words, section, rest = match.groups()
+    body = ""
+    if words.strip():
+        body = (codes.code_for_name(words) or "").lower()
+        if not body:
+            return None
+    if not section:
+        return body or None
+    return body + section + re.sub(r"[^a-z0-9]", "", rest or "")
+
+
+def _suggest_index(catalog):
+    def order(offense):
+        parsed = offense.parsed
+        whole, _, decimals = parsed.section.partition(".")
+        return (codes.CODES.index(parsed.code), int(whole), decimals, parsed.subdivisions)
+
+    index = []
+    for offense in sorted(catalog.offenses.values(), key=order):
+        parsed = offense.parsed
+        compact = parsed.section + "".join(parsed.subdivisions).lower()
+        title_words = tuple(re.findall(r"[a-z0-9.]+", offense.title.lower()))
+        index.append((offense, (parsed.code.lower() + compact, compact), title_words))
+    return index

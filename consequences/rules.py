@@ -1,0 +1,736 @@
+"""The legal rules the engine applies, as plain functions over plain values.
+
+Each function's docstring names its legal source and the tests that pin it down
+(tests/consequences/test_rules.py unless another module is named). Verdicts are graded as the
+defenders' charts grade them; where the Ninth Circuit and the BIA differ, the conservative answer
+is given and the text says so. Everything here is advisory, not legal advice.
+"""
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from .statuses import Ground, Level, Status, Verdict
+
+MISDEMEANOR_MAX_DAYS = 364  # PC 18.5(a)
+ONE_YEAR_DAYS = 365
+PETTY_OFFENSE_MAX_IMPOSED_DAYS = 180  # "six months", 8 U.S.C. 1182(a)(2)(A)(ii)(II)
+DACA_SIGNIFICANT_CUSTODY_DAYS = 90  # "more than 90 days", 8 C.F.R. 236.22(b)(6)
+GMC_CONFINEMENT_DAYS = 180  # 8 U.S.C. 1101(f)(7)
+AGGREGATE_SENTENCE_DAYS = 5 * 365  # "5 years or more", 8 U.S.C. 1182(a)(2)(B)
+MARIJUANA_EXCEPTION_GRAMS = 30  # 8 U.S.C. 1227(a)(2)(B)(i)
+
+DACA_SIGNIFICANT_TAGS = frozenset(
+    {"dv", "sex_offense", "burglary", "firearm", "drug_distribution", "dui"}
+)
+
+
+class InvalidInput(ValueError):
+    """An assessment asked about something the law makes impossible, or in a form not understood."""
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """One count as the rules see it. ``None`` means not known."""
+
+    level: Level | None  # level at plea, after any PC 17(b) reduction at sentencing
+    possible_levels: tuple[Level, ...]  # what the statute allows
+    sentence_days: int | None  # term imposed, suspended time included (1101(a)(48)(B))
+    custody_days: int | None  # the part of it to be served, not suspended
+    facts: dict
+    tags: frozenset = frozenset()
+
+
+class Finding(NamedTuple):
+    """A derived ground's answer: verdict, subcategory and the condition it depends on."""
+
+    verdict: Verdict
+    subcategory: str | None
+    condition: str | None
+
+
+# --- Sentence and level ------------------------------------------------------------------------
+
+
+def immigration_sentence(custody_days, suspended_days=0):
+    """The sentence that counts for immigration: the term imposed, suspended time included.
+
+    Source: 8 U.S.C. 1101(a)(48)(B) (any reference to a term of imprisonment includes the period
+    of incarceration ordered, regardless of any suspension). Tests: TestSentence.
+    """
+    if custody_days is None:
+        return suspended_days or None
+    return custody_days + (suspended_days or 0)
+
+
+def sentence_problem(level, sentence_days, custody_days=None):
+    """Why a sentence is impossible for the level, or None if it is possible.
+
+    A California misdemeanor cannot exceed 364 days (PC 18.5(a)); an infraction carries no custody
+    (PC 19.6); days are never negative. Impossible input is reported, never silently capped.
+    Tests: TestSentence.
+    """
+    for days in (sentence_days, custody_days):
+        if days is not None and days < 0:
+            return "days cannot be negative"
+    if sentence_days is None:
+        return None
+    if level == Level.MISDEMEANOR and sentence_days > MISDEMEANOR_MAX_DAYS:
+        return (
+            f"a misdemeanor sentence of {sentence_days} days is impossible: "
+            f"PC 18.5 caps a misdemeanor at {MISDEMEANOR_MAX_DAYS} days"
+        )
+    if level == Level.INFRACTION and sentence_days > 0:
+        return "an infraction carries no custody (PC 19.6)"
+    if custody_days is not None and custody_days > sentence_days:
+        return "the custody to serve cannot exceed the sentence imposed"
+    return None
+
+
+def level_at_plea(level, possible_levels, sentence_days):
+    """The count's level, inferred where the law leaves only one answer.
+
+    A statute allowing one level has that level; a sentence above 364 days can only be a felony
+    (PC 18.5). Otherwise an unstated level on a wobbler stays unknown (None), and every rule
+    treats it as possibly a felony. Tests: TestSentence.
+    """
+    if level is not None:
+        return level
+    if len(possible_levels) == 1:
+        return possible_levels[0]
+    if (
+        sentence_days is not None
+        and sentence_days > MISDEMEANOR_MAX_DAYS
+        and Level.FELONY in possible_levels
+    ):
+        return Level.FELONY
+    return None
+
+
+def max_sentence_one_year_or_more(level, possible_levels):
+    """Whether a sentence of one year or more *may* be imposed: True, False, or None if unknown.
+
+    Every California felony carries more than a year; a misdemeanor at most 364 days (PC 18.5),
+    so a wobbler reduced under PC 17(b) at sentencing does not; an infraction carries no custody.
+    The one-CIMT deportability ground (8 U.S.C. 1227(a)(2)(A)(i)(II)) and the petty-offense
+    exception (1182(a)(2)(A)(ii)(II)) turn on this; California has no offense whose maximum is
+    exactly one year, so "one year or more" and "more than one year" coincide here.
+    Note Velasquez-Rios v. Wilkinson, 988 F.3d 1081 (9th Cir. 2021): PC 18.5 does not reach
+    back to misdemeanors sentenced before 2015. Tests: TestPotentialSentence.
+    """
+    if level is not None:
+        return level == Level.FELONY
+    if Level.FELONY not in possible_levels:
+        return False
+    return None
+
+
+# --- The `when` conditions of docs/catalog.md --------------------------------------------------
+# Each returns True (the flag's verdict applies), False (known not to: `otherwise` applies) or
+# None (the fact is unknown: the verdict stands, with the condition in words).
+
+
+def always(count):
+    """The ground applies whatever the facts. Tests: TestConditions."""
+    return True
+
+
+def sentence_365(count):
+    """365 days or more imposed on the count, suspended time included; never for a misdemeanor.
+
+    Sources: 8 U.S.C. 1101(a)(43)(F), (G), (R), (S) ("term of imprisonment at least one year");
+    1101(a)(48)(B) (suspended time counts); PC 18.5 (a misdemeanor is at most 364 days).
+    Tests: TestConditions, and the 364/365 boundary in test_engine.py.
+    """
+    if count.level in (Level.MISDEMEANOR, Level.INFRACTION):
+        return False
+    if count.sentence_days is None:
+        return None
+    return count.sentence_days >= ONE_YEAR_DAYS
+
+
+def felony(count):
+    """The count is a felony at plea, not reduced under PC 17(b) at sentencing.
+
+    Source: PC 17(b) (a wobbler is a misdemeanor for all purposes once reduced); used by the DACA
+    and TPS felony bars and wobbler-dependent grounds. Tests: TestConditions.
+    """
+    if count.level is not None:
+        return count.level == Level.FELONY
+    if Level.FELONY not in count.possible_levels:
+        return False
+    return None
+
+
+def loss_over_10000(count):
+    """The loss to the victim(s) exceeds $10,000.
+
+    Source: 8 U.S.C. 1101(a)(43)(M)(i); Nijhawan v. Holder, 557 U.S. 29 (2009): the loss is a
+    circumstance-specific fact, provable by reliable evidence outside the elements (see
+    ``verdict_when_condition_fails``). Tests: TestConditions.
+    """
+    return count.facts.get("loss_over_10000")
+
+
+def federal_substance_named(count):
+    """The record of conviction names a federally controlled substance.
+
+    Source: Mellouli v. Lynch, 575 U.S. 798 (2015): the conviction must relate to a substance on
+    the federal schedules, and California's schedules are broader. Note Pereida v. Wilkinson,
+    592 U.S. 224 (2021): a silent record helps against deportation, not an applicant for relief.
+    Tests: TestConditions.
+    """
+    return count.facts.get("substance_named")
+
+
+def marijuana_over_30g(count):
+    """More than 30 grams of marijuana (possession for one's own use of 30 g or less is excepted).
+
+    Source: 8 U.S.C. 1227(a)(2)(B)(i); Matter of Davey, 26 I&N Dec. 37 (BIA 2012) (the amount
+    is circumstance-specific). Tests: TestConditions, TestMarijuana.
+    """
+    grams = count.facts.get("grams")
+    if grams is None:
+        return None
+    return not marijuana_exception(grams)
+
+
+def victim_minor(count):
+    """The record shows the victim was a minor.
+
+    Source: Esquivel-Quintana v. Sessions, 581 U.S. 385 (2017) (age-based sexual abuse of a
+    minor); Matter of Velazquez-Herrera, 24 I&N Dec. 503 (BIA 2008) (child abuse). Tests:
+    TestConditions.
+    """
+    return count.facts.get("victim_minor")
+
+
+def domestic_relationship(count):
+    """The record shows a domestic relationship with the victim.
+
+    Source: 8 U.S.C. 1227(a)(2)(E)(i). The BIA treats the relationship as circumstance-specific
+    (Matter of H. Estrada, 26 I&N Dec. 749 (BIA 2016)); the Ninth Circuit required it in the
+    record (Cisneros-Perez v. Gonzales, 465 F.3d 386 (9th Cir. 2006)). Conservatively, BIA.
+    Tests: TestConditions.
+    """
+    return count.facts.get("domestic_relationship")
+
+
+def permanent_taking(count):
+    """The record does not show a temporary taking (an intent to deprive permanently).
+
+    Source: Matter of Diaz-Lizarraga, 26 I&N Dec. 847 (BIA 2016) (theft is a CIMT when it intends
+    a permanent or substantially eroding taking); VC 10851 covers temporary takings.
+    Tests: TestConditions.
+    """
+    temporary = count.facts.get("temporary_taking")
+    return None if temporary is None else not temporary
+
+
+def firearm_in_record(count):
+    """The record shows the weapon was a firearm.
+
+    Source: 8 U.S.C. 1227(a)(2)(C); a divisible "deadly weapon" statute is a firearm offense only
+    when the record shows a firearm (modified categorical approach, Descamps v. United States,
+    570 U.S. 254 (2013)). Tests: TestConditions.
+    """
+    return count.facts.get("firearm_in_record")
+
+
+def force_beyond_touching(count):
+    """The record does not limit the conduct to offensive touching.
+
+    Source: Johnson v. United States, 559 U.S. 133 (2010) (violent force); 18 U.S.C. 16(a);
+    Ortega-Mendez v. Gonzales, 450 F.3d 1010 (9th Cir. 2006) (PC 243(e) minimum conduct).
+    Tests: TestConditions.
+    """
+    touching = count.facts.get("offensive_touching_only")
+    return None if touching is None else not touching
+
+
+CONDITIONS = {
+    "always": always,
+    "sentence_365": sentence_365,
+    "felony": felony,
+    "loss_over_10000": loss_over_10000,
+    "federal_substance_named": federal_substance_named,
+    "marijuana_over_30g": marijuana_over_30g,
+    "victim_minor": victim_minor,
+    "domestic_relationship": domestic_relationship,
+    "permanent_taking": permanent_taking,
+    "firearm_in_record": firearm_in_record,
+    "force_beyond_touching": force_beyond_touching,
+}
+
+# For each condition: (while the fact is unknown, when it holds, when it is known not to hold).
+CONDITION_TEXT = {
+    "always": (None, None, None),
+    "sentence_365": (
+        "if 365 days or more are imposed on this count, suspended time included",
+        "365 days or more imposed on this count, suspended time included",
+        "less than 365 days on this count (or a misdemeanor, PC 18.5)",
+    ),
+    "felony": (
+        "if the count is a felony at plea (not reduced under PC 17(b))",
+        "a felony at plea",
+        "not a felony at plea",
+    ),
+    "loss_over_10000": (
+        "if the loss to the victim(s) exceeds $10,000",
+        "loss over $10,000",
+        "loss of $10,000 or less stipulated; restitution or other evidence can still prove a "
+        "larger loss",
+    ),
+    "federal_substance_named": (
+        "if the record names a federally controlled substance",
+        "the record names a federally controlled substance",
+        "the record does not name a federally controlled substance",
+    ),
+    "marijuana_over_30g": (
+        "if more than 30 grams of marijuana, or not for personal use",
+        "more than 30 grams of marijuana",
+        "30 grams of marijuana or less: the one-time personal-use exception may apply "
+        "(circumstance-specific)",
+    ),
+    "victim_minor": (
+        "if the record shows the victim was a minor",
+        "the record shows the victim was a minor",
+        "the record does not show a minor victim",
+    ),
+    "domestic_relationship": (
+        "if the record (or, for the BIA, other evidence) shows a domestic relationship",
+        "a domestic relationship with the victim",
+        "the record does not show a domestic relationship; the BIA lets other evidence prove one",
+    ),
+    "permanent_taking": (
+        "unless the record shows a temporary taking",
+        "the record does not show a temporary taking",
+        "the record shows a temporary taking",
+    ),
+    "firearm_in_record": (
+        "if the record shows the weapon was a firearm",
+        "the record shows a firearm",
+        "the record does not show a firearm",
+    ),
+    "force_beyond_touching": (
+        "unless the record limits the conduct to offensive touching",
+        "the record does not limit the conduct to offensive touching",
+        "the record limits the conduct to offensive touching",
+    ),
+}
+
+# Facts that immigration authorities may prove by any reliable evidence, not only the record of
+# conviction, so a favourable stipulation never makes the answer a plain "no".
+CIRCUMSTANCE_SPECIFIC_CONDITIONS = frozenset(
+    {"loss_over_10000", "marijuana_over_30g", "domestic_relationship"}
+)
+
+
+def verdict_when_condition_fails(when, otherwise):
+    """The verdict when a flag's condition is known not to hold.
+
+    Normally the entry's ``otherwise``. For circumstance-specific facts (fraud loss: Nijhawan v.
+    Holder, 557 U.S. 29 (2009); marijuana amount: Matter of Davey, 26 I&N Dec. 37 (BIA 2012);
+    domestic relationship: Matter of H. Estrada, 26 I&N Dec. 749 (BIA 2016)) a stipulation does
+    not bind the immigration court, so the answer is at best "arguably not".
+    Tests: TestConditions.
+    """
+    if (
+        when in CIRCUMSTANCE_SPECIFIC_CONDITIONS
+        and otherwise.severity < Verdict.ARGUABLY_NOT.severity
+    ):
+        return Verdict.ARGUABLY_NOT
+    return otherwise
+
+
+# --- Record-of-conviction rules -----------------------------------------------------------------
+
+
+def marijuana_exception(grams):
+    """True if the amount fits the one-time exception for 30 g or less of marijuana.
+
+    Source: 8 U.S.C. 1227(a)(2)(B)(i) ("a single offense involving possession for one's own use of
+    30 grams or less of marijuana"); inadmissibility has only the 1182(h) waiver for it.
+    Tests: TestMarijuana.
+    """
+    return grams <= MARIJUANA_EXCEPTION_GRAMS
+
+
+# --- CIMT -------------------------------------------------------------------------------------
+
+
+def one_cimt_deportable(max_one_year_or_more):
+    """Whether one CIMT makes an admitted person deportable, and on what condition.
+
+    Source: 8 U.S.C. 1227(a)(2)(A)(i): committed within five years after admission *and* a
+    sentence of one year or longer may be imposed. The admission date is seldom known, so the
+    answer always carries that condition. Returns (True/False/None, text). Tests: TestCimt.
+    """
+    if max_one_year_or_more is False:
+        return False, "one CIMT alone is not deportable: the maximum is 364 days or less (PC 18.5)"
+    if max_one_year_or_more is None:
+        return None, "deportable if a felony at plea and committed within 5 years of admission"
+    return True, "deportable if committed within 5 years of admission"
+
+
+def petty_offense_exception(max_one_year_or_more, sentence_days):
+    """Whether the petty-offense exception to CIMT inadmissibility can apply: True, False, None.
+
+    Source: 8 U.S.C. 1182(a)(2)(A)(ii)(II): only one CIMT, a maximum possible penalty of one year
+    or less, and no more than six months imposed (suspended time included, 1101(a)(48)(B)).
+    "Only one CIMT" is a fact about the person's whole history, so a True answer still reads
+    "if it is the only CIMT". Tests: TestCimt.
+    """
+    if max_one_year_or_more is True:
+        return False
+    if sentence_days is not None and sentence_days > PETTY_OFFENSE_MAX_IMPOSED_DAYS:
+        return False
+    if max_one_year_or_more is None or sentence_days is None:
+        return None
+    return True
+
+
+def petty_offense_text(applies):
+    """The words for ``petty_offense_exception``'s answer. Tests: TestCimt."""
+    if applies is True:
+        return (
+            "inadmissible unless it is the only CIMT: the petty-offense exception covers one "
+            "(maximum 364 days, 180 days or less imposed)"
+        )
+    if applies is False:
+        return "inadmissible: the petty-offense exception does not apply"
+    return (
+        "inadmissible unless the petty-offense exception applies "
+        "(the only CIMT, a misdemeanor, 180 days or less imposed)"
+    )
+
+
+def two_cimts(cimt_verdicts):
+    """Two or more CIMTs in one disposition: deportable unless from a single scheme.
+
+    Source: 8 U.S.C. 1227(a)(2)(A)(ii) (two CIMTs after admission, any sentence, not arising out
+    of a single scheme of criminal misconduct); it also ends the petty-offense exception.
+    ``cimt_verdicts`` are the counts' flagged CIMT verdicts; the answer is as sure as the
+    second-surest of them. Returns a Finding or None. Tests: TestDisposition.
+    """
+    flagged = sorted(
+        (v for v in cimt_verdicts if v.is_flagged), key=lambda v: v.severity, reverse=True
+    )
+    if len(flagged) < 2:
+        return None
+    return Finding(
+        flagged[1],
+        "two_cimts",
+        "unless the CIMTs arose from a single scheme of criminal misconduct; neither is then the "
+        "only CIMT "
+        "for the petty-offense exception",
+    )
+
+
+# --- Status relevance -------------------------------------------------------------------------
+
+NONCITIZEN_STATUSES = tuple(
+    s for s in Status if s not in (Status.US_CITIZEN, Status.US_NATIONAL, Status.UNKNOWN)
+)
+# Admitted (or treated as admitted) people, whom deportability grounds reach (8 U.S.C. 1227(a)).
+# An overstay was admitted on a visa; a possible derivative citizen may turn out to be an LPR.
+DEPORTABILITY_STATUSES = (
+    Status.POSSIBLE_DERIVATIVE_CITIZEN,
+    Status.LPR,
+    Status.CONDITIONAL_LPR,
+    Status.REFUGEE,
+    Status.ASYLEE,
+    Status.NONIMMIGRANT_VISA,
+    Status.U_T_VISA,
+    Status.UNDOCUMENTED_OVERSTAY,
+)
+# People seeking admission, adjustment or a waiver, and LPRs who travel (8 U.S.C. 1182(a)).
+INADMISSIBILITY_STATUSES = tuple(s for s in NONCITIZEN_STATUSES)
+# Inadmissible under 1182(a)(6)(A), (6)(C) or (7): the Laken Riley Act's detention reaches them.
+LAKEN_RILEY_STATUSES = (
+    Status.POSSIBLE_DERIVATIVE_CITIZEN,
+    Status.ASYLUM_APPLICANT,
+    Status.TPS,
+    Status.DACA,
+    Status.VAWA_SELF_PETITIONER,
+    Status.SIJS,
+    Status.PAROLEE,
+    Status.UNDOCUMENTED_EWI,
+    Status.UNDOCUMENTED_OVERSTAY,
+    Status.PRIOR_REMOVAL_ORDER,
+)
+# Good moral character is needed for naturalization, non-LPR cancellation, VAWA and T adjustment.
+GOOD_MORAL_CHARACTER_STATUSES = (
+    Status.POSSIBLE_DERIVATIVE_CITIZEN,
+    Status.LPR,
+    Status.CONDITIONAL_LPR,
+    Status.REFUGEE,
+    Status.ASYLEE,
+    Status.U_T_VISA,
+    Status.VAWA_SELF_PETITIONER,
+    Status.UNDOCUMENTED_EWI,
+    Status.UNDOCUMENTED_OVERSTAY,
+)
+
+
+def statuses_for(ground, subcategory=None):
+    """The statuses a ground matters for, in Status order.
+
+    Sources: deportability grounds reach admitted people (8 U.S.C. 1227(a)): firearm
+    (1227(a)(2)(C)), domestic violence (1227(a)(2)(E)), other deportability grounds.
+    Inadmissibility grounds (8 U.S.C. 1182(a)(2)) reach everyone seeking admission or adjustment,
+    LPRs who travel (1101(a)(13)(C)(v)), and non-LPR cancellation (1229b(b)(1)(C)).
+    An aggravated felony, a CIMT and a controlled-substance offense reach every noncitizen
+    (deportability, inadmissibility, and the bars to relief). DACA bar: DACA (8 C.F.R. 236.22);
+    TPS bar: TPS (8 U.S.C. 1254a(c)(2)(B)); asylum bar: asylees, applicants and refugees
+    (1158(b)(2), 1159(c)); good moral character: naturalization (1427(a)), cancellation,
+    VAWA and T adjustment. Citizens and nationals: none. Tests: TestStatuses.
+    """
+    if ground in (Ground.FIREARM, Ground.DOMESTIC_VIOLENCE, Ground.OTHER_DEPORTABILITY):
+        return DEPORTABILITY_STATUSES
+    if ground == Ground.CONTROLLED_SUBSTANCE and subcategory == "trafficking_reason_to_believe":
+        return INADMISSIBILITY_STATUSES
+    if ground in (Ground.PROSTITUTION, Ground.OTHER_INADMISSIBILITY):
+        return INADMISSIBILITY_STATUSES
+    if ground == Ground.DACA_BAR:
+        return (Status.DACA,)
+    if ground == Ground.TPS_BAR:
+        return (Status.TPS,)
+    if ground == Ground.ASYLUM_BAR:
+        return (Status.REFUGEE, Status.ASYLEE, Status.ASYLUM_APPLICANT)
+    if ground == Ground.MANDATORY_DETENTION and subcategory == "laken_riley":
+        return LAKEN_RILEY_STATUSES
+    if ground == Ground.GOOD_MORAL_CHARACTER:
+        return GOOD_MORAL_CHARACTER_STATUSES
+    return NONCITIZEN_STATUSES
+
+
+def matters_for(status, statuses):
+    """Whether a flag tagged with ``statuses`` is shown for a person of ``status``.
+
+    Citizens and nationals: never (8 U.S.C. 1101(a)(22); removal reaches only "aliens").
+    Unknown status or a possible derivative citizen: always, the worst case across statuses
+    (PC 1016.3(b) consideration works without status). Otherwise: only if the status is listed.
+    Tests: TestStatuses.
+    """
+    if status.is_citizen:
+        return False
+    if status.shows_every_ground:
+        return True
+    return status in statuses
+
+
+# --- Derived grounds (docs/catalog.md: the engine derives these) ---------------------------------
+
+
+def daca_bar(count):
+    """DACA: a felony, a "significant misdemeanor", or one of three misdemeanors.
+
+    Source: 8 C.F.R. 236.22(b)(6) (DACA rule, 2022): significant misdemeanor = domestic violence,
+    sexual abuse or exploitation, burglary, unlawful firearm possession or use, drug distribution
+    or trafficking, DUI, or any misdemeanor with more than 90 days to serve in custody (suspended
+    time excluded). Infractions are not misdemeanors. Tests: TestDaca, boundary in test_engine.
+    """
+    if count.level == Level.INFRACTION:
+        return Finding(Verdict.NO, None, "an infraction is not a misdemeanor for DACA")
+    is_felony = felony(count)
+    if is_felony:
+        return Finding(Verdict.YES, "felony", "a felony conviction")
+    significant_tags = sorted(count.tags & DACA_SIGNIFICANT_TAGS)
+    if significant_tags:
+        condition = f"a significant misdemeanor ({', '.join(significant_tags)})"
+        if is_felony is None:
+            condition += ", or a felony"
+        return Finding(Verdict.YES, "significant_misdemeanor", condition)
+    custody = count.custody_days
+    if custody is not None and custody > DACA_SIGNIFICANT_CUSTODY_DAYS:
+        return Finding(
+            Verdict.YES, "significant_misdemeanor", "more than 90 days in custody to serve"
+        )
+    counts_toward = "counts toward the three-misdemeanor bar"
+    if custody is None:
+        counts_toward = (
+            "a significant misdemeanor if more than 90 days in custody are imposed; otherwise "
+            + counts_toward
+        )
+    if is_felony is None:
+        return Finding(
+            Verdict.YES,
+            "felony",
+            "if a felony at plea (not reduced under PC 17(b)); as a misdemeanor, " + counts_toward,
+        )
+    return Finding(Verdict.NO, "misdemeanor", counts_toward)
+
+
+def tps_bar(count):
+    """TPS: one felony, or two misdemeanors.
+
+    Source: 8 U.S.C. 1254a(c)(2)(B)(i); 8 C.F.R. 244.1 (a misdemeanor is punishable by more than
+    5 days; infractions do not count), 244.4(a). Tests: TestTps.
+    """
+    if count.level == Level.INFRACTION:
+        return Finding(Verdict.NO, None, "an infraction is not a misdemeanor for TPS")
+    is_felony = felony(count)
+    if is_felony:
+        return Finding(Verdict.YES, "felony", "a felony conviction")
+    counts_toward = "one misdemeanor alone is not a bar; any second misdemeanor conviction bars TPS"
+    if is_felony is None:
+        return Finding(
+            Verdict.YES,
+            "felony",
+            "if a felony at plea (not reduced under PC 17(b)); as a misdemeanor, " + counts_toward,
+        )
+    return Finding(Verdict.NO, "misdemeanor", counts_toward)
+
+
+def asylum_bar(af_verdict, af_condition, count):
+    """Asylum and withholding: particularly serious crime.
+
+    Source: 8 U.S.C. 1158(b)(2)(A)(ii), (B)(i): an aggravated felony is a particularly serious
+    crime for asylum; otherwise it is decided case by case (Matter of N-A-M-, 24 I&N Dec. 336
+    (BIA 2007)), and drug trafficking (Matter of Y-L-, A-G- & R-S-R-, 23 I&N Dec. 270 (A.G. 2002))
+    and violent felonies are the usual candidates. Tests: TestAsylum.
+    """
+    if af_verdict is not None and af_verdict.is_flagged:
+        return Finding(af_verdict, "aggravated_felony", af_condition)
+    if count.tags & {"drug_distribution", "violent_force"}:
+        is_felony = felony(count)
+        if is_felony is False:
+            return Finding(
+                Verdict.ARGUABLY_NOT,
+                "particularly_serious_crime",
+                "a misdemeanor is rarely a particularly serious crime",
+            )
+        condition = "decided case by case" + ("" if is_felony else ", if a felony at plea")
+        return Finding(Verdict.UNCLEAR, "particularly_serious_crime", condition)
+    return None
+
+
+def mandatory_detention(flagged):
+    """Detention without bond on conviction: aggravated felony, controlled substance, firearm, CIMT.
+
+    Source: 8 U.S.C. 1226(c)(1)(A)-(C). ``flagged`` is the count's (verdict, condition) pairs for
+    those four grounds; the answer is the surest of them. For an admitted person with one CIMT
+    1226(c)(1)(C) also needs a sentence of a year or more; the text says so. Tests: TestDetention.
+    """
+    flagged = [pair for pair in flagged if pair[0].is_flagged]
+    if not flagged:
+        return None
+    verdict, condition = max(flagged, key=lambda pair: (pair[0].severity, pair[1] is None))
+    return Finding(verdict, "conviction", condition)
+
+
+def laken_riley_detention(tags):
+    """Detention without bond on a mere charge or arrest, for inadmissible noncitizens.
+
+    Source: Laken Riley Act, Pub. L. 119-1 (2025), adding 8 U.S.C. 1226(c)(1)(E): a person
+    inadmissible under 1182(a)(6)(A), (6)(C) or (7) who is charged with, arrested for, convicted of
+    or admits burglary, theft, larceny, shoplifting, assault of a law enforcement officer, or a
+    crime causing death or serious bodily injury. Tests: TestDetention.
+    """
+    if "laken_riley" not in tags:
+        return None
+    return Finding(
+        Verdict.YES,
+        "laken_riley",
+        "on the charge or arrest alone, if the person entered without inspection or lacks valid "
+        "documents "
+        "(8 U.S.C. 1182(a)(6)(A), (6)(C), (7))",
+    )
+
+
+def good_moral_character(af, cimt_or_cs, custody_days):
+    """Good moral character bars: aggravated felony (permanent), CIMT or CS, 180 days confined.
+
+    Source: 8 U.S.C. 1101(f)(8) (aggravated felony: permanent bar), 1101(f)(3) (offenses in
+    1182(a)(2)(A), within the statutory period), 1101(f)(7) (confined 180 days or more in the
+    period). ``af`` and ``cimt_or_cs`` are (verdict, condition) pairs or None. Actual confinement
+    depends on credits, so a custody term of 180 days or more gives "assume yes".
+    Tests: TestGoodMoralCharacter.
+    """
+    findings = []
+    if af is not None and af[0].is_flagged:
+        findings.append(Finding(af[0], "aggravated_felony", af[1]))
+    if cimt_or_cs is not None and cimt_or_cs[0].is_flagged:
+        condition = "within the statutory period" + (f"; {cimt_or_cs[1]}" if cimt_or_cs[1] else "")
+        findings.append(Finding(cimt_or_cs[0], "cimt_or_controlled_substance", condition))
+    if custody_days is not None and custody_days >= GMC_CONFINEMENT_DAYS:
+        findings.append(
+            Finding(
+                Verdict.ASSUME_YES,
+                "confinement_180_days",
+                "if 180 days or more are actually served in the period",
+            )
+        )
+    return findings
+
+
+# --- Disposition-level rules --------------------------------------------------------------------
+
+
+def aggregate_sentence(sentences):
+    """Two or more convictions with aggregate sentences of five years or more.
+
+    Source: 8 U.S.C. 1182(a)(2)(B) (any offenses, any single trial or not; sentences "actually
+    imposed", suspended time included under 1101(a)(48)(B)). ``sentences`` lists each convicted
+    count's sentence in days, None when not known. Tests: TestDisposition.
+    """
+    if len(sentences) < 2:
+        return None
+    total = sum(days for days in sentences if days is not None)
+    if total >= AGGREGATE_SENTENCE_DAYS:
+        return Finding(
+            Verdict.YES,
+            "multiple_convictions",
+            f"aggregate sentence of {total} days (5 years or more)",
+        )
+    return None
+
+
+def conviction_counts_as_misdemeanor_or_felony(level, possible_levels):
+    """Whether a count is a misdemeanor or felony (so counts toward DACA/TPS multiple bars).
+
+    Either level counts (a felony bars by itself); an unstated level counts unless the statute
+    allows only an infraction. Source: 8 C.F.R. 236.22(b)(6), 244.1. Tests: TestDisposition.
+    """
+    if level is not None:
+        return level != Level.INFRACTION
+    return any(allowed != Level.INFRACTION for allowed in possible_levels) or not possible_levels
+
+
+def three_misdemeanors(number):
+    """DACA: three or more misdemeanors not on the same date and not from the same act.
+
+    Source: 8 C.F.R. 236.22(b)(6). Counts in one case often share a date, hence "assume yes"
+    with that condition. Tests: TestDisposition.
+    """
+    if number < 3:
+        return None
+    return Finding(
+        Verdict.ASSUME_YES,
+        "three_misdemeanors",
+        "unless they occurred on the same date or arose from the same act, omission or scheme",
+    )
+
+
+def two_misdemeanors(number):
+    """TPS: two or more misdemeanors (or a felony). Source: 8 U.S.C. 1254a(c)(2)(B)(i).
+
+    Tests: TestDisposition.
+    """
+    if number < 2:
+        return None
+    return Finding(Verdict.YES, "two_misdemeanors", None)
+
+
+def second_dui(number_of_dui_counts):
+    """Two DUI convictions create a presumption against good moral character.
+
+    Source: Matter of Castillo-Perez, 27 I&N Dec. 664 (A.G. 2019). Tests: TestDisposition.
+    """
+    if number_of_dui_counts < 2:
+        return None
+    return Finding(
+        Verdict.ASSUME_YES,
+        "two_dui",
+        "two or more DUI convictions: presumed to lack good moral character",
+    )
