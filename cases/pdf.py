@@ -1,0 +1,199 @@
+"""The one PDF pipeline: HTML from a print template in, PDF bytes out, rendered in-process.
+
+Used by the worksheet PDF and the compliance report PDF. What it guarantees, whatever the HTML:
+
+- **Nothing is fetched but the project's own print files.** The URL fetcher serves
+  `considered-static:fonts/…` and `considered-static:print/…` from `static/` and refuses every
+  other URL — http, https, file, ftp, data, relative — so user text such as
+  `<link rel=attachment href=file:///etc/passwd>` or `url(http://169.254.169.254/)` can neither
+  reach the network nor embed a local file. (Templates escape user text anyway; this is the
+  second wall.)
+- **No embedded files.** Attachments are dropped and the finished PDF is checked for any.
+- **Only the shipped fonts.** WeasyPrint gets a fontconfig configuration with no font
+  directories, so every glyph comes from static/fonts/ (declared in static/print/fonts.css) and
+  the output does not depend on which fonts a machine happens to have.
+- **Deterministic.** The same HTML and metadata give the same bytes: dates come from the caller
+  (a signed worksheet passes its signing time), the PDF identifier is a hash of the content, and
+  nothing random is written.
+
+`render_pdf(html, title=…, author=…, subject=…, variant="tagged" | "archival")`; see
+README.md "Worksheet PDF" for why the variants are PDF/UA-1 and PDF/A-2b.
+"""
+
+import mimetypes
+import os
+import re
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+STATIC_SCHEME = "considered-static"
+STATIC_DIR = Path(settings.BASE_DIR) / "static"
+FONTS_CSS = "print/fonts.css"
+# A fontconfig file that lists no font directory: system fonts are invisible to the renderer.
+FONTCONFIG_FILE = Path(__file__).resolve().parent / "pdf_fonts.conf"
+
+# `considered-static:` + one of the two folders + a plain file name. No "..", no query, no
+# percent-escapes: anything else is refused before the file system is consulted.
+_STATIC_URL = re.compile(rf"^{STATIC_SCHEME}:(fonts|print)/([A-Za-z0-9][A-Za-z0-9._-]*)$")
+
+VARIANTS = {
+    # The default download: a tagged PDF declaring PDF/UA-1 (screen readers, reflow).
+    "tagged": {"pdf_variant": "pdf/ua-1", "pdf_tags": True},
+    # The copy for long-term archiving: PDF/A-2b, tagged as well (allowed at level b).
+    "archival": {"pdf_variant": "pdf/a-2b", "pdf_tags": True},
+}
+DEFAULT_VARIANT = "tagged"
+
+
+class RefusedURL(ValueError):
+    """The renderer asked for something other than the project's own print files."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves `considered-static:fonts/…` and `considered-static:print/…`; refuses the rest.
+
+    WeasyPrint 70 requires a `URLFetcher` subclass. Every URL asked for is remembered in
+    `requested` (and the refused ones in `refused`) so tests can prove nothing else was tried.
+    WeasyPrint turns the refusal into a warning and renders on without the resource.
+    """
+
+    def __init__(self):
+        super().__init__(allowed_protocols=(STATIC_SCHEME,), allow_redirects=False, timeout=1)
+        self.requested = []
+        self.refused = []
+
+    def fetch(self, url, headers=None):
+        self.requested.append(url)
+        path = static_path(url)
+        if path is None:
+            self.refused.append(url)
+            raise RefusedURL(f"the PDF renderer fetches only its own print files, not {url!r}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if content_type == "text/css":
+            content_type += "; charset=utf-8"
+        headers = {"Content-Type": content_type}
+        return URLFetcherResponse(url, body=path.read_bytes(), headers=headers)
+
+    def open(self, url, data=None, timeout=None):  # urllib's entry point: the same rule
+        return self.fetch(url if isinstance(url, str) else url.full_url)
+
+
+def static_path(url):
+    """The file under static/fonts or static/print that `url` names, or None."""
+    match = _STATIC_URL.match(url or "")
+    if match is None:
+        return None
+    folder = (STATIC_DIR / match[1]).resolve()
+    path = (folder / match[2]).resolve()
+    if path.parent != folder or not path.is_file():
+        return None
+    return path
+
+
+def static_url(relative_path):
+    """`print/worksheet.css` → `considered-static:print/worksheet.css`."""
+    return f"{STATIC_SCHEME}:{relative_path}"
+
+
+_local = threading.local()
+_environment_lock = threading.Lock()
+
+
+def font_configuration():
+    """This thread's font configuration, holding only the shipped fonts.
+
+    Built once per thread and reused: WeasyPrint then loads each @font-face file once, not on
+    every render. FONTCONFIG_FILE is read by fontconfig when the configuration is created, so it
+    is set just for that moment (under a lock, as the environment is process-wide).
+    """
+    font_config = getattr(_local, "font_config", None)
+    if font_config is None:
+        with _environment_lock:
+            previous = os.environ.get("FONTCONFIG_FILE")
+            os.environ["FONTCONFIG_FILE"] = str(FONTCONFIG_FILE)
+            try:
+                font_config = FontConfiguration()
+            finally:
+                if previous is None:
+                    del os.environ["FONTCONFIG_FILE"]
+                else:
+                    os.environ["FONTCONFIG_FILE"] = previous
+        _local.font_config = font_config
+    return font_config
+
+
+def stylesheets_for(paths, *, fetcher, font_config):
+    """The fonts stylesheet, then the caller's print stylesheets, parsed for this render."""
+    return [
+        CSS(url=static_url(path), url_fetcher=fetcher, font_config=font_config)
+        for path in (FONTS_CSS, *paths)
+    ]
+
+
+def render_pdf(
+    html,
+    *,
+    title,
+    author,
+    subject,
+    variant=DEFAULT_VARIANT,
+    stylesheets=(),
+    created=None,
+    keywords=(),
+    lang="en-US",
+    fetcher=None,
+):
+    """Render `html` (a complete, escaped document) to PDF bytes.
+
+    `stylesheets` are paths under static/ (e.g. "print/worksheet.css"), applied after the fonts.
+    `created` (an aware datetime) becomes the creation and modification dates; without it the
+    PDF carries no date, so that two renders of the same input are byte-identical.
+    `fetcher` may be passed in by tests to see what was asked for.
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"Unknown PDF variant {variant!r}; use one of {', '.join(VARIANTS)}.")
+    fetcher = fetcher or StaticOnlyFetcher()
+    font_config = font_configuration()
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher).render(
+        stylesheets=stylesheets_for(stylesheets, fetcher=fetcher, font_config=font_config),
+        font_config=font_config,
+    )
+    metadata = document.metadata
+    metadata.title = title
+    metadata.authors = [author] if author else []
+    metadata.description = subject
+    metadata.keywords = list(keywords)
+    metadata.generator = "Considered"
+    metadata.lang = metadata.lang or lang
+    metadata.created = metadata.modified = _w3c_date(created) if created else None
+    metadata.attachments = []  # <link rel=attachment> never makes it into the file
+    metadata.custom = {}
+    return document.write_pdf(
+        **VARIANTS[variant], attachments=None, finisher=_refuse_embedded_files
+    )
+
+
+def _w3c_date(moment):
+    """An aware datetime as the W3C date WeasyPrint writes into the PDF, to the second, in UTC."""
+    from datetime import UTC
+
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class EmbeddedFileFound(RuntimeError):
+    pass
+
+
+def _refuse_embedded_files(document, pdf):
+    """Last check before the trailer: no file specification, no EmbeddedFiles tree."""
+    names = pdf.catalog.get("Names")
+    if names is not None and "EmbeddedFiles" in names:
+        raise EmbeddedFileFound("the PDF would embed a file")
+    for pdf_object in pdf.objects:
+        if isinstance(pdf_object, dict) and pdf_object.get("Type") == "/Filespec":
+            raise EmbeddedFileFound("the PDF would embed a file")
