@@ -17,10 +17,14 @@ from .choices import (
     CaseStage,
     ChargeLevel,
     Condition,
+    Decision,
     DefenseType,
     DispositionLabel,
+    FactorWeight,
+    ParityAnswer,
     PleaLevel,
     ProposedBy,
+    ReviewOutcome,
     Role,
     SentenceForm,
     TermAction,
@@ -506,7 +510,130 @@ def seed(today=None):
         cases = DEMO_CASES if office_name == DEMO_OFFICE else NEIGHBOR_CASES
         for demo_case in cases:
             _ensure_case(office, units, spec["court"], demo_case, today)
+    _ensure_worksheets()
     return logins
+
+
+def _ensure_worksheets():
+    """Worksheets in each state a reader should see: signed and awaiting review (DEMO-0001),
+    returned by the supervisor and amended (DEMO-0002), signed with the standard offer kept and
+    conveyed (DEMO-0003), an unsigned draft (DEMO-0004), and an offer conveyed without one."""
+    from . import actions
+
+    office = Office.objects.get(name=DEMO_OFFICE)
+    cases = {case.court_case_number: case for case in Case.objects.for_office(office)}
+    user = {u.username: u for u in get_user_model().objects.filter(membership__office=office)}
+    deputy1, deputy2, supervisor = user["deputy1"], user["deputy2"], user["supervisor1"]
+
+    case = cases["DEMO-0001"]
+    if not case.worksheets.exists():
+        standard, defense = case.dispositions.order_by("pk")
+        _sign(
+            actions,
+            case,
+            deputy1,
+            chosen=defense,
+            decision=Decision.DEFENSE_ALTERNATIVE,
+            reasons=(
+                "The defense proposal keeps a conviction on every count, 36 months of probation "
+                "with a batterer program and a stay-away order, and full restitution. The victim "
+                "was consulted and supports the stay-away terms. The standard offer would carry "
+                "consequences out of proportion to the conduct; the proposal still protects the "
+                "victim and the public."
+            ),
+            parity=ParityAnswer.EQUIVALENT,
+            parity_explanation=(
+                "A citizen would receive the standard offer; the equivalence is kept by a "
+                "longer program and the full custody term on each count."
+            ),
+        )
+
+    case = cases["DEMO-0002"]
+    if not case.worksheets.exists():
+        standard, wet_reckless = case.dispositions.order_by("pk")
+        signed = _sign(
+            actions,
+            case,
+            deputy2,
+            chosen=wet_reckless,
+            decision=Decision.DEFENSE_ALTERNATIVE,
+            reasons="First offense, low blood alcohol, no collision; wet reckless with program.",
+            parity=ParityAnswer.SAME,
+        )
+        actions.review_worksheet(
+            signed,
+            by_user=supervisor,
+            outcome=ReviewOutcome.RETURNED,
+            comments="Record the blood alcohol level and the victim-free facts in the reasons.",
+        )
+        amendment = actions.amend_worksheet(
+            signed, by_user=deputy2, reason="Returned by the supervisor: reasons completed."
+        )
+        actions.update_worksheet(
+            amendment,
+            by_user=deputy2,
+            version=amendment.lock_version,
+            fields={
+                "reasons": amendment.reasons + " Blood alcohol 0.09%; no collision, no injury."
+            },
+        )
+
+    case = cases["DEMO-0003"]
+    if not case.worksheets.exists():
+        (standard,) = case.dispositions.order_by("pk")
+        _sign(
+            actions,
+            case,
+            deputy2,
+            chosen=standard,
+            decision=Decision.STANDARD_KEPT,
+            reasons="The standard petty theft offer already avoids the consequences flagged.",
+            parity=ParityAnswer.SAME,
+        )
+        actions.convey_offer(standard, by_user=deputy2)
+
+    case = cases["DEMO-0004"]
+    if not case.worksheets.exists():
+        (standard,) = case.dispositions.order_by("pk")
+        worksheet = actions.start_worksheet(case, by_user=deputy1)
+        actions.update_worksheet(
+            worksheet,
+            by_user=deputy1,
+            version=worksheet.lock_version,
+            fields={
+                "factors": {
+                    "seriousness": {
+                        "weight": FactorWeight.FOR_STANDARD,
+                        "note": "Quantity consistent with sales.",
+                    }
+                }
+            },
+        )
+        actions.convey_offer(standard, by_user=deputy1)
+
+
+def _sign(actions, case, deputy, *, chosen, decision, reasons, parity, parity_explanation=""):
+    worksheet = actions.start_worksheet(case, by_user=deputy)
+    factors = {
+        "seriousness": {"weight": FactorWeight.NEUTRAL, "note": ""},
+        "victim_input": {"weight": FactorWeight.FOR_ALTERNATIVE, "note": "Victim consulted."},
+        "history": {"weight": FactorWeight.FOR_ALTERNATIVE, "note": "No prior convictions."},
+        "proportionality": {"weight": FactorWeight.FOR_ALTERNATIVE, "note": ""},
+    }
+    actions.update_worksheet(
+        worksheet,
+        by_user=deputy,
+        version=worksheet.lock_version,
+        fields={
+            "chosen_disposition": chosen,
+            "decision": decision,
+            "reasons": reasons,
+            "parity_answer": parity,
+            "parity_explanation": parity_explanation,
+            "factors": factors,
+        },
+    )
+    return actions.sign_worksheet(worksheet, by_user=deputy)
 
 
 def _ensure_user(office, unit, username, first, last, role):
