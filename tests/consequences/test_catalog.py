@@ -1,4 +1,4 @@
-"""Loading and validating the catalog (docs/catalog.md): every broken entry is reported precisely."""
+"""Loading and validating the catalog (docs/catalog.md): a broken entry is reported precisely."""
 
 import datetime
 import shutil
@@ -17,7 +17,11 @@ BROKEN = sorted((FIXTURES / "broken").glob("*.toml"))
 
 
 def expectations(path):
-    return [line.removeprefix("# expect:").strip() for line in path.read_text().splitlines() if line.startswith("# expect:")]
+    return [
+        line.removeprefix("# expect:").strip()
+        for line in path.read_text().splitlines()
+        if line.startswith("# expect:")
+    ]
 
 
 @pytest.fixture
@@ -49,7 +53,7 @@ def test_flags_carry_the_statuses_their_ground_matters_for(fixture_catalog):
 
 @pytest.mark.parametrize("path", BROKEN, ids=[path.stem for path in BROKEN])
 def test_a_broken_entry_is_reported_with_file_entry_and_field(catalog_dir, path):
-    """docs/catalog.md, "An entry": each malformed field fails the load with file, entry and field."""
+    """docs/catalog.md, "An entry": a malformed field fails the load with file, entry and field."""
     shutil.copy(path, catalog_dir / "offenses" / "zz_broken.toml")
     with pytest.raises(CatalogError) as raised:
         load_catalog(catalog_dir)
@@ -86,7 +90,7 @@ def test_check_catalog_is_empty_for_a_valid_catalog():
 @pytest.mark.parametrize(
     ("header", "field"),
     [
-        ('effective = 2000-01-31\n', "version"),
+        ("effective = 2000-01-31\n", "version"),
         ('version = "one"\neffective = 2000-01-31\n', "version"),
         ('version = "2000.1.1"\n', "effective"),
         ('version = "2000.1.1"\neffective = "2000-01-31"\n', "effective"),
@@ -148,7 +152,7 @@ def test_an_exact_match_is_exact(fixture_catalog):
 
 
 def test_resolve_tries_the_other_reading_of_a_glued_letter(fixture_catalog):
-    """"PC 647b1"-style: no section 647b, so it is read as PC 647(b)(1)."""
+    """ "PC 647b1"-style: no section 647b, so it is read as PC 647(b)(1)."""
     parsed, match = fixture_catalog.resolve("PC 487a")
     assert parsed.canonical == "PC 487(a)"
     assert match.offense.code == "PC 487(a)"
@@ -157,4 +161,4 @@ def test_resolve_tries_the_other_reading_of_a_glued_letter(fixture_catalog):
 
 def test_catalog_root_is_the_package_directory():
     """The catalog lives in consequences/catalog/ (docs/catalog.md, "Files")."""
-    assert catalog_module.CATALOG_ROOT == Path(catalog_module.__file__).parent / "catalog"
+    assert Path(catalog_module.__file__).parent / "catalog" == catalog_module.CATALOG_ROOT

@@ -1,4 +1,4 @@
-"""Reading offense codes as California practitioners write them (DESIGN.md; consequences/codes.py)."""
+"""Reading offense codes as California practitioners write them (DESIGN.md; codes.py)."""
 
 import pytest
 
@@ -58,14 +58,30 @@ SPELLINGS = [
 
 @pytest.mark.parametrize(("text", "canonical"), SPELLINGS)
 def test_every_spelling_reads_to_the_canonical_code(text, canonical):
-    """DESIGN.md: offense codes are written the way practitioners write them, and all are understood."""
+    """DESIGN.md: offense codes are written the way practitioners write them, and all are
+    understood.
+    """
     assert parse(text).canonical == canonical
 
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "PC", "273.5", "PC 273.5(a", "PC 273.5 HS", "PC 273.5 and 243", "Ordinance 12",
-     "USC 1227", "PC 27 3", "PC 273.5 (toolongsub)", None, 273.5, "x" * 500],
+    [
+        "",
+        "   ",
+        "PC",
+        "273.5",
+        "PC 273.5(a",
+        "PC 273.5 HS",
+        "PC 273.5 and 243",
+        "Ordinance 12",
+        "USC 1227",
+        "PC 27 3",
+        "PC 273.5 (toolongsub)",
+        None,
+        273.5,
+        "x" * 500,
+    ],
 )
 def test_unreadable_input_is_none_not_a_guess(text):
     """DESIGN.md: an unknown offense says so plainly; the parser never guesses a code."""
@@ -91,7 +107,7 @@ def test_fallbacks_go_from_most_specific_to_the_section_and_stop_there():
 
 
 def test_a_glued_letter_has_two_readings_the_likeliest_first():
-    """"273a" is a section of its own (child endangerment); "273.5a" is a hurried 273.5(a)."""
+    """ "273a" is a section of its own (child endangerment); "273.5a" is a hurried 273.5(a)."""
     assert [code.canonical for code in readings("PC 273a")] == ["PC 273a", "PC 273(a)"]
     assert [code.canonical for code in readings("PC 647f")] == ["PC 647f", "PC 647(f)"]
     assert [code.canonical for code in readings("PC 273.5a")] == ["PC 273.5(a)", "PC 273.5a"]

@@ -6,7 +6,7 @@ from consequences import rules
 from consequences.rules import Count
 from consequences.statuses import Ground, Level, Status, Verdict
 
-F, M, I = Level.FELONY, Level.MISDEMEANOR, Level.INFRACTION
+F, M, INF = Level.FELONY, Level.MISDEMEANOR, Level.INFRACTION
 WOBBLER = (F, M)
 
 
@@ -33,8 +33,8 @@ class TestSentence:
 
     def test_an_infraction_has_no_custody(self):
         """PC 19.6: an infraction is not punishable by imprisonment."""
-        assert rules.sentence_problem(I, 1)
-        assert rules.sentence_problem(I, 0) is None
+        assert rules.sentence_problem(INF, 1)
+        assert rules.sentence_problem(INF, 0) is None
 
     def test_negative_days_are_invalid(self):
         """Days of custody are never negative."""
@@ -55,13 +55,15 @@ class TestPotentialSentence:
         possible sentence of 8 U.S.C. 1227(a)(2)(A)(i)(II)."""
         assert rules.max_sentence_one_year_or_more(F, WOBBLER) is True
         assert rules.max_sentence_one_year_or_more(M, WOBBLER) is False
-        assert rules.max_sentence_one_year_or_more(I, (M, I)) is False
+        assert rules.max_sentence_one_year_or_more(INF, (M, INF)) is False
         assert rules.max_sentence_one_year_or_more(None, WOBBLER) is None
-        assert rules.max_sentence_one_year_or_more(None, (M, I)) is False
+        assert rules.max_sentence_one_year_or_more(None, (M, INF)) is False
 
 
 class TestConditions:
-    @pytest.mark.parametrize(("days", "expected"), [(None, None), (364, False), (365, True), (0, False)])
+    @pytest.mark.parametrize(
+        ("days", "expected"), [(None, None), (364, False), (365, True), (0, False)]
+    )
     def test_sentence_365(self, days, expected):
         """8 U.S.C. 1101(a)(43)(F), (G): "term of imprisonment at least one year" = 365 days."""
         assert rules.sentence_365(count(level=F, sentence=days)) is expected
@@ -69,7 +71,7 @@ class TestConditions:
     def test_sentence_365_never_for_a_misdemeanor(self):
         """PC 18.5: a misdemeanor cannot reach 365 days, so a sentence-based AF is impossible."""
         assert rules.sentence_365(count(level=M)) is False
-        assert rules.sentence_365(count(level=I)) is False
+        assert rules.sentence_365(count(level=INF)) is False
 
     def test_felony(self):
         """PC 17(b): a wobbler reduced at sentencing is a misdemeanor for all purposes."""
@@ -98,12 +100,17 @@ class TestConditions:
     )
     def test_record_facts(self, condition, fact, value, expected):
         """docs/catalog.md "Conditions": each fact decides its condition (Nijhawan; Mellouli;
-        Esquivel-Quintana; 1227(a)(2)(E); Diaz-Lizarraga; 1227(a)(2)(C); Johnson 2010; 1227(a)(2)(B))."""
+        Esquivel-Quintana; 1227(a)(2)(E); Diaz-Lizarraga; 1227(a)(2)(C); Johnson 2010;
+        1227(a)(2)(B))."""
         assert rules.CONDITIONS[condition](count(**{fact: value})) is expected
 
-    @pytest.mark.parametrize("condition", sorted(set(rules.CONDITIONS) - {"always", "felony", "sentence_365"}))
+    @pytest.mark.parametrize(
+        "condition", sorted(set(rules.CONDITIONS) - {"always", "felony", "sentence_365"})
+    )
     def test_an_unknown_fact_leaves_the_condition_open(self, condition):
-        """docs/catalog.md: when the fact is unknown the flag keeps its verdict, with the condition."""
+        """docs/catalog.md: when the fact is unknown the flag keeps its verdict, with the
+        condition.
+        """
         assert rules.CONDITIONS[condition](count()) is None
         assert rules.CONDITION_TEXT[condition][0]
 
@@ -118,7 +125,8 @@ class TestConditions:
     @pytest.mark.parametrize("when", sorted(rules.CIRCUMSTANCE_SPECIFIC_CONDITIONS))
     def test_circumstance_specific_facts_never_give_a_plain_no(self, when):
         """Nijhawan v. Holder (2009); Matter of Davey (BIA 2012); Matter of H. Estrada (BIA 2016):
-        these facts may be proved outside the record, so a stipulation gives at best arguably not."""
+        these facts may be proved outside the record, so a stipulation gives at best arguably
+        not."""
         assert rules.verdict_when_condition_fails(when, Verdict.NO) == Verdict.ARGUABLY_NOT
         assert rules.verdict_when_condition_fails(when, Verdict.UNCLEAR) == Verdict.UNCLEAR
 
@@ -128,7 +136,9 @@ class TestConditions:
 
 
 class TestMarijuana:
-    @pytest.mark.parametrize(("grams", "excepted"), [(0, True), (28.5, True), (30, True), (30.01, False), (31, False)])
+    @pytest.mark.parametrize(
+        ("grams", "excepted"), [(0, True), (28.5, True), (30, True), (30.01, False), (31, False)]
+    )
     def test_thirty_gram_exception(self, grams, excepted):
         """8 U.S.C. 1227(a)(2)(B)(i): one offense of possessing 30 grams or less for own use."""
         assert rules.marijuana_exception(grams) is excepted
@@ -136,7 +146,9 @@ class TestMarijuana:
 
 class TestCimt:
     def test_one_cimt_needs_a_possible_year(self):
-        """8 U.S.C. 1227(a)(2)(A)(i): within 5 years of admission, a sentence of a year may be imposed."""
+        """8 U.S.C. 1227(a)(2)(A)(i): within 5 years of admission, a sentence of a year may be
+        imposed.
+        """
         deportable, text = rules.one_cimt_deportable(True)
         assert deportable is True and "within 5 years of admission" in text
         assert rules.one_cimt_deportable(False)[0] is False
@@ -145,8 +157,15 @@ class TestCimt:
 
     @pytest.mark.parametrize(
         ("max_year", "days", "expected"),
-        [(False, 180, True), (False, 181, False), (False, 0, True), (True, 30, False), (None, 30, None),
-         (False, None, None), (None, 200, False)],
+        [
+            (False, 180, True),
+            (False, 181, False),
+            (False, 0, True),
+            (True, 30, False),
+            (None, 30, None),
+            (False, None, None),
+            (None, 200, False),
+        ],
     )
     def test_petty_offense_exception(self, max_year, days, expected):
         """8 U.S.C. 1182(a)(2)(A)(ii)(II): maximum ≤ 1 year and ≤ 6 months imposed (only CIMT)."""
@@ -159,7 +178,9 @@ class TestCimt:
         assert "unless" in rules.petty_offense_text(None)
 
     def test_two_cimts_deportable_unless_single_scheme(self):
-        """8 U.S.C. 1227(a)(2)(A)(ii): two CIMTs after admission, not a single scheme, any sentence."""
+        """8 U.S.C. 1227(a)(2)(A)(ii): two CIMTs after admission, not a single scheme, any
+        sentence.
+        """
         finding = rules.two_cimts([Verdict.YES, Verdict.ASSUME_YES, Verdict.NO])
         assert finding.verdict == Verdict.ASSUME_YES  # as sure as the second-surest
         assert "single scheme" in finding.condition
@@ -169,10 +190,14 @@ class TestCimt:
 
 class TestStatuses:
     def test_deportability_grounds_are_for_admitted_people(self):
-        """8 U.S.C. 1227(a)(2)(C), (E): deportability reaches admitted people, not the undocumented EWI."""
+        """8 U.S.C. 1227(a)(2)(C), (E): deportability reaches admitted people, not the undocumented
+        EWI.
+        """
         for ground in (Ground.FIREARM, Ground.DOMESTIC_VIOLENCE, Ground.OTHER_DEPORTABILITY):
             statuses = rules.statuses_for(ground)
-            assert {Status.LPR, Status.REFUGEE, Status.ASYLEE, Status.NONIMMIGRANT_VISA} <= set(statuses)
+            assert {Status.LPR, Status.REFUGEE, Status.ASYLEE, Status.NONIMMIGRANT_VISA} <= set(
+                statuses
+            )
             assert Status.UNDOCUMENTED_EWI not in statuses
             assert Status.PAROLEE not in statuses
             assert Status.DACA not in statuses
@@ -180,13 +205,23 @@ class TestStatuses:
     def test_inadmissibility_grounds_reach_the_undocumented_and_travelling_lprs(self):
         """8 U.S.C. 1182(a)(2); 1101(a)(13)(C)(v): LPRs who travel face inadmissibility."""
         statuses = rules.statuses_for(Ground.PROSTITUTION)
-        assert {Status.UNDOCUMENTED_EWI, Status.DACA, Status.TPS, Status.PAROLEE, Status.LPR} <= set(statuses)
+        assert {
+            Status.UNDOCUMENTED_EWI,
+            Status.DACA,
+            Status.TPS,
+            Status.PAROLEE,
+            Status.LPR,
+        } <= set(statuses)
 
     def test_bars_are_for_their_own_programmes(self):
         """8 C.F.R. 236.22 (DACA); 8 U.S.C. 1254a(c)(2)(B) (TPS); 1158(b)(2) (asylum)."""
         assert rules.statuses_for(Ground.DACA_BAR) == (Status.DACA,)
         assert rules.statuses_for(Ground.TPS_BAR) == (Status.TPS,)
-        assert set(rules.statuses_for(Ground.ASYLUM_BAR)) == {Status.ASYLEE, Status.ASYLUM_APPLICANT, Status.REFUGEE}
+        assert set(rules.statuses_for(Ground.ASYLUM_BAR)) == {
+            Status.ASYLEE,
+            Status.ASYLUM_APPLICANT,
+            Status.REFUGEE,
+        }
 
     @pytest.mark.parametrize("ground", list(Ground))
     def test_no_ground_is_tagged_for_citizens(self, ground):
@@ -242,7 +277,9 @@ class TestDaca:
 
     def test_an_infraction_is_not_a_misdemeanor(self):
         """8 C.F.R. 236.22(b)(6) counts misdemeanors; an infraction is not one (PC 19.6)."""
-        assert rules.daca_bar(count(level=I, possible=(M, I), tags=["dui"])).verdict == Verdict.NO
+        assert (
+            rules.daca_bar(count(level=INF, possible=(M, INF), tags=["dui"])).verdict == Verdict.NO
+        )
 
 
 class TestTps:
@@ -252,7 +289,7 @@ class TestTps:
         finding = rules.tps_bar(count(level=M))
         assert finding.verdict == Verdict.NO and "second misdemeanor" in finding.condition
         assert rules.tps_bar(count()).verdict == Verdict.YES
-        assert rules.tps_bar(count(level=I, possible=(M, I))).verdict == Verdict.NO
+        assert rules.tps_bar(count(level=INF, possible=(M, INF))).verdict == Verdict.NO
 
 
 class TestAsylum:
@@ -263,15 +300,23 @@ class TestAsylum:
 
     def test_trafficking_and_violence_are_case_by_case(self):
         """Matter of N-A-M- (BIA 2007); Matter of Y-L- (A.G. 2002): decided case by case."""
-        assert rules.asylum_bar(None, None, count(level=F, tags=["violent_force"])).verdict == Verdict.UNCLEAR
-        assert rules.asylum_bar(None, None, count(level=M, tags=["drug_distribution"])).verdict == Verdict.ARGUABLY_NOT
+        assert (
+            rules.asylum_bar(None, None, count(level=F, tags=["violent_force"])).verdict
+            == Verdict.UNCLEAR
+        )
+        assert (
+            rules.asylum_bar(None, None, count(level=M, tags=["drug_distribution"])).verdict
+            == Verdict.ARGUABLY_NOT
+        )
         assert rules.asylum_bar(Verdict.NO, None, count(level=F)) is None
 
 
 class TestDetention:
     def test_conviction_grounds(self):
         """8 U.S.C. 1226(c)(1)(A)-(C): AF, CS, firearm, CIMT convictions; the surest one decides."""
-        finding = rules.mandatory_detention([(Verdict.UNCLEAR, "a"), (Verdict.YES, "b"), (Verdict.NO, None)])
+        finding = rules.mandatory_detention(
+            [(Verdict.UNCLEAR, "a"), (Verdict.YES, "b"), (Verdict.NO, None)]
+        )
         assert (finding.verdict, finding.condition) == (Verdict.YES, "b")
         assert rules.mandatory_detention([(Verdict.NO, None), (Verdict.ARGUABLY_NOT, None)]) is None
 
@@ -292,16 +337,24 @@ class TestGoodMoralCharacter:
             "confinement_180_days",
         ]
         assert rules.good_moral_character(None, None, 179) == []
-        assert rules.good_moral_character((Verdict.NO, None), (Verdict.ARGUABLY_NOT, None), None) == []
+        assert (
+            rules.good_moral_character((Verdict.NO, None), (Verdict.ARGUABLY_NOT, None), None) == []
+        )
 
 
 class TestDisposition:
     @pytest.mark.parametrize(
         ("sentences", "bars"),
-        [([912, 912], False), ([912, 913], True), ([913, 912, None], True), ([1825], False), ([1825, 0], True)],
+        [
+            ([912, 912], False),
+            ([912, 913], True),
+            ([913, 912, None], True),
+            ([1825], False),
+            ([1825, 0], True),
+        ],
     )
     def test_aggregate_sentence_of_five_years(self, sentences, bars):
-        """8 U.S.C. 1182(a)(2)(B): two or more convictions, aggregate sentences of 5 years or more."""
+        """8 U.S.C. 1182(a)(2)(B): two or more convictions, aggregate sentences of 5 years+."""
         assert (rules.aggregate_sentence(sentences) is not None) is bars
 
     def test_three_misdemeanors_for_daca_two_for_tps(self):
@@ -314,11 +367,13 @@ class TestDisposition:
     def test_what_counts_as_a_misdemeanor_or_felony(self):
         """8 C.F.R. 244.1: infractions are not misdemeanors; an undecided level counts."""
         assert rules.conviction_counts_as_misdemeanor_or_felony(M, WOBBLER)
-        assert not rules.conviction_counts_as_misdemeanor_or_felony(I, (M, I))
+        assert not rules.conviction_counts_as_misdemeanor_or_felony(INF, (M, INF))
         assert rules.conviction_counts_as_misdemeanor_or_felony(None, ())
-        assert not rules.conviction_counts_as_misdemeanor_or_felony(None, (I,))
+        assert not rules.conviction_counts_as_misdemeanor_or_felony(None, (INF,))
 
     def test_second_dui(self):
-        """Matter of Castillo-Perez, 27 I&N Dec. 664 (A.G. 2019): two DUIs, presumption against GMC."""
+        """Matter of Castillo-Perez, 27 I&N Dec. 664 (A.G. 2019): two DUIs, presumption against
+        GMC.
+        """
         assert rules.second_dui(1) is None
         assert rules.second_dui(2).verdict == Verdict.ASSUME_YES
