@@ -171,6 +171,19 @@ class Catalog:
         return self._by_section.get((parsed.code, parsed.section), ())
 
     def resolve(self, text):
+        """Memoised ``_resolve`` (the same few codes are asked for all day)."""
+        cache = self.memo.setdefault("resolve", {})
+        key = text if isinstance(text, str) else None
+        if key is None or key not in cache:
+            answer = self._resolve(text)
+            if key is None:
+                return answer
+            if len(cache) >= 20_000:
+                cache.clear()
+            cache[key] = answer
+        return cache[key]
+
+    def _resolve(self, text):
         """Read ``text`` and find its entry: (parsed code or None, Match or None).
 
         Of the readings ``codes.readings`` offers ("PC 647f": section 647f, or 647(f)), the first

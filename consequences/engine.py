@@ -20,6 +20,7 @@ Everything is advisory, not legal advice.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import codes, rules
 from .catalog import FACT_TYPES, _fact_has_type, get_catalog
@@ -566,7 +567,9 @@ _DERIVED_TEXT = {
 }
 
 
+@lru_cache(maxsize=1024)
 def _derived(ground, finding):
+    """The Flag for a derived finding; findings repeat, so each Flag is built once."""
     note, fix, citations = _DERIVED_TEXT.get((ground, finding.subcategory)) or _DERIVED_TEXT[ground]
     return Flag(
         ground=ground,
@@ -691,21 +694,25 @@ def _count_input(count, number):
     )
 
 
+_STATUSES = {status.value: status for status in Status}
+_LEVELS = {level.value: level for level in Level}
+
+
 def _status(value):
-    if isinstance(value, Status):
-        return value
     if value is None:
         return Status.UNKNOWN
-    if value in Status.values:
-        return Status(value)
+    status = _STATUSES.get(value) if isinstance(value, str) else None
+    if status is not None:
+        return status
     raise InvalidInput(f"unknown status {value!r}; expected one of: {', '.join(Status.values)}")
 
 
 def _level(value):
-    if value is None or isinstance(value, Level):
-        return value
-    if value in Level.values:
-        return Level(value)
+    if value is None:
+        return None
+    level = _LEVELS.get(value) if isinstance(value, str) else None
+    if level is not None:
+        return level
     raise InvalidInput(f"unknown level {value!r}; expected felony, misdemeanor or infraction")
 
 

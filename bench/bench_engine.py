@@ -1,0 +1,113 @@
+"""Benchmark the consequence engine: catalog load time and time per assessment.
+
+    .venv/bin/python bench/bench_engine.py [--repeat N]
+
+Prints a table and merges its figures into bench/results.json as
+{"name": {"value", "unit", "target", "baseline"}}. Targets (DESIGN.md, "Targets"): catalog load
+≤ 300 ms, one assessment ≤ 50 µs after the catalog is loaded. Each figure is the median of
+repeated runs. No Django settings are needed: the engine knows nothing of the project.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from consequences import engine  # noqa: E402
+from consequences.catalog import CATALOG_ROOT, load_catalog  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+# A realistic mix: exact codes, loose spellings, fallbacks, facts, statuses, one unknown code.
+REQUESTS = [
+    ("PC 273.5(a)", {"level": "felony", "sentence_days": 365}),
+    ("Pen. Code § 273.5(a)", {"sentence_days": 364, "status": "lpr"}),
+    ("HS 11350", {"facts": {"substance_named": False}}),
+    ("H&S 11351", {"level": "felony", "sentence_days": 180, "status": "daca"}),
+    ("PC 487(a)", {"level": "felony", "sentence_days": 365, "facts": {"loss_over_10000": False}}),
+    ("PC 496(a)", {"level": "misdemeanor", "sentence_days": 30}),
+    ("VC 23152(a)", {"level": "misdemeanor", "sentence_days": 4}),
+    ("PC 243(e)(1)", {"facts": {"offensive_touching_only": True}}),
+    ("PC 459", {}),
+    ("PC 99999", {}),
+]
+
+
+def median_seconds(function, repeat, number=1):
+    """Median over ``repeat`` runs of the time of one call, each run timing ``number`` calls."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            function()
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15, help="runs per figure (median taken)")
+    args = parser.parse_args()
+
+    load = median_seconds(lambda: load_catalog(CATALOG_ROOT), args.repeat)
+    catalog = load_catalog(CATALOG_ROOT)
+    requests = [(code, terms) for code, terms in REQUESTS if _assessable(catalog, code, terms)]
+
+    def assess_all():
+        for code, terms in requests:
+            engine.assess_count(code, catalog=catalog, **terms)
+
+    assess_all()  # warm: alternatives' assessments are memoised per catalog, as in a server
+    per_assessment = median_seconds(assess_all, args.repeat, number=200) / len(requests)
+    counts = [
+        {"offense": code, **{k: v for k, v in terms.items() if k != "status"}}
+        for code, terms in requests[:5]
+    ]
+    disposition = median_seconds(
+        lambda: engine.assess_disposition(counts, catalog=catalog), args.repeat, number=100
+    )
+
+    figures = {
+        "engine.catalog_load": (load * 1000, "ms", 300),
+        "engine.assess_count": (per_assessment * 1e6, "µs", 50),
+        "engine.assess_disposition_5_counts": (disposition * 1e6, "µs", None),
+    }
+    print(f"catalog {catalog.version}: {len(catalog)} entries; {len(requests)} requests in the mix")
+    print(f"{'figure':<36} {'median':>10} {'unit':<4} {'target':>8}  ok")
+    for name, (value, unit, target) in figures.items():
+        ok = "—" if target is None else ("yes" if value <= target else "NO")
+        target_text = "—" if target is None else f"≤ {target}"
+        print(f"{name:<36} {value:>10.1f} {unit:<4} {target_text:>8}  {ok}")
+    write_results(figures)
+
+
+def write_results(figures):
+    """Merge into bench/results.json, keeping other benchmarks' figures and each baseline."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for name, (value, unit, target) in figures.items():
+        previous = results.get(name, {})
+        results[name] = {
+            "value": round(value, 2),
+            "unit": unit,
+            "target": target,
+            "baseline": previous.get("baseline", round(value, 2)),
+        }
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def _assessable(catalog, code, terms):
+    try:
+        engine.assess_count(code, catalog=catalog, **terms)
+    except engine.InvalidInput as error:
+        print(f"skipping {code}: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    main()
