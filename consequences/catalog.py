@@ -505,7 +505,7 @@ def _read_alternative(entry, raw, number):
             raise entry.error(
                 f"{prefix}facts.{name}", f"unknown fact; expected one of: {', '.join(FACT_TYPES)}"
             )
-        if not _fact_has_type(value, expected):
+        if not fact_has_type(value, expected):
             raise entry.error(f"{prefix}facts.{name}", f"{value!r} is not a valid value")
     return Alternative(
         code=raw["code"],
@@ -517,7 +517,7 @@ def _read_alternative(entry, raw, number):
     )
 
 
-def _fact_has_type(value, expected):
+def fact_has_type(value, expected):
     """True if ``value`` fits a fact of type ``expected`` (a bool is not a number here)."""
     if expected is bool:
         return isinstance(value, bool)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import codes, rules
-from .catalog import FACT_TYPES, _fact_has_type, get_catalog
+from .catalog import FACT_TYPES, fact_has_type, get_catalog
 from .rules import InvalidInput
 from .statuses import Ground, Level, Status, Verdict
 
@@ -358,11 +358,17 @@ def _assess(catalog, count_input, status, *, with_alternatives):
             _alternative(catalog, alternative, count, status)
             for alternative in offense.alternatives
         )
+    flags = _narrow(all_flags, status)
     message = None
     if status.is_citizen:
         message = _CITIZEN_MESSAGE
     elif status == Status.POSSIBLE_DERIVATIVE_CITIZEN:
         message = _POSSIBLE_CITIZEN_MESSAGE
+    elif not flags:
+        message = (
+            f"None of the {len(all_flags)} grounds listed for {offense.code} matters for status "
+            f"'{status.label}'; they are shown when the status is unknown."
+        )
     return CountAssessment(
         input=count_input,
         status=status,
@@ -371,7 +377,7 @@ def _assess(catalog, count_input, status, *, with_alternatives):
         title=offense.title,
         level=level,
         sentence_days=sentence,
-        flags=_narrow(all_flags, status),
+        flags=flags,
         alternatives=alternatives,
         catalog_version=catalog.version,
         match_note=match.note,
@@ -736,7 +742,7 @@ def _facts(value):
             raise InvalidInput(f"unknown fact {name!r}; expected one of: {', '.join(FACT_TYPES)}")
         if fact is None:
             continue  # unknown, as if absent
-        if not _fact_has_type(fact, expected):
+        if not fact_has_type(fact, expected):
             raise InvalidInput(f"fact {name!r} cannot be {fact!r}")
         facts[name] = fact
     return facts

@@ -444,7 +444,7 @@ DEPORTABILITY_STATUSES = (
     Status.UNDOCUMENTED_OVERSTAY,
 )
 # People seeking admission, adjustment or a waiver, and LPRs who travel (8 U.S.C. 1182(a)).
-INADMISSIBILITY_STATUSES = tuple(s for s in NONCITIZEN_STATUSES)
+INADMISSIBILITY_STATUSES = NONCITIZEN_STATUSES
 # Inadmissible under 1182(a)(6)(A), (6)(C) or (7): the Laken Riley Act's detention reaches them.
 LAKEN_RILEY_STATUSES = (
     Status.POSSIBLE_DERIVATIVE_CITIZEN,

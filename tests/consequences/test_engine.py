@@ -315,6 +315,13 @@ class TestStatus:
         result = assess("PC 273.5(a)", status="possible_derivative_citizen")
         assert result.flags == result.all_flags and "citizen" in result.message
 
+    def test_a_status_for_which_nothing_matters_says_so(self, assess):
+        """8 U.S.C. 1227(a)(2)(E)(i) is a deportability ground, which does not reach a parolee (not
+        admitted, 8 U.S.C. 1101(a)(13)(B)); the empty answer says why instead of looking safe."""
+        empty = assess("PC 261.5(d)", level="misdemeanor", status="parolee")
+        assert empty.flags == () and "matters for status 'Parolee'" in empty.message
+        assert assess("PC 261.5(d)", level="misdemeanor", status="lpr").flags
+
     def test_an_unknown_status_value_is_invalid(self, assess):
         """statuses.Status is the fixed list."""
         with pytest.raises(InvalidInput, match="unknown status"):

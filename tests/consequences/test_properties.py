@@ -102,3 +102,20 @@ def test_the_parser_never_crashes_and_is_idempotent(text):
     parsed = parse(text)
     if parsed is not None:
         assert parse(parsed.canonical) == parsed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_real_catalog_never_crashes_or_returns_an_unknown_offense_as_safe(real_catalog, data):
+    """DESIGN.md: the same two properties over every entry of the real catalog and loose input."""
+    code = data.draw(st.one_of(st.sampled_from(sorted(real_catalog.offenses)), code_text))
+    count_terms = data.draw(terms)
+    try:
+        result = assess_count(code, catalog=real_catalog, **count_terms)
+    except InvalidInput:
+        return
+    data_out = json.loads(json.dumps(result.to_dict()))
+    if not data_out["offense"]["known"]:
+        assert "no analysis" in data_out["message"] and data_out["flags"] == []
+    else:
+        assert data_out["flags"] or data_out["message"], "an empty answer always says why"
