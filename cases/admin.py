@@ -258,6 +258,12 @@ class WorksheetAdmin(ReadOnlyAdmin):
     office_path = "case__office"
     list_display = ["case", "version", "signed_at", "signed_by", "catalog_version"]
 
+    def get_exclude(self, request, obj=None):
+        """The signed content may hold a volunteered status: shown only with cases.view_status."""
+        from .security import can_see_status
+
+        return [] if can_see_status(request.user) else ["signed_content"]
+
 
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdmin):

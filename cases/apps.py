@@ -15,3 +15,8 @@ class CasesConfig(AppConfig):
     def ready(self):
         # Permissions only exist after migrate's post_migrate step, so groups are synced there.
         post_migrate.connect(_sync_roles, sender=self)
+        # Security: audited log-in events, and the guard that keeps signed worksheets frozen.
+        from . import auth_events, frozen
+
+        auth_events.connect()
+        frozen.connect()

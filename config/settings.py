@@ -6,6 +6,7 @@ development key with debug off, stops the process at start-up rather than runnin
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -66,6 +67,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "consequences",
     "cases",
 ]
@@ -74,14 +78,21 @@ MIDDLEWARE = [
     "cases.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cases.validation.CleanTextMiddleware",
+    "cases.errors.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cases.sessions.SessionLimitsMiddleware",
+    "cases.security.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,6 +146,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = [
+    "cases.auth_events.LockoutBackend",  # django-axes: refuses a locked-out username and address
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lockout (django-axes): 5 failures for one username from one address lock that pair out for
+# 15 minutes; failures older than 15 minutes are forgotten; a success clears the count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cases.views.auth.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # successes are in our own audit log
+AXES_VERBOSE = False  # failures are in our own audit log, without the username typed
+# Behind the TLS proxy the client address is the proxy's unless the proxy count is set.
+AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+if AXES_IPWARE_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+OTP_TOTP_ISSUER = "Considered"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -164,6 +196,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Sessions: server-side, expire when idle; the absolute limit is enforced in middleware.
 SESSION_COOKIE_AGE = 30 * 60
+SESSION_IDLE_TIMEOUT = 30 * 60  # cases.sessions.SessionLimitsMiddleware
+SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -178,6 +212,21 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# django-csp 4: one dict. No 'unsafe-inline' anywhere: templates carry no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # Bootstrap's CSS draws its icons as data: SVG
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -186,10 +235,22 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# No personal data in logs: every handler drops the request (and so its GET and POST data) and
+# PostgreSQL's DETAIL lines (cases.logfilters); SQL with its parameters is never logged.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"drop_request_data": {"()": "cases.logfilters.DropRequestData"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["drop_request_data"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    "loggers": {
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+        # Replaces Django's own handlers (mail_admins prints request data) with the filtered one.
+        "django": {"level": "INFO", "handlers": [], "propagate": True},
+        "django.db.backends": {"level": "INFO", "propagate": True},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -1,0 +1,74 @@
+"""Signed means frozen, whatever code path tries to change it: the application guard.
+
+`cases.integrity.ensure_unsigned` is what the actions call, with a message for the user. This
+module is the safety net under it, for SQLite above all (PostgreSQL also has the triggers of
+migration 0003): any ORM save or delete of a signed worksheet, any change to its
+`dispositions_considered` and any save or delete of one of its flag overrides raises
+`WorksheetSigned` before the database is touched. It reads the stored row, so an in-memory
+object that is stale or was tampered with cannot slip past.
+Connected once in `CasesConfig.ready`. `QuerySet.update()` sends no signal: the trigger is the
+guard there, and application code must not use it on worksheets.
+"""
+
+from django.db.models.signals import m2m_changed, pre_delete, pre_save
+
+from .integrity import WorksheetSigned
+
+
+def is_signed_in_database(worksheet):
+    if worksheet.pk is None:
+        return False
+    model = type(worksheet)
+    return model._default_manager.filter(pk=worksheet.pk, signed_at__isnull=False).exists()
+
+
+def _refuse_save(sender, instance, raw=False, **kwargs):
+    if not raw and not instance._state.adding and is_signed_in_database(instance):
+        raise WorksheetSigned()
+
+
+def _refuse_delete(sender, instance, **kwargs):
+    if is_signed_in_database(instance):
+        raise WorksheetSigned()
+
+
+def _refuse_m2m(sender, instance, action, reverse, pk_set, **kwargs):
+    if not action.startswith("pre_"):
+        return
+    from .models import Worksheet
+
+    if not reverse:
+        if is_signed_in_database(instance):
+            raise WorksheetSigned()
+        return
+    signed = Worksheet._default_manager.filter(signed_at__isnull=False)
+    if action == "pre_clear":
+        touched = signed.filter(dispositions_considered=instance)
+    else:
+        touched = signed.filter(pk__in=pk_set or ())
+    if touched.exists():
+        raise WorksheetSigned()
+
+
+def _refuse_override_change(sender, instance, raw=False, **kwargs):
+    """An override is part of what was signed: it cannot be added, changed or removed after."""
+    if raw:
+        return
+    from .models import Worksheet
+
+    worksheets = Worksheet._default_manager.filter(signed_at__isnull=False)
+    if worksheets.filter(pk=instance.worksheet_id).exists():
+        raise WorksheetSigned()
+
+
+def connect():
+    from .models import FlagOverride, Worksheet
+
+    through = Worksheet.dispositions_considered.through
+    pre_save.connect(_refuse_save, sender=Worksheet, dispatch_uid="frozen_worksheet_save")
+    pre_delete.connect(_refuse_delete, sender=Worksheet, dispatch_uid="frozen_worksheet_delete")
+    m2m_changed.connect(_refuse_m2m, sender=through, dispatch_uid="frozen_worksheet_m2m")
+    pre_save.connect(_refuse_override_change, sender=FlagOverride, dispatch_uid="frozen_ovr_save")
+    pre_delete.connect(
+        _refuse_override_change, sender=FlagOverride, dispatch_uid="frozen_ovr_delete"
+    )

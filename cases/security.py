@@ -1,0 +1,129 @@
+"""Security controls shared by every screen: who may see a volunteered status, and who must
+prove a second factor before anything else.
+
+Status (PC 1016.3(c), Gov. Code § 7284.6): a volunteered immigration status is shown only to roles
+with `cases.view_status`. Every page, export and PDF goes through `can_see_status`,
+`status_disclosures_for` or `redact_status` (and the `restricted` template tags), so a role without
+the permission receives documents in which the status is simply absent — not blanked, not hinted.
+
+Second factor (django-otp TOTP): anyone who enrolled a device proves it at each log-in; an office
+with `second_factor_required` also makes its administrators enrol first. Until then
+`SecondFactorMiddleware` lets the user reach only the verification, enrolment and log-out pages.
+"""
+
+import copy
+from urllib.parse import urlencode
+
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .choices import Role
+
+STATUS_PERMISSION = "cases.view_status"
+STATUS_CONTENT_KEYS = ("status_disclosure",)
+
+
+# --- Volunteered status -------------------------------------------------------------------------
+
+
+def can_see_status(user):
+    """Whether the user's role carries the dedicated permission to see a volunteered status."""
+    return bool(user and user.is_authenticated and user.has_perm(STATUS_PERMISSION))
+
+
+def status_disclosures_for(user, case):
+    """The case's disclosures the user may see: all of them, or none at all."""
+    from .models import StatusDisclosure
+
+    if not can_see_status(user):
+        return StatusDisclosure.objects.none()
+    return case.status_disclosures.all()
+
+
+def redact_status(content, user):
+    """A worksheet content dict (cases.worksheets) as this user may receive it.
+
+    The signed content is never changed: a copy without the status is returned for anyone
+    without `cases.view_status`. Use it for the page, the PDF and any export alike.
+    """
+    if content is None or can_see_status(user):
+        return content
+    redacted = copy.copy(content)
+    for key in STATUS_CONTENT_KEYS:
+        redacted.pop(key, None)
+    return redacted
+
+
+# --- Second factor ------------------------------------------------------------------------------
+
+# Pages a user who still owes a second factor may reach (URL names), plus static files.
+SECOND_FACTOR_OPEN = {"otp_verify", "otp_enroll", "logout", "login", "healthz"}
+
+
+def second_factor_required(user):
+    """Office policy: an administrator of an office that requires it must use TOTP."""
+    membership = getattr(user, "membership", None)
+    return bool(
+        membership is not None
+        and membership.role == Role.ADMIN
+        and membership.office.second_factor_required
+    )
+
+
+def has_confirmed_device(user):
+    from django_otp import user_has_device
+
+    return user_has_device(user, confirmed=True)
+
+
+def owes_second_factor(user):
+    """None when the user may go on; else the URL name of the page they must visit first."""
+    if not user.is_authenticated or user.is_verified():
+        return None
+    if has_confirmed_device(user):
+        return "otp_verify"
+    if second_factor_required(user):
+        return "otp_enroll"
+    return None
+
+
+class SecondFactorMiddleware:
+    """After django-otp's OTPMiddleware: send a user who owes a second factor to prove it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not self._open(request):
+            page = owes_second_factor(user)
+            if page is not None:
+                return redirect(f"{reverse(page)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _open(request):
+        from django.conf import settings
+        from django.urls import Resolver404, resolve
+
+        if request.path.startswith(settings.STATIC_URL):
+            return True
+        try:
+            return resolve(request.path_info).url_name in SECOND_FACTOR_OPEN
+        except Resolver404:
+            return False
+
+
+# --- Exports ------------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A CSV cell a spreadsheet will not run as a formula (OWASP "CSV injection").
+
+    Every CSV export writes its text cells through this; numbers pass through unchanged.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -1,0 +1,69 @@
+"""Session limits enforced on the server: 30 minutes idle, 12 hours in all.
+
+Django's own session expiry (SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST) already drops an
+idle session from the store, but only as far as the session backend honours it; this middleware
+states both limits explicitly and ends the session itself (`logout`, which flushes it), so the
+rule does not depend on the backend or on the browser's cookie. Log-in stamps the start time
+(`mark_session_start`, from the user_logged_in signal); Django rotates the session key at log-in.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+
+STARTED = "_session_started"
+LAST_SEEN = "_session_last_seen"
+
+
+def idle_limit():
+    return getattr(settings, "SESSION_IDLE_TIMEOUT", 30 * 60)
+
+
+def absolute_limit():
+    return getattr(settings, "SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60)
+
+
+def mark_session_start(request):
+    now = int(time.time())
+    request.session[STARTED] = now
+    request.session[LAST_SEEN] = now
+
+
+def session_expired(session, now=None):
+    """Why this session has ended ("idle" or "absolute"), or None while it may go on."""
+    now = int(time.time()) if now is None else now
+    started = session.get(STARTED)
+    last_seen = session.get(LAST_SEEN)
+    if started is None or last_seen is None:
+        return "absolute"  # a session from before these limits, or tampered with: start again
+    if now - int(started) >= absolute_limit():
+        return "absolute"
+    if now - int(last_seen) >= idle_limit():
+        return "idle"
+    return None
+
+
+class SessionLimitsMiddleware:
+    """After AuthenticationMiddleware: end a signed-in session past either limit."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            reason = session_expired(request.session)
+            if reason is not None:
+                logout(request)
+                messages.info(
+                    request,
+                    "Your session ended after 30 minutes without activity. Please log in again."
+                    if reason == "idle"
+                    else "Your session reached its 12-hour limit. Please log in again.",
+                )
+                return redirect_to_login(request.get_full_path())
+            request.session[LAST_SEEN] = int(time.time())
+        return self.get_response(request)
