@@ -1,0 +1,117 @@
+"""A volunteered immigration status reaches only roles with `cases.view_status`.
+
+The walk renders every page, export and PDF (urlwalk.routes) and every admin page of a case that
+has a disclosure and a signed worksheet that includes it, as the office administrator — who
+lacks the permission — and finds neither the status nor the disclosure's notes anywhere.
+"""
+
+import pytest
+from django.contrib import admin
+from django.template import Context, Template
+
+from cases import security
+from cases.models import AuditEvent
+from tests.security import urlwalk
+from tests.security.worlds import (
+    ADMITTED_ON,
+    DISCLOSED_ON,
+    STATUS_LABEL,
+    STATUS_SOURCE_LABEL,
+    STATUS_VALUE,
+    make_world,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _date_forms(day):
+    return (
+        day.isoformat(),
+        f"{day:%b} {day.day}, {day.year}",
+        f"{day:%B} {day.day}, {day.year}",
+        f"{day.month}/{day.day}/{day.year}",
+        f"{day:%m/%d/%Y}",
+    )
+
+
+SECRETS = (
+    "ALPHA status canary",
+    STATUS_SOURCE_LABEL,
+    *_date_forms(DISCLOSED_ON),
+    *_date_forms(ADMITTED_ON),
+)
+
+
+@pytest.fixture
+def world(office):
+    return make_world(office, "ALPHA")
+
+
+def _assert_no_status(response, where):
+    text = urlwalk.response_text(response)
+    for secret in SECRETS:
+        assert secret not in text, f"{where} shows the volunteered status ({secret!r})"
+
+
+def test_only_roles_with_the_permission_may_see_status(alice, carol, dave, erin):
+    assert security.can_see_status(alice) and security.can_see_status(erin)
+    assert security.can_see_status(carol)
+    assert not security.can_see_status(dave)
+
+
+def test_disclosures_for_a_user_are_all_or_nothing(world, alice, dave):
+    assert list(security.status_disclosures_for(alice, world.case)) == [world.disclosure]
+    assert list(security.status_disclosures_for(dave, world.case)) == []
+
+
+def test_redact_status_removes_it_from_content_and_leaves_the_original(world, alice, dave):
+    content = world.signed_worksheet.signed_content
+    assert security.redact_status(content, alice)["status_disclosure"]["status"] == STATUS_LABEL
+    assert "status_disclosure" not in security.redact_status(content, dave)
+    assert content["status_disclosure"]["status"] == STATUS_LABEL
+    assert content["status_disclosure"]["source"] == STATUS_SOURCE_LABEL
+
+
+def test_template_filters(world, alice, dave):
+    template = Template(
+        "{% load restricted %}{% if user|can_see_status %}yes{% endif %}"
+        "{% for d in case|status_disclosures:user %}[{{ d.get_status_display }}]{% endfor %}"
+        "{% with c=content|without_status:user %}{{ c.status_disclosure.status }}{% endwith %}"
+    )
+    content = world.signed_worksheet.signed_content
+    for_alice = template.render(Context({"user": alice, "case": world.case, "content": content}))
+    for_dave = template.render(Context({"user": dave, "case": world.case, "content": content}))
+    assert for_alice.startswith("yes") and STATUS_LABEL in for_alice
+    assert for_dave == ""
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in urlwalk.routes() if r.name not in urlwalk.PUBLIC], ids=str
+)
+def test_no_page_export_or_pdf_shows_status_to_the_admin(client, dave, world, route):
+    client.force_login(dave)
+    for variant in urlwalk.variants(route) if route.object_params else [None]:
+        url = urlwalk.url_for(route, world, swap=variant)
+        response = client.get(url)
+        assert response.status_code < 500, url
+        _assert_no_status(response, f"GET {url}")
+
+
+def test_no_admin_page_shows_status_to_the_admin(client, dave, world):
+    client.force_login(dave)
+    objects = {type(obj): obj for obj in world.all_objects()}
+    objects[AuditEvent] = world.event
+    for model, obj in objects.items():
+        if model not in admin.site._registry:
+            continue
+        meta = model._meta
+        for url in (
+            f"/admin/{meta.app_label}/{meta.model_name}/",
+            f"/admin/{meta.app_label}/{meta.model_name}/{obj.pk}/change/",
+        ):
+            _assert_no_status(client.get(url), f"GET {url}")
+
+
+def test_audit_text_never_holds_a_status(world):
+    for event in AuditEvent.objects.all():
+        assert STATUS_VALUE not in event.summary and STATUS_LABEL not in event.summary
