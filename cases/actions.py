@@ -16,6 +16,9 @@ from .choices import (
     DispositionLabel,
     DispositionStatus,
     ParityRule,
+    PleaLevel,
+    ProposedBy,
+    Reduction17b,
     ReviewOutcome,
     TermAction,
 )
@@ -163,6 +166,72 @@ def set_disposition_status(disposition, *, by_user, status, request=None):
         AuditAction.CHANGE, disposition, user=by_user, request=request, summary=f"status {status}"
     )
     return disposition
+
+
+# Record-of-conviction facts an engine alternative may name, as PleaTerm fields.
+_TERM_FACTS = (
+    "substance_named",
+    "victim_minor",
+    "domestic_relationship",
+    "offensive_touching_only",
+    "temporary_taking",
+    "firearm_in_record",
+)
+
+
+@transaction.atomic
+def adopt_alternative(case, *, by_user, charge, alternative, source=None, request=None):
+    """Turn an engine-suggested alternative for one count into a new offer, in one step.
+
+    The new offer copies `source` (an offer of this case) or, without one, pleads every count as
+    charged; on `charge` it pleads to the alternative's statute at the level and with the record
+    facts the engine assessed it at. The sentence is kept, capped at 364 days when the plea
+    becomes a misdemeanor (PC 18.5). `alternative` is the engine's dict (analysis results).
+    """
+    from .models import MISDEMEANOR_MAX_DAYS
+
+    charges = list(case.charges.order_by("number"))
+    source_terms = {term.charge_id: term for term in source.terms.all()} if source else {}
+    terms = {}
+    for count in charges:
+        term = source_terms.get(count.pk)
+        if term is not None:
+            values = {
+                field.name: getattr(term, field.name)
+                for field in PleaTerm._meta.concrete_fields
+                if field.name not in ("id", "disposition", "charge")
+            }
+        else:
+            values = {"statute_pleaded": count.statute, "level_at_plea": _plea_level(count.level)}
+        terms[count] = values
+    assessed = alternative.get("assessed_at") or {}
+    values = terms[charge]
+    values["action"] = TermAction.PLEAD
+    values["statute_pleaded"] = alternative["code"]
+    if assessed.get("level"):
+        values["level_at_plea"] = assessed["level"]
+        if assessed["level"] == PleaLevel.MISDEMEANOR:
+            values["reduction_17b"] = Reduction17b.NONE
+    if values.get("level_at_plea") == PleaLevel.MISDEMEANOR:
+        imposed = min(values.get("custody_days_imposed") or 0, MISDEMEANOR_MAX_DAYS)
+        values["custody_days_imposed"] = imposed
+        values["custody_days_suspended"] = min(values.get("custody_days_suspended") or 0, imposed)
+    for name, value in (assessed.get("facts") or {}).items():
+        if name in _TERM_FACTS:
+            values[name] = value
+    fields = {
+        "label": DispositionLabel.ALTERNATIVE,
+        "name": f"Count {charge.number} to {alternative['code']}"[:120],
+        "proposed_by": ProposedBy.PROSECUTION,
+        "notes": f"From the catalog's alternative for count {charge.number}"
+        + (f", based on {source}." if source else "."),
+    }
+    return save_disposition(case, by_user=by_user, fields=fields, terms=terms, request=request)
+
+
+def _plea_level(charge_level):
+    """A count pleaded as charged: a wobbler is left for the deputy to choose."""
+    return charge_level if charge_level in PleaLevel.values else ""
 
 
 # --- Defense information ------------------------------------------------------------------------
@@ -382,6 +451,7 @@ def review_worksheet(worksheet, *, by_user, outcome, comments="", request=None):
 __all__ = [
     "IncompleteWorksheet",
     "TermAction",
+    "adopt_alternative",
     "amend_worksheet",
     "convey_offer",
     "create_case",

@@ -1,10 +1,41 @@
 from django.urls import path
 
-from .views import audit_log, cases
+from .views import audit_log, case_entry, cases, compare, dispositions, worksheets
 
 urlpatterns = [
     path("", cases.home, name="home"),
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/new/", case_entry.case_create, name="case_create"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/edit/", case_entry.case_edit, name="case_edit"),
+    path("cases/count-row/", case_entry.count_row, name="count_row"),
+    path("statutes/suggest/", case_entry.statute_suggest, name="statute_suggest"),
+    path(
+        "cases/<int:case_pk>/offers/new/",
+        dispositions.disposition_create,
+        name="disposition_create",
+    ),
+    path(
+        "cases/<int:case_pk>/offers/from-alternative/",
+        dispositions.disposition_from_alternative,
+        name="disposition_from_alternative",
+    ),
+    path("offers/<int:pk>/edit/", dispositions.disposition_edit, name="disposition_edit"),
+    path("offers/<int:pk>/convey/", dispositions.disposition_convey, name="disposition_convey"),
+    path("cases/<int:case_pk>/compare/", compare.compare, name="compare"),
+    path("cases/<int:case_pk>/worksheet/", worksheets.worksheet_start, name="worksheet_start"),
+    path("worksheets/<int:pk>/", worksheets.worksheet_detail, name="worksheet_detail"),
+    path("worksheets/<int:pk>/sign/", worksheets.worksheet_sign, name="worksheet_sign"),
+    path("worksheets/<int:pk>/amend/", worksheets.worksheet_amend, name="worksheet_amend"),
+    path("worksheets/<int:pk>/status/", worksheets.worksheet_status, name="worksheet_status"),
+    path(
+        "worksheets/<int:pk>/overrides/", worksheets.worksheet_override, name="worksheet_override"
+    ),
+    path(
+        "worksheets/<int:pk>/overrides/<int:override_pk>/remove/",
+        worksheets.worksheet_override_remove,
+        name="worksheet_override_remove",
+    ),
     path("audit/", audit_log.audit_log, name="audit_log"),
     path("audit/export.csv", audit_log.audit_log_export, name="audit_log_export"),
 ]

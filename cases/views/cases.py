@@ -1,30 +1,59 @@
-"""Pages of the cases app. Each view fetches through an access helper and reads like a sentence."""
+"""The case list and the case page. Each view fetches through an access helper."""
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.shortcuts import render
 
-from .. import audit
-from ..access import get_case_for_user, membership_of
-from ..choices import AuditAction
-from ..models import Case, PleaTerm
+from .. import analysis, audit
+from ..access import can_edit_cases, get_case_for_user, membership_of
+from ..choices import AuditAction, DispositionStatus
+from ..forms import CaseFilterForm
+from ..models import Case, PleaTerm, Worksheet
+
+PAGE_SIZE = 25
 
 
-def home(request):
-    """The cases the user may open in their office, soonest hearing first."""
+def case_list(request):
+    """The cases the user may open — theirs and their unit's — searched, filtered and paged,
+    soonest hearing first."""
     membership_of(request.user)
+    form = CaseFilterForm(request.GET or None)
+    form.is_valid()  # an invalid field is reported next to it; the valid ones still filter
+    current = Worksheet.objects.current().filter(case=OuterRef("pk")).order_by("-version")
     cases = (
-        Case.objects.visible_to(request.user)
+        form.filter(Case.objects.visible_to(request.user))
         .select_related("unit", "assigned_deputy")
-        .annotate(count_total=Count("charges", distinct=True))
+        .annotate(
+            count_total=Count("charges", distinct=True),
+            offer_total=Count("dispositions", distinct=True),
+            worksheet_id=Subquery(current.values("pk")[:1]),
+            worksheet_version=Subquery(current.values("version")[:1]),
+            worksheet_signed_at=Subquery(current.values("signed_at")[:1]),
+        )
         .by_next_hearing()
     )
-    page = Paginator(cases, 25).get_page(request.GET.get("page"))
-    return render(request, "cases/home.html", {"page": page})
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query_string": query.urlencode(),
+            "filtered": any(value for key, value in request.GET.items() if key != "page"),
+            "can_edit": can_edit_cases(request.user),
+        },
+    )
+
+
+home = case_list
 
 
 def case_detail(request, pk):
-    """One case: its counts and the plea offers on the table."""
+    """One case: its counts with their possible consequences as charged, the offers on the table
+    with the consequences of each plea, the engine's safer alternatives and the worksheet."""
     case = get_case_for_user(request.user, pk)
     charges = list(case.charges.all())
     dispositions = list(
@@ -32,9 +61,34 @@ def case_detail(request, pk):
             Prefetch("terms", queryset=PleaTerm.objects.select_related("charge"))
         )
     )
+    counts = [{"charge": charge, "result": analysis.assess_charge(charge)} for charge in charges]
+    offers = [_offer_view(disposition) for disposition in dispositions]
+    worksheet = case.worksheets.current().order_by("-version").first()
     audit.record(AuditAction.VIEW, case, user=request.user, request=request)
     return render(
         request,
         "cases/case_detail.html",
-        {"case": case, "charges": charges, "dispositions": dispositions},
+        {
+            "case": case,
+            "counts": counts,
+            "offers": offers,
+            "worksheet": worksheet,
+            "can_edit": can_edit_cases(request.user),
+        },
     )
+
+
+def _offer_view(disposition):
+    """An offer with each term beside the engine's answer for it."""
+    terms = sorted(disposition.terms.all(), key=lambda term: term.charge.number)
+    result = analysis.assess_offer(disposition, terms)
+    rows = [{"term": term, "result": result["terms"].get(term.charge_id)} for term in terms]
+    return {
+        "disposition": disposition,
+        "rows": rows,
+        "result": result,
+        # The grounds only the whole offer triggers, shaped like a count for the flags partial.
+        "whole": {"offense": {"known": True}, "flags": result["flags"]},
+        "grounds": analysis.offer_grounds(result),
+        "is_draft": disposition.status == DispositionStatus.DRAFT,
+    }

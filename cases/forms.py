@@ -1,0 +1,807 @@
+"""Forms of the deputy's screens: the case and its counts, plea offers, the worksheet, signing.
+
+Forms check what the person typed and say what is wrong next to the field in plain words; they
+never write. Each form hands the action a plain dict (`charge_fields()`, `term_values()`,
+`worksheet_fields()`), and the action writes it in one transaction with its audit event.
+"""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+
+from consequences import engine
+from consequences.codes import parse
+from consequences.statuses import Status, Verdict
+
+from .choices import (
+    CaseStage,
+    ChargeLevel,
+    Condition,
+    Decision,
+    Factor,
+    FactorWeight,
+    ParityAnswer,
+    ParityRule,
+    PleaLevel,
+    Reduction17b,
+    Role,
+    TermAction,
+)
+from .models import (
+    MISDEMEANOR_MAX_DAYS,
+    Case,
+    Charge,
+    Disposition,
+    Membership,
+    PleaTerm,
+    StatusDisclosure,
+    Worksheet,
+)
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _helper(*layout):
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    if layout:
+        helper.layout = Layout(*layout)
+    return helper
+
+
+# --- Statutes -----------------------------------------------------------------------------------
+
+
+def describe_statute(text):
+    """What the catalog knows of a statute as typed, for the entry page and its suggestions.
+
+    Returns {"text", "canonical", "known", "title", "message"}. A statute the catalog does not
+    hold is accepted but described as having no analysis: it is never shown as safe.
+    """
+    text = (text or "").strip()
+    if not text:
+        return {"text": "", "canonical": "", "known": False, "title": "", "message": ""}
+    parsed = parse(text)
+    result = engine.assess_count(text)
+    return {
+        "text": text,
+        "canonical": result.code or (parsed.canonical if parsed else text),
+        "known": result.known,
+        "title": result.title or "",
+        "message": result.match_note if result.known else result.message,
+    }
+
+
+def statute_input_attrs(key, help_id):
+    """An input that asks the catalog for suggestions as the deputy types (htmx)."""
+    return {
+        "autocomplete": "off",
+        "list": f"statutes-{key}",
+        "class": "statute-input",
+        "hx-get": f"{reverse('statute_suggest')}?key={key}",
+        "hx-trigger": "input changed delay:300ms",
+        "hx-target": f"#statute-help-{key}",
+        "hx-sync": "this:replace",
+        "aria-describedby": f"{help_id} statute-status-{key}",
+    }
+
+
+def statute_fields(text):
+    """A statute as typed split into code, section and subdivision (blank when unreadable)."""
+    parsed = parse(text)
+    if parsed is None:
+        return {"code": "", "section": "", "subdivision": ""}
+    return {"code": parsed.code, "section": parsed.section, "subdivision": parsed.subdivision}
+
+
+# --- The case list ------------------------------------------------------------------------------
+
+
+class WorksheetState:
+    MISSING = "missing"
+    UNSIGNED = "unsigned"
+    SIGNED = "signed"
+    CHOICES = [
+        ("", "Any"),
+        (MISSING, "No worksheet yet"),
+        (UNSIGNED, "Worksheet not signed"),
+        (SIGNED, "Worksheet signed"),
+    ]
+
+
+class CaseFilterForm(forms.Form):
+    """Search and filters of the case list; every field optional, read from the query string."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        help_text="Case number, defendant name or statute (e.g. PC 273.5).",
+    )
+    stage = forms.ChoiceField(
+        label="Stage", required=False, choices=[("", "Any stage"), *CaseStage.choices]
+    )
+    worksheet = forms.ChoiceField(label="Worksheet", required=False, choices=WorksheetState.CHOICES)
+    hearing_from = forms.DateField(label="Next hearing from", required=False, widget=DATE_INPUT)
+    hearing_to = forms.DateField(label="Next hearing to", required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Row(
+                Column("q", css_class="col-md-4"),
+                Column("stage", css_class="col-md-2"),
+                Column("worksheet", css_class="col-md-2"),
+                Column("hearing_from", css_class="col-md-2"),
+                Column("hearing_to", css_class="col-md-2"),
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("hearing_from"), cleaned.get("hearing_to")
+        if start and end and end < start:
+            self.add_error("hearing_to", "The end date is before the start date.")
+        return cleaned
+
+    def filter(self, cases):
+        """Narrow a Case queryset by what was asked; an invalid form narrows by its valid parts."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        query = (data.get("q") or "").strip()
+        if query:
+            cases = cases.filter(_search(query))
+        if data.get("stage"):
+            cases = cases.filter(stage=data["stage"])
+        current = Worksheet.objects.current().filter(case=OuterRef("pk"))
+        state = data.get("worksheet")
+        if state == WorksheetState.MISSING:
+            cases = cases.exclude(Exists(Worksheet.objects.filter(case=OuterRef("pk"))))
+        elif state == WorksheetState.UNSIGNED:
+            cases = cases.filter(Exists(current.filter(signed_at__isnull=True)))
+        elif state == WorksheetState.SIGNED:
+            cases = cases.filter(Exists(current.filter(signed_at__isnull=False)))
+        if data.get("hearing_from"):
+            cases = cases.filter(next_hearing__gte=data["hearing_from"])
+        if data.get("hearing_to"):
+            cases = cases.filter(next_hearing__lte=data["hearing_to"])
+        return cases
+
+
+def _search(query):
+    """Case number, defendant (or alias) and statute; a statute matches however it is written."""
+    charges = Charge.objects.filter(case=OuterRef("pk"))
+    statute = Q(statute_as_entered__icontains=query)
+    parsed = parse(query)
+    if parsed is not None:
+        statute |= Q(code=parsed.code, section=parsed.section)
+    return (
+        Q(court_case_number__icontains=query)
+        | Q(defendant_name__icontains=query)
+        | Q(aliases__icontains=query)
+        | Q(Exists(charges.filter(statute)))
+    )
+
+
+# --- Case entry ---------------------------------------------------------------------------------
+
+
+class CaseForm(forms.ModelForm):
+    """The case itself; its counts are ChargeForms on the same page."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Case
+        fields = [
+            "court_case_number",
+            "da_file_number",
+            "defendant_name",
+            "aliases",
+            "caption",
+            "unit",
+            "assigned_deputy",
+            "stage",
+            "next_hearing",
+            "court_name",
+            "department",
+            "judicial_officer",
+            "defense_counsel",
+            "defense_type",
+            "interpreter_language",
+        ]
+        labels = {
+            "court_case_number": "Court case number",
+            "defendant_name": "Defendant's name",
+            "aliases": "Aliases (AKA)",
+            "next_hearing": "Next hearing",
+            "court_name": "Court",
+            "judicial_officer": "Judicial officer",
+            "defense_type": "Defense",
+            "interpreter_language": "Interpreter language",
+        }
+        help_texts = {
+            "caption": "Leave blank for “People of the State of California v. <defendant>”.",
+        }
+        widgets = {"next_hearing": DATE_INPUT}
+
+    def __init__(self, *args, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.office = office
+        self.fields["caption"].required = False
+        self.fields["unit"].queryset = office.units.all()
+        self.fields["unit"].empty_label = None
+        people = Membership.objects.filter(
+            office=office, role__in=[Role.DEPUTY, Role.SUPERVISOR]
+        ).values("user")
+        self.fields["assigned_deputy"].queryset = (
+            get_user_model().objects.filter(pk__in=people).order_by("last_name", "first_name")
+        )
+        self.fields["assigned_deputy"].label_from_instance = (
+            lambda user: user.get_full_name() or user.username
+        )
+        self.fields["assigned_deputy"].label = "Assigned deputy"
+        choices = self.fields["defense_type"].choices[1:]
+        self.fields["defense_type"].choices = [("", "Not recorded"), *choices]
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.lock_version
+        self.helper = _helper(
+            Row(
+                Column("court_case_number", css_class="col-md-3"),
+                Column("da_file_number", css_class="col-md-3"),
+                Column("defendant_name", css_class="col-md-3"),
+                Column("aliases", css_class="col-md-3"),
+            ),
+            Row(Column("caption", css_class="col-md-12")),
+            Row(
+                Column("unit", css_class="col-md-3"),
+                Column("assigned_deputy", css_class="col-md-3"),
+                Column("stage", css_class="col-md-3"),
+                Column("next_hearing", css_class="col-md-3"),
+            ),
+            Row(
+                Column("court_name", css_class="col-md-4"),
+                Column("department", css_class="col-md-2"),
+                Column("judicial_officer", css_class="col-md-3"),
+                Column("interpreter_language", css_class="col-md-3"),
+            ),
+            Row(
+                Column("defense_counsel", css_class="col-md-6"),
+                Column("defense_type", css_class="col-md-6"),
+            ),
+            "version",
+        )
+
+    def clean_court_case_number(self):
+        number = self.cleaned_data["court_case_number"].strip()
+        taken = Case.objects.for_office(self.office).filter(court_case_number__iexact=number)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("Your office already has a case with this number.")
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("caption") and cleaned.get("defendant_name"):
+            cleaned["caption"] = f"People of the State of California v. {cleaned['defendant_name']}"
+        return cleaned
+
+    def case_fields(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ChargeForm(forms.Form):
+    """One count. Its prefix is a row key, so rows can be added and removed in any order."""
+
+    pk = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    statute = forms.CharField(
+        label="Statute",
+        max_length=60,
+        help_text="As you write it: PC 273.5(a), H&S 11350, 23152(a) VC …",
+    )
+    level = forms.ChoiceField(label="Level", choices=[("", "Choose…"), *ChargeLevel.choices])
+    title = forms.CharField(
+        label="Offense",
+        max_length=300,
+        required=False,
+        help_text="Filled from the catalog if blank.",
+    )
+    enhancements = forms.CharField(label="Enhancements", max_length=300, required=False)
+    offense_date = forms.DateField(label="Offense date", required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args, row_key, **kwargs):
+        super().__init__(*args, prefix=f"count-{row_key}", **kwargs)
+        self.row_key = row_key
+        self.fields["statute"].widget.attrs.update(
+            statute_input_attrs(row_key, f"id_{self.prefix}-statute_helptext")
+        )
+
+    def statute_description(self):
+        """What the catalog says of the statute now in the field (for the first render)."""
+        return describe_statute(self["statute"].value())
+
+    @classmethod
+    def initial_for(cls, charge):
+        return {
+            "pk": charge.pk,
+            "statute": charge.statute_as_entered,
+            "level": charge.level,
+            "title": charge.title,
+            "enhancements": charge.enhancements,
+            "offense_date": charge.offense_date,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        statute = cleaned.get("statute")
+        if statute:
+            self.statute_info = describe_statute(statute)
+            if not cleaned.get("title") and self.statute_info["known"]:
+                cleaned["title"] = self.statute_info["title"]
+        return cleaned
+
+    def charge_fields(self):
+        data = self.cleaned_data
+        fields = {
+            "statute_as_entered": data["statute"],
+            "level": data["level"],
+            "title": data.get("title") or "",
+            "enhancements": data.get("enhancements") or "",
+            "offense_date": data.get("offense_date"),
+            **statute_fields(data["statute"]),
+        }
+        if data.get("pk"):
+            fields["pk"] = data["pk"]
+        return fields
+
+
+# --- Plea offers --------------------------------------------------------------------------------
+
+
+class DispositionForm(forms.ModelForm):
+    class Meta:
+        model = Disposition
+        fields = ["label", "name", "proposed_by", "diversion", "diversion_requires_plea", "notes"]
+        labels = {
+            "label": "Kind of offer",
+            "name": "Name",
+            "diversion_requires_plea": "Diversion requires a plea",
+        }
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Row(
+                Column("label", css_class="col-md-3"),
+                Column("name", css_class="col-md-3"),
+                Column("proposed_by", css_class="col-md-3"),
+                Column("diversion", css_class="col-md-3"),
+            ),
+            Row(
+                Column("diversion_requires_plea", css_class="col-md-3"),
+                Column("notes", css_class="col-md-9"),
+            ),
+        )
+
+
+class RecordSilentSelect(forms.NullBooleanSelect):
+    """Yes / No / not known: a silent record is different from a record that says no."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("unknown", "Record silent / not known"),
+            ("true", "Yes"),
+            ("false", "No"),
+        ]
+
+
+FACT_FIELDS = [
+    "substance_named",
+    "grams",
+    "victim_minor",
+    "domestic_relationship",
+    "offensive_touching_only",
+    "temporary_taking",
+    "loss_amount",
+    "firearm_in_record",
+]
+TERM_FIELDS = [
+    "action",
+    "statute_pleaded",
+    "level_at_plea",
+    "plea_type",
+    "reduction_17b",
+    "sentence_form",
+    "custody_days_imposed",
+    "custody_days_suspended",
+    "probation_months",
+    "conditions",
+    "admitted_enhancements",
+    "harvey_waiver",
+    "factual_basis",
+    "factual_basis_text",
+    *FACT_FIELDS,
+]
+
+
+class PleaTermForm(forms.ModelForm):
+    """What the offer does with one count, including the record-of-conviction facts."""
+
+    conditions = forms.MultipleChoiceField(
+        label="Conditions",
+        choices=Condition.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = PleaTerm
+        fields = TERM_FIELDS
+        labels = {
+            "action": "Plead or dismiss",
+            "statute_pleaded": "Statute pleaded to",
+            "level_at_plea": "Level at plea",
+            "reduction_17b": "PC 17(b)",
+            "custody_days_imposed": "Custody imposed (days, including suspended)",
+            "custody_days_suspended": "of which suspended (days)",
+            "probation_months": "Probation (months)",
+            "harvey_waiver": "Harvey waiver",
+            "factual_basis": "Factual basis",
+            "factual_basis_text": "Factual basis as stated",
+            "substance_named": "Record names a federally controlled substance",
+            "grams": "Quantity (grams)",
+            "victim_minor": "Record shows the victim was a minor",
+            "domestic_relationship": "Record shows a domestic relationship",
+            "offensive_touching_only": "Record limited to offensive touching",
+            "temporary_taking": "Record limited to a temporary taking",
+            "loss_amount": "Loss ($)",
+            "firearm_in_record": "Record names a firearm",
+        }
+        help_texts = {
+            "custody_days_imposed": "Immigration law counts suspended time as imposed.",
+            "substance_named": "",
+            "factual_basis_text": "Keep it to what the plea needs; vague is often safer.",
+        }
+        widgets = {
+            "factual_basis_text": forms.Textarea(attrs={"rows": 2}),
+            **dict.fromkeys(
+                (
+                    "substance_named",
+                    "victim_minor",
+                    "domestic_relationship",
+                    "offensive_touching_only",
+                    "temporary_taking",
+                    "firearm_in_record",
+                ),
+                RecordSilentSelect,
+            ),
+        }
+
+    def __init__(self, *args, charge, **kwargs):
+        kwargs.setdefault("prefix", f"term-{charge.pk}")
+        super().__init__(*args, **kwargs)
+        self.charge = charge
+        for name in ("custody_days_imposed", "custody_days_suspended", "probation_months"):
+            self.fields[name].min_value = 0
+            self.fields[name].widget.attrs["min"] = 0
+        self.fields["statute_pleaded"].required = False
+        self.fields["statute_pleaded"].widget.attrs.update(
+            statute_input_attrs(f"term-{charge.pk}", f"id_{self.prefix}-statute_pleaded_helptext")
+        )
+        self.fields["statute_pleaded"].help_text = "Suggestions from the catalog as you type."
+        if not self.instance.pk and not self.is_bound:
+            self.initial.setdefault("statute_pleaded", charge.statute)
+            if charge.level in PleaLevel.values:
+                self.initial.setdefault("level_at_plea", charge.level)
+        self.helper = _helper(
+            Row(
+                Column("action", css_class="col-md-2"),
+                Column(
+                    "statute_pleaded",
+                    HTML(
+                        f'<div id="statute-help-term-{charge.pk}" class="statute-help" '
+                        'aria-live="polite"></div>'
+                    ),
+                    css_class="col-md-3",
+                ),
+                Column("level_at_plea", css_class="col-md-2"),
+                Column("plea_type", css_class="col-md-2"),
+                Column("reduction_17b", css_class="col-md-3"),
+            ),
+            Row(
+                Column("sentence_form", css_class="col-md-3"),
+                Column("custody_days_imposed", css_class="col-md-3"),
+                Column("custody_days_suspended", css_class="col-md-3"),
+                Column("probation_months", css_class="col-md-3"),
+            ),
+            Row(
+                Column(Field("conditions"), css_class="col-md-6 conditions"),
+                Column("admitted_enhancements", "harvey_waiver", css_class="col-md-6"),
+            ),
+            Fieldset(
+                "Record of conviction",
+                Row(
+                    Column("factual_basis", css_class="col-md-4"),
+                    Column("factual_basis_text", css_class="col-md-8"),
+                ),
+                Row(*[Column(name, css_class="col-md-3") for name in FACT_FIELDS]),
+                css_class="record-facts",
+            ),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == TermAction.DISMISS:
+            return cleaned
+        if not (cleaned.get("statute_pleaded") or "").strip():
+            self.add_error("statute_pleaded", "Say which statute the plea is to.")
+        if not cleaned.get("level_at_plea"):
+            self.add_error("level_at_plea", "Choose the level of the plea.")
+        imposed = cleaned.get("custody_days_imposed")
+        suspended = cleaned.get("custody_days_suspended")
+        if imposed is not None and suspended is not None and suspended > imposed:
+            self.add_error(
+                "custody_days_suspended", "The suspended part cannot exceed the days imposed."
+            )
+        misdemeanor = cleaned.get("level_at_plea") == PleaLevel.MISDEMEANOR or (
+            cleaned.get("reduction_17b") == Reduction17b.AT_SENTENCING
+        )
+        if misdemeanor and imposed is not None and imposed > MISDEMEANOR_MAX_DAYS:
+            self.add_error(
+                "custody_days_imposed",
+                f"A misdemeanor cannot exceed {MISDEMEANOR_MAX_DAYS} days (PC 18.5).",
+            )
+        return cleaned
+
+    def validate_constraints(self):
+        """The model's check constraints are checked in clean(), in plain words, without the
+        query per constraint that ModelForm would make for every count."""
+
+    def term_values(self):
+        data = self.cleaned_data
+        if data["action"] == TermAction.DISMISS:
+            return {
+                "action": TermAction.DISMISS,
+                "statute_pleaded": "",
+                "level_at_plea": "",
+                "sentence_form": "",
+                "custody_days_imposed": 0,
+                "custody_days_suspended": 0,
+                "probation_months": 0,
+                "conditions": [],
+            }
+        values = {name: data[name] for name in TERM_FIELDS}
+        values["statute_pleaded"] = values["statute_pleaded"].strip()
+        values["conditions"] = list(values["conditions"])
+        return values
+
+
+# --- The worksheet ------------------------------------------------------------------------------
+
+
+def factor_field(factor, part):
+    return f"factor_{factor.value}_{part}"
+
+
+class WorksheetForm(forms.Form):
+    """The deputy's record of consideration. Status is not here: it is never asked for."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    considered = forms.ModelMultipleChoiceField(
+        label="Offers considered",
+        queryset=Disposition.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    chosen_disposition = forms.ModelChoiceField(
+        label="Offer chosen", queryset=Disposition.objects.none(), required=False
+    )
+    decision = forms.ChoiceField(
+        label="Decision", choices=[("", "Not decided yet"), *Decision.choices], required=False
+    )
+    reasons = forms.CharField(
+        label="Reasons for the decision",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    parity_answer = forms.ChoiceField(
+        label="Would a similarly situated U.S. citizen receive the same offer?",
+        choices=ParityAnswer.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    parity_explanation = forms.CharField(
+        label="Explanation",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    include_status = forms.BooleanField(
+        label="Show the volunteered status in this worksheet and its PDF", required=False
+    )
+
+    def __init__(self, *args, worksheet, offers, show_status_choice=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.worksheet = worksheet
+        self.factor_rows = []
+        for factor in Factor:
+            weight, note = factor_field(factor, "weight"), factor_field(factor, "note")
+            self.fields[weight] = forms.ChoiceField(
+                label=f"{factor.label}: weight",
+                choices=FactorWeight.choices,
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            self.fields[note] = forms.CharField(
+                label=f"{factor.label}: note",
+                required=False,
+                max_length=2000,
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            )
+            self.factor_rows.append((factor, weight, note))
+        offers = list(offers)
+        self.fields["considered"].queryset = Disposition.objects.filter(
+            pk__in=[offer.pk for offer in offers]
+        )
+        self.fields["considered"].choices = [(offer.pk, str(offer)) for offer in offers]
+        self.fields["chosen_disposition"].queryset = self.fields["considered"].queryset
+        self.fields["chosen_disposition"].choices = [
+            ("", "None yet"),
+            *[(offer.pk, str(offer)) for offer in offers],
+        ]
+        parity_rule = worksheet.case.office.parity_rule
+        if parity_rule == ParityRule.NOT_ASKED:
+            del self.fields["parity_answer"]
+            del self.fields["parity_explanation"]
+        elif parity_rule == ParityRule.EQUIVALENCE:
+            self.fields["parity_explanation"].help_text = (
+                "Office policy: an accommodation needs an equivalent concession; say what it is."
+            )
+        if not show_status_choice:
+            del self.fields["include_status"]
+        if not self.is_bound:
+            self.initial.update(self.initial_from(worksheet))
+
+    @staticmethod
+    def initial_from(worksheet):
+        initial = {
+            "version": worksheet.lock_version,
+            "considered": [d.pk for d in worksheet.dispositions_considered.all()],
+            "chosen_disposition": worksheet.chosen_disposition_id,
+            "decision": worksheet.decision,
+            "reasons": worksheet.reasons,
+            "parity_answer": worksheet.parity_answer,
+            "parity_explanation": worksheet.parity_explanation,
+            "include_status": worksheet.include_status,
+        }
+        for factor in Factor:
+            entry = (worksheet.factors or {}).get(factor.value) or {}
+            initial[factor_field(factor, "weight")] = entry.get("weight", "")
+            initial[factor_field(factor, "note")] = entry.get("note", "")
+        return initial
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen, considered = cleaned.get("chosen_disposition"), cleaned.get("considered")
+        if chosen is not None and considered is not None and chosen not in considered:
+            self.add_error(
+                "chosen_disposition", "The offer chosen must be one of the offers considered."
+            )
+        return cleaned
+
+    def worksheet_fields(self):
+        data = self.cleaned_data
+        factors = {}
+        for factor, weight, note in self.factor_rows:
+            if data.get(weight) or data.get(note):
+                factors[factor.value] = {"weight": data.get(weight, ""), "note": data.get(note, "")}
+        fields = {
+            "factors": factors,
+            "chosen_disposition": data.get("chosen_disposition"),
+            "decision": data.get("decision", ""),
+            "reasons": data.get("reasons", ""),
+        }
+        if "parity_answer" in self.fields:
+            fields["parity_answer"] = data.get("parity_answer", "")
+            fields["parity_explanation"] = data.get("parity_explanation", "")
+        if "include_status" in self.fields:
+            fields["include_status"] = data.get("include_status", False)
+        return fields
+
+
+class ReauthForm(forms.Form):
+    """The password again, when the login is older than the office allows for signing."""
+
+    password = forms.CharField(
+        label="Your password, to sign",
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Asked again because you logged in more than 15 minutes ago.",
+    )
+
+    def __init__(self, *args, user, required, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.required = required
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password", "")
+        if not self.required:
+            return password
+        if not password:
+            raise forms.ValidationError("Enter your password to sign.")
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password. Nothing was signed.")
+        return password
+
+
+class AmendForm(forms.Form):
+    reason = forms.CharField(
+        label="Why amend?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The signed version stays as it is; the amendment is a new version.",
+        error_messages={"required": "Say why the signed worksheet needs an amendment."},
+    )
+
+
+class OverrideForm(forms.Form):
+    """The deputy's disagreement with one engine flag; the flag itself stays on the record."""
+
+    disposition = forms.IntegerField(widget=forms.HiddenInput)
+    charge = forms.IntegerField(widget=forms.HiddenInput)
+    ground = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    subcategory = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
+    deputy_verdict = forms.ChoiceField(label="Your reading", choices=Verdict.choices)
+    reason = forms.CharField(
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give the reason for the override."},
+    )
+
+
+class StatusDisclosureForm(forms.ModelForm):
+    """Only what the defense volunteered, with where it came from. Nothing here is required
+    of the defendant, and the page never asks for it (PC 1016.3(c), Gov. Code § 7284.6)."""
+
+    class Meta:
+        model = StatusDisclosure
+        fields = ["status", "source", "disclosed_on", "admission_date", "notes"]
+        labels = {
+            "status": "Status as volunteered",
+            "source": "Source",
+            "disclosed_on": "Date volunteered",
+            "admission_date": "Date of admission (if volunteered)",
+        }
+        help_texts = {"admission_date": ""}
+        widgets = {
+            "disclosed_on": DATE_INPUT,
+            "admission_date": DATE_INPUT,
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "Unknown / not disclosed" is the default of every case, not something to record.
+        self.fields["status"].choices = [
+            ("", "Choose…"),
+            *[(value, label) for value, label in Status.choices if value != Status.UNKNOWN],
+        ]
+        self.helper = _helper(
+            Row(
+                Column("status", css_class="col-md-4"),
+                Column("source", css_class="col-md-3"),
+                Column("disclosed_on", css_class="col-md-2"),
+                Column("admission_date", css_class="col-md-3"),
+            ),
+            Div("notes"),
+        )

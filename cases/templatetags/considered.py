@@ -1,0 +1,113 @@
+"""Template helpers for the deputy's screens: the engine's identifiers in plain words.
+
+The engine speaks in identifiers ("aggravated_felony", "assume_yes", "lpr"); these filters turn
+them into the words a deputy reads, and the catalog version tag never breaks a page.
+"""
+
+from django import template
+
+from consequences import engine
+from consequences.catalog import CatalogError
+from consequences.statuses import Ground, Status, Verdict
+
+register = template.Library()
+
+_VERDICT_WORDS = {
+    Verdict.YES: "Yes — the ground applies",
+    Verdict.ASSUME_YES: "Assume yes — treat as applying",
+    Verdict.UNCLEAR: "Unclear — may apply",
+    Verdict.ARGUABLY_NOT: "Arguably not — a good argument it does not apply",
+    Verdict.NO: "No — does not apply",
+}
+
+
+@register.filter
+def ground_label(value):
+    return Ground(value).label if value in Ground.values else value
+
+
+@register.filter
+def verdict_label(value):
+    return Verdict(value).label if value in Verdict.values else value
+
+
+@register.filter
+def verdict_words(value):
+    return _VERDICT_WORDS.get(value, value) if value in Verdict.values else value
+
+
+@register.filter
+def is_flagged(flag):
+    """A flag dict counts as flagged when its verdict is yes, assume yes or unclear."""
+    verdict = flag.get("verdict") if isinstance(flag, dict) else None
+    return verdict in Verdict.values and Verdict(verdict).is_flagged
+
+
+@register.filter
+def status_labels(values):
+    """The statuses a flag matters for, in words; every status when the engine lists none."""
+    labels = [Status(v).label for v in values or () if v in Status.values]
+    return ", ".join(labels) if labels else "any non-citizen"
+
+
+@register.filter
+def get_item(mapping, key):
+    if mapping is None:
+        return None
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def status_summary(values):
+    """A short "matters for": the first statuses by name, then how many more (all in details)."""
+    labels = [_SHORT_STATUS.get(v) or Status(v).label for v in values or () if v in Status.values]
+    if not labels:
+        return "any non-citizen"
+    if len(labels) <= 3:
+        return ", ".join(labels)
+    return f"{', '.join(labels[:2])} and {len(labels) - 2} other statuses"
+
+
+_SHORT_STATUS = {
+    Status.LPR: "Permanent residents",
+    Status.POSSIBLE_DERIVATIVE_CITIZEN: "Possible derivative citizens",
+    Status.CONDITIONAL_LPR: "Conditional residents",
+    Status.UNDOCUMENTED_EWI: "Undocumented (EWI)",
+    Status.UNDOCUMENTED_OVERSTAY: "Undocumented (overstay)",
+}
+
+
+@register.simple_tag
+def catalog_version():
+    """The catalog version for the footer; a broken catalog says so instead of failing the page."""
+    try:
+        return engine.catalog_version()
+    except CatalogError:
+        return "unavailable (the offense catalog does not validate)"
+
+
+@register.filter
+def subcategory_label(flag):
+    """ "F" on an aggravated felony is 8 U.S.C. 1101(a)(43)(F); other subcategories are words."""
+    subcategory = flag.get("subcategory") if isinstance(flag, dict) else None
+    if not subcategory:
+        return ""
+    if flag.get("ground") == Ground.AGGRAVATED_FELONY and len(subcategory) <= 2:
+        return f"8 U.S.C. 1101(a)(43)({subcategory})"
+    return subcategory.replace("_", " ")
+
+
+@register.filter
+def flagged_only(flags):
+    return [flag for flag in flags or () if is_flagged(flag)]
+
+
+@register.filter
+def get_bound(form, name):
+    """form[name] for a field name held in a variable (the factor rows)."""
+    return form[name]
+
+
+@register.filter
+def not_flagged(flags):
+    return [flag for flag in flags or () if not is_flagged(flag)]

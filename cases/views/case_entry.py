@@ -1,0 +1,135 @@
+"""Entering a case with its counts on one page; counts added and removed without a reload.
+
+Each count row carries a key (a form prefix), so rows can come and go in any order: the page
+posts the keys of the rows still on it, in order, as `row`. The statute is typed as
+practitioners write it, with suggestions from the catalog as they type.
+"""
+
+import re
+import secrets
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from consequences import engine
+
+from .. import actions
+from ..access import can_edit_cases, get_case_for_editing, membership_of
+from ..forms import CaseForm, ChargeForm, describe_statute
+from ..integrity import ConflictError
+from ..models import Case
+
+MAX_COUNTS = 60
+_ROW_KEY = re.compile(r"^[a-z0-9]{1,24}$")
+
+
+def case_create(request):
+    """Open a new case in the user's office, with its counts."""
+    membership = membership_of(request.user)
+    if not can_edit_cases(request.user):
+        raise PermissionDenied("Your role can read cases but not enter them.")
+    case = Case(office=membership.office, unit=membership.unit, assigned_deputy=request.user)
+    return _case_page(request, case)
+
+
+def case_edit(request, pk):
+    """Change a case and its counts; removing a count removes its terms in every offer."""
+    return _case_page(request, get_case_for_editing(request.user, pk))
+
+
+def _case_page(request, case):
+    if request.method == "POST":
+        form = CaseForm(request.POST, instance=case, office=case.office)
+        rows = [ChargeForm(request.POST, row_key=key) for key in _posted_row_keys(request.POST)]
+        rows_error = "" if rows else "Enter at least one count."
+        # Every row is validated (no short-circuit) so each shows its own errors at once.
+        rows_valid = [row.is_valid() for row in rows]
+        if form.is_valid() and rows and all(rows_valid):
+            charges = [row.charge_fields() for row in rows]
+            try:
+                case = _save(request, case, form, charges)
+            except ConflictError as conflict:
+                form.add_error(None, str(conflict))
+            else:
+                messages.success(request, f"Case {case.court_case_number} saved.")
+                return redirect(case)
+    else:
+        form = CaseForm(instance=case, office=case.office)
+        rows = [
+            ChargeForm(row_key=f"c{charge.pk}", initial=ChargeForm.initial_for(charge))
+            for charge in (case.charges.all() if case.pk else ())
+        ] or [ChargeForm(row_key=new_row_key())]
+        rows_error = ""
+    return render(
+        request,
+        "cases/case_form.html",
+        {"case": case, "form": form, "rows": rows, "rows_error": rows_error},
+    )
+
+
+def _save(request, case, form, charges):
+    if case.pk:
+        return actions.update_case(
+            case,
+            by_user=request.user,
+            version=form.cleaned_data.get("version"),
+            fields=form.case_fields(),
+            charges=charges,
+            request=request,
+        )
+    return actions.create_case(
+        office=case.office,
+        by_user=request.user,
+        charges=charges,
+        request=request,
+        **form.case_fields(),
+    )
+
+
+def _posted_row_keys(data):
+    keys = []
+    for key in data.getlist("row"):
+        if _ROW_KEY.match(key) and key not in keys:
+            keys.append(key)
+    return keys[:MAX_COUNTS]
+
+
+def new_row_key():
+    return "n" + secrets.token_hex(4)
+
+
+@require_GET
+def count_row(request):
+    """An empty count row, for htmx to append to the form."""
+    if not can_edit_cases(request.user):
+        raise PermissionDenied("Your role can read cases but not enter them.")
+    return render(request, "cases/_count_row.html", {"row": ChargeForm(row_key=new_row_key())})
+
+
+@require_GET
+def statute_suggest(request):
+    """Catalog entries matching what is typed, and whether the statute as typed is known.
+
+    Reads the first parameter named like a statute field, so the inputs of both the case page
+    and the offer page can call it with their own names.
+    """
+    text = request.GET.get("q", "")
+    for name, value in request.GET.items():
+        if name.endswith("-statute") or name.endswith("-statute_pleaded"):
+            text = value
+            break
+    text = text.strip()[:60]
+    key = request.GET.get("key", "")
+    if not re.match(r"^[a-z0-9-]{1,40}$", key):
+        key = "x"
+    return render(
+        request,
+        "cases/_statute_help.html",
+        {
+            "key": key,
+            "suggestions": engine.suggest(text, limit=8) if text else [],
+            "info": describe_statute(text),
+        },
+    )

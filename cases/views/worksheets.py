@@ -1,0 +1,404 @@
+"""The § 1016.3(b) worksheet: record the consideration, sign it, amend it.
+
+A draft is edited in one form (offers considered, factors, parity, decision and reasons); the
+Sign button submits the same form, so what was typed is saved before signing is tried and is
+never lost. A signed worksheet is shown from its frozen content and never changes; amending
+starts a new version linked to it. Immigration status is never asked for: a user allowed to
+see status may record what the defense volunteered, and nothing on the page prompts for it.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from consequences.statuses import Verdict
+
+from .. import actions, audit, reauth, security
+from ..access import can_edit_cases, get_case_for_editing, get_worksheet_for_user
+from ..choices import AuditAction, ReviewOutcome
+from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, WorksheetForm
+from ..integrity import ConflictError
+from ..models import FlagOverride, Review
+from ..worksheets import content_for_display
+
+# What `actions.missing_before_signing` reports, mapped to the field it belongs next to.
+MISSING_FIELD = {
+    "choose at least one offer considered": "considered",
+    "the decision": "decision",
+    "the reasons for the decision": "reasons",
+    "the citizen-parity answer": "parity_answer",
+    "the explanation of the equivalent concession": "parity_explanation",
+}
+
+
+@require_POST
+def worksheet_start(request, case_pk):
+    """Open the case's worksheet (the current draft if there is one) with every offer ticked."""
+    case = get_case_for_editing(request.user, case_pk)
+    worksheet = actions.start_worksheet(case, by_user=request.user, request=request)
+    return redirect(worksheet)
+
+
+def worksheet_detail(request, pk):
+    """Read a worksheet; on a draft, record the consideration and save it."""
+    worksheet = get_worksheet_for_user(request.user, pk)
+    if request.method == "POST":
+        _require_draft_editor(request, worksheet)
+        form = _worksheet_form(request, worksheet, request.POST)
+        if form.is_valid():
+            try:
+                _save_draft(request, worksheet, form)
+            except ConflictError as conflict:
+                form.add_error(None, str(conflict))
+            else:
+                messages.success(request, "Worksheet saved as a draft.")
+                return redirect(worksheet)
+        return _page(request, worksheet, form=form, status=400)
+    audit.record(AuditAction.VIEW, worksheet, user=request.user, request=request)
+    return _page(request, worksheet)
+
+
+@require_POST
+def worksheet_sign(request, pk):
+    """Save what was typed, then sign: the engine output, catalog version and SHA-256 freeze."""
+    worksheet = get_worksheet_for_user(request.user, pk)
+    _require_draft_editor(request, worksheet)
+    if not request.user.has_perm("cases.sign_worksheet"):
+        raise PermissionDenied("Your role cannot sign worksheets.")
+    form = _worksheet_form(request, worksheet, request.POST)
+    password = ReauthForm(
+        request.POST, user=request.user, required=reauth.password_needed(request)
+    )
+    if not form.is_valid():
+        return _page(request, worksheet, form=form, reauth_form=password, status=400)
+    try:
+        worksheet = _save_draft(request, worksheet, form)
+    except ConflictError as conflict:
+        form.add_error(None, str(conflict))
+        return _page(request, worksheet, form=form, reauth_form=password, status=409)
+    # From here the draft is saved: a refusal re-shows it with the new version number.
+    form = _worksheet_form(request, worksheet, _with_version(request.POST, worksheet))
+    form.is_valid()
+    if not password.is_valid():
+        form.add_error(None, "Your changes were saved as a draft; nothing was signed.")
+        return _page(request, worksheet, form=form, reauth_form=password, status=400)
+    if password.required:
+        reauth.refresh(request)
+    try:
+        worksheet = actions.sign_worksheet(worksheet, by_user=request.user, request=request)
+    except actions.IncompleteWorksheet as incomplete:
+        form.add_error(None, "Saved as a draft, not signed yet. " + str(incomplete))
+        for missing in incomplete.missing:
+            field = MISSING_FIELD.get(missing)
+            if field in form.fields:
+                form.add_error(field, f"Needed before signing: {missing}.")
+        return _page(request, worksheet, form=form, status=400)
+    message = f"Worksheet v{worksheet.version} signed. SHA-256 {worksheet.content_hash}."
+    if Review.objects.filter(worksheet=worksheet).exists():
+        message += " Office policy sends it to your supervisor for review."
+    messages.success(request, message)
+    return redirect(worksheet)
+
+
+@require_POST
+def worksheet_amend(request, pk):
+    """Start a new version of a signed worksheet; the signed one stays readable as it was."""
+    worksheet = get_worksheet_for_user(request.user, pk)
+    if not can_edit_cases(request.user):
+        raise PermissionDenied("Your role can read worksheets but not amend them.")
+    form = AmendForm(request.POST)
+    if not form.is_valid():
+        return _page(request, worksheet, amend_form=form, status=400)
+    try:
+        amendment = actions.amend_worksheet(
+            worksheet, by_user=request.user, reason=form.cleaned_data["reason"], request=request
+        )
+    except ConflictError as conflict:
+        messages.error(request, str(conflict))
+        return redirect(worksheet)
+    messages.success(
+        request,
+        f"Version {amendment.version} started from version {worksheet.version}, which stays "
+        "signed and readable. Make the corrections, then sign again.",
+    )
+    return redirect(amendment)
+
+
+@require_POST
+def worksheet_override(request, pk):
+    """Record the deputy's disagreement with one flag, with the reason (htmx or plain POST)."""
+    worksheet = get_worksheet_for_user(request.user, pk)
+    _require_draft_editor(request, worksheet)
+    form = OverrideForm(request.POST)
+    flag = _flag_on_worksheet(worksheet, form) if form.is_valid() else None
+    if flag is None:
+        if form.is_valid():
+            form.add_error(None, "That flag is not on this worksheet any more; reload the page.")
+        return _override_response(request, worksheet, form=form, status=400)
+    disposition, charge, engine_flag = flag
+    try:
+        override = actions.set_override(
+            worksheet,
+            by_user=request.user,
+            disposition=disposition,
+            charge=charge,
+            ground=engine_flag["ground"],
+            subcategory=engine_flag.get("subcategory") or "",
+            engine_verdict=engine_flag["verdict"],
+            deputy_verdict=form.cleaned_data["deputy_verdict"],
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except ConflictError as conflict:
+        form.add_error(None, str(conflict))
+        return _override_response(request, worksheet, form=form, status=409)
+    return _override_response(request, worksheet, form=form, override=override)
+
+
+@require_POST
+def worksheet_override_remove(request, pk, override_pk):
+    worksheet = get_worksheet_for_user(request.user, pk)
+    _require_draft_editor(request, worksheet)
+    override = get_object_or_404(FlagOverride, pk=override_pk, worksheet=worksheet)
+    try:
+        actions.remove_override(override, by_user=request.user, request=request)
+    except ConflictError as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(request, "Override removed; the engine's verdict stands.")
+    return redirect(worksheet.get_absolute_url() + "#analysis")
+
+
+@require_POST
+def worksheet_status(request, pk):
+    """Record an immigration status the defense volunteered, with its source."""
+    worksheet = get_worksheet_for_user(request.user, pk)
+    if not (
+        can_edit_cases(request.user)
+        and request.user.has_perm("cases.view_status")
+        and request.user.has_perm("cases.add_statusdisclosure")
+    ):
+        raise PermissionDenied("Your role cannot record a status disclosure.")
+    form = StatusDisclosureForm(request.POST)
+    if not form.is_valid():
+        return _page(request, worksheet, status_form=form, status=400)
+    actions.record_status_disclosure(
+        worksheet.case, by_user=request.user, request=request, **form.cleaned_data
+    )
+    messages.success(request, "The volunteered status was recorded with its source.")
+    return redirect(worksheet.get_absolute_url() + "#status")
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _require_draft_editor(request, worksheet):
+    if not can_edit_cases(request.user):
+        raise PermissionDenied("Your role can read worksheets but not change them.")
+    if worksheet.is_signed:
+        raise PermissionDenied("This worksheet is signed and can no longer change. Amend it.")
+
+
+def _show_status(request):
+    """Only users allowed to see volunteered status see the section at all."""
+    return security.can_see_status(request.user)
+
+
+def _worksheet_form(request, worksheet, data=None, disclosures=None):
+    case = worksheet.case
+    if disclosures is None:
+        disclosures = list(security.status_disclosures_for(request.user, case))
+    return WorksheetForm(
+        data,
+        worksheet=worksheet,
+        offers=case.dispositions.all(),
+        show_status_choice=bool(disclosures),
+    )
+
+
+def _with_version(data, worksheet):
+    data = data.copy()
+    data["version"] = str(worksheet.lock_version)
+    return data
+
+
+def _save_draft(request, worksheet, form):
+    return actions.update_worksheet(
+        worksheet,
+        by_user=request.user,
+        version=form.cleaned_data.get("version"),
+        fields=form.worksheet_fields(),
+        considered=form.cleaned_data["considered"],
+        request=request,
+    )
+
+
+def _flag_on_worksheet(worksheet, form):
+    """The (offer, count, flag) the override names, looked up in the live analysis: the engine
+    verdict recorded is the engine's, never one taken from the request."""
+    data = form.cleaned_data
+    disposition = worksheet.dispositions_considered.filter(pk=data["disposition"]).first()
+    charge = worksheet.case.charges.filter(pk=data["charge"]).first()
+    if disposition is None or charge is None:
+        return None
+    content = content_for_display(worksheet)
+    offer = content["analysis"]["dispositions"].get(str(disposition.pk)) or {}
+    count = (offer.get("counts") or {}).get(str(charge.pk)) or {}
+    for flag in count.get("flags", []):
+        if flag["ground"] == data["ground"] and (flag.get("subcategory") or "") == (
+            data.get("subcategory") or ""
+        ):
+            return disposition, charge, flag
+    return None
+
+
+def _override_response(request, worksheet, *, form, override=None, status=200):
+    if not request.htmx:
+        if override is not None:
+            messages.success(request, "Override recorded with its reason.")
+        else:
+            messages.error(request, "The override was not recorded: " + _errors_text(form))
+        return redirect(worksheet.get_absolute_url() + "#analysis")
+    # htmx: answer with the flag's override block only, so the rest of the page (and anything
+    # typed in the worksheet form) stays as it is.
+    item = {
+        "key": _flag_key(form.data),
+        "override": {"record": override, "pk": override.pk} if override else None,
+        "can_override": True,
+        "flag": {
+            "ground": form.data.get("ground", ""),
+            "subcategory": form.data.get("subcategory", ""),
+        },
+    }
+    context = {
+        "item": item,
+        "worksheet": worksheet,
+        "override_form": form if override is None else None,
+        "disposition_id": form.data.get("disposition", ""),
+        "charge_id": form.data.get("charge", ""),
+        "verdict_choices": Verdict.choices,
+    }
+    return render(request, "worksheets/_override.html", context, status=status)
+
+
+def _flag_key(data):
+    return "-".join(
+        str(data.get(name, "")) for name in ("disposition", "charge", "ground", "subcategory")
+    )
+
+
+def _errors_text(form):
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def _page(
+    request,
+    worksheet,
+    *,
+    form=None,
+    reauth_form=None,
+    amend_form=None,
+    status_form=None,
+    status=200,
+):
+    """The worksheet page: its content (frozen once signed), the form while it is a draft, the
+    version history and the supervisor's review."""
+    case = worksheet.case
+    show_status = _show_status(request)
+    disclosures = list(security.status_disclosures_for(request.user, case))
+    editable = can_edit_cases(request.user) and not worksheet.is_signed
+    if editable and form is None:
+        form = _worksheet_form(request, worksheet, disclosures=disclosures)
+    content = security.redact_status(content_for_display(worksheet), request.user)
+    overrides = list(worksheet.overrides.select_related("charge")) if editable else []
+    versions = list(case.worksheets.order_by("version").select_related("signed_by"))
+    review = Review.objects.filter(worksheet=worksheet).select_related("reviewer").first()
+    is_current = not any(version.amends_id == worksheet.pk for version in versions)
+    context = {
+        "worksheet": worksheet,
+        "case": case,
+        "content": content,
+        "offers": _offers_view(content, overrides, editable),
+        "form": form,
+        "editable": editable,
+        "reauth_form": reauth_form
+        or ReauthForm(user=request.user, required=reauth.password_needed(request)),
+        "amend_form": amend_form or AmendForm(),
+        "can_amend": worksheet.is_signed and is_current and can_edit_cases(request.user),
+        "can_sign": editable and request.user.has_perm("cases.sign_worksheet"),
+        "versions": versions,
+        "review": review,
+        "show_status": show_status,
+        "disclosures": disclosures,
+        "status_form": status_form or StatusDisclosureForm(),
+        "can_record_status": show_status
+        and can_edit_cases(request.user)
+        and request.user.has_perm("cases.add_statusdisclosure"),
+        "review_required_policy": case.office.get_supervisor_approval_display(),
+        "verdict_choices": Verdict.choices,
+        "ReviewOutcome": ReviewOutcome,
+    }
+    return render(request, "worksheets/worksheet_detail.html", context, status=status)
+
+
+def _offers_view(content, overrides, editable):
+    """Each offer considered, count by count, with its flags and any override beside each flag.
+
+    Read from the content dict, so a signed worksheet shows exactly what was frozen.
+    """
+    counts = {count["id"]: count for count in content["counts"]}
+    by_key = {}
+    for override in content["overrides"]:
+        key = (override["disposition"], override["count"], override["ground"])
+        by_key[key + (override["subcategory"] or "",)] = {"record": override}
+    for override in overrides:  # the rows, for their ids (remove buttons on a draft)
+        key = (
+            str(override.disposition_id),
+            override.charge.number,
+            override.ground,
+            override.subcategory or "",
+        )
+        if key in by_key:
+            by_key[key]["pk"] = override.pk
+    offers = []
+    for offer in content["dispositions"]:
+        analysed = content["analysis"]["dispositions"].get(offer["id"], {})
+        rows = []
+        for term in offer["terms"]:
+            count = counts.get(term["count_id"], {"number": term["count"], "statute": ""})
+            result = (analysed.get("counts") or {}).get(term["count_id"])
+            flags, others = [], []
+            for flag in (result or {}).get("flags", []):
+                if not Verdict(flag["verdict"]).is_flagged:
+                    others.append(flag)
+                    continue
+                key = (offer["id"], count["number"], flag["ground"], flag.get("subcategory") or "")
+                flags.append(
+                    {
+                        "flag": flag,
+                        "override": by_key.get(key),
+                        "key": "-".join(
+                            [
+                                offer["id"],
+                                term["count_id"],
+                                flag["ground"],
+                                flag.get("subcategory") or "",
+                            ]
+                        ),
+                        "flagged": True,
+                        "can_override": editable,
+                    }
+                )
+            rows.append(
+                {
+                    "count": count,
+                    "term": term,
+                    "result": result,
+                    "flags": flags,
+                    "flagged_count": len(flags),
+                    "others": others,
+                }
+            )
+        offers.append({"offer": offer, "analysis": analysed, "rows": rows})
+    return offers
