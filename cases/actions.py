@@ -32,6 +32,7 @@ from .models import (
     Review,
     StatusDisclosure,
     Worksheet,
+    WorksheetGround,
 )
 
 
@@ -383,6 +384,8 @@ def sign_worksheet(worksheet, *, by_user, request=None):
     worksheet.signed_by = by_user
     worksheet.signed_at = now
     worksheet.save()
+    # The flagged grounds, denormalised for the compliance report's SQL aggregate.
+    WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(worksheet))
     if review_required(worksheet):
         Review.objects.create(worksheet=worksheet, requested_at=now)
     audit.record(AuditAction.SIGN, worksheet, user=by_user, request=request)

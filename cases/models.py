@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from consequences.statuses import Status
+from consequences.statuses import Ground, Status
 
 from .choices import (
     ApprovalPolicy,
@@ -190,7 +190,12 @@ class Case(models.Model):
                 fields=["office", "court_case_number"], name="case_number_unique_per_office"
             ),
         ]
-        indexes = [models.Index(fields=["office", "next_hearing"], name="case_office_hearing")]
+        indexes = [
+            models.Index(fields=["office", "next_hearing"], name="case_office_hearing"),
+            # The compliance report's scope filters (cases.reports).
+            models.Index(fields=["office", "unit"], name="case_office_unit"),
+            models.Index(fields=["office", "assigned_deputy"], name="case_office_deputy"),
+        ]
 
     def __str__(self):
         return self.court_case_number
@@ -271,7 +276,15 @@ class Disposition(models.Model):
                 name="disposition_conveyed_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["status", "conveyed_at"], name="disposition_conveyed")]
+        indexes = [
+            models.Index(fields=["status", "conveyed_at"], name="disposition_conveyed"),
+            # The compliance report: offers conveyed in a period, joined to their case.
+            models.Index(
+                fields=["conveyed_at", "case"],
+                name="disposition_conveyed_case",
+                condition=Q(conveyed_at__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return self.name or self.get_label_display()
@@ -503,6 +516,14 @@ class Worksheet(models.Model):
                 name="signed_worksheet_is_complete",
             ),
         ]
+        indexes = [
+            # The compliance report: worksheets signed in a period, joined to their case.
+            models.Index(
+                fields=["signed_at", "case"],
+                name="worksheet_signed_case",
+                condition=Q(signed_at__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return f"Worksheet v{self.version} for {self.case}"
@@ -540,10 +561,70 @@ class Review(models.Model):
                 name="returned_review_has_comments",
             ),
         ]
-        indexes = [models.Index(fields=["outcome", "requested_at"], name="review_queue")]
+        indexes = [
+            models.Index(fields=["outcome", "requested_at"], name="review_queue"),
+            models.Index(fields=["requested_at"], name="review_requested"),
+        ]
 
     def __str__(self):
         return f"Review of {self.worksheet}: {self.get_outcome_display()}"
+
+    @property
+    def is_pending(self):
+        return self.outcome == ReviewOutcome.PENDING
+
+    @property
+    def is_returned(self):
+        return self.outcome == ReviewOutcome.RETURNED
+
+
+class WorksheetGround(models.Model):
+    """One ground flagged in a signed worksheet's frozen engine output, one row per ground.
+
+    A denormalised copy of `Worksheet.engine_output`, written by `actions.sign_worksheet` in the
+    same transaction, so that the compliance report's flagged-ground mix is a plain SQL
+    aggregate on SQLite and PostgreSQL alike (no JSON functions). A ground counts when it is
+    flagged (verdict yes, assume yes or unclear) on any offer the worksheet considered;
+    `on_chosen_offer` says whether it is also flagged on the offer chosen.
+    """
+
+    worksheet = models.ForeignKey(Worksheet, on_delete=models.CASCADE, related_name="grounds")
+    ground = models.CharField(max_length=40, choices=Ground)
+    on_chosen_offer = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["worksheet", "ground"]
+        constraints = [
+            models.UniqueConstraint(fields=["worksheet", "ground"], name="worksheet_ground_unique")
+        ]
+        indexes = [models.Index(fields=["ground", "worksheet"], name="worksheet_ground")]
+
+    def __str__(self):
+        return f"{self.get_ground_display()} in {self.worksheet_id}"
+
+    @classmethod
+    def rows_for(cls, worksheet):
+        """Unsaved rows for a signed worksheet, read from its frozen engine output."""
+        grounds = flagged_grounds_in(worksheet.engine_output, worksheet.chosen_disposition_id)
+        return [
+            cls(worksheet=worksheet, ground=ground, on_chosen_offer=on_chosen)
+            for ground, on_chosen in grounds.items()
+        ]
+
+
+def flagged_grounds_in(engine_output, chosen_disposition_id=None):
+    """{ground: flagged on the chosen offer?} for every ground flagged on any offer considered.
+
+    Reads the "grounds_flagged" list that `cases.worksheets.build_content` stores per offer;
+    only known grounds are kept, in the engine's order.
+    """
+    offers = (engine_output or {}).get("dispositions") or {}
+    chosen = str(chosen_disposition_id) if chosen_disposition_id else None
+    found = {}
+    for offer_id, offer in offers.items():
+        for ground in offer.get("grounds_flagged") or ():
+            found[ground] = found.get(ground, False) or offer_id == chosen
+    return {ground.value: found[ground.value] for ground in Ground if ground.value in found}
 
 
 class FlagOverride(models.Model):

@@ -1,0 +1,145 @@
+"""The supervisor's review queue: signed worksheets awaiting review in the supervisor's units.
+
+A supervisor approves a worksheet or returns it with comments; the deputy sees the outcome and
+the comments on the worksheet page (templates/review/_outcome.html) and amends. The action
+records who decided and when (Review.decided_at against requested_at is the turnaround the
+compliance report shows) and writes the audit event. Nobody reviews a worksheet they signed.
+"""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from .. import actions, audit
+from ..access import membership_of
+from ..choices import AuditAction, ReviewOutcome
+from ..models import Case, Review
+
+PAGE_SIZE = 50
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Your decision",
+        choices=[
+            (ReviewOutcome.APPROVED.value, "Approve"),
+            (ReviewOutcome.RETURNED.value, "Return to the deputy with comments"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comments = forms.CharField(
+        label="Comments for the deputy",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Required when you return the worksheet: say what the deputy should change.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(Field("outcome"), Field("comments"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("outcome") == ReviewOutcome.RETURNED
+            and not cleaned.get("comments", "").strip()
+        ):
+            self.add_error("comments", "Say what the deputy should change before returning it.")
+        return cleaned
+
+
+def pending_reviews_for(user):
+    """Reviews awaiting a decision on the cases this supervisor may open, oldest first."""
+    return (
+        Review.objects.filter(
+            outcome=ReviewOutcome.PENDING, worksheet__case__in=Case.objects.visible_to(user)
+        )
+        .select_related(
+            "worksheet",
+            "worksheet__case",
+            "worksheet__case__unit",
+            "worksheet__signed_by",
+            "worksheet__chosen_disposition",
+        )
+        .order_by("requested_at", "pk")
+    )
+
+
+def get_review_for_reviewer(user, worksheet_pk):
+    """The review of a worksheet this supervisor may open (404 otherwise)."""
+    return get_object_or_404(
+        Review.objects.filter(worksheet__case__in=Case.objects.visible_to(user)).select_related(
+            "worksheet",
+            "worksheet__case",
+            "worksheet__case__unit",
+            "worksheet__signed_by",
+            "worksheet__chosen_disposition",
+            "reviewer",
+        ),
+        worksheet_id=worksheet_pk,
+    )
+
+
+@permission_required("cases.review_worksheet", raise_exception=True)
+def review_queue(request):
+    """Signed worksheets awaiting review in the supervisor's units, oldest request first."""
+    membership = membership_of(request.user)
+    page = Paginator(pending_reviews_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.record(
+        AuditAction.VIEW,
+        None,
+        user=request.user,
+        office=membership.office,
+        request=request,
+        object_type="review_queue",
+    )
+    return render(request, "review/queue.html", {"page": page})
+
+
+@permission_required("cases.review_worksheet", raise_exception=True)
+def review_decide(request, pk):
+    """Approve a signed worksheet, or return it to the deputy with comments."""
+    review = get_review_for_reviewer(request.user, pk)
+    worksheet = review.worksheet
+    own = worksheet.signed_by_id == request.user.pk
+    if request.method == "POST":
+        if own:
+            raise PermissionDenied("You signed this worksheet; another supervisor reviews it.")
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            decided = actions.review_worksheet(
+                worksheet,
+                by_user=request.user,
+                outcome=ReviewOutcome(form.cleaned_data["outcome"]),
+                comments=form.cleaned_data["comments"].strip(),
+                request=request,
+            )
+            messages.success(request, _decided_message(decided, request.user, worksheet))
+            return redirect("review_queue")
+    else:
+        form = ReviewForm()
+        audit.record(AuditAction.VIEW, worksheet, user=request.user, request=request)
+    return render(
+        request,
+        "review/decide.html",
+        {"review": review, "worksheet": worksheet, "form": form, "own": own},
+    )
+
+
+def _decided_message(review, user, worksheet):
+    """A second submit, or another supervisor first, finds the review decided: say so."""
+    case_number = worksheet.case.court_case_number
+    if review.reviewer_id != user.pk:
+        return f"{case_number}: already decided by another supervisor; nothing was changed."
+    if review.outcome == ReviewOutcome.RETURNED:
+        return f"{case_number}: returned to the deputy with your comments."
+    return f"{case_number}: approved."
