@@ -1,8 +1,7 @@
 from django.urls import path
 
-from .views import audit_log, case_entry, cases, compare, dispositions, worksheets
+from .views import audit_log, case_entry, cases, compare, dispositions, review, worksheets
 from .views import reports as report_views
-from .views import review
 
 urlpatterns = [
     path("", cases.home, name="home"),
