@@ -35,7 +35,8 @@ serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} \
-		--access-logfile - --timeout 60
+		--access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s' \
+		--timeout 60
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

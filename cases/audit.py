@@ -1,6 +1,10 @@
 """Writing audit events. Called inside the action's transaction so that the change and its
 record stand or fall together."""
 
+import ipaddress
+
+from django.conf import settings
+
 from .models import AuditEvent
 
 
@@ -28,7 +32,21 @@ def _office_of(obj):
 
 
 def _client_address(request):
+    """The client's address: behind PROXY_COUNT trusted proxies, read from X-Forwarded-For.
+
+    Only the entries the trusted proxies appended are believed; anything further left could
+    have been written by the client.
+    """
     if request is None:
         return None
-    # REMOTE_ADDR is the proxy's address behind a TLS proxy; the proxy's own log has the rest.
+    proxies = settings.AXES_IPWARE_PROXY_COUNT or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            candidate = hops[-proxies]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR") or None

@@ -19,9 +19,12 @@ class WorksheetSigned(ConflictError):
 
 def check_version(obj, submitted_version):
     """Refuse a write built on an older `lock_version` than the row now has."""
-    if submitted_version is None:
-        return
-    if int(submitted_version) != obj.lock_version:
+    try:
+        version = int(submitted_version)
+    except (TypeError, ValueError):
+        # A form that lost its version cannot prove it saw the current row: refuse, not guess.
+        raise ConflictError() from None
+    if version != obj.lock_version:
         raise ConflictError()
 
 
