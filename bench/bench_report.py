@@ -1,0 +1,195 @@
+"""Benchmark the compliance dashboard on PostgreSQL with 1,000,000 offers (dispositions).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/considered_bench \\
+        .venv/bin/python bench/bench_report.py [--repeat N] [--dispositions N]
+
+Uses its own database (default considered_bench; created and migrated when missing) and fills it
+with `seed_volume` into one office until it holds the dispositions asked for (1,000,000 by
+default; the first fill takes several minutes and is timed too). Then, as that office's
+administrator, it times:
+
+- the dashboard page through the Django test client (login, form, six aggregates, charts,
+  template, audit row), median of repeated runs;
+- the bare SQL the page needs: the same six aggregate statements the page ran, captured and
+  re-executed on a raw cursor, median of repeated runs.
+
+for the whole three years (every offer of the office: the worst case) and for the default last
+twelve months. Targets (DESIGN.md): the page ≤ 500 ms and within 30 % of the bare SQL. Figures
+are merged into bench/results.json (read-modify-write under a lock) as
+{"name": {"value", "unit", "target", "baseline"}}; a page's baseline is its bare SQL time.
+"""
+
+import argparse
+import fcntl
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results.json"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/considered_bench"
+# The report's own statements: its aggregates and the month trend (cases.reports.build_report).
+REPORT_SQL = re.compile(r"^SELECT (COUNT|AVG|DATE_TRUNC)", re.IGNORECASE)
+
+os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+sys.path.insert(0, str(ROOT))
+
+
+def ensure_database(url):
+    """Create the benchmark database when it does not exist (never the project's own)."""
+    import psycopg2
+    from psycopg2 import sql
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+
+
+def fill(target):
+    """Seed one office until it holds `target` dispositions; the seconds it took, or None."""
+    from django.core.management import call_command
+
+    from cases.models import Disposition
+
+    have = Disposition.objects.count()
+    if have >= target:
+        return None, have
+    started = time.perf_counter()
+    while have < target:
+        missing_cases = int((target - have) / 2.5 * 1.02) + 1
+        call_command("seed_volume", cases=missing_cases, offices=1)
+        have = Disposition.objects.count()
+    return time.perf_counter() - started, have
+
+
+def median_ms(function, repeat):
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), samples
+
+
+def bench_page(client, params, repeat):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    url = reverse("report_dashboard")
+    response = client.get(url, params)  # warm: caches, connection, plans
+    assert response.status_code == 200, response.status_code
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, params)
+    statements = [q["sql"] for q in captured.captured_queries if REPORT_SQL.match(q["sql"])]
+    assert len(statements) == 6, statements
+
+    def page():
+        assert client.get(url, params).status_code == 200
+
+    def bare():
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+                cursor.fetchall()
+
+    bare()
+    page_ms, page_samples = median_ms(page, repeat)
+    sql_ms, sql_samples = median_ms(bare, repeat)
+    return page_ms, sql_ms, page_samples, sql_samples, response.context["report"]
+
+
+def merge(figures):
+    lock = RESULTS.with_suffix(".lock")
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        results.update(figures)
+        RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=9, help="runs per figure (median taken)")
+    parser.add_argument("--dispositions", type=int, default=1_000_000)
+    args = parser.parse_args()
+    if not os.environ["DATABASE_URL"].startswith("postgres"):
+        sys.exit("bench_report measures PostgreSQL: set DATABASE_URL to a postgres:// URL.")
+    ensure_database(os.environ["DATABASE_URL"])
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from cases.models import Membership
+    from cases.reports import default_period
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.DEBUG = False
+    call_command("migrate", verbosity=0)
+    seed_seconds, dispositions = fill(args.dispositions)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    admin = Membership.objects.select_related("user").get(office__slug="volume-1", role="admin")
+    client = Client()
+    client.force_login(admin.user)
+    today = timezone.localdate()
+    scenarios = {
+        "3y": {
+            "date_from": today.replace(year=today.year - 3).isoformat(),
+            "date_to": today.isoformat(),
+        },
+        "12m": {"date_from": default_period()[0].isoformat(), "date_to": today.isoformat()},
+    }
+    figures = {}
+    print(f"{dispositions:,} dispositions in the benchmark database")
+    for name, params in scenarios.items():
+        page_ms, sql_ms, page_samples, sql_samples, report = bench_page(client, params, args.repeat)
+        ratio = page_ms / sql_ms
+        conveyed = report.counts["offers_conveyed"]
+        print(
+            f"dashboard {name}: page {page_ms:.0f} ms, bare SQL {sql_ms:.0f} ms, "
+            f"ratio {ratio:.2f} ({conveyed:,} offers conveyed in the period)\n"
+            f"   page samples {[round(s) for s in page_samples]}\n"
+            f"   SQL samples  {[round(s) for s in sql_samples]}"
+        )
+        figures[f"report.dashboard_{name}_1m"] = {
+            "value": round(page_ms, 1),
+            "unit": "ms",
+            "target": 500,
+            "baseline": round(sql_ms, 1),
+        }
+        figures[f"report.dashboard_{name}_vs_sql"] = {
+            "value": round(ratio, 3),
+            "unit": "ratio",
+            "target": 1.3,
+            "baseline": 1.0,
+        }
+    if seed_seconds is not None:
+        figures["report.seed_volume_1m_dispositions"] = {
+            "value": round(seed_seconds, 1),
+            "unit": "s",
+            "target": None,
+            "baseline": None,
+        }
+    merge(figures)
+
+
+if __name__ == "__main__":
+    main()

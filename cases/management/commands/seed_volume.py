@@ -1,0 +1,52 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from cases import volume
+from cases.models import Case
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate synthetic volume for benchmarks and demos: N cases over three years, spread "
+        "over K offices (Volume County 1..K), with counts, offers (2.5 per case on average), "
+        "worksheets, overrides, flagged grounds and supervisor reviews, written with bulk "
+        "inserts. Running it again adds N more cases to the same offices. Everything is "
+        f"invented; the users' password is {volume.VOLUME_PASSWORD!r}."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, required=True, help="How many cases in all.")
+        parser.add_argument("--offices", type=int, default=1, help="Spread over K offices.")
+        parser.add_argument("--deputies-per-unit", type=int, default=12)
+        parser.add_argument("--chunk", type=int, default=2000, help="Cases per transaction.")
+        parser.add_argument("--seed", type=int, default=1016, help="Random seed.")
+
+    def handle(self, *args, cases, offices, deputies_per_unit, chunk, seed, **options):
+        if cases < 1 or offices < 1 or chunk < 1:
+            raise CommandError("--cases, --offices and --chunk must be at least 1.")
+        started = time.perf_counter()
+        password_hash = volume.password_hash()
+        totals = {}
+        with tqdm(total=cases, unit="case", disable=options["verbosity"] == 0) as progress:
+            for number in range(1, offices + 1):
+                staff = volume.ensure_office(
+                    number, deputies_per_unit=deputies_per_unit, password_hash=password_hash
+                )
+                share = cases // offices + (1 if number <= cases % offices else 0)
+                existing = Case.objects.filter(office=staff.office).count()
+                generator = volume.Generator(
+                    staff, seed=seed * 1000 + number + existing, start_number=existing + 1
+                )
+                left = share
+                while left:
+                    size = min(chunk, left)
+                    generator.chunk(size)
+                    left -= size
+                    progress.update(size)
+                for table, count in generator.written.items():
+                    totals[table] = totals.get(table, 0) + count
+        elapsed = time.perf_counter() - started
+        written = ", ".join(f"{count:,} {table}" for table, count in totals.items())
+        self.stdout.write(self.style.SUCCESS(f"Wrote {written} in {elapsed:.1f} s."))

@@ -1,0 +1,139 @@
+"""seed_volume: synthetic offices and three years of cases that hang together the way the
+compliance report reads them (and that the PostgreSQL freeze triggers accept)."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Exists, F, OuterRef
+from django.utils import timezone
+
+from cases import reports
+from cases.choices import Decision, DispositionStatus, ReviewOutcome, Role
+from cases.models import (
+    Case,
+    Charge,
+    Disposition,
+    Membership,
+    Office,
+    Review,
+    Worksheet,
+    WorksheetGround,
+    flagged_grounds_in,
+)
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+@pytest.fixture
+def seeded():
+    out = io.StringIO()
+    call_command("seed_volume", cases=400, offices=2, chunk=150, verbosity=0, stdout=out)
+    return out.getvalue()
+
+
+def test_counts_and_offices(seeded):
+    assert "Wrote 400 cases" in seeded
+    assert Office.objects.filter(name__startswith="Volume County").count() == 2
+    per_office = dict(Case.objects.values_list("office__slug").annotate(n=Count("pk")))
+    assert per_office == {"volume-1": 200, "volume-2": 200}
+    offers = Disposition.objects.count()
+    assert 2.0 <= offers / 400 <= 3.0  # 2.5 offers per case on average
+    assert 1.0 <= Charge.objects.count() / 400 <= 2.5
+    assert Membership.objects.filter(role=Role.SUPERVISOR).count() == 8  # 4 units × 2 offices
+    assert Membership.objects.filter(role=Role.ADMIN).count() == 2
+
+
+def test_three_years_of_data(seeded):
+    now = timezone.now()
+    conveyed = Disposition.objects.exclude(conveyed_at=None)
+    first = conveyed.order_by("conveyed_at").first().conveyed_at
+    last = conveyed.order_by("-conveyed_at").first().conveyed_at
+    assert first < now - dt.timedelta(days=365 * 2.5)
+    assert now - dt.timedelta(days=120) < last <= now
+    assert (
+        not Disposition.objects.filter(status=DispositionStatus.DRAFT)
+        .exclude(conveyed_at=None)
+        .exists()
+    )
+
+
+def test_compliance_flag_agrees_with_the_worksheets(seeded):
+    considered = Worksheet.dispositions_considered.through.objects.filter(
+        disposition_id=OuterRef("pk"),
+        worksheet__signed_at__isnull=False,
+        worksheet__signed_at__lte=OuterRef("conveyed_at"),
+    )
+    conveyed = Disposition.objects.exclude(conveyed_at=None).annotate(before=Exists(considered))
+    assert conveyed.filter(conveyed_with_signed_worksheet=True, before=False).count() == 0
+    assert conveyed.filter(conveyed_with_signed_worksheet=False, before=True).count() == 0
+    rate = conveyed.filter(conveyed_with_signed_worksheet=True).count() / conveyed.count()
+    assert 0.6 < rate < 0.98
+
+
+def test_worksheets_are_signed_complete_and_grounds_match(seeded):
+    worksheets = Worksheet.objects.all()
+    assert worksheets.exists()
+    assert not worksheets.filter(signed_at=None).exists()
+    for worksheet in worksheets.order_by("?")[:60]:
+        expected = flagged_grounds_in(worksheet.engine_output, worksheet.chosen_disposition_id)
+        assert dict(worksheet.grounds.values_list("ground", "on_chosen_offer")) == expected
+        assert set(worksheet.dispositions_considered.values_list("pk", flat=True)) == set(
+            worksheet.case.dispositions.values_list("pk", flat=True)
+        )
+    assert WorksheetGround.objects.exists()
+
+
+def test_reviews_follow_the_departures_policy(seeded):
+    assert not Review.objects.filter(worksheet__decision=Decision.STANDARD_KEPT).exists()
+    decided = Review.objects.exclude(outcome=ReviewOutcome.PENDING)
+    assert decided.exists()
+    assert not decided.filter(decided_at__lt=F("requested_at")).exists()
+    assert not decided.filter(reviewer=None).exists()
+    returned = Review.objects.filter(outcome=ReviewOutcome.RETURNED).values("worksheet")
+    assert Worksheet.objects.filter(amends__in=returned, version=2).exists()
+
+
+def test_the_report_adds_up_on_seeded_data(seeded):
+    admin = Membership.objects.get(role=Role.ADMIN, office__slug="volume-1").user
+    today = timezone.localdate()
+    form = reports.ReportFilterForm(
+        {"date_from": (today - dt.timedelta(days=365 * 3)).isoformat(), "date_to": today},
+        user=admin,
+    )
+    assert form.is_valid(), form.errors
+    counts = reports.build_report(form.report_filter(), admin, 90).counts
+    assert (
+        counts["offers_conveyed"]
+        == Disposition.objects.filter(case__office=admin.membership.office)
+        .exclude(conveyed_at=None)
+        .count()
+    )
+    assert counts["offers_conveyed"] == (
+        counts["offers_compliant"] + counts["offers_late"] + counts["offers_missing"]
+    )
+    assert counts["offers_late"] > 0 and counts["offers_missing"] > 0
+    assert counts["worksheets_signed"] == sum(
+        counts[f"decision_{decision.value}"] for decision in Decision
+    )
+
+
+def test_running_again_adds_cases():
+    call_command("seed_volume", cases=30, offices=1, verbosity=0, stdout=io.StringIO())
+    call_command("seed_volume", cases=20, offices=1, verbosity=0, stdout=io.StringIO())
+    assert Case.objects.count() == 50
+    assert Office.objects.count() == 1
+    assert Membership.objects.filter(role=Role.ADMIN).count() == 1
+
+
+def test_volume_users_can_log_in(client):
+    from cases.volume import VOLUME_PASSWORD
+
+    call_command("seed_volume", cases=5, offices=1, verbosity=0, stdout=io.StringIO())
+    assert client.login(username="v1admin", password=VOLUME_PASSWORD)
+
+
+def test_refuses_nonsense():
+    with pytest.raises(CommandError):
+        call_command("seed_volume", cases=0, verbosity=0, stdout=io.StringIO())
