@@ -53,7 +53,7 @@ def bar_chart(chart_id, title, description, items, *, total=None, caveats=(), su
 
     A count given as the string "<5" (already suppressed) is drawn as no bar.
     """
-    label_width, bar_width, row_height = 260, 320, 24
+    label_width, bar_width, row_height = 320, 290, 24
     width = label_width + bar_width + 110
     height = row_height * max(len(items), 1) + 16
     largest = max([count for _, count, _ in items if not isinstance(count, str)] + [1])
@@ -69,7 +69,7 @@ def bar_chart(chart_id, title, description, items, *, total=None, caveats=(), su
         )
         parts.append(
             f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" fill="{TEXT}">'
-            f"{escape(_shorten(label, 40))}</text>"
+            f"{escape(_shorten(label, 46))}</text>"
         )
         length = 0 if hidden else round(bar_width * count / largest)
         if length:
@@ -102,7 +102,7 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
     "href" (the month's drill-down, or None).
     """
     left, right, top, bottom = 48, 16, 12, 40
-    plot_width = max(44 * len(points), 264)
+    plot_width = 600  # fixed, so a long period makes a denser line, not a smaller chart
     plot_height = 180
     width, height = left + plot_width + right, top + plot_height + bottom
     parts = _open(chart_id, width, height, title, description)
@@ -123,7 +123,7 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
     coordinates, rows = [], []
     for index, point in enumerate(points):
         x = left + step * (index + 0.5)
-        if index % max(1, len(points) // 12) == 0:
+        if index % max(1, -(-len(points) // 9)) == 0:  # at most nine month labels
             parts.append(
                 f'<text x="{x:.1f}" y="{top + plot_height + 16}" text-anchor="middle" '
                 f'fill="{AXIS}" font-size="10">{escape(point["label"])}</text>'
@@ -147,7 +147,7 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
         f'stroke="{GOAL}" stroke-width="2" stroke-dasharray="6 4"/>'
     )
     parts.append(
-        f'<text x="{left + plot_width - 4}" y="{goal_y - 5:.1f}" text-anchor="end" '
+        f'<text x="{left + 4}" y="{goal_y + 14:.1f}" text-anchor="start" '
         f'fill="{GOAL}">Goal {goal}%</text>'
     )
     # A gap in the line where a month has no offers (or a rate is suppressed).

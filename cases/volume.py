@@ -356,7 +356,11 @@ class Generator:
         rng = self.rng
         decision = decision or _weighted(rng, DECISIONS)
         offers = plan["offers"]
-        chosen = offers[0] if decision == Decision.STANDARD_KEPT else rng.choice(offers)
+        departures = [o for o in offers if o.label != DispositionLabel.STANDARD]
+        if decision == Decision.STANDARD_KEPT or not departures:
+            chosen = offers[0]
+        else:
+            chosen = rng.choice(departures)
         statute_grounds = sorted({g for s in plan["counts"] for g in s.grounds})
         output = {}
         for offer in offers:
