@@ -246,6 +246,19 @@ def record_status_disclosure(case, *, by_user, request=None, **fields):
     return disclosure
 
 
+# --- Exports ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_export(obj, *, by_user, summary, request=None):
+    """Record that a record left the application (a PDF download, a file a command wrote).
+
+    `by_user` is None for a management command run from the shell. The summary must never
+    hold a name or a status value (cases.worksheet_print writes "pdf tagged signed sha256 …").
+    """
+    return audit.record(AuditAction.EXPORT, obj, user=by_user, request=request, summary=summary)
+
+
 # --- Worksheets ---------------------------------------------------------------------------------
 
 

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import audit_log, case_entry, cases, compare, dispositions, review, worksheets
+from .views import (
+    audit_log,
+    case_entry,
+    cases,
+    compare,
+    dispositions,
+    review,
+    worksheet_pdf,
+    worksheets,
+)
 from .views import reports as report_views
 
 urlpatterns = [
@@ -27,6 +36,7 @@ urlpatterns = [
     path("cases/<int:case_pk>/worksheet/", worksheets.worksheet_start, name="worksheet_start"),
     path("worksheets/<int:pk>/", worksheets.worksheet_detail, name="worksheet_detail"),
     path("worksheets/<int:pk>/sign/", worksheets.worksheet_sign, name="worksheet_sign"),
+    path("worksheets/<int:pk>/pdf/", worksheet_pdf.worksheet_pdf, name="worksheet_pdf"),
     path("worksheets/<int:pk>/amend/", worksheets.worksheet_amend, name="worksheet_amend"),
     path("worksheets/<int:pk>/status/", worksheets.worksheet_status, name="worksheet_status"),
     path(

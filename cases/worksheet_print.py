@@ -11,15 +11,19 @@ nothing in it depends on the moment it is rendered, so the same signed version a
 byte-identical files. A draft says when it was printed.
 """
 
+import hashlib
+import re
 from datetime import datetime
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 
 from consequences.statuses import Ground, Status, Verdict
 
 from . import pdf
-from .choices import ReviewOutcome
+from .choices import AuditAction, ReviewOutcome
+from .models import AuditEvent
 from .worksheets import content_for_display
 
 STYLESHEETS = ("print/worksheet.css",)
@@ -33,9 +37,16 @@ NON_CITIZEN_STATUSES = frozenset(Status.values) - {
 }
 
 
-def print_context(worksheet, *, printed_at=None):
-    """The template context: the content, rearranged for reading on paper."""
+def print_context(worksheet, *, printed_at=None, show_status=True):
+    """The template context: the content, rearranged for reading on paper.
+
+    `show_status=False` (a reader without the view_status permission) prints that a volunteered
+    status was withheld instead of the status itself.
+    """
     content = content_for_display(worksheet)
+    status_withheld = bool(content.get("status_disclosure")) and not show_status
+    if status_withheld:
+        content = {**content, "status_disclosure": None}
     review = _review(worksheet)
     offers = _offers(content)
     signed_at = _parse(content["attestation"]["signed_at"])
@@ -57,6 +68,7 @@ def print_context(worksheet, *, printed_at=None):
         "title": document_title(content),
         "confidential": CONFIDENTIAL,
         "status_legend": STATUS_LEGEND,
+        "status_withheld": status_withheld,
         "header_left": f"{content['case']['court_case_number']} · worksheet v"
         f"{content['worksheet']['version']}",
     }
@@ -75,8 +87,9 @@ def document_subject(content):
     )
 
 
-def render_html(worksheet, *, printed_at=None):
-    return render_to_string("print/worksheet.html", print_context(worksheet, printed_at=printed_at))
+def render_html(worksheet, *, printed_at=None, show_status=True):
+    context = print_context(worksheet, printed_at=printed_at, show_status=show_status)
+    return render_to_string("print/worksheet.html", context)
 
 
 def document_date(worksheet):
@@ -89,13 +102,15 @@ def document_date(worksheet):
     return worksheet.signed_at
 
 
-def render_worksheet_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, fetcher=None, printed_at=None):
+def render_worksheet_pdf(
+    worksheet, *, variant=pdf.DEFAULT_VARIANT, fetcher=None, printed_at=None, show_status=True
+):
     """The worksheet's PDF bytes, rendered now (see `cases.pdf.render_pdf`)."""
     content = content_for_display(worksheet)
     signer = content["attestation"]["signer"]
     author = signer["name"] if signer else content["case"]["deputy"]
     return pdf.render_pdf(
-        render_html(worksheet, printed_at=printed_at),
+        render_html(worksheet, printed_at=printed_at, show_status=show_status),
         title=document_title(content),
         author=author or content["office"],
         subject=document_subject(content),
@@ -107,14 +122,90 @@ def render_worksheet_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, fetcher=None
     )
 
 
-def review_state(worksheet):
-    """A short key for what the review section will print, so a stored PDF matches it."""
-    if not _has_review(worksheet):
-        return "none"
-    review = worksheet.review
-    if review.outcome == ReviewOutcome.PENDING:
-        return "pending"
-    return f"{review.outcome}:{review.decided_at.isoformat()}"
+def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=None, via=""):
+    """Render the worksheet's PDF for someone and record, in the audit log, that it left.
+
+    Returns (bytes, SHA-256 hex). The audit summary names the variant and the file's SHA-256
+    (never a name or a status), which is how the worksheet page lists the copies issued:
+    rendering is deterministic, so every download of the same signed version and review has
+    the same hash, and a copy in a case file can be checked against the page years later.
+    `by_user=None` is a command run from the shell; `via` says which ("command").
+    """
+    from . import actions
+
+    show_status = by_user is None or by_user.has_perm("cases.view_status")
+    data = render_worksheet_pdf(worksheet, variant=variant, show_status=show_status)
+    digest = hashlib.sha256(data).hexdigest()
+    withheld = not show_status and bool(content_for_display(worksheet).get("status_disclosure"))
+    summary = " ".join(
+        part
+        for part in (
+            "pdf",
+            variant,
+            "signed" if worksheet.is_signed else "draft",
+            "status-withheld" if withheld else "",
+            via,
+            "sha256",
+            digest,
+        )
+        if part
+    )
+    actions.record_export(worksheet, by_user=by_user, summary=summary, request=request)
+    return data, digest
+
+
+_ISSUED = re.compile(
+    r"^pdf (?P<variant>[a-z]+) signed(?P<withheld> status-withheld)?(?: [a-z]+)? "
+    r"sha256 (?P<sha256>[0-9a-f]{64})$"
+)
+
+
+def issued_copies(worksheet):
+    """The distinct PDFs issued of a signed worksheet, newest first, from the audit log."""
+    if not worksheet.is_signed:
+        return []
+    events = AuditEvent.objects.filter(
+        object_type=worksheet._meta.model_name,
+        object_id=str(worksheet.pk),
+        action=AuditAction.EXPORT,
+        summary__startswith="pdf ",
+    ).order_by("at", "pk")
+    copies = {}
+    for event in events.only("at", "summary"):
+        match = _ISSUED.match(event.summary)
+        if match is None:
+            continue
+        copy = copies.setdefault(
+            match["sha256"],
+            {
+                "sha256": match["sha256"],
+                "variant": match["variant"],
+                "variant_label": VARIANT_LABELS.get(match["variant"], match["variant"]),
+                "status_withheld": bool(match["withheld"]),
+                "first_issued": event.at,
+                "times": 0,
+            },
+        )
+        copy["times"] += 1
+        copy["last_issued"] = event.at
+    return sorted(copies.values(), key=lambda copy: copy["last_issued"], reverse=True)
+
+
+VARIANT_LABELS = {
+    "tagged": "Tagged PDF (PDF/UA-1)",
+    "archival": "Archival PDF (PDF/A-2b)",
+}
+
+
+def filename(worksheet, variant=pdf.DEFAULT_VARIANT):
+    """worksheet-DEMO-0001-v1.pdf, -draft for an unsigned one, -archival for PDF/A."""
+    number = slugify(worksheet.case.court_case_number) or f"case-{worksheet.case_id}"
+    parts = [f"worksheet-{number}-v{worksheet.version}"]
+    if not worksheet.is_signed:
+        parts.append("draft")
+    if variant != pdf.DEFAULT_VARIANT:
+        parts.append(variant)
+    return "-".join(parts) + ".pdf"
 
 
 # --- Arranging the content -------------------------------------------------------------------

@@ -1,0 +1,160 @@
+"""Benchmark the worksheet PDF: DEMO-0001's worksheet and a 5-count × 3-offer worksheet.
+
+    .venv/bin/python bench/bench_pdf.py [--repeat N]
+
+Uses its own SQLite database under var/ (created, migrated and seeded with seed_demo when
+missing), so it never touches the development or test databases. For each worksheet it times,
+in this process after one warm-up render (the thread's font configuration is then loaded):
+
+- the whole pipeline as a download runs it (`cases.worksheet_print.render_worksheet_pdf`: the
+  stored content, the print context, the template, WeasyPrint, the tagged PDF/UA-1 output);
+- WeasyPrint alone on the same HTML: the HTML rendered once beforehand, then only
+  `HTML(string=…).write_pdf(…)` with the same stylesheets, fonts and options.
+
+Medians of `--repeat` runs (wall clock). Targets (DESIGN.md): ≤ 1.5 s, and within 15 % of
+WeasyPrint alone. Also recorded: the first render in a fresh process (fonts loaded), which
+a worker pays once. Figures are merged into bench/results.json (read-modify-write under a lock)
+as {"name": {"value", "unit", "target", "baseline"}}.
+"""
+
+import argparse
+import fcntl
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results.json"
+DATABASE = ROOT / "var" / "bench_pdf.sqlite3"
+
+os.environ["DATABASE_URL"] = f"sqlite:///{DATABASE}"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+sys.path.insert(0, str(ROOT))
+
+
+def prepare():
+    """The two worksheets, creating the database and the 5 × 3 worksheet when missing."""
+    from django.core.management import call_command
+
+    from cases.models import Case, Worksheet
+
+    DATABASE.parent.mkdir(exist_ok=True)
+    call_command("migrate", verbosity=0)
+    if not Case.objects.filter(court_case_number="DEMO-0001").exists():
+        call_command("seed_demo", verbosity=0, stdout=io.StringIO())
+    demo = Worksheet.objects.current().get(case__court_case_number="DEMO-0001")
+    five_by_three = Worksheet.objects.current().filter(case__court_case_number="BENCH-5x3").first()
+    if five_by_three is None:
+        from django.contrib.auth import get_user_model
+
+        from tests.worksheet_builder import build_worksheet
+
+        deputy = get_user_model().objects.get(username="deputy1")
+        case_kwargs = {
+            "office": demo.case.office,
+            "unit": deputy.membership.unit,
+            "court_case_number": "BENCH-5x3",
+            "da_file_number": "DA-BENCH-5x3",
+            "court_name": "Superior Court of California, County of Demo",
+        }
+        five_by_three = build_worksheet(case_kwargs, deputy=deputy, counts=5, offers=3)
+    return {"worksheet_demo_0001": demo, "worksheet_5x3": five_by_three}
+
+
+def median_s(function, repeat):
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def weasyprint_alone(html, variant):
+    """The same HTML through WeasyPrint's own API, with the same stylesheets, fonts, options."""
+    from weasyprint import HTML
+
+    from cases import pdf
+    from cases.worksheet_print import STYLESHEETS
+
+    fetcher = pdf.StaticOnlyFetcher()
+    font_config = pdf.font_configuration()
+    stylesheets = pdf.stylesheets_for(STYLESHEETS, fetcher=fetcher, font_config=font_config)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(
+        stylesheets=stylesheets, font_config=font_config, **pdf.VARIANTS[variant]
+    )
+
+
+def measure(worksheets, repeat):
+    from cases.pdf import DEFAULT_VARIANT
+    from cases.worksheet_print import render_html, render_worksheet_pdf
+
+    figures = {}
+    first = next(iter(worksheets.values()))
+    start = time.perf_counter()
+    render_worksheet_pdf(first)
+    figures["pdf.first_render_in_process"] = {
+        "value": round(time.perf_counter() - start, 3),
+        "unit": "s",
+        "target": None,
+        "baseline": None,
+    }
+    for name, worksheet in worksheets.items():
+        html = render_html(worksheet)
+        pipeline = median_s(lambda w=worksheet: render_worksheet_pdf(w), repeat)
+        alone = median_s(lambda h=html: weasyprint_alone(h, DEFAULT_VARIANT), repeat)
+        pages = _pages(render_worksheet_pdf(worksheet))
+        figures[f"pdf.{name}"] = {
+            "value": round(pipeline, 3),
+            "unit": "s",
+            "target": 1.5,
+            "baseline": round(alone, 3),
+        }
+        figures[f"pdf.{name}_vs_weasyprint"] = {
+            "value": round(pipeline / alone, 3),
+            "unit": "ratio",
+            "target": 1.15,
+            "baseline": 1.0,
+        }
+        print(
+            f"{name}: {pages} pages; pipeline {pipeline:.3f} s, WeasyPrint alone {alone:.3f} s, "
+            f"ratio {pipeline / alone:.3f} (median of {repeat})"
+        )
+    return figures
+
+
+def _pages(data):
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def merge(figures):
+    """Read-modify-write bench/results.json under a lock: other benchmarks write there too."""
+    with open(RESULTS.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        results.update(figures)
+        RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    figures = measure(prepare(), args.repeat)
+    merge(figures)
+    for name, figure in sorted(figures.items()):
+        print(f"{name}: {figure}")
+
+
+if __name__ == "__main__":
+    main()
