@@ -9,7 +9,9 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MinValueValidator
 from django.db.models import Exists, OuterRef, Q
+from django.forms.models import construct_instance
 from django.urls import reverse
 
 from consequences import engine
@@ -240,8 +242,8 @@ class CaseForm(forms.ModelForm):
         self.fields["assigned_deputy"].queryset = (
             get_user_model().objects.filter(pk__in=people).order_by("last_name", "first_name")
         )
-        self.fields["assigned_deputy"].label_from_instance = (
-            lambda user: user.get_full_name() or user.username
+        self.fields["assigned_deputy"].label_from_instance = lambda user: (
+            user.get_full_name() or user.username
         )
         self.fields["assigned_deputy"].label = "Assigned deputy"
         choices = self.fields["defense_type"].choices[1:]
@@ -488,7 +490,7 @@ class PleaTermForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.charge = charge
         for name in ("custody_days_imposed", "custody_days_suspended", "probation_months"):
-            self.fields[name].min_value = 0
+            self.fields[name].validators.append(MinValueValidator(0, "Enter 0 or more."))
             self.fields[name].widget.attrs["min"] = 0
         self.fields["statute_pleaded"].required = False
         self.fields["statute_pleaded"].widget.attrs.update(
@@ -496,9 +498,10 @@ class PleaTermForm(forms.ModelForm):
         )
         self.fields["statute_pleaded"].help_text = "Suggestions from the catalog as you type."
         if not self.instance.pk and not self.is_bound:
-            self.initial.setdefault("statute_pleaded", charge.statute)
-            if charge.level in PleaLevel.values:
-                self.initial.setdefault("level_at_plea", charge.level)
+            # A new term starts as the count was charged (a wobbler's level is left to choose).
+            self.initial["statute_pleaded"] = self.initial.get("statute_pleaded") or charge.statute
+            if not self.initial.get("level_at_plea") and charge.level in PleaLevel.values:
+                self.initial["level_at_plea"] = charge.level
         self.helper = _helper(
             Row(
                 Column("action", css_class="col-md-2"),
@@ -559,9 +562,20 @@ class PleaTermForm(forms.ModelForm):
             )
         return cleaned
 
-    def validate_constraints(self):
-        """The model's check constraints are checked in clean(), in plain words, without the
-        query per constraint that ModelForm would make for every count."""
+    def _post_clean(self):
+        """ModelForm's, minus the model's check constraints: clean() checks those in plain
+        words, where Django would run one query per constraint for every count."""
+        try:
+            self.instance = construct_instance(
+                self, self.instance, self._meta.fields, self._meta.exclude
+            )
+            self.instance.full_clean(
+                exclude=self._get_validation_exclusions(),
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except forms.ValidationError as error:
+            self._update_errors(error)
 
     def term_values(self):
         data = self.cleaned_data
@@ -661,7 +675,9 @@ class WorksheetForm(forms.Form):
             del self.fields["parity_answer"]
             del self.fields["parity_explanation"]
         elif parity_rule == ParityRule.EQUIVALENCE:
-            self.fields["parity_explanation"].help_text = (
+            self.fields[
+                "parity_explanation"
+            ].help_text = (
                 "Office policy: an accommodation needs an equivalent concession; say what it is."
             )
         if not show_status_choice:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from consequences.statuses import Verdict
 
-from .. import actions, audit, reauth, security
+from .. import actions, analysis, audit, reauth, security
 from ..access import can_edit_cases, get_case_for_editing, get_worksheet_for_user
 from ..choices import AuditAction, ReviewOutcome
 from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, WorksheetForm
@@ -67,9 +67,7 @@ def worksheet_sign(request, pk):
     if not request.user.has_perm("cases.sign_worksheet"):
         raise PermissionDenied("Your role cannot sign worksheets.")
     form = _worksheet_form(request, worksheet, request.POST)
-    password = ReauthForm(
-        request.POST, user=request.user, required=reauth.password_needed(request)
-    )
+    password = ReauthForm(request.POST, user=request.user, required=reauth.password_needed(request))
     if not form.is_valid():
         return _page(request, worksheet, form=form, reauth_form=password, status=400)
     try:
@@ -235,8 +233,8 @@ def _save_draft(request, worksheet, form):
 
 
 def _flag_on_worksheet(worksheet, form):
-    """The (offer, count, flag) the override names, looked up in the live analysis: the engine
-    verdict recorded is the engine's, never one taken from the request."""
+    """The (offer, count, flagged flag) the override names, looked up in the live analysis: the
+    engine verdict recorded is the engine's, never one taken from the request."""
     data = form.cleaned_data
     disposition = worksheet.dispositions_considered.filter(pk=data["disposition"]).first()
     charge = worksheet.case.charges.filter(pk=data["charge"]).first()
@@ -245,7 +243,7 @@ def _flag_on_worksheet(worksheet, form):
     content = content_for_display(worksheet)
     offer = content["analysis"]["dispositions"].get(str(disposition.pk)) or {}
     count = (offer.get("counts") or {}).get(str(charge.pk)) or {}
-    for flag in count.get("flags", []):
+    for flag in analysis.flagged(count.get("flags", [])):  # the page offers no other
         if flag["ground"] == data["ground"] and (flag.get("subcategory") or "") == (
             data.get("subcategory") or ""
         ):
