@@ -9,7 +9,7 @@ test_real_catalog.py):
   grounds only a whole disposition can trigger: two CIMTs, five years aggregate, DACA's three and
   TPS's two misdemeanors, a second DUI)
 - ``suggest(prefix, limit=10)`` → ``[Suggestion]`` for autocomplete
-- ``catalog_version()`` → ``"2026.11.1"``
+- ``catalog_version()`` → ``"2026.11.2"``
 
 Every result says whether the offense was found (``known``); an offense that is not in the catalog
 is never returned as a safe-looking empty answer: it has ``known = False`` and a ``message``.
@@ -452,17 +452,38 @@ def _count_flags(offense, count):
             rule.note,
         )
         if rule.ground in _DERIVED_GROUNDS:
-            stated_derived.setdefault(rule.ground, []).append(flag)
+            stated_derived.setdefault((rule.ground, rule.subcategory), []).append(flag)
         else:
             stated.append(flag)
-    derived = {}
-    for flag in _derived_flags(stated, count):
-        derived.setdefault(flag.ground, []).append(flag)
-    for ground, flags in stated_derived.items():
-        # The entry speaks for itself unless the engine's own answer is more serious.
-        if _worst(flags).verdict.severity >= _worst(derived.get(ground, flags)).verdict.severity:
-            derived[ground] = flags
-    return tuple(stated) + tuple(flag for flags in derived.values() for flag in flags)
+    return tuple(stated) + _merge_derived(_derived_flags(stated, count), stated_derived)
+
+
+def _merge_derived(engine_flags, stated_derived):
+    """The engine's derived flags merged with the entry's own, per (ground, subcategory).
+
+    Each subcategory of a derived ground is a separate bar (8 U.S.C. 1101(f)(3), (7) and (8) are
+    three good-moral-character bars; 1226(c)(1)(A)-(C) and the Laken Riley Act's (E) two kinds of
+    detention), so an entry's flag answers only for its own subcategory (an entry's flag without
+    one is an offense-specific point of its own, e.g. a DUI's Castillo-Perez note). On the same
+    subcategory the entry speaks for itself unless the engine's own answer is more serious; every
+    other subcategory, the engine's or the entry's, is kept. One flag per (ground, subcategory)
+    keeps overrides, which are keyed that way, unambiguous. Tests: test_engine.py
+    TestDerivedGrounds, test_real_catalog.py (PC 191.5(a), VC 23152).
+    """
+    merged = {}
+    for flag in engine_flags:
+        merged.setdefault((flag.ground, flag.subcategory), []).append(flag)
+    if not stated_derived:
+        return tuple(flag for flags in merged.values() for flag in flags)
+    for key, flags in stated_derived.items():
+        engine = merged.get(key)
+        if engine is None or _worst(flags).verdict.severity >= _worst(engine).verdict.severity:
+            merged[key] = flags  # keeps the engine's place when it replaces one
+    grounds = {}
+    for ground, _ in merged:
+        grounds.setdefault(ground, len(grounds))
+    ordered = sorted(merged.items(), key=lambda item: grounds[item[0][0]])  # stable: by ground
+    return tuple(flag for _, flags in ordered for flag in flags)
 
 
 def _cimt_condition(condition, count):
@@ -626,6 +647,8 @@ def _alternative(catalog, alternative, count, status):
         level = count.level
     if level == Level.MISDEMEANOR and custody is None and suspended > rules.MISDEMEANOR_MAX_DAYS:
         level = None
+    if level == Level.INFRACTION or (level is None and target.levels == (Level.INFRACTION,)):
+        custody, suspended = None, 0  # an infraction carries no custody (PC 19.6)
     key = (
         "alternative",
         alternative.code,
@@ -770,9 +793,12 @@ def _code_key(text):
 
 def _suggest_index(catalog):
     def order(offense):
+        # "273" < "273.5" < "273a" < "274": the number, then any letter, then any decimals.
         parsed = offense.parsed
         whole, _, decimals = parsed.section.partition(".")
-        return (codes.CODES.index(parsed.code), int(whole), decimals, parsed.subdivisions)
+        number = re.match(r"\d+", whole).group()
+        letters = whole[len(number) :]
+        return (codes.CODES.index(parsed.code), int(number), letters, decimals, parsed.subdivisions)
 
     index = []
     for offense in sorted(catalog.offenses.values(), key=order):

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from consequences import engine
-from consequences.management.commands.assess import parse_facts
+from consequences.management.commands.assess import Command, parse_facts
 
 
 @pytest.fixture(autouse=True)
@@ -114,3 +114,101 @@ def test_parse_facts_types():
         "victim_minor": True,
         "temporary_taking": False,
     }
+
+
+def flag_verdicts(data, ground):
+    return {
+        flag["subcategory"]: flag["verdict"] for flag in data["flags"] if flag["ground"] == ground
+    }
+
+
+def test_suspended_days_are_not_custody_to_serve():
+    """8 C.F.R. 236.22(b)(6) ("more than 90 days" to serve, suspended time excluded) and 8 U.S.C.
+    1101(f)(7) (180 days confined): 364 days mostly suspended is not 364 days served."""
+    served = json.loads(
+        run("PC 415(1)", "--level", "misdemeanor", "--sentence-days", "364", "--json")
+    )
+    assert flag_verdicts(served, "daca_bar") == {"significant_misdemeanor": "yes"}
+    assert "confinement_180_days" in flag_verdicts(served, "good_moral_character")
+    suspended = json.loads(
+        run(
+            "PC 415(1)",
+            "--level",
+            "misdemeanor",
+            "--sentence-days",
+            "30",
+            "--suspended-days",
+            "334",
+            "--json",
+        )
+    )
+    assert suspended["input"]["sentence_days"] == 30
+    assert suspended["input"]["suspended_days"] == 334
+    assert flag_verdicts(suspended, "daca_bar") == {"misdemeanor": "no"}
+    assert "confinement_180_days" not in flag_verdicts(suspended, "good_moral_character")
+
+
+def test_suspended_days_count_toward_the_year():
+    """8 U.S.C. 1101(a)(48)(B): the term imposed includes suspended time, so 90 days served and
+    275 suspended is a year for 8 U.S.C. 1101(a)(43)(G); the table says how it was read."""
+    args = ("PC 487(a)", "--level", "felony", "--sentence-days", "90", "--suspended-days")
+    assert flag_verdicts(json.loads(run(*args, "275", "--json")), "aggravated_felony") == {
+        "G": "yes"
+    }
+    assert flag_verdicts(json.loads(run(*args, "274", "--json")), "aggravated_felony") == {
+        "G": "no"
+    }
+    text = run(*args, "275")
+    assert "Sentence: 365 days imposed (90 to serve, 275 suspended" in text
+    assert "1101(a)(48)(B)" in text
+
+
+def test_suspended_days_are_checked_like_the_sentence():
+    """PC 18.5: the suspended term counts toward a misdemeanor's 364-day cap; days are never
+    negative."""
+    with pytest.raises(CommandError, match="PC 18.5"):
+        run(
+            "PC 415(1)",
+            "--level",
+            "misdemeanor",
+            "--sentence-days",
+            "30",
+            "--suspended-days",
+            "335",
+        )
+    with pytest.raises(CommandError, match="suspended_days"):
+        run("PC 415(1)", "--suspended-days", "-1")
+
+
+def test_the_help_says_what_each_sentence_option_means():
+    """8 U.S.C. 1101(a)(48)(B): the help says which days are served and which suspended."""
+    parser = Command().create_parser("manage.py", "assess")
+    text = parser.format_help()
+    assert "--suspended-days" in text
+    assert "custody ordered to be served" in text
+    assert "imposed but suspended" in text
+    assert "1101(a)(48)(B)" in text
+
+
+def test_batch_reads_suspended_days(tmp_path):
+    """8 U.S.C. 1101(a)(48)(B) and 8 C.F.R. 236.22(b)(6): "suspended_days" in a batch line is read
+    as suspended time, counted for the year but not as custody to serve; a bad value is that
+    line's error."""
+    lines = [
+        {
+            "offense": "PC 415(1)",
+            "level": "misdemeanor",
+            "sentence_days": 30,
+            "suspended_days": 334,
+        },
+        {"offense": "PC 487(a)", "level": "felony", "sentence_days": 90, "suspended_days": 275},
+        {"offense": "PC 415(1)", "sentence_days": 30, "suspended_days": "334"},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    out = [json.loads(line) for line in run("--batch", str(path), "--json").splitlines()]
+    assert out[0]["input"]["suspended_days"] == 334
+    assert flag_verdicts(out[0], "daca_bar") == {"misdemeanor": "no"}
+    assert "confinement_180_days" not in flag_verdicts(out[0], "good_moral_character")
+    assert flag_verdicts(out[1], "aggravated_felony") == {"G": "yes"}
+    assert out[2]["line"] == 3 and "suspended_days" in out[2]["error"]

@@ -266,11 +266,48 @@ class TestDerivedGrounds:
     def test_the_entrys_own_word_on_a_derived_ground_stands_unless_the_engine_is_more_serious(
         self, assess
     ):
-        """ILRC VC 23103.5: a wet reckless has not been treated as a DUI for DACA; but more than
-        90 days in custody is a significant misdemeanor whatever the offense (8 C.F.R. 236.22)."""
-        short = flags(assess("VC 23103.5", sentence_days=10), Ground.DACA_BAR)
-        assert [f.note for f in short] == ["A wet reckless has not been treated as a DUI for DACA."]
-        assert verdict(assess("VC 23103.5", sentence_days=120), Ground.DACA_BAR) == Verdict.YES
+        """ILRC VC 23103.5 entry: a wet reckless has not been treated as a DUI significant
+        misdemeanor for DACA; but more than 90 days in custody makes any misdemeanor significant
+        (8 C.F.R. 236.22(b)(6)), and on that same subcategory the engine's more serious answer
+        stands."""
+        short = assess("VC 23103.5", sentence_days=10)
+        entry = flags(short, Ground.DACA_BAR, "significant_misdemeanor")
+        assert [(f.verdict, f.note) for f in entry] == [
+            (Verdict.ARGUABLY_NOT, "A wet reckless has not been treated as a DUI for DACA.")
+        ]
+        # The engine's other subcategory is kept: it still counts toward the three misdemeanors.
+        assert verdict(short, Ground.DACA_BAR, "misdemeanor") == Verdict.NO
+        long = flags(assess("VC 23103.5", sentence_days=120), Ground.DACA_BAR)
+        assert [(f.subcategory, f.verdict, f.condition) for f in long] == [
+            ("significant_misdemeanor", Verdict.YES, "more than 90 days in custody to serve")
+        ]
+
+    def test_an_entry_flag_on_a_derived_ground_keeps_the_engines_other_subcategories(self, assess):
+        """8 U.S.C. 1101(f)(7): 180 days confined bars good moral character whatever else the
+        entry says; Matter of Castillo-Perez, 27 I&N Dec. 664 (A.G. 2019): the DUI's own note on
+        the ground is kept beside it, not lost once custody reaches 180 days."""
+        result = assess("VC 23152(a)", level="misdemeanor", sentence_days=180)
+        found = {f.subcategory: f for f in flags(result, Ground.GOOD_MORAL_CHARACTER)}
+        assert set(found) == {None, "confinement_180_days"}
+        assert "Castillo-Perez" in found[None].note
+        assert found["confinement_180_days"].verdict == Verdict.ASSUME_YES
+        short = assess("VC 23152(a)", level="misdemeanor", sentence_days=179)
+        assert [f.subcategory for f in flags(short, Ground.GOOD_MORAL_CHARACTER)] == [None]
+
+    def test_an_entry_flag_replaces_only_its_own_subcategory(self, assess):
+        """Laken Riley Act, 8 U.S.C. 1226(c)(1)(E): the entry's own word on detention on the
+        charge replaces the engine's at equal seriousness; detention on conviction of an
+        aggravated felony or CIMT (1226(c)(1)(A)-(C)) is a separate subcategory and is kept."""
+        result = assess("PC 487(a)", level="felony", sentence_days=365)
+        found = flags(result, Ground.MANDATORY_DETENTION)
+        assert [f.subcategory for f in found] == ["conviction", "laken_riley"]
+        assert found[1].note == "Theft is named in the Laken Riley Act."
+        assert found[1].verdict == Verdict.YES
+        assert Status.UNDOCUMENTED_EWI in found[1].statuses
+        assert found[0].verdict == Verdict.YES
+        # One flag per (ground, subcategory): overrides are recorded by that key.
+        keys = [(f.ground, f.subcategory) for f in result.all_flags]
+        assert len(keys) == len(set(keys))
 
     def test_a_violent_felony_is_an_unclear_asylum_bar(self, assess):
         """Matter of N-A-M- (BIA 2007): particularly serious crime, case by case."""

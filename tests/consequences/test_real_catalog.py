@@ -6,10 +6,13 @@ written the way a deputy types them, so the lookup also decides which entry answ
 """
 
 import datetime
+import re
+import tomllib
 
 import pytest
 
-from consequences.engine import assess_count
+from consequences.catalog import CATALOG_ROOT
+from consequences.engine import assess_count, suggest
 from consequences.statuses import Ground, Verdict
 
 
@@ -34,9 +37,13 @@ def worst(result, ground, subcategory=None):
 
 
 def test_version_and_effective_date(real_catalog):
-    """Issue 3: the catalog has a version and an effective date, frozen into signed worksheets."""
-    assert real_catalog.version == "2026.11.1"
-    assert real_catalog.effective == datetime.date(2026, 11, 27)
+    """Issue 3; docs/catalog.md: the catalog has a version ("YYYY.MM.N", bumped on every change to
+    an entry) and an effective date, read from catalog.toml and frozen into signed worksheets."""
+    header = tomllib.loads((CATALOG_ROOT / "catalog.toml").read_text(encoding="utf-8"))
+    assert re.fullmatch(r"\d{4}\.\d{1,2}\.\d+", header["version"])
+    assert real_catalog.version == header["version"]
+    assert real_catalog.effective == header["effective"]
+    assert isinstance(real_catalog.effective, datetime.date)
 
 
 def test_coverage_of_at_least_200_offenses(real_catalog):
@@ -196,6 +203,77 @@ def test_wet_reckless_is_not_a_daca_dui(assess):
     assert not worst(result, Ground.DACA_BAR).is_flagged
 
 
+def test_wet_reckless_with_more_than_90_days_is_still_a_significant_misdemeanor(assess):
+    """8 C.F.R. 236.22(b)(6): a misdemeanor with more than 90 days in custody is significant,
+    whatever the offense; the ILRC VC 23103.5 entry's "not a DUI" does not soften that."""
+    result = assess("VC 23103.5", sentence_days=91)
+    assert worst(result, Ground.DACA_BAR, "significant_misdemeanor") == Verdict.YES
+    assert worst(assess("VC 23103.5", sentence_days=90), Ground.DACA_BAR) == Verdict.ARGUABLY_NOT
+
+
+def gmc(result):
+    """The good-moral-character flags by subcategory."""
+    return {f.subcategory: f for f in result.flags if f.ground == Ground.GOOD_MORAL_CHARACTER}
+
+
+def test_gross_vehicular_manslaughter_keeps_every_good_moral_character_bar(assess):
+    """8 U.S.C. 1101(f)(7) (confined 180 days or more) and 1101(f)(3) (a CIMT within the period)
+    are bars of their own: the entry's note on the discretionary weight of an alcohol-related
+    killing (Matter of Castillo-Perez, 27 I&N Dec. 664 (A.G. 2019)) stands beside them, never in
+    their place."""
+    found = gmc(assess("PC 191.5(a)", level="felony", sentence_days=400))
+    assert {None, "confinement_180_days", "cimt_or_controlled_substance"} <= set(found)
+    assert found[None].verdict == Verdict.ASSUME_YES  # the entry's own word
+    assert found["confinement_180_days"].verdict == Verdict.ASSUME_YES
+    assert found["cimt_or_controlled_substance"].is_flagged
+
+
+@pytest.mark.parametrize("code", ["VC 23152", "VC 23152(a)", "VC 23152(b)"])
+def test_a_dui_keeps_its_castillo_perez_note_at_180_days(real_catalog, assess, code):
+    """Matter of Castillo-Perez, 27 I&N Dec. 664 (A.G. 2019): the DUI's own note on good moral
+    character is kept once custody reaches 180 days, beside the 8 U.S.C. 1101(f)(7) bar."""
+    (own,) = [
+        rule for rule in real_catalog.get(code).flags if rule.ground == Ground.GOOD_MORAL_CHARACTER
+    ]
+    found = gmc(assess(code, level="misdemeanor", sentence_days=180))
+    assert found[None].note == own.note and "DUI" in own.note
+    assert found["confinement_180_days"].verdict == Verdict.ASSUME_YES
+    assert "confinement_180_days" not in gmc(assess(code, level="misdemeanor", sentence_days=179))
+
+
+def test_an_entrys_word_on_laken_riley_does_not_drop_detention_on_conviction(assess):
+    """8 U.S.C. 1226(c)(1)(A)-(C) (detention on conviction) and (E) (Laken Riley Act, on the
+    charge) are separate: VC 2800.3's own Laken Riley flag leaves the conviction flag in place."""
+    result = assess("VC 2800.3", level="felony")
+    subcategories = [f.subcategory for f in result.flags if f.ground == Ground.MANDATORY_DETENTION]
+    assert sorted(subcategories) == ["conviction", "laken_riley"]
+
+
+@pytest.mark.parametrize(("custody", "suspended"), [(None, 0), (30, 0), (180, 0), (30, 334)])
+def test_no_entry_takes_away_an_engine_bar_or_repeats_a_flag(real_catalog, custody, suspended):
+    """8 U.S.C. 1101(f)(7): 180 days confined bars good moral character for every offense, and an
+    entry's own flags on a derived ground never remove it; 8 U.S.C. 1101(a)(48)(B): suspended time
+    is not confinement. Each (ground, subcategory) appears once, as overrides are keyed by it."""
+    for code, offense in real_catalog.offenses.items():
+        level = next((lv for lv in ("felony", "misdemeanor") if lv in offense.levels), None)
+        if level is None:
+            continue  # an infraction carries no custody (PC 19.6)
+        result = assess_count(
+            code,
+            level=level,
+            sentence_days=custody,
+            suspended_days=suspended,
+            catalog=real_catalog,
+        )
+        keys = [(f.ground, f.subcategory) for f in result.all_flags]
+        assert len(keys) == len(set(keys)), code
+        confined = any(
+            f.ground == Ground.GOOD_MORAL_CHARACTER and f.subcategory == "confinement_180_days"
+            for f in result.all_flags
+        )
+        assert confined is (custody is not None and custody >= 180), code
+
+
 def test_stalking_under_pc_646_9_is_not_the_stalking_ground(assess):
     """Matter of Sanchez-Lopez, 27 I&N Dec. 256 (BIA 2018): PC 646.9 is not categorically
     "stalking" under 8 U.S.C. 1227(a)(2)(E)(i)."""
@@ -300,3 +378,23 @@ def test_the_safer_alternatives_advisories_name(real_catalog, charged, alternati
         offered
     )
     assert all(a.assessment.known for a in result.alternatives)
+
+
+def test_an_infraction_alternative_is_assessed_without_the_counts_custody(assess):
+    """PC 19.6: an infraction carries no custody, so HS 11360(b) (giving away 28.5 g or less, an
+    infraction) offered against a sale count with 30 days is assessed with none, not refused."""
+    result = assess("HS 11360", level="misdemeanor", sentence_days=30)
+    (alternative,) = [a for a in result.alternatives if a.code == "HS 11360(b)"]
+    assert alternative.assessment.level == "infraction"
+    assert alternative.assessment.sentence_days is None
+    assert not worst(alternative.assessment, Ground.DACA_BAR).is_flagged
+
+
+def test_suggestions_cover_letter_suffixed_sections(real_catalog):
+    """PC 653f, PC 273a(a), PC 496d: sections numbered with a letter, as the Penal Code numbers
+    them, are offered by autocomplete in code order (DESIGN.md: offense codes as practitioners
+    write them), and never break it."""
+    assert [s.code for s in suggest("PC 653f", catalog=real_catalog)][:1] == ["PC 653f"]
+    codes = [s.code for s in suggest("PC 273", limit=50, catalog=real_catalog)]
+    assert codes.index("PC 273.5(a)") < codes.index("PC 273a(a)") < codes.index("PC 273d")
+    assert suggest("496d", catalog=real_catalog)[0].code.startswith("PC 496d")

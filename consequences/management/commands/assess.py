@@ -21,16 +21,36 @@ class Command(BaseCommand):
         "Assess an offense's possible immigration consequences (advisory only; not legal advice). "
         "Give CODE with optional plea terms for a readable table or one JSON object (--json), or "
         "--batch FILE --json to read JSON lines such as "
-        '{"offense": "PC 487(a)", "sentence_days": 365, "level": "felony", "status": "lpr", '
-        '"facts": {"loss_over_10000": false}} and write one JSON object per line, in order; '
-        'a line that cannot be assessed gives an object with an "error" instead.'
+        '{"offense": "PC 487(a)", "sentence_days": 90, "suspended_days": 275, "level": "felony", '
+        '"status": "lpr", "facts": {"loss_over_10000": false}} and write one JSON object per '
+        'line, in order; a line that cannot be assessed gives an object with an "error" instead. '
+        "--sentence-days (sentence_days) is the custody ordered to be served; --suspended-days "
+        "(suspended_days) any further term imposed but suspended; immigration counts both "
+        "(8 U.S.C. 1101(a)(48)(B)): 364 days mostly suspended is --sentence-days 30 "
+        "--suspended-days 334, not --sentence-days 364."
     )
     requires_system_checks = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser):
         parser.add_argument("code", nargs="?", help='offense code, e.g. "PC 273.5(a)"')
-        parser.add_argument("--sentence-days", type=int, help="days imposed, suspended included")
+        parser.add_argument(
+            "--sentence-days",
+            type=int,
+            metavar="N",
+            help="the custody ordered to be served on the count, in days (not any suspended term)",
+        )
+        parser.add_argument(
+            "--suspended-days",
+            type=int,
+            default=0,
+            metavar="N",
+            help=(
+                "any further term imposed but suspended, in days; immigration counts both "
+                "(8 U.S.C. 1101(a)(48)(B)), while the DACA 90-day and good-moral-character "
+                "180-day tests count only the custody to serve"
+            ),
+        )
         parser.add_argument("--level", choices=Level.values)
         parser.add_argument("--status", choices=Status.values, default=Status.UNKNOWN.value)
         parser.add_argument(
@@ -58,6 +78,7 @@ class Command(BaseCommand):
                 options["code"],
                 level=options["level"],
                 sentence_days=options["sentence_days"],
+                suspended_days=options["suspended_days"],
                 facts=parse_facts(options["fact"]),
                 status=options["status"],
             )
@@ -126,12 +147,27 @@ def parse_facts(pairs):
     return facts
 
 
+def sentence_line(result):
+    """The sentence as read: custody to serve, suspended, and the total immigration counts."""
+    custody, suspended = result.input.sentence_days, result.input.suspended_days
+    if custody is None and not suspended:
+        return None
+    to_serve = "custody to serve not given" if custody is None else f"{custody} to serve"
+    return (
+        f"Sentence: {result.sentence_days} days imposed ({to_serve}, {suspended} suspended; "
+        "immigration counts both, 8 U.S.C. 1101(a)(48)(B))"
+    )
+
+
 def render_table(result):
     """A plain-text report of one assessment, for a terminal."""
     lines = []
     offense = result.code or result.input.offense
     title = f" — {result.title}" if result.title else ""
     lines.append(f"{offense}{title}   (catalog {result.catalog_version})")
+    sentence = sentence_line(result)
+    if sentence:
+        lines.append(sentence)
     for text in (result.match_note, result.message):
         if text:
             lines.append(text)
