@@ -100,31 +100,32 @@ def static_url(relative_path):
     return f"{STATIC_SCHEME}:{relative_path}"
 
 
-_local = threading.local()
-_environment_lock = threading.Lock()
+_font_config = None
+# One font configuration per process, used by one render at a time: Pango and fontconfig objects
+# are not made for concurrent use, and sharing them means the 11 MB of fonts are loaded once per
+# process (a gunicorn sync worker renders one request at a time anyway).
+_render_lock = threading.RLock()
 
 
 def font_configuration():
-    """This thread's font configuration, holding only the shipped fonts.
+    """The process's font configuration, holding only the shipped fonts (call under the lock).
 
-    Built once per thread and reused: WeasyPrint then loads each @font-face file once, not on
-    every render. FONTCONFIG_FILE is read by fontconfig when the configuration is created, so it
-    is set just for that moment (under a lock, as the environment is process-wide).
+    FONTCONFIG_FILE is read by fontconfig when the configuration is created, so it is set just
+    for that moment; the environment is process-wide, and the lock keeps that moment private.
     """
-    font_config = getattr(_local, "font_config", None)
-    if font_config is None:
-        with _environment_lock:
+    global _font_config
+    with _render_lock:
+        if _font_config is None:
             previous = os.environ.get("FONTCONFIG_FILE")
             os.environ["FONTCONFIG_FILE"] = str(FONTCONFIG_FILE)
             try:
-                font_config = FontConfiguration()
+                _font_config = FontConfiguration()
             finally:
                 if previous is None:
                     del os.environ["FONTCONFIG_FILE"]
                 else:
                     os.environ["FONTCONFIG_FILE"] = previous
-        _local.font_config = font_config
-    return font_config
+        return _font_config
 
 
 def stylesheets_for(paths, *, fetcher, font_config):
@@ -158,24 +159,25 @@ def render_pdf(
     if variant not in VARIANTS:
         raise ValueError(f"Unknown PDF variant {variant!r}; use one of {', '.join(VARIANTS)}.")
     fetcher = fetcher or StaticOnlyFetcher()
-    font_config = font_configuration()
-    document = HTML(string=html, base_url=None, url_fetcher=fetcher).render(
-        stylesheets=stylesheets_for(stylesheets, fetcher=fetcher, font_config=font_config),
-        font_config=font_config,
-    )
-    metadata = document.metadata
-    metadata.title = title
-    metadata.authors = [author] if author else []
-    metadata.description = subject
-    metadata.keywords = list(keywords)
-    metadata.generator = "Considered"
-    metadata.lang = metadata.lang or lang
-    metadata.created = metadata.modified = _w3c_date(created) if created else None
-    metadata.attachments = []  # <link rel=attachment> never makes it into the file
-    metadata.custom = {}
-    return document.write_pdf(
-        **VARIANTS[variant], attachments=None, finisher=_refuse_embedded_files
-    )
+    with _render_lock:
+        font_config = font_configuration()
+        document = HTML(string=html, base_url=None, url_fetcher=fetcher).render(
+            stylesheets=stylesheets_for(stylesheets, fetcher=fetcher, font_config=font_config),
+            font_config=font_config,
+        )
+        metadata = document.metadata
+        metadata.title = title
+        metadata.authors = [author] if author else []
+        metadata.description = subject
+        metadata.keywords = list(keywords)
+        metadata.generator = "Considered"
+        metadata.lang = metadata.lang or lang
+        metadata.created = metadata.modified = _w3c_date(created) if created else None
+        metadata.attachments = []  # <link rel=attachment> never makes it into the file
+        metadata.custom = {}
+        return document.write_pdf(
+            **VARIANTS[variant], attachments=None, finisher=_refuse_embedded_files
+        )
 
 
 def _w3c_date(moment):

@@ -157,3 +157,16 @@ def test_names_in_many_scripts_render_with_the_shipped_fonts_only():
     assert all(name.startswith("Considered-") for name in names), names
     assert {"Considered-Sans", "Considered-Arabic", "Considered-CJK"} <= names
     assert {"Considered-Armenian", "Considered-Hebrew", "Considered-Gurmukhi"} <= names
+
+
+def test_renders_from_several_threads_share_the_fonts_safely():
+    """runserver and threaded workers render from several threads: one at a time, same bytes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    signed = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(
+            pool.map(lambda _: render("<p>Иван 王小明 محمد</p>", created=signed), range(3))
+        )
+    assert results[0] == results[1] == results[2]
+    assert "王小明" in pdf_text(results[0])
