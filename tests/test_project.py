@@ -67,6 +67,22 @@ def test_a_malformed_boolean_fails_loudly():
     assert "DEBUG must be true or false" in result.stderr
 
 
+def test_collectstatic_succeeds_with_the_production_storage(tmp_path):
+    """Production hashes and compresses static files; a broken url() in any CSS stops a deploy."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env.update(DEBUG="false", SECRET_KEY="k" * 60, STATIC_ROOT=str(tmp_path / "static"))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
 def test_no_asset_is_loaded_from_a_cdn():
     for template in (ROOT / "templates").rglob("*.html"):
         text = template.read_text()
