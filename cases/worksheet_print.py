@@ -431,6 +431,13 @@ STATUS_LEGEND = (
 )
 
 
+# Pairs printed as one word when both are listed, to keep the "Matters for" column short.
+STATUS_PAIRS = (
+    ((Status.LPR, Status.CONDITIONAL_LPR), "LPR (incl. conditional)"),
+    ((Status.UNDOCUMENTED_EWI, Status.UNDOCUMENTED_OVERSTAY), "undocumented"),
+)
+
+
 def _statuses(values):
     """The statuses a flag matters for, shortly: "every non-citizen status", "all but …", a list."""
     known = [value for value in values if value in STATUS_SHORT]
@@ -439,7 +446,12 @@ def _statuses(values):
     missing = [status for status in STATUS_SHORT if status not in known]
     if len(missing) <= 3:
         return "all but " + ", ".join(STATUS_SHORT[status] for status in missing)
-    return ", ".join(STATUS_SHORT[Status(value)] for value in known)
+    words = {Status(value): STATUS_SHORT[Status(value)] for value in known}
+    for pair, word in STATUS_PAIRS:
+        if all(status in words for status in pair):
+            words[pair[0]] = word
+            del words[pair[1]]
+    return ", ".join(words.values())
 
 
 def _review(worksheet):
