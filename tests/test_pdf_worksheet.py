@@ -363,3 +363,12 @@ def test_command_writes_every_current_worksheet_of_an_office(signed, draft, offi
     assert written == ["worksheet-pdf-0001-v2-draft.pdf", "worksheet-pdf-0002-v1-draft.pdf"]
     assert amendment.version == 2
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == 2
+
+
+def test_worksheet_page_offers_the_download(client, signed, alice):
+    client.force_login(alice)
+    response = client.get(reverse("worksheet_detail", args=[signed.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "PDF for the case file" in html
+    assert reverse("worksheet_pdf", args=[signed.pk]) in html
