@@ -213,3 +213,10 @@ def test_edit_page_query_count_does_not_grow_with_counts(client, alice, case):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_opening_a_case_to_edit_it_is_audited(client, alice, case):
+    client.force_login(alice)
+    client.get(reverse("case_edit", args=[case.pk]))
+    event = AuditEvent.objects.get(action="view", object_type="case")
+    assert event.object_id == str(case.pk) and event.user == alice

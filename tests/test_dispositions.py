@@ -223,3 +223,10 @@ def test_offer_page_query_count_does_not_grow_with_counts(client, alice, case):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_opening_the_offer_page_is_audited_as_a_view_of_the_case(client, alice, case):
+    client.force_login(alice)
+    client.get(reverse("disposition_create", args=[case.pk]))
+    event = AuditEvent.objects.get(action="view", object_type="case")
+    assert event.summary == "offer" and event.object_id == str(case.pk)

@@ -347,3 +347,18 @@ def test_query_count_does_not_grow_with_offers_or_counts(client, alice, case, wo
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_the_amendment_shows_why_the_version_before_was_returned(
+    client, alice, carol, worksheet, offers
+):
+    client.force_login(alice)
+    data = form_data(worksheet, offers, decision="modified", chosen_disposition=offers[1].pk)
+    client.post(reverse("worksheet_sign", args=[worksheet.pk]), data)
+    actions.review_worksheet(
+        worksheet, by_user=carol, outcome=ReviewOutcome.RETURNED, comments="Give the equities."
+    )
+    client.post(reverse("worksheet_amend", args=[worksheet.pk]), {"reason": "Returned."})
+    amendment = Worksheet.objects.get(amends=worksheet)
+    page = client.get(amendment.get_absolute_url()).content.decode()
+    assert "Give the equities." in page and "review: returned with comments" in page

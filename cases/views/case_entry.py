@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET
 
 from consequences import engine
 
-from .. import actions
+from .. import actions, audit
 from ..access import can_edit_cases, get_case_for_editing, membership_of
+from ..choices import AuditAction
 from ..forms import CaseForm, ChargeForm, describe_statute
 from ..integrity import ConflictError
 from ..models import Case
@@ -56,6 +57,8 @@ def _case_page(request, case):
                 messages.success(request, f"Case {case.court_case_number} saved.")
                 return redirect(case)
     else:
+        if case.pk:  # opening a case to edit it is a view of the case
+            audit.record(AuditAction.VIEW, case, user=request.user, request=request)
         form = CaseForm(instance=case, office=case.office)
         rows = [
             ChargeForm(row_key=f"c{charge.pk}", initial=ChargeForm.initial_for(charge))

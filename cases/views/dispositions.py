@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import actions, analysis
+from .. import actions, analysis, audit
 from ..access import can_edit_cases, get_case_for_editing, get_disposition_for_user
-from ..choices import DispositionLabel, DispositionStatus
+from ..choices import AuditAction, DispositionLabel, DispositionStatus
 from ..forms import DispositionForm, PleaTermForm
 from ..models import Disposition, PleaTerm
 
@@ -58,7 +58,9 @@ def _offer_page(request, case, disposition):
         )
         for charge in charges
     ]
-    if data is not None:
+    if data is None:  # the offer page shows the case: a view of it
+        audit.record(AuditAction.VIEW, case, user=request.user, request=request, summary="offer")
+    else:
         # Every form is validated so that each count shows its own errors at once.
         terms_valid = [term_form.is_valid() for term_form in term_forms]
         if form.is_valid() and all(terms_valid):

@@ -310,8 +310,13 @@ def _page(
         form = _worksheet_form(request, worksheet, disclosures=disclosures)
     content = security.redact_status(content_for_display(worksheet), request.user)
     overrides = list(worksheet.overrides.select_related("charge")) if editable else []
-    versions = list(case.worksheets.order_by("version").select_related("signed_by"))
-    review = Review.objects.filter(worksheet=worksheet).select_related("reviewer").first()
+    versions = list(
+        case.worksheets.order_by("version").select_related("signed_by", "review__reviewer")
+    )
+    reviews = {version.pk: _review_of(version) for version in versions}
+    review = reviews.get(worksheet.pk)
+    # An amendment shows why the version it amends was returned, if it was.
+    amended_review = reviews.get(worksheet.amends_id) if worksheet.amends_id else None
     is_current = not any(version.amends_id == worksheet.pk for version in versions)
     context = {
         "worksheet": worksheet,
@@ -327,6 +332,8 @@ def _page(
         "can_sign": editable and request.user.has_perm("cases.sign_worksheet"),
         "versions": versions,
         "review": review,
+        "amended_review": amended_review,
+        "version_rows": [(version, reviews[version.pk]) for version in versions],
         "show_status": show_status,
         "disclosures": disclosures,
         "status_form": status_form or StatusDisclosureForm(),
@@ -338,6 +345,13 @@ def _page(
         "ReviewOutcome": ReviewOutcome,
     }
     return render(request, "worksheets/worksheet_detail.html", context, status=status)
+
+
+def _review_of(worksheet):
+    try:
+        return worksheet.review
+    except Review.DoesNotExist:
+        return None
 
 
 def _offers_view(content, overrides, editable):

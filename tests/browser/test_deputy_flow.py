@@ -113,7 +113,7 @@ def test_a_deputy_takes_a_case_from_entry_to_a_signed_amended_worksheet(demo, ne
     first = Worksheet.objects.get(case=case)
     assert first.is_signed and len(first.content_hash) == 64
     expect(page.locator(".worksheet-signed .hash")).to_have_text(first.content_hash)
-    expect(page.get_by_text("Awaiting review")).to_be_visible()
+    expect(page.get_by_text("Awaiting review", exact=True)).to_be_visible()
     screenshot(page, "worksheet-signed", guide=True)
 
     # Amend: a new version, the signed one stays readable; sign the amendment.
