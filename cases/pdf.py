@@ -3,7 +3,7 @@
 Used by the worksheet PDF and the compliance report PDF. What it guarantees, whatever the HTML:
 
 - **Nothing is fetched but the project's own print files.** The URL fetcher serves
-  `considered-static:fonts/…` and `considered-static:print/…` from `static/` and refuses every
+  `considered:fonts/…` and `considered:print/…` from `static/` and refuses every
   other URL — http, https, file, ftp, data, relative — so user text such as
   `<link rel=attachment href=file:///etc/passwd>` or `url(http://169.254.169.254/)` can neither
   reach the network nor embed a local file. (Templates escape user text anyway; this is the
@@ -31,13 +31,15 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-STATIC_SCHEME = "considered-static"
+# Letters only: Django's manifest storage (collectstatic in production) leaves URLs matching
+# ^[a-z]+: alone, and would otherwise try to hash "considered-…:fonts/…" as a relative file.
+STATIC_SCHEME = "considered"
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 FONTS_CSS = "print/fonts.css"
 # A fontconfig file that lists no font directory: system fonts are invisible to the renderer.
 FONTCONFIG_FILE = Path(__file__).resolve().parent / "pdf_fonts.conf"
 
-# `considered-static:` + one of the two folders + a plain file name. No "..", no query, no
+# `considered:` + one of the two folders + a plain file name. No "..", no query, no
 # percent-escapes: anything else is refused before the file system is consulted.
 _STATIC_URL = re.compile(rf"^{STATIC_SCHEME}:(fonts|print)/([A-Za-z0-9][A-Za-z0-9._-]*)$")
 
@@ -55,7 +57,7 @@ class RefusedURL(ValueError):
 
 
 class StaticOnlyFetcher(URLFetcher):
-    """Serves `considered-static:fonts/…` and `considered-static:print/…`; refuses the rest.
+    """Serves `considered:fonts/…` and `considered:print/…`; refuses the rest.
 
     WeasyPrint 70 requires a `URLFetcher` subclass. Every URL asked for is remembered in
     `requested` (and the refused ones in `refused`) so tests can prove nothing else was tried.
@@ -96,7 +98,7 @@ def static_path(url):
 
 
 def static_url(relative_path):
-    """`print/worksheet.css` → `considered-static:print/worksheet.css`."""
+    """`print/worksheet.css` → `considered:print/worksheet.css`."""
     return f"{STATIC_SCHEME}:{relative_path}"
 
 

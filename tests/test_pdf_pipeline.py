@@ -12,7 +12,7 @@ HOSTILE_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <style>@import url("http://169.254.169.254/latest/meta-data/");</style>
 <link rel="stylesheet" href="https://evil.example/x.css">
 <link rel="attachment" href="file:///etc/passwd">
-<link rel="attachment" href="considered-static:print/fonts.css">
+<link rel="attachment" href="considered:print/fonts.css">
 </head><body>
 <p>Visible text</p>
 <img src="http://169.254.169.254/latest/meta-data/iam" alt="">
@@ -22,9 +22,9 @@ HOSTILE_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <style>.bg { background: url(file:///etc/passwd); }</style>
 <object data="file:///etc/passwd"></object>
 <iframe src="http://169.254.169.254/"></iframe>
-<a href="considered-static:../../config/settings.py">link</a>
-<img src="considered-static:fonts/../../config/settings.py" alt="">
-<img src="considered-static:print/../fonts/OFL.txt" alt="">
+<a href="considered:../../config/settings.py">link</a>
+<img src="considered:fonts/../../config/settings.py" alt="">
+<img src="considered:print/../fonts/OFL.txt" alt="">
 <img src="relative.png" alt="">
 </body></html>"""
 
@@ -44,14 +44,14 @@ def render(html, **kwargs):
         "file:///etc/passwd",
         "ftp://example.org/x",
         "data:text/css,body{}",
-        "considered-static:../config/settings.py",
-        "considered-static:fonts/../../config/settings.py",
-        "considered-static:fonts/%2e%2e/OFL.txt",
-        "considered-static:css/considered.css",
-        "considered-static:fonts/missing.ttf",
-        "considered-static:fonts/OFL.txt?x=1",
-        "considered-static:/etc/passwd",
-        "CONSIDERED-STATIC:fonts/NotoSans-Regular.ttf",
+        "considered:../config/settings.py",
+        "considered:fonts/../../config/settings.py",
+        "considered:fonts/%2e%2e/OFL.txt",
+        "considered:css/considered.css",
+        "considered:fonts/missing.ttf",
+        "considered:fonts/OFL.txt?x=1",
+        "considered:/etc/passwd",
+        "CONSIDERED:fonts/NotoSans-Regular.ttf",
         "",
     ],
 )
@@ -64,8 +64,8 @@ def test_fetcher_refuses_anything_but_print_files(url):
 
 def test_fetcher_serves_the_fonts_and_print_stylesheets():
     fetcher = pdf.StaticOnlyFetcher()
-    font = fetcher.fetch("considered-static:fonts/NotoSans-Regular.ttf")
-    css = fetcher.fetch("considered-static:print/fonts.css")
+    font = fetcher.fetch("considered:fonts/NotoSans-Regular.ttf")
+    css = fetcher.fetch("considered:print/fonts.css")
     assert font.read(4) == b"\x00\x01\x00\x00"
     assert b"@font-face" in css.read()
     assert fetcher.refused == []
@@ -81,7 +81,7 @@ def test_hostile_html_fetches_nothing_and_embeds_nothing():
     assert "http://169.254.169.254/latest/meta-data/" in fetcher.refused  # …including these
     assert "file:///etc/passwd" in fetcher.refused
     served = set(fetcher.requested) - set(fetcher.refused)
-    assert all(url.startswith("considered-static:") for url in served)
+    assert all(url.startswith("considered:") for url in served)
     assert embedded_files(data) == []
     assert b"root:x:0:0" not in data
 

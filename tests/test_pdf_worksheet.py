@@ -197,7 +197,7 @@ def test_hostile_user_text_appears_literally_and_fetches_nothing(office, unit, a
         assert " ".join(hostile.split()) in text, hostile
     assert "<script>alert(1)</script>" in text
     assert fetcher.refused == []  # not even asked: the text was escaped…
-    assert all(url.startswith("considered-static:") for url in fetcher.requested)  # …only ours
+    assert all(url.startswith("considered:") for url in fetcher.requested)  # …only ours
     assert embedded_files(data) == []
 
 
