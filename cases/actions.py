@@ -28,6 +28,7 @@ from .models import (
     Charge,
     Disposition,
     FlagOverride,
+    LateSignature,
     PleaTerm,
     Review,
     StatusDisclosure,
@@ -103,15 +104,24 @@ def _replace_charges(case, charges):
 
 
 @transaction.atomic
-def save_disposition(case, *, by_user, fields, terms, disposition=None, request=None):
-    """Create or change an offer and its per-count terms (dicts keyed by Charge)."""
+def save_disposition(case, *, by_user, fields, terms, disposition=None, version=None, request=None):
+    """Create or change an offer and its per-count terms (dicts keyed by Charge).
+
+    Changing an offer needs the `lock_version` the form was built from (a colleague's edit made
+    meanwhile is a conflict, not overwritten), and only a draft changes: a conveyed offer is
+    what the defense heard.
+    """
     if disposition is None:
         disposition = Disposition.objects.create(case=case, created_by=by_user, **fields)
         action = AuditAction.CREATE
     else:
         disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
+        if disposition.status != DispositionStatus.DRAFT:
+            raise ConflictError("This offer was already conveyed; enter a new offer instead.")
+        check_version(disposition, version)
         for name, value in fields.items():
             setattr(disposition, name, value)
+        disposition.lock_version += 1
         disposition.save()
         action = AuditAction.CHANGE
     current = {term.charge_id: term for term in disposition.terms.all()}
@@ -399,6 +409,7 @@ def sign_worksheet(worksheet, *, by_user, request=None):
     worksheet.save()
     # The flagged grounds, denormalised for the compliance report's SQL aggregate.
     WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(worksheet))
+    LateSignature.objects.bulk_create(LateSignature.rows_for(worksheet))
     if review_required(worksheet):
         Review.objects.create(worksheet=worksheet, requested_at=now)
     audit.record(AuditAction.SIGN, worksheet, user=by_user, request=request)

@@ -365,6 +365,8 @@ class ChargeForm(forms.Form):
 
 
 class DispositionForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Disposition
         fields = ["label", "name", "proposed_by", "diversion", "diversion_requires_plea", "notes"]
@@ -377,7 +379,10 @@ class DispositionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.lock_version
         self.helper = _helper(
+            "version",
             Row(
                 Column("label", css_class="col-md-3"),
                 Column("name", css_class="col-md-3"),

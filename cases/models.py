@@ -133,24 +133,34 @@ class CaseQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """The cases a user may open: the office's, narrowed by role and office policy."""
-        membership = getattr(user, "membership", None)
-        if membership is None:
+        if getattr(user, "membership", None) is None:
             return self.none()
-        cases = self.filter(office_id=membership.office_id)
-        if membership.role == Role.ADMIN:
-            return cases
-        if membership.role == Role.COUNSEL:
-            return cases.filter(routed_to_counsel=True)
-        if membership.role == Role.SUPERVISOR:
-            return cases if membership.unit_id is None else cases.filter(unit_id=membership.unit_id)
-        # A deputy: their own cases, and their unit's where the office allows it.
-        mine = Q(assigned_deputy_id=user.pk)
-        if membership.office.deputies_see_unit_cases and membership.unit_id:
-            mine |= Q(unit_id=membership.unit_id)
-        return cases.filter(mine)
+        return self.filter(visible_q(user))
 
     def by_next_hearing(self):
         return self.order_by(models.F("next_hearing").asc(nulls_last=True), "court_case_number")
+
+
+def visible_q(user, prefix=""):
+    """`Case.objects.visible_to` as a condition on the path `prefix` ("case__" from an offer),
+    so that a report can filter through a join instead of an IN over every visible case."""
+    membership = getattr(user, "membership", None)
+    if membership is None:
+        return Q(**{f"{prefix}pk__in": []})
+    q = Q(**{f"{prefix}office_id": membership.office_id})
+    if membership.role == Role.ADMIN:
+        return q
+    if membership.role == Role.COUNSEL:
+        return q & Q(**{f"{prefix}routed_to_counsel": True})
+    if membership.role == Role.SUPERVISOR:
+        if membership.unit_id is None:
+            return q
+        return q & Q(**{f"{prefix}unit_id": membership.unit_id})
+    # A deputy: their own cases, and their unit's where the office allows it.
+    mine = Q(**{f"{prefix}assigned_deputy_id": user.pk})
+    if membership.office.deputies_see_unit_cases and membership.unit_id:
+        mine |= Q(**{f"{prefix}unit_id": membership.unit_id})
+    return q & mine
 
 
 class Case(models.Model):
@@ -265,6 +275,7 @@ class Disposition(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    lock_version = models.PositiveIntegerField(default=1)
 
     objects = DispositionQuerySet.as_manager()
 
@@ -609,6 +620,38 @@ class WorksheetGround(models.Model):
         return [
             cls(worksheet=worksheet, ground=ground, on_chosen_offer=on_chosen)
             for ground, on_chosen in grounds.items()
+        ]
+
+
+class LateSignature(models.Model):
+    """An offer conveyed without a signed worksheet, and when a worksheet considering it was
+    first signed afterwards.
+
+    Written by `actions.sign_worksheet` in the same transaction, so the compliance report tells
+    late from missing with a join to this small table rather than a subquery per offer.
+    """
+
+    disposition = models.OneToOneField(
+        Disposition, on_delete=models.CASCADE, primary_key=True, related_name="late_signature"
+    )
+    signed_at = models.DateTimeField()
+    worksheet = models.ForeignKey(Worksheet, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self):
+        return f"Offer {self.disposition_id}: worksheet signed after conveyance"
+
+    @classmethod
+    def rows_for(cls, worksheet):
+        """Unsaved rows for the offers a just-signed worksheet considered that had already been
+        conveyed without one (and have no earlier late signature)."""
+        late = worksheet.dispositions_considered.filter(
+            conveyed_at__lt=worksheet.signed_at,
+            conveyed_with_signed_worksheet=False,
+            late_signature__isnull=True,
+        ).values_list("pk", flat=True)
+        return [
+            cls(disposition_id=pk, signed_at=worksheet.signed_at, worksheet=worksheet)
+            for pk in late
         ]
 
 

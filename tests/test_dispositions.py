@@ -116,6 +116,7 @@ def test_editing_a_draft_offer_and_not_a_conveyed_one(client, alice, case):
     client.force_login(alice)
     data = offer_data(case)
     data["name"] = "New name"
+    data["version"] = str(offer.lock_version)
     assert client.post(reverse("disposition_edit", args=[offer.pk]), data).status_code == 302
     offer.refresh_from_db()
     assert offer.name == "New name" and offer.terms.count() == 2
@@ -230,3 +231,39 @@ def test_opening_the_offer_page_is_audited_as_a_view_of_the_case(client, alice, 
     client.get(reverse("disposition_create", args=[case.pk]))
     event = AuditEvent.objects.get(action="view", object_type="case")
     assert event.summary == "offer" and event.object_id == str(case.pk)
+
+
+def test_a_stale_offer_edit_is_a_conflict_and_keeps_what_was_typed(client, alice, bob, case):
+    """Two deputies edit the same draft offer: the second save is refused, not overwritten."""
+    offer = factories.make_disposition(case, name="Draft offer")
+    client.force_login(alice)
+    data = offer_data(case)
+    data["version"] = str(offer.lock_version)
+    data["name"] = "Alice's version"
+    assert client.post(reverse("disposition_edit", args=[offer.pk]), data).status_code == 302
+    client.force_login(bob)
+    data["name"] = "Bob's version"  # built from the version alice has since replaced
+    response = client.post(reverse("disposition_edit", args=[offer.pk]), data)
+    assert response.status_code == 409
+    assert "Someone else changed this record" in response.content.decode()
+    assert "Bob&#x27;s version" in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.name == "Alice's version"
+
+
+def test_the_offer_action_refuses_to_change_a_conveyed_offer(alice, case):
+    from cases.integrity import ConflictError
+
+    offer = factories.make_disposition(case, name="Conveyed")
+    actions.convey_offer(offer, by_user=alice)
+    with pytest.raises(ConflictError):
+        actions.save_disposition(
+            case,
+            by_user=alice,
+            fields={"name": "Changed after conveying"},
+            terms={},
+            disposition=offer,
+            version=offer.lock_version,
+        )
+    offer.refresh_from_db()
+    assert offer.name == "Conveyed"

@@ -12,6 +12,7 @@ from .. import actions, analysis, audit
 from ..access import can_edit_cases, get_case_for_editing, get_disposition_for_user
 from ..choices import AuditAction, DispositionLabel, DispositionStatus
 from ..forms import DispositionForm, PleaTermForm
+from ..integrity import ConflictError
 from ..models import Disposition, PleaTerm
 
 
@@ -64,20 +65,30 @@ def _offer_page(request, case, disposition):
         # Every form is validated so that each count shows its own errors at once.
         terms_valid = [term_form.is_valid() for term_form in term_forms]
         if form.is_valid() and all(terms_valid):
-            saved = actions.save_disposition(
-                case,
-                by_user=request.user,
-                fields={name: form.cleaned_data[name] for name in DispositionForm.Meta.fields},
-                terms={term_form.charge: term_form.term_values() for term_form in term_forms},
-                disposition=disposition if disposition.pk else None,
-                request=request,
-            )
+            try:
+                saved = actions.save_disposition(
+                    case,
+                    by_user=request.user,
+                    fields={name: form.cleaned_data[name] for name in DispositionForm.Meta.fields},
+                    terms={term_form.charge: term_form.term_values() for term_form in term_forms},
+                    disposition=disposition if disposition.pk else None,
+                    version=form.cleaned_data.get("version"),
+                    request=request,
+                )
+            except ConflictError as conflict:
+                form.add_error(None, str(conflict))  # what was typed stays on the page
+                return _render_offer(request, case, disposition, form, term_forms, status=409)
             messages.success(request, f"Offer “{saved}” saved.")
             return redirect(f"{case.get_absolute_url()}#disp-{saved.pk}")
+    return _render_offer(request, case, disposition, form, term_forms)
+
+
+def _render_offer(request, case, disposition, form, term_forms, status=200):
     return render(
         request,
         "cases/disposition_form.html",
         {"case": case, "disposition": disposition, "form": form, "term_forms": term_forms},
+        status=status,
     )
 
 
