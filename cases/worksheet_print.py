@@ -49,6 +49,8 @@ def print_context(worksheet, *, printed_at=None, show_status=True):
         content = {**content, "status_disclosure": None}
     review = _review(worksheet)
     offers = _offers(content)
+    pleas = _pleas(content["counts"], offers)
+    authorities = _number_citations(pleas, offers)
     signed_at = _parse(content["attestation"]["signed_at"])
     return {
         "content": content,
@@ -56,7 +58,8 @@ def print_context(worksheet, *, printed_at=None, show_status=True):
         "counts": content["counts"],
         "offers": offers,
         "comparison": _comparison(content["counts"], offers),
-        "pleas": _pleas(content["counts"], offers),
+        "pleas": pleas,
+        "authorities": authorities,
         "alternatives": _alternatives(content, offers),
         "factors": content["factors"],
         "signed": worksheet.is_signed,
@@ -311,6 +314,20 @@ def _pleas(counts, offers):
                 if same["override"] and same["override"] not in flag["overrides"]:
                     flag["overrides"].append({**same["override"], "letter": offer["letter"]})
     return pleas
+
+
+def _number_citations(pleas, offers):
+    """Number the authorities in the order section 3 cites them; each flag gets its numbers.
+
+    The same few statutes and cases are cited by many flags; printing them once, in a numbered
+    list, keeps the flags table short (and the PDF quick to lay out) without losing any.
+    """
+    numbers = {}
+    flags = [flag for plea in pleas for flag in plea["term"].get("flagged", [])]
+    flags += [flag for offer in offers for flag in offer["whole_flags"]]
+    for flag in flags:
+        flag["refs"] = [numbers.setdefault(c, len(numbers) + 1) for c in flag["citations"] or []]
+    return [{"number": number, "citation": citation} for citation, number in numbers.items()]
 
 
 def _plea_key(term):

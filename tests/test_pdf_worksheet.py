@@ -69,7 +69,8 @@ def test_signed_worksheet_holds_every_required_element(signed, carol):
         "Offer B: Defense proposal 2",
         "Offers considered, side by side",
         "Every flag, count by count",
-        "Ground Verdict Condition Matters for Citations",
+        "Ground Verdict Condition Matters for Authority",
+        "Authorities cited in section 3",
         "Safer alternatives looked at",
         "Factors weighed",
         "Seriousness of the offense",
@@ -210,7 +211,7 @@ def test_long_worksheet_paginates_with_repeated_table_headers(office, unit, alic
     flag_pages = [p for p, text in texts.items() if "Count 20 (" in text or "Count 1 (" in text]
     comparison_pages = [p for p, text in texts.items() if "20. " in text and "Offer E" in text]
     # The flags table spans pages, and its header row is printed again at the top of each.
-    header = "Ground Verdict Condition Matters for Citations"
+    header = "Ground Verdict Condition Matters for Authority"
     spanned = list(range(min(flag_pages), max(flag_pages) + 1))
     assert len(spanned) > 2
     for page in spanned[1:]:
@@ -372,3 +373,15 @@ def test_worksheet_page_offers_the_download(client, signed, alice):
     html = response.content.decode()
     assert "PDF for the case file" in html
     assert reverse("worksheet_pdf", args=[signed.pk]) in html
+
+
+def test_each_flag_points_to_its_own_authorities(signed):
+    from cases.worksheet_print import print_context
+
+    context = print_context(signed)
+    by_number = {entry["number"]: entry["citation"] for entry in context["authorities"]}
+    assert sorted(by_number) == list(range(1, len(by_number) + 1))
+    flags = [flag for plea in context["pleas"] for flag in plea["term"]["flagged"]]
+    assert flags
+    for flag in flags:
+        assert [by_number[ref] for ref in flag["refs"]] == flag["citations"]
