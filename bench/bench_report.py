@@ -8,9 +8,9 @@ with `seed_volume` into one office until it holds the dispositions asked for (1,
 default; the first fill takes several minutes and is timed too). Then, as that office's
 administrator, it times:
 
-- the dashboard page through the Django test client (login, form, six aggregates, charts,
+- the dashboard page through the Django test client (login, form, five aggregates, charts,
   template, audit row), median of repeated runs;
-- the bare SQL the page needs: the same six aggregate statements the page ran, captured and
+- the bare SQL the page needs: the same five aggregate statements the page ran, captured and
   re-executed on a raw cursor, median of repeated runs.
 
 for the whole three years (every offer of the office: the worst case) and for the default last
@@ -92,7 +92,7 @@ def bench_page(client, params, repeat):
     with CaptureQueriesContext(connection) as captured:
         client.get(url, params)
     statements = [q["sql"] for q in captured.captured_queries if REPORT_SQL.match(q["sql"])]
-    assert len(statements) == 6, statements
+    assert len(statements) == 5, statements
 
     def page():
         assert client.get(url, params).status_code == 200

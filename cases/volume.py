@@ -46,6 +46,7 @@ from .models import (
     Charge,
     Disposition,
     FlagOverride,
+    LateSignature,
     Membership,
     Office,
     Review,
@@ -475,6 +476,15 @@ class Generator:
         FlagOverride.objects.bulk_create(overrides)
         WorksheetGround.objects.bulk_create(grounds)
         _sign(versions)
+        # Offers conveyed before the first version was signed: signed late, as sign_worksheet
+        # records it.
+        LateSignature.objects.bulk_create(
+            LateSignature(disposition=offer, signed_at=signed_at, worksheet=worksheet)
+            for worksheet, plan, signed_at in versions
+            if worksheet.version == 1
+            for offer in plan["offers"]
+            if offer.conveyed_at and not offer.conveyed_with_signed_worksheet
+        )
         self.written["grounds"] += len(grounds)
         self.written["overrides"] += len(overrides)
 

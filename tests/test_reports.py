@@ -38,7 +38,14 @@ from cases.choices import (
     ParityAnswer,
     ReviewOutcome,
 )
-from cases.models import AuditEvent, FlagOverride, Review, Worksheet, WorksheetGround
+from cases.models import (
+    AuditEvent,
+    FlagOverride,
+    LateSignature,
+    Review,
+    Worksheet,
+    WorksheetGround,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +108,7 @@ def signed_worksheet(
     worksheet.signed_at = at(when)
     worksheet.save()
     WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(worksheet))
+    LateSignature.objects.bulk_create(LateSignature.rows_for(worksheet))
     return worksheet
 
 
@@ -176,6 +184,7 @@ def data(office, unit, other_unit, alice, bob, carol, frank, olivia):
     w2.signed_by, w2.signed_at = bob, at("2025-03-25 12:00")
     w2.save()
     WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(w2))
+    LateSignature.objects.bulk_create(LateSignature.rows_for(w2))
     review(
         w2,
         "2025-03-25 12:00",
@@ -462,7 +471,7 @@ def test_dashboard_query_count_does_not_grow_with_rows(client, data, dave, offic
     figures = [
         q for q in large.captured_queries if re.search(r"^SELECT (COUNT|AVG|django|DATE)", q["sql"])
     ]
-    assert len(figures) == 6  # offers, trend, worksheets, grounds, overrides, reviews
+    assert len(figures) == 5  # offers by month, worksheets, grounds, overrides, reviews
 
 
 def test_drilldown_lists_match_every_count(data, dave):
@@ -726,3 +735,30 @@ def test_report_pdf_charts_hide_small_cells(data, dave, rf):
     assert (
         '<title id="t-title">T</title>' in trend.svg and '<desc id="t-desc">D</desc>' in trend.svg
     )
+
+
+def test_signing_after_conveyance_records_a_late_signature(case, alice):
+    from cases.models import Disposition
+
+    disposition = factories.make_disposition(case)
+    for charge in case.charges.all():
+        factories.make_term(disposition, charge)
+    actions.convey_offer(disposition, by_user=alice)
+    worksheet = actions.start_worksheet(case, by_user=alice)
+    actions.update_worksheet(
+        worksheet,
+        by_user=alice,
+        version=worksheet.lock_version,
+        fields={
+            "decision": Decision.STANDARD_KEPT,
+            "reasons": "Reasons.",
+            "parity_answer": ParityAnswer.SAME,
+        },
+    )
+    signed = actions.sign_worksheet(worksheet, by_user=alice)
+    disposition = Disposition.objects.select_related("late_signature").get(pk=disposition.pk)
+    assert disposition.conveyed_with_signed_worksheet is False
+    assert disposition.late_signature.signed_at == signed.signed_at
+    assert disposition.late_signature.worksheet_id == signed.pk
+    draft = factories.make_disposition(case)  # considered later, never conveyed: not late
+    assert not LateSignature.objects.filter(disposition=draft).exists()

@@ -12,7 +12,6 @@ import re
 
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -23,7 +22,6 @@ from django.utils.http import urlencode
 from .. import audit, charts, reports
 from ..access import membership_of
 from ..choices import AuditAction
-from ..models import Worksheet
 
 PAGE_SIZE = 50
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -265,14 +263,9 @@ def _month(value, report_filter):
 def _for_display(metric, rows):
     """The drill-down's rows with what each list shows, in a fixed number of queries."""
     if metric.source == reports.OFFERS:
-        signed_later = Worksheet.dispositions_considered.through.objects.filter(
-            disposition_id=OuterRef("pk"), worksheet__signed_at__gt=OuterRef("conveyed_at")
-        )
-        return (
-            rows.select_related("case", "case__unit", "case__assigned_deputy")
-            .annotate(signed_later=Exists(signed_later))
-            .order_by("-conveyed_at", "-pk")
-        )
+        return rows.select_related(
+            "case", "case__unit", "case__assigned_deputy", "late_signature"
+        ).order_by("-conveyed_at", "-pk")
     if metric.source == reports.WORKSHEETS:
         return rows.select_related(
             "case", "case__unit", "case__assigned_deputy", "signed_by"
