@@ -61,7 +61,7 @@ def fill(target):
 
     from cases.models import Disposition
 
-    have = Disposition.objects.count()
+    have = start = Disposition.objects.count()
     if have >= target:
         return None, have
     started = time.perf_counter()
@@ -69,7 +69,9 @@ def fill(target):
         missing_cases = int((target - have) / 2.5 * 1.02) + 1
         call_command("seed_volume", cases=missing_cases, offices=1)
         have = Disposition.objects.count()
-    return time.perf_counter() - started, have
+    seconds = time.perf_counter() - started
+    # Only a fill from (nearly) empty says how long a million offers take to seed.
+    return (seconds if start < target // 10 else None), have
 
 
 def median_ms(function, repeat):
@@ -134,12 +136,13 @@ def main():
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from django.test.utils import setup_test_environment
     from django.utils import timezone
 
     from cases.models import Membership
     from cases.reports import default_period
 
-    settings.ALLOWED_HOSTS = ["testserver"]
+    setup_test_environment()  # the test client then records each response's context
     settings.DEBUG = False
     call_command("migrate", verbosity=0)
     seed_seconds, dispositions = fill(args.dispositions)
