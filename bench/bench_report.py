@@ -112,12 +112,16 @@ def bench_page(client, params, repeat):
 
 
 def merge(figures):
-    lock = RESULTS.with_suffix(".lock")
-    with open(lock, "w") as handle:
+    """Read-modify-write of results.json under an exclusive lock on the file itself."""
+    with open(RESULTS, "a+", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        handle.seek(0)
+        text = handle.read()
+        results = json.loads(text) if text.strip() else {}
         results.update(figures)
-        RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
 
 
 def main():
