@@ -27,6 +27,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from consequences.engine import DISCLAIMER
+
 from .choices import (
     ApprovalPolicy,
     CaseStage,
@@ -35,6 +37,7 @@ from .choices import (
     DefenseType,
     DispositionLabel,
     DispositionStatus,
+    Factor,
     ParityAnswer,
     ProposedBy,
     ReviewOutcome,
@@ -55,10 +58,12 @@ from .models import (
     WorksheetGround,
 )
 from .roles import sync_role_groups
+from .worksheets import ATTESTATION, SCHEMA_VERSION, content_hash
 
 VOLUME_PASSWORD = "considered-volume-2026"  # noqa: S105 - synthetic demo logins only
 YEARS = 3
 CATALOG_VERSION = "synthetic"
+CATALOG_EFFECTIVE = "2026-11-27"
 
 
 @dataclass(frozen=True)
@@ -260,7 +265,15 @@ class Generator:
             counts = rng.choices(
                 statutes, weights=[s.weight for s in statutes], k=rng.choice((1, 1, 2, 2, 3))
             )
-            plans.append({"opened": opened, "counts": counts, "supervisor": supervisor})
+            plans.append(
+                {
+                    "opened": opened,
+                    "counts": counts,
+                    "supervisor": supervisor,
+                    "unit_name": unit.name,
+                    "office_name": office.name,
+                }
+            )
         Case.objects.bulk_create(cases)
 
         charges = []
@@ -352,8 +365,12 @@ class Generator:
         if signed_at is not None:
             plan["signed_at"] = signed_at
 
-    def _worksheet(self, plan, *, version=1, amends=None, decision=None, parity=None):
-        """An unsigned worksheet with everything signing freezes, except the time itself."""
+    def _worksheet(self, plan, *, signed_at, version=1, amends=None, decision=None, parity=None):
+        """An unsigned worksheet with everything signing freezes, except the time itself.
+
+        Its frozen content has the same shape as `cases.worksheets.build_content` and a real
+        SHA-256 of it, so a seeded worksheet opens, prints and verifies like a signed one.
+        """
         rng = self.rng
         decision = decision or _weighted(rng, DECISIONS)
         offers = plan["offers"]
@@ -370,8 +387,14 @@ class Generator:
                 flagged = flagged[: rng.randint(0, len(flagged) - 1)]
             if flagged and rng.random() < 0.3:
                 flagged.append(rng.choice(EXTRA_GROUNDS))
-            output[str(offer.pk)] = {"grounds_flagged": flagged}
-        return Worksheet(
+            output[str(offer.pk)] = {
+                "known": True,
+                "flags": [],
+                "message": "Synthetic volume data: grounds only, no per-count analysis.",
+                "counts": {},
+                "grounds_flagged": flagged,
+            }
+        worksheet = Worksheet(
             case=plan["case"],
             version=version,
             amends=amends,
@@ -380,16 +403,21 @@ class Generator:
             parity_answer=parity or _weighted(rng, PARITY),
             reasons="Synthetic reasons.",
             amendment_reason="Returned by the supervisor." if amends else "",
-            engine_output={"status": "unknown", "synthetic": True, "dispositions": output},
             catalog_version=CATALOG_VERSION,
-            signed_content={"synthetic": True},
-            content_hash=f"{rng.getrandbits(256):064x}",
             signed_by_id=plan["case"].assigned_deputy_id,
         )
+        content = synthetic_content(plan, worksheet, output, signed_at)
+        worksheet.engine_output = content["analysis"]
+        worksheet.signed_content = content
+        worksheet.content_hash = content_hash(content)
+        return worksheet
 
     def _worksheets(self, plans):
         rng = self.rng
-        versions = [(self._worksheet(plan), plan, plan["signed_at"]) for plan in plans]
+        versions = [
+            (self._worksheet(plan, signed_at=plan["signed_at"]), plan, plan["signed_at"])
+            for plan in plans
+        ]
         Worksheet.objects.bulk_create([w for w, _, _ in versions])
         reviews, amendments = [], []
         for worksheet, plan, signed_at in versions:
@@ -402,6 +430,7 @@ class Generator:
                 if amended_at < self.now:
                     amendment = self._worksheet(
                         plan,
+                        signed_at=amended_at,
                         version=2,
                         amends=worksheet,
                         decision=worksheet.decision,
@@ -487,6 +516,85 @@ class Generator:
         )
         self.written["grounds"] += len(grounds)
         self.written["overrides"] += len(overrides)
+
+
+def synthetic_content(plan, worksheet, analysis, signed_at):
+    """The frozen content of a seeded worksheet, in the shape `build_content` gives."""
+    case = plan["case"]
+    return {
+        "schema": SCHEMA_VERSION,
+        "office": plan["office_name"],
+        "case": {
+            "court_case_number": case.court_case_number,
+            "da_file_number": "",
+            "caption": case.caption,
+            "defendant_name": case.defendant_name,
+            "court_name": "",
+            "department": "",
+            "judicial_officer": "",
+            "unit": plan["unit_name"],
+            "deputy": "",
+            "stage": case.get_stage_display(),
+            "defense_counsel": "",
+            "defense_type": case.get_defense_type_display() if case.defense_type else "",
+            "interpreter_language": "",
+        },
+        "counts": [
+            {
+                "id": str(charge.pk),
+                "number": charge.number,
+                "statute": charge.statute,
+                "title": charge.title,
+                "level": charge.get_level_display(),
+                "enhancements": "",
+                "offense_date": None,
+            }
+            for charge in plan["charges"]
+        ],
+        "dispositions": [
+            {
+                "id": str(offer.pk),
+                "name": str(offer),
+                "label": offer.get_label_display(),
+                "is_standard": offer.label == DispositionLabel.STANDARD,
+                "proposed_by": offer.get_proposed_by_display(),
+                "status": offer.get_status_display(),
+                "diversion": "",
+                "terms": [],
+            }
+            for offer in plan["offers"]
+        ],
+        "analysis": {"status": "unknown", "synthetic": True, "dispositions": analysis},
+        "overrides": [],
+        "factors": [
+            {"factor": f.value, "label": f.label, "weight": "", "weight_label": "", "note": ""}
+            for f in Factor
+        ],
+        "parity": {
+            "answer": worksheet.parity_answer,
+            "label": ParityAnswer(worksheet.parity_answer).label,
+            "explanation": "",
+        },
+        "decision": {
+            "value": worksheet.decision,
+            "label": Decision(worksheet.decision).label,
+            "chosen": str(worksheet.chosen_disposition.pk),
+            "reasons": worksheet.reasons,
+        },
+        "status_disclosure": None,
+        "worksheet": {
+            "version": worksheet.version,
+            "amends_version": 1 if worksheet.amends is not None else None,
+            "amendment_reason": worksheet.amendment_reason,
+        },
+        "catalog": {"version": CATALOG_VERSION, "effective": CATALOG_EFFECTIVE},
+        "attestation": {
+            "statements": list(ATTESTATION),
+            "signer": {"username": "", "name": "Synthetic deputy", "bar_number": ""},
+            "signed_at": signed_at.isoformat(),
+        },
+        "disclaimer": DISCLAIMER,
+    }
 
 
 def _sign(versions, batch=2000):

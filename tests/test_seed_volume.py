@@ -137,3 +137,22 @@ def test_volume_users_can_log_in(client):
 def test_refuses_nonsense():
     with pytest.raises(CommandError):
         call_command("seed_volume", cases=0, verbosity=0, stdout=io.StringIO())
+
+
+def test_seeded_worksheets_open_print_and_verify_like_signed_ones(seeded, client):
+    """A seeded signed worksheet carries content of the real shape and its true SHA-256, so its
+    page and PDF render and its hash checks out (the load test works on such cases)."""
+    from cases.worksheets import content_hash
+
+    worksheet = Worksheet.objects.signed().select_related("case").order_by("pk").first()
+    assert content_hash(worksheet.signed_content) == worksheet.content_hash
+    assert worksheet.engine_output == worksheet.signed_content["analysis"]
+    supervisor = Membership.objects.get(
+        office=worksheet.case.office, unit=worksheet.case.unit, role=Role.SUPERVISOR
+    ).user
+    client.force_login(supervisor)
+    page = client.get(worksheet.get_absolute_url())
+    assert page.status_code == 200
+    assert worksheet.content_hash in page.content.decode()
+    pdf = client.get(f"/worksheets/{worksheet.pk}/pdf/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
