@@ -1,0 +1,66 @@
+"""Load test: 50 users for 3 minutes against gunicorn + PostgreSQL on loopback.
+
+Seeds a database of its own with seed_volume, serves it as `make serve` does, runs locust
+headless (deputies: list, case, compare, sign, PDF; supervisors: reports and the review queue),
+then checks that every worksheet signed during the run is present and intact. Reports p50, p95
+and p99 per endpoint and the error count; target p95 ≤ 300 ms with no errors (DESIGN.md).
+Environment: LOAD_USERS (50), LOAD_SECONDS (180), LOAD_CASES (20000).
+"""
+
+import os
+import sys
+from datetime import UTC, datetime
+
+import serving
+
+USERS = int(os.environ.get("LOAD_USERS", "50"))
+SECONDS = int(os.environ.get("LOAD_SECONDS", "180"))
+CASES = int(os.environ.get("LOAD_CASES", "20000"))
+
+
+def main():
+    env = serving.production_env("considered_load")
+    print(f"seeding {CASES} cases …", flush=True)
+    serving.fresh_database("considered_load", env, cases=CASES)
+    serving.write_plan(env)
+    (serving.OUT / "signed.jsonl").unlink(missing_ok=True)
+    started = datetime.now(UTC).isoformat()
+    with serving.served(env):
+        rows = serving.run_locust(env, users=USERS, seconds=SECONDS, prefix="load")
+    integrity = serving.check_integrity(env, serving.signed_during_run(), started)
+
+    print(f"\n{'endpoint':<22} {'requests':>8} {'errors':>6} {'p50':>6} {'p95':>6} {'p99':>6}")
+    for row in rows:
+        print(
+            f"{row['Name']:<22} {row['Request Count']:>8} {row['Failure Count']:>6} "
+            f"{row['50%']:>6} {row['95%']:>6} {row['99%']:>6}"
+        )
+    total = next(row for row in rows if row["Name"] == "Aggregated")
+    print(f"\nintegrity: {integrity}")
+    intact = not (integrity["missing"] or integrity["changed"] or integrity["broken"]) and (
+        integrity["claimed"] == integrity["signed_in_run"] == integrity["sign_events"]
+    )
+    figures = {
+        "load.p50": _figure(total["50%"], "ms", None),
+        "load.p95": _figure(total["95%"], "ms", "≤ 300"),
+        "load.p99": _figure(total["99%"], "ms", None),
+        "load.requests": _figure(total["Request Count"], "requests", None),
+        "load.errors": _figure(total["Failure Count"], "errors", "0"),
+        "load.worksheets_signed": _figure(integrity["signed_in_run"], "worksheets", None),
+        "load.worksheets_intact": {
+            "value": intact, "unit": "bool", "target": True, "baseline": None,
+        },
+    }
+    for row in rows:
+        if row["Name"] != "Aggregated":
+            figures[f"load.p95.{row['Name'].replace(' ', '_')}"] = _figure(row["95%"], "ms", None)
+    serving.merge_results(figures)
+    return 0 if intact else 1
+
+
+def _figure(value, unit, target):
+    return {"value": float(value), "unit": unit, "target": target, "baseline": None}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Load test: deputies working cases and supervisors reading reports, on loopback only.
+
+Each simulated deputy logs in as their own account and works only the cases assigned to it
+(bench/out/load_plan.json, written by bench_load.py), so two simulated users never race for the
+same worksheet: every error counted is the application's, not the test's. Each signature is
+written to bench/out/signed.jsonl so that bench_load.py can check afterwards that every
+worksheet signed during the run is present and intact.
+"""
+
+import itertools
+import json
+import os
+import random
+import re
+import threading
+from pathlib import Path
+
+from locust import HttpUser, between, events, task
+
+OUT = Path(os.environ.get("LOAD_OUT", Path(__file__).resolve().parent / "out"))
+PLAN = json.loads((OUT / "load_plan.json").read_text()) if (OUT / "load_plan.json").exists() else {}
+PASSWORD = PLAN.get("password", "")
+
+_deputies = itertools.cycle(PLAN.get("deputies", {}).items())
+_supervisors = itertools.cycle(PLAN.get("supervisors", []))
+_claim = threading.Lock()
+_signed = []
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+VERSION = re.compile(r'name="version" value="(\d+)"')
+CONSIDERED = re.compile(r'name="considered" value="(\d+)"')
+SHA = re.compile(r"SHA-256 ([0-9a-f]{64})")
+
+
+def csrf_of(response):
+    match = CSRF.search(response.text)
+    return match.group(1) if match else ""
+
+
+class Staff(HttpUser):
+    abstract = True
+    wait_time = between(1, 3)
+
+    def log_in(self, username):
+        self.username = username
+        page = self.client.get("/login/", name="login")
+        response = self.client.post(
+            "/login/",
+            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf_of(page)},
+            name="login",
+        )
+        if "/login/" in response.url:
+            response.failure(f"{username} could not log in")
+
+
+class Deputy(Staff):
+    """List, case, compare, sign (amending first if already signed), PDF."""
+
+    weight = 4
+
+    def on_start(self):
+        with _claim:
+            username, cases = next(_deputies)
+        self.cases = cases
+        self.log_in(username)
+
+    @task(3)
+    def case_list(self):
+        self.client.get("/cases/", name="case list")
+        self.client.get("/cases/?q=PC", name="case list search")
+
+    @task(3)
+    def case_and_compare(self):
+        case = random.choice(self.cases)
+        self.client.get(f"/cases/{case}/", name="case")
+        self.client.get(f"/cases/{case}/compare/", name="compare")
+
+    @task(2)
+    def sign_and_download(self):
+        case = random.choice(self.cases)
+        page = self.client.get(f"/cases/{case}/", name="case")
+        opened = self.client.post(
+            f"/cases/{case}/worksheet/",
+            {"csrfmiddlewaretoken": csrf_of(page)},
+            name="worksheet open",
+        )
+        worksheet = opened.url.rstrip("/").rsplit("/", 1)[-1]
+        if not VERSION.search(opened.text):  # signed: amend it to get a draft
+            amended = self.client.post(
+                f"/worksheets/{worksheet}/amend/",
+                {"csrfmiddlewaretoken": csrf_of(opened), "reason": "Load test amendment."},
+                name="worksheet amend",
+            )
+            worksheet = amended.url.rstrip("/").rsplit("/", 1)[-1]
+            opened = amended
+        version = VERSION.search(opened.text)
+        offers = CONSIDERED.findall(opened.text)
+        if not version or not offers:
+            return  # a case with no offers has nothing to sign
+        with self.client.post(
+            f"/worksheets/{worksheet}/sign/",
+            {
+                "csrfmiddlewaretoken": csrf_of(opened),
+                "version": version.group(1),
+                "considered": offers,
+                "chosen_disposition": offers[0],
+                "decision": "standard_kept",
+                "reasons": "Considered as one factor; the standard offer stands.",
+                "parity_answer": "same",
+                "factor_seriousness_weight": "neutral",
+            },
+            name="worksheet sign",
+            catch_response=True,
+        ) as signed:
+            digest = SHA.search(signed.text)
+            if signed.status_code != 200 or not digest:
+                signed.failure(f"not signed (HTTP {signed.status_code})")
+                return
+            signed.success()
+        _signed.append({"worksheet": int(worksheet), "sha256": digest.group(1)})
+        self.client.get(f"/worksheets/{worksheet}/pdf/", name="worksheet pdf")
+
+
+class Supervisor(Staff):
+    """The review queue and the compliance dashboard."""
+
+    weight = 1
+
+    def on_start(self):
+        with _claim:
+            username = next(_supervisors)
+        self.log_in(username)
+
+    @task(2)
+    def dashboard(self):
+        self.client.get("/reports/", name="reports")
+        self.client.get("/reports/?level=felony", name="reports filtered")
+
+    @task(1)
+    def queue(self):
+        self.client.get("/reviews/", name="review queue")
+
+
+@events.test_stop.add_listener
+def _write_signed(**kwargs):
+    OUT.mkdir(parents=True, exist_ok=True)
+    with (OUT / "signed.jsonl").open("w") as out:
+        for row in _signed:
+            out.write(json.dumps(row) + "\n")

@@ -1,0 +1,190 @@
+"""Shared set-up for the load test and the fault drill: a PostgreSQL database of its own, seeded
+by seed_volume, served by gunicorn with production settings on loopback, and driven by locust.
+
+Everything runs on 127.0.0.1 and stops by itself: locust's run time is bounded, and gunicorn is
+terminated when the `served` context ends.
+"""
+
+import contextlib
+import csv
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BIN = Path(sys.executable).parent
+PG = "postgres://postgres@127.0.0.1:5432"
+PORT = int(os.environ.get("LOAD_PORT", "8765"))
+HOST = f"http://127.0.0.1:{PORT}"
+
+
+def production_env(database):
+    """Production settings over plain HTTP on loopback (no TLS proxy in front here)."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"{PG}/{database}",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        SECURE_HSTS_SECONDS="0",
+        DB_CONN_MAX_AGE="60",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def manage(env, *args, quiet=True):
+    subprocess.run(
+        [str(BIN / "python"), "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL if quiet else None,
+    )
+
+
+def fresh_database(name, env, *, cases, offices=1):
+    """Drop and recreate `name`, migrate, and fill it with seed_volume."""
+    subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_volume", "--cases", str(cases), "--offices", str(offices), "--verbosity", "0")
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+
+
+def write_plan(env, *, deputies=40, cases_each=6):
+    """Give each simulated deputy its own account and cases, so no two users share a worksheet."""
+    code = f"""
+import json
+from cases.models import Case, Membership
+from cases.volume import VOLUME_PASSWORD
+plan = {{"password": VOLUME_PASSWORD, "deputies": {{}}, "supervisors": []}}
+deputies = Membership.objects.filter(role="deputy").order_by("user__username")
+for membership in deputies.select_related("user")[:{deputies}]:
+    ids = list(
+        Case.objects.filter(assigned_deputy=membership.user, dispositions__isnull=False)
+        .distinct().order_by("pk").values_list("pk", flat=True)[:{cases_each}]
+    )
+    if ids:
+        plan["deputies"][membership.user.username] = ids
+plan["supervisors"] = list(
+    Membership.objects.filter(role="supervisor").values_list("user__username", flat=True)
+)
+print(json.dumps(plan))
+"""
+    result = subprocess.run(
+        [str(BIN / "python"), "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    OUT.mkdir(parents=True, exist_ok=True)
+    plan = json.loads(result.stdout.strip().splitlines()[-1])
+    (OUT / "load_plan.json").write_text(json.dumps(plan))
+    return plan
+
+
+@contextlib.contextmanager
+def served(env, *, workers=None):
+    """gunicorn on loopback with the settings `make serve` uses; stopped when the block ends."""
+    workers = workers or int(os.environ.get("WEB_CONCURRENCY", "4"))
+    log = (OUT / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
+            "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "5",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_healthy(timeout=60)
+        yield server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def health():
+    try:
+        with urllib.request.urlopen(f"{HOST}/healthz", timeout=5) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def wait_healthy(timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if health() == 200:
+            return True
+        time.sleep(0.5)
+    raise RuntimeError(f"{HOST}/healthz did not answer 200 within {timeout} s")
+
+
+def run_locust(env, *, users, seconds, prefix):
+    """Headless locust, bounded in users and time; returns its per-endpoint stats rows."""
+    env = dict(env, LOAD_OUT=str(OUT))
+    subprocess.run(
+        [
+            str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+            "-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{seconds}s",
+            "--host", HOST, "--csv", str(OUT / prefix), "--only-summary", "--stop-timeout", "10",
+            "--exit-code-on-error", "0",
+        ],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
+    with (OUT / f"{prefix}_stats.csv").open() as stats:
+        return list(csv.DictReader(stats))
+
+
+def signed_during_run():
+    path = OUT / "signed.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def check_integrity(env, signed, since_iso):
+    """Every worksheet signed in the run is present, signed once, and its hash still matches."""
+    code = f"""
+import json
+from cases.models import AuditEvent, Worksheet
+from cases.worksheets import content_hash
+claimed = {json.dumps(signed)}
+rows = {{w.pk: w for w in Worksheet.objects.filter(pk__in=[c["worksheet"] for c in claimed])}}
+missing = [c["worksheet"] for c in claimed if c["worksheet"] not in rows]
+changed = [c["worksheet"] for c in claimed
+           if c["worksheet"] in rows and rows[c["worksheet"]].content_hash != c["sha256"]]
+broken = [w.pk for w in Worksheet.objects.filter(signed_at__gte="{since_iso}")
+          if content_hash(w.signed_content) != w.content_hash]
+signed_in_run = Worksheet.objects.filter(signed_at__gte="{since_iso}").count()
+sign_events = AuditEvent.objects.filter(action="sign", at__gte="{since_iso}").count()
+print(json.dumps({{"claimed": len(claimed), "missing": missing, "changed": changed,
+                  "broken": broken, "signed_in_run": signed_in_run, "sign_events": sign_events}}))
+"""
+    result = subprocess.run(
+        [str(BIN / "python"), "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def merge_results(figures):
+    path = ROOT / "bench" / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results.update(figures)
+    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
