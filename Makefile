@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench serve clean
+.PHONY: install run test lint bench drill serve clean
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+drill: install
+	$(BIN)/python bench/fault_drill.py
 
 serve: install
 	$(BIN)/python manage.py migrate --noinput
