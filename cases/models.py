@@ -246,12 +246,56 @@ class Charge(models.Model):
         return self.statute_as_entered
 
 
+class CaseScope(models.Model):
+    """The case's office, unit and assigned deputy, copied onto the rows the compliance report
+    counts (offers, worksheets, reviews), so that its aggregates filter on their own columns
+    and indexes instead of joining every case of the office.
+
+    Written where the row is created (`save` copies them from the case when they are not
+    given; bulk writers such as `cases.volume` set them) and rewritten by `actions.update_case`
+    in the same transaction when a case moves to another unit or deputy, so they are always
+    the case's as it is now.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+", db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    assigned_deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.office_id is None or self.unit_id is None:
+            self.copy_scope(self.scope_case())
+        super().save(*args, **kwargs)
+
+    def scope_case(self):
+        return self.case
+
+    def copy_scope(self, case):
+        self.office_id = case.office_id
+        self.unit_id = case.unit_id
+        self.assigned_deputy_id = case.assigned_deputy_id
+
+
+SCOPE_FIELDS = ("office_id", "unit_id", "assigned_deputy_id")
+# Index name part for each scope column (index names are at most 30 characters).
+_SCOPES = {"office": "office", "unit": "unit", "assigned_deputy": "deputy"}
+
+
 class DispositionQuerySet(models.QuerySet):
     def for_office(self, office):
         return self.filter(case__office=office)
 
 
-class Disposition(models.Model):
+class Disposition(CaseScope):
     """A candidate plea offer: a package of terms, one per count."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="dispositions")
@@ -289,11 +333,16 @@ class Disposition(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "conveyed_at"], name="disposition_conveyed"),
-            # The compliance report: offers conveyed in a period, joined to their case.
-            models.Index(
-                fields=["conveyed_at", "case"],
-                name="disposition_conveyed_case",
-                condition=Q(conveyed_at__isnull=False),
+            # The compliance report: offers conveyed in a period, in the office, a unit or a
+            # deputy's cases; covering, so the aggregate is an index-only scan.
+            *(
+                models.Index(
+                    fields=[scope, "conveyed_at"],
+                    include=["id", "conveyed_with_signed_worksheet"],
+                    name=f"disposition_{short}_conveyed",
+                    condition=Q(conveyed_at__isnull=False),
+                )
+                for scope, short in _SCOPES.items()
             ),
         ]
 
@@ -467,7 +516,7 @@ class WorksheetQuerySet(models.QuerySet):
         return self.filter(signed_at__isnull=False)
 
 
-class Worksheet(models.Model):
+class Worksheet(CaseScope):
     """The § 1016.3(b) consideration record for one case, in one version.
 
     Signing freezes it: the engine output, the catalog version and a SHA-256 of the content are
@@ -502,6 +551,11 @@ class Worksheet(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    flagged_grounds = models.BigIntegerField(
+        default=0,
+        help_text="Set at signing: the grounds flagged on any offer considered (GROUND_BITS), "
+        "so the compliance report counts them in its worksheet aggregate.",
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -528,11 +582,22 @@ class Worksheet(models.Model):
             ),
         ]
         indexes = [
-            # The compliance report: worksheets signed in a period, joined to their case.
+            # The compliance report: worksheets signed in a period, in the office, a unit or a
+            # deputy's cases; covering, so the wide signed rows are not read.
+            *(
+                models.Index(
+                    fields=[scope, "signed_at"],
+                    include=["id", "decision", "parity_answer", "flagged_grounds"],
+                    name=f"worksheet_{short}_signed",
+                    condition=Q(signed_at__isnull=False),
+                )
+                for scope, short in _SCOPES.items()
+            ),
+            # ... and whether a signed amendment replaces a version (a small anti-join).
             models.Index(
-                fields=["signed_at", "case"],
-                name="worksheet_signed_case",
-                condition=Q(signed_at__isnull=False),
+                fields=["amends"],
+                name="worksheet_signed_amendment",
+                condition=Q(amends__isnull=False, signed_at__isnull=False),
             ),
         ]
 
@@ -547,7 +612,7 @@ class Worksheet(models.Model):
         return self.signed_at is not None
 
 
-class Review(models.Model):
+class Review(CaseScope):
     """A supervisor's review of a signed worksheet, kept apart so the worksheet stays frozen."""
 
     worksheet = models.OneToOneField(Worksheet, on_delete=models.CASCADE, related_name="review")
@@ -575,10 +640,18 @@ class Review(models.Model):
         indexes = [
             models.Index(fields=["outcome", "requested_at"], name="review_queue"),
             models.Index(fields=["requested_at"], name="review_requested"),
+            # The compliance report: reviews requested in a period, by scope.
+            *(
+                models.Index(fields=[scope, "requested_at"], name=f"review_{short}_requested")
+                for scope, short in _SCOPES.items()
+            ),
         ]
 
     def __str__(self):
         return f"Review of {self.worksheet}: {self.get_outcome_display()}"
+
+    def scope_case(self):
+        return self.worksheet.case
 
     @property
     def is_pending(self):
@@ -593,8 +666,9 @@ class WorksheetGround(models.Model):
     """One ground flagged in a signed worksheet's frozen engine output, one row per ground.
 
     A denormalised copy of `Worksheet.engine_output`, written by `actions.sign_worksheet` in the
-    same transaction, so that the compliance report's flagged-ground mix is a plain SQL
-    aggregate on SQLite and PostgreSQL alike (no JSON functions). A ground counts when it is
+    same transaction, so that flagged grounds are plain SQL on SQLite and PostgreSQL alike (no
+    JSON functions); the compliance report counts the same grounds from the worksheet's own
+    `flagged_grounds` bits, set in that transaction too. A ground counts when it is
     flagged (verdict yes, assume yes or unclear) on any offer the worksheet considered;
     `on_chosen_offer` says whether it is also flagged on the offer chosen.
     """
@@ -653,6 +727,33 @@ class LateSignature(models.Model):
             cls(disposition_id=pk, signed_at=worksheet.signed_at, worksheet=worksheet)
             for pk in late
         ]
+
+
+# One bit per ground in Worksheet.flagged_grounds. Fixed values, never renumbered: signed
+# worksheets keep theirs. A new ground takes the next free bit (tests check every ground has one).
+GROUND_BITS = {
+    "aggravated_felony": 1 << 0,
+    "cimt": 1 << 1,
+    "controlled_substance": 1 << 2,
+    "firearm": 1 << 3,
+    "domestic_violence": 1 << 4,
+    "prostitution": 1 << 5,
+    "other_inadmissibility": 1 << 6,
+    "other_deportability": 1 << 7,
+    "daca_bar": 1 << 8,
+    "tps_bar": 1 << 9,
+    "asylum_bar": 1 << 10,
+    "mandatory_detention": 1 << 11,
+    "good_moral_character": 1 << 12,
+}
+
+
+def ground_mask(grounds):
+    """Worksheet.flagged_grounds for an iterable of ground values."""
+    mask = 0
+    for ground in grounds:
+        mask |= GROUND_BITS[ground]
+    return mask
 
 
 def flagged_grounds_in(engine_output, chosen_disposition_id=None):

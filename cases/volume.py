@@ -56,6 +56,8 @@ from .models import (
     Unit,
     Worksheet,
     WorksheetGround,
+    flagged_grounds_in,
+    ground_mask,
 )
 from .roles import sync_role_groups
 from .worksheets import ATTESTATION, SCHEMA_VERSION, content_hash
@@ -298,6 +300,7 @@ class Generator:
             plan["offers"] = self._offers(plan)
             self._plan_worksheet(plan)
             offers.extend(plan["offers"])
+        _copy_scope(offers, lambda offer: offer.case)
         Disposition.objects.bulk_create(offers)
 
         self._worksheets([plan for plan in plans if "signed_at" in plan])
@@ -408,6 +411,7 @@ class Generator:
         )
         content = synthetic_content(plan, worksheet, output, signed_at)
         worksheet.engine_output = content["analysis"]
+        worksheet.flagged_grounds = ground_mask(flagged_grounds_in(worksheet.engine_output))
         worksheet.signed_content = content
         worksheet.content_hash = content_hash(content)
         return worksheet
@@ -418,6 +422,7 @@ class Generator:
             (self._worksheet(plan, signed_at=plan["signed_at"]), plan, plan["signed_at"])
             for plan in plans
         ]
+        _copy_scope([w for w, _, _ in versions], lambda worksheet: worksheet.case)
         Worksheet.objects.bulk_create([w for w, _, _ in versions])
         reviews, amendments = [], []
         for worksheet, plan, signed_at in versions:
@@ -437,6 +442,7 @@ class Generator:
                         parity=worksheet.parity_answer,
                     )
                     amendments.append((amendment, plan, amended_at))
+        _copy_scope([a for a, _, _ in amendments], lambda worksheet: worksheet.case)
         Worksheet.objects.bulk_create([a for a, _, _ in amendments])
         for amendment, plan, amended_at in amendments:
             versions.append((amendment, plan, amended_at))
@@ -454,6 +460,7 @@ class Generator:
             else:
                 reviews.append(Review(worksheet=amendment, requested_at=amended_at))
         self._freeze(versions)
+        _copy_scope(reviews, lambda review: review.worksheet.case)
         Review.objects.bulk_create(reviews)
         self.written["worksheets"] += len(versions)
         self.written["reviews"] += len(reviews)
@@ -516,6 +523,13 @@ class Generator:
         )
         self.written["grounds"] += len(grounds)
         self.written["overrides"] += len(overrides)
+
+
+def _copy_scope(rows, case_of):
+    """The case's office, unit and deputy on each row, as `models.CaseScope.save` would set
+    them (bulk_create does not call save); the cases are in memory, so no query."""
+    for row in rows:
+        row.copy_scope(case_of(row))
 
 
 def synthetic_content(plan, worksheet, analysis, signed_at):

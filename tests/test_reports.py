@@ -39,13 +39,18 @@ from cases.choices import (
     ReviewOutcome,
 )
 from cases.models import (
+    GROUND_BITS,
     AuditEvent,
+    Disposition,
     FlagOverride,
     LateSignature,
     Review,
     Worksheet,
     WorksheetGround,
+    flagged_grounds_in,
+    ground_mask,
 )
+from consequences.statuses import Ground
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +111,7 @@ def signed_worksheet(
     worksheet.content_hash = "0" * 64
     worksheet.signed_by = by
     worksheet.signed_at = at(when)
+    worksheet.flagged_grounds = ground_mask(flagged_grounds_in(worksheet.engine_output))
     worksheet.save()
     WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(worksheet))
     LateSignature.objects.bulk_create(LateSignature.rows_for(worksheet))
@@ -182,6 +188,7 @@ def data(office, unit, other_unit, alice, bob, carol, frank, olivia):
     }
     w2.catalog_version, w2.signed_content, w2.content_hash = "test", {}, "1" * 64
     w2.signed_by, w2.signed_at = bob, at("2025-03-25 12:00")
+    w2.flagged_grounds = ground_mask(flagged_grounds_in(w2.engine_output))
     w2.save()
     WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(w2))
     LateSignature.objects.bulk_create(LateSignature.rows_for(w2))
@@ -469,9 +476,9 @@ def test_dashboard_query_count_does_not_grow_with_rows(client, data, dave, offic
     assert response.context["report"].counts["offers_conveyed"] == 21
     assert len(large) == len(small)
     figures = [
-        q for q in large.captured_queries if re.search(r"^SELECT (COUNT|AVG|django|DATE)", q["sql"])
+        q for q in large.captured_queries if re.search(r"^SELECT (COUNT|AVG|CASE)", q["sql"])
     ]
-    assert len(figures) == 5  # offers by month, worksheets, grounds, overrides, reviews
+    assert len(figures) == 4  # offers by month, worksheets (with grounds), overrides, reviews
 
 
 def test_drilldown_lists_match_every_count(data, dave):
@@ -689,6 +696,55 @@ def test_signing_writes_the_flagged_grounds(case, alice):
             expected[ground] = expected.get(ground, False) or offer_id == str(disposition.pk)
     assert expected, "PC 273.5 and HS 11351 as felonies with 365 days must flag something"
     assert dict(signed.grounds.values_list("ground", "on_chosen_offer")) == expected
+    assert signed.flagged_grounds == ground_mask(expected)
+
+
+def test_every_ground_has_its_own_bit():
+    assert set(GROUND_BITS) == {g.value for g in Ground}
+    bits = list(GROUND_BITS.values())
+    assert len(set(bits)) == len(bits) and all(bit & (bit - 1) == 0 for bit in bits)
+    assert ground_mask(["cimt", "firearm"]) == GROUND_BITS["cimt"] | GROUND_BITS["firearm"]
+
+
+# --- Scope copied onto offers, worksheets and reviews ----------------------------------------
+
+
+def test_moving_a_case_moves_its_offers_worksheets_and_reviews(
+    data, dave, carol, frank, other_unit
+):
+    """update_case keeps the copied scope (models.CaseScope) in step, signed worksheets and
+    their reviews included (on PostgreSQL the frozen-worksheet trigger lets exactly that
+    through), so the report counts the case where it is now."""
+    case = data["w1"].case
+    assert Review.objects.filter(worksheet__case=case).exists()
+    before = run(dave).counts
+    unit_before = run(carol).counts
+    other_before = run(dave, unit=other_unit.pk).counts
+    assert case.unit_id != other_unit.pk
+    actions.update_case(
+        case,
+        by_user=dave,
+        version=case.lock_version,
+        fields={"unit": other_unit, "assigned_deputy": frank},
+    )
+    for model, rows in (
+        (Disposition, Disposition.objects.filter(case=case)),
+        (Worksheet, Worksheet.objects.filter(case=case)),
+        (Review, Review.objects.filter(worksheet__case=case)),
+    ):
+        assert rows.exists(), model
+        assert set(rows.values_list("office_id", "unit_id", "assigned_deputy_id")) == {
+            (case.office_id, other_unit.pk, frank.pk)
+        }, model
+    signed = Worksheet.objects.get(pk=data["w1"].pk)
+    assert signed.content_hash == data["w1"].content_hash and signed.is_signed
+    assert run(dave).counts == before  # the office's figures do not change
+    assert run(carol).counts != unit_before  # the case left carol's unit
+    other_after = run(dave, unit=other_unit.pk).counts
+    for key in ("offers_conveyed", "worksheets_signed", "reviews_requested"):
+        left = unit_before[key] - run(carol).counts[key]
+        assert left > 0, key
+        assert other_after[key] - other_before[key] == left, key
 
 
 # --- PDF --------------------------------------------------------------------------------------
@@ -762,3 +818,21 @@ def test_signing_after_conveyance_records_a_late_signature(case, alice):
     assert disposition.late_signature.worksheet_id == signed.pk
     draft = factories.make_disposition(case)  # considered later, never conveyed: not late
     assert not LateSignature.objects.filter(disposition=draft).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_trigger_lets_only_the_scope_of_a_signed_worksheet_change(data, other_unit):
+    from django.db import IntegrityError, transaction
+
+    signed = data["w1"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_worksheet SET unit_id = %s WHERE id = %s", [other_unit.pk, signed.pk]
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            cursor.execute(
+                "UPDATE cases_worksheet SET unit_id = %s, reasons = 'Changed.' WHERE id = %s",
+                [signed.unit_id, signed.pk],
+            )
+    signed.refresh_from_db()
+    assert signed.unit_id == other_unit.pk and signed.reasons == data["w1"].reasons

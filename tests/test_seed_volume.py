@@ -21,6 +21,7 @@ from cases.models import (
     Worksheet,
     WorksheetGround,
     flagged_grounds_in,
+    ground_mask,
 )
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -79,10 +80,22 @@ def test_worksheets_are_signed_complete_and_grounds_match(seeded):
     for worksheet in worksheets.order_by("?")[:60]:
         expected = flagged_grounds_in(worksheet.engine_output, worksheet.chosen_disposition_id)
         assert dict(worksheet.grounds.values_list("ground", "on_chosen_offer")) == expected
+        assert worksheet.flagged_grounds == ground_mask(expected)
         assert set(worksheet.dispositions_considered.values_list("pk", flat=True)) == set(
             worksheet.case.dispositions.values_list("pk", flat=True)
         )
     assert WorksheetGround.objects.exists()
+
+
+def test_offers_worksheets_and_reviews_carry_their_case_scope(seeded):
+    for model, case in ((Disposition, "case"), (Worksheet, "case"), (Review, "worksheet__case")):
+        rows = model.objects.all()
+        assert rows.exists(), model
+        assert not rows.exclude(
+            office_id=F(f"{case}__office_id"),
+            unit_id=F(f"{case}__unit_id"),
+            assigned_deputy_id=F(f"{case}__assigned_deputy_id"),
+        ).exists(), model
 
 
 def test_reviews_follow_the_departures_policy(seeded):
