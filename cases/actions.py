@@ -432,7 +432,7 @@ def sign_worksheet(worksheet, *, by_user, request=None):
     worksheet.save()
     # The flagged grounds, denormalised for the compliance report's SQL aggregate.
     WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(worksheet))
-    LateSignature.objects.bulk_create(LateSignature.rows_for(worksheet))
+    LateSignature.write_for(worksheet)
     if review_required(worksheet):
         scope = {name: getattr(worksheet, name) for name in SCOPE_FIELDS}
         Review.objects.create(worksheet=worksheet, requested_at=now, **scope)

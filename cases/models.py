@@ -314,6 +314,11 @@ class Disposition(CaseScope):
     conveyed_with_signed_worksheet = models.BooleanField(
         null=True, help_text="Recorded when conveyed: was a signed worksheet in place?"
     )
+    signed_late = models.BooleanField(
+        default=False,
+        help_text="Conveyed without a signed worksheet, and one was signed afterwards: set with "
+        "its LateSignature row, so the compliance report needs no join for it.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -338,7 +343,7 @@ class Disposition(CaseScope):
             *(
                 models.Index(
                     fields=[scope, "conveyed_at"],
-                    include=["id", "conveyed_with_signed_worksheet"],
+                    include=["id", "conveyed_with_signed_worksheet", "signed_late"],
                     name=f"disposition_{short}_conveyed",
                     condition=Q(conveyed_at__isnull=False),
                 )
@@ -713,6 +718,15 @@ class LateSignature(models.Model):
 
     def __str__(self):
         return f"Offer {self.disposition_id}: worksheet signed after conveyance"
+
+    @classmethod
+    def write_for(cls, worksheet):
+        """Write the rows for a just-signed worksheet and mark their offers `signed_late`."""
+        rows = cls.objects.bulk_create(cls.rows_for(worksheet))
+        Disposition.objects.filter(pk__in=[row.disposition_id for row in rows]).update(
+            signed_late=True
+        )
+        return rows
 
     @classmethod
     def rows_for(cls, worksheet):

@@ -366,8 +366,8 @@ class Metric:
 
 
 _COMPLIANT = Q(conveyed_with_signed_worksheet=True)
-# A LEFT JOIN to the small LateSignature table (written at signing), not a subquery per offer.
-_SIGNED_LATE = Q(late_signature__isnull=False)
+# Set with the offer's LateSignature row at signing (in the covering index): no join.
+_SIGNED_LATE = Q(signed_late=True)
 
 
 def _has_ground(ground):

@@ -365,6 +365,8 @@ class Generator:
                 offer.conveyed_with_signed_worksheet = (
                     signed_at is not None and signed_at <= offer.conveyed_at
                 )
+                # Its LateSignature row is written with the worksheet (`_freeze`).
+                offer.signed_late = signed_at is not None and signed_at > offer.conveyed_at
         if signed_at is not None:
             plan["signed_at"] = signed_at
 

@@ -114,7 +114,7 @@ def signed_worksheet(
     worksheet.flagged_grounds = ground_mask(flagged_grounds_in(worksheet.engine_output))
     worksheet.save()
     WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(worksheet))
-    LateSignature.objects.bulk_create(LateSignature.rows_for(worksheet))
+    LateSignature.write_for(worksheet)
     return worksheet
 
 
@@ -191,7 +191,7 @@ def data(office, unit, other_unit, alice, bob, carol, frank, olivia):
     w2.flagged_grounds = ground_mask(flagged_grounds_in(w2.engine_output))
     w2.save()
     WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(w2))
-    LateSignature.objects.bulk_create(LateSignature.rows_for(w2))
+    LateSignature.write_for(w2)
     review(
         w2,
         "2025-03-25 12:00",
@@ -816,6 +816,7 @@ def test_signing_after_conveyance_records_a_late_signature(case, alice):
     assert disposition.conveyed_with_signed_worksheet is False
     assert disposition.late_signature.signed_at == signed.signed_at
     assert disposition.late_signature.worksheet_id == signed.pk
+    assert disposition.signed_late is True
     draft = factories.make_disposition(case)  # considered later, never conveyed: not late
     assert not LateSignature.objects.filter(disposition=draft).exists()
 

@@ -87,6 +87,14 @@ def test_worksheets_are_signed_complete_and_grounds_match(seeded):
     assert WorksheetGround.objects.exists()
 
 
+def test_signed_late_agrees_with_the_late_signatures(seeded):
+    late = Disposition.objects.filter(late_signature__isnull=False)
+    assert late.exists()
+    assert set(late.values_list("pk", flat=True)) == set(
+        Disposition.objects.filter(signed_late=True).values_list("pk", flat=True)
+    )
+
+
 def test_offers_worksheets_and_reviews_carry_their_case_scope(seeded):
     for model, case in ((Disposition, "case"), (Worksheet, "case"), (Review, "worksheet__case")):
         rows = model.objects.all()
