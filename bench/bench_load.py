@@ -4,7 +4,8 @@ Seeds a database of its own with seed_volume, serves it as `make serve` does, ru
 headless (deputies: list, case, compare, sign, PDF; supervisors: reports and the review queue),
 then checks that every worksheet signed during the run is present and intact. Reports p50, p95
 and p99 per endpoint and the error count; target p95 ≤ 300 ms with no errors (DESIGN.md).
-Environment: LOAD_USERS (50), LOAD_SECONDS (180), LOAD_CASES (20000).
+Environment: LOAD_USERS (50), LOAD_SECONDS (180), LOAD_CASES (20000), LOAD_THINK ("5,15": the
+seconds each user pauses between actions).
 """
 
 import os

@@ -20,6 +20,9 @@ from locust import HttpUser, between, events, task
 OUT = Path(os.environ.get("LOAD_OUT", Path(__file__).resolve().parent / "out"))
 PLAN = json.loads((OUT / "load_plan.json").read_text()) if (OUT / "load_plan.json").exists() else {}
 PASSWORD = PLAN.get("password", "")
+# Seconds a user pauses between actions: reading a page, typing. LOAD_THINK="5,15" by default,
+# a brisk court-day pace; "1,3" is a stress pace that saturates two cores (see the README).
+THINK = tuple(float(part) for part in os.environ.get("LOAD_THINK", "5,15").split(","))
 
 _deputies = itertools.cycle(PLAN.get("deputies", {}).items())
 _supervisors = itertools.cycle(PLAN.get("supervisors", []))
@@ -39,7 +42,7 @@ def csrf_of(response):
 
 class Staff(HttpUser):
     abstract = True
-    wait_time = between(1, 3)
+    wait_time = between(*THINK)
 
     def log_in(self, username):
         self.username = username
@@ -84,6 +87,8 @@ class Deputy(Staff):
             {"csrfmiddlewaretoken": csrf_of(page)},
             name="worksheet open",
         )
+        if opened.status_code != 200:
+            return  # counted as a failure by locust; nothing to sign
         worksheet = opened.url.rstrip("/").rsplit("/", 1)[-1]
         if not VERSION.search(opened.text):  # signed: amend it to get a draft
             amended = self.client.post(
@@ -91,6 +96,8 @@ class Deputy(Staff):
                 {"csrfmiddlewaretoken": csrf_of(opened), "reason": "Load test amendment."},
                 name="worksheet amend",
             )
+            if amended.status_code != 200:
+                return
             worksheet = amended.url.rstrip("/").rsplit("/", 1)[-1]
             opened = amended
         version = VERSION.search(opened.text)

@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 BIN = Path(sys.executable).parent
-PG = "postgres://postgres@127.0.0.1:5432"
+PG_PORT = os.environ.get("BENCH_PG_PORT", "5432")
+PG = f"postgres://postgres@127.0.0.1:{PG_PORT}"
 PORT = int(os.environ.get("LOAD_PORT", "8765"))
 HOST = f"http://127.0.0.1:{PORT}"
 
@@ -55,8 +56,9 @@ def manage(env, *args, quiet=True):
 
 def fresh_database(name, env, *, cases, offices=1):
     """Drop and recreate `name`, migrate, and fill it with seed_volume."""
-    subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+    server = ["-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres"]
+    subprocess.run(["dropdb", "--if-exists", *server, name], check=True)
+    subprocess.run(["createdb", *server, name], check=True)
     manage(env, "migrate", "--noinput")
     manage(env, "seed_volume", "--cases", str(cases), "--offices", str(offices), "--verbosity", "0")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
