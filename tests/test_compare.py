@@ -47,7 +47,7 @@ def test_changes_from_the_standard_are_highlighted_per_count_and_in_total(
     assert "aggravated_felony" in total["cleared"]
     page = response.content.decode()
     assert 'class="changed"' in page and "plea changed" in page
-    assert "−276 days vs. reference" in page
+    assert "276 days less than the reference" in page
     assert "Aggravated felony" in page
 
 
@@ -102,3 +102,15 @@ def test_query_count_does_not_grow_with_offers_or_counts(client, alice, case, of
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_a_one_day_difference_reads_in_the_singular():
+    from django.template.loader import render_to_string
+
+    def delta(value, unit):
+        context = {"value": value, "unit": unit, "against": "reference"}
+        return render_to_string("cases/_delta.html", context)
+
+    fewer, more = delta(-1, "day"), delta(3, "month")
+    assert "1 day less than the reference" in fewer
+    assert "3 months more than the reference" in more
