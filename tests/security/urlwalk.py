@@ -145,3 +145,21 @@ def response_text(response):
 
         return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages)
     return body.decode("utf-8", errors="replace")
+
+
+def admin_pages(world):
+    """The admin's list and change page of every registered model, for one record of `world`."""
+    from django.contrib import admin
+
+    from cases.models import AuditEvent
+
+    objects = {type(obj): obj for obj in world.all_objects()}
+    objects[AuditEvent] = world.event
+    pages = []
+    for model, obj in objects.items():
+        if model in admin.site._registry:
+            meta = model._meta
+            pages.append(f"/admin/{meta.app_label}/{meta.model_name}/")
+            pages.append(f"/admin/{meta.app_label}/{meta.model_name}/{obj.pk}/change/")
+    assert pages, "the world holds no record the admin shows: the walk would check nothing"
+    return pages
