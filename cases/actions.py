@@ -497,21 +497,3 @@ def review_worksheet(worksheet, *, by_user, outcome, comments="", request=None):
     review.save()
     audit.record(AuditAction.REVIEW, worksheet, user=by_user, request=request, summary=outcome)
     return review
-
-
-__all__ = [
-    "IncompleteWorksheet",
-    "TermAction",
-    "adopt_alternative",
-    "amend_worksheet",
-    "convey_offer",
-    "create_case",
-    "record_status_disclosure",
-    "review_worksheet",
-    "save_disposition",
-    "set_disposition_status",
-    "sign_worksheet",
-    "start_worksheet",
-    "update_case",
-    "update_worksheet",
-]
