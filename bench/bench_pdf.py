@@ -109,10 +109,21 @@ def weasyprint_alone(html, variant):
 
 
 def measure(worksheets, repeat):
+    from weasyprint.text.ffi import harfbuzz_subset
+
     from cases.pdf import DEFAULT_VARIANT
     from cases.worksheet_print import render_html, render_worksheet_pdf
 
-    figures = {}
+    # Without libharfbuzz-subset0 WeasyPrint subsets fonts with fontTools, about twice as slow:
+    # say which one these figures were measured with.
+    subsetter = "harfbuzz" if harfbuzz_subset is not None else "fontTools"
+    if subsetter != "harfbuzz":
+        print("warning: libharfbuzz-subset0 is missing; PDFs render with the slow fontTools path")
+    figures = {
+        "pdf.font_subsetter": {
+            "value": subsetter, "unit": "library", "target": "harfbuzz", "baseline": None,
+        },
+    }
     first = next(iter(worksheets.values()))
     start = time.perf_counter()
     render_worksheet_pdf(first)

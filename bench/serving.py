@@ -103,6 +103,10 @@ def served(env, *, workers=None):
         [
             str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
             "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "5",
+            # Server-side time of each request in microseconds, to tell the server's own time
+            # from time spent queueing for a worker or in the load generator.
+            "--access-logfile", str(OUT / "access.log"),
+            "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(D)s',
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -22,7 +22,7 @@ class CasesConfig(AppConfig):
 
         user_logged_in.connect(remember_login_time, dispatch_uid="considered_login_time")
         # Security: audited log-in events, and the guard that keeps signed worksheets frozen.
-        from . import auth_events, frozen
+        from . import auth_events, checks, frozen  # noqa: F401 (checks registers on import)
 
         auth_events.connect()
         frozen.connect()

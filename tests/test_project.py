@@ -87,3 +87,30 @@ def test_no_asset_is_loaded_from_a_cdn():
     for template in (ROOT / "templates").rglob("*.html"):
         text = template.read_text()
         assert "https://" not in text and "http://" not in text and "//cdn" not in text, template
+
+
+def test_deploy_check_warns_when_the_harfbuzz_subsetter_is_missing(monkeypatch):
+    from weasyprint.text import ffi
+
+    from cases.checks import harfbuzz_subsetter
+
+    assert ffi.harfbuzz_subset is not None, "libharfbuzz-subset0 should be installed here"
+    assert harfbuzz_subsetter(None) == []
+    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
+    (warning,) = harfbuzz_subsetter(None)
+    assert warning.id == "considered.W001"
+    assert "libharfbuzz-subset0" in warning.msg
+
+
+def test_wsgi_worker_warms_up_without_the_database():
+    """A gunicorn worker imports config.wsgi at boot; the warm-up must not need the database,
+    so that workers still boot (and answer 503) while PostgreSQL is down."""
+    code = (
+        "import config.wsgi, sys; from cases import pdf; "
+        "print(pdf._font_config is not None, 'cases.views.worksheet_pdf' in sys.modules)"
+    )
+    env = dict(os.environ, DATABASE_URL="postgres://nobody@127.0.0.1:1/none")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["True", "True"]

@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from tqdm import tqdm
 
 from cases import volume
@@ -47,6 +48,12 @@ class Command(BaseCommand):
                     progress.update(size)
                 for table, count in generator.written.items():
                     totals[table] = totals.get(table, 0) + count
+        # Refresh the planner's statistics: right after a bulk load they describe empty tables,
+        # and autovacuum may not get to them before the first queries (SQLite has no ANALYZE
+        # worth running here).
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         elapsed = time.perf_counter() - started
         written = ", ".join(f"{count:,} {table}" for table, count in totals.items())
         self.stdout.write(self.style.SUCCESS(f"Wrote {written} in {elapsed:.1f} s."))
