@@ -121,7 +121,10 @@ def measure(worksheets, repeat):
         print("warning: libharfbuzz-subset0 is missing; PDFs render with the slow fontTools path")
     figures = {
         "pdf.font_subsetter": {
-            "value": subsetter, "unit": "library", "target": "harfbuzz", "baseline": None,
+            "value": subsetter,
+            "unit": "library",
+            "target": "harfbuzz",
+            "baseline": None,
         },
     }
     first = next(iter(worksheets.values()))

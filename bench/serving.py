@@ -8,7 +8,9 @@ terminated when the `served` context ends.
 import contextlib
 import csv
 import json
+import math
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -68,6 +70,7 @@ def write_plan(env, *, deputies=40, cases_each=6):
     """Give each simulated deputy its own account and cases, so no two users share a worksheet."""
     code = f"""
 import json
+import math
 from cases.models import Case, Membership
 from cases.volume import VOLUME_PASSWORD
 plan = {{"password": VOLUME_PASSWORD, "deputies": {{}}, "supervisors": []}}
@@ -168,6 +171,7 @@ def check_integrity(env, signed, since_iso):
     """Every worksheet signed in the run is present, signed once, and its hash still matches."""
     code = f"""
 import json
+import math
 from cases.models import AuditEvent, Worksheet
 from cases.worksheets import content_hash
 claimed = {json.dumps(signed)}
@@ -194,3 +198,29 @@ def merge_results(figures):
     results = json.loads(path.read_text()) if path.exists() else {}
     results.update(figures)
     path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+_ID = re.compile(r"/\d+/")
+_ACCESS = re.compile(r'^\[[^\]]+\] "(?P<method>\S+) (?P<path>\S+)" (?P<status>\d{3}) (?P<us>\d+)$')
+
+
+def server_times(log=None):
+    """Server-side milliseconds per request from gunicorn's access log (healthz left out):
+    {"all": [...], "GET /cases/{id}/": [...], ...}, ids folded into {id}."""
+    times = {"all": []}
+    for line in (log or OUT / "access.log").read_text().splitlines():
+        match = _ACCESS.match(line)
+        if match is None or match["path"] == "/healthz":
+            continue
+        milliseconds = int(match["us"]) / 1000
+        path = _ID.sub("/{id}/", match["path"])
+        endpoint = f"{match['method']} {path}"
+        times["all"].append(milliseconds)
+        times.setdefault(endpoint, []).append(milliseconds)
+    return times
+
+
+def percentile(values, share):
+    """Nearest-rank percentile (share in 0–100) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
