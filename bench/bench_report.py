@@ -37,8 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/considered_bench"
-# The report's own statements: its aggregates and the month trend (cases.reports.build_report).
-REPORT_SQL = re.compile(r"^SELECT (COUNT|AVG|CASE)", re.IGNORECASE)
+# The report's own statements: its aggregates and the offers grouped by month
+# (cases.reports.build_report).
+REPORT_SQL = re.compile(r'^SELECT (COUNT|AVG|"cases_disposition"\."conveyed_month")', re.IGNORECASE)
 
 os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -301,6 +301,13 @@ class DispositionQuerySet(models.QuerySet):
         return self.filter(case__office=office)
 
 
+def local_month(moment):
+    """The first day of the month `moment` falls in, in the office's time zone (None for None)."""
+    if moment is None:
+        return None
+    return timezone.localtime(moment).date().replace(day=1)
+
+
 class Disposition(CaseScope):
     """A candidate plea offer: a package of terms, one per count."""
 
@@ -317,6 +324,13 @@ class Disposition(CaseScope):
     diversion_requires_plea = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
     conveyed_at = models.DateTimeField(null=True, blank=True)
+    conveyed_month = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The first day of the local month of conveyed_at, kept by save(): the "
+        "compliance report's trend groups on it instead of converting every offer's time.",
+    )
     conveyed_with_signed_worksheet = models.BooleanField(
         null=True, help_text="Recorded when conveyed: was a signed worksheet in place?"
     )
@@ -341,6 +355,11 @@ class Disposition(CaseScope):
                 condition=Q(status=DispositionStatus.DRAFT) | Q(conveyed_at__isnull=False),
                 name="disposition_conveyed_has_date",
             ),
+            models.CheckConstraint(
+                condition=Q(conveyed_at__isnull=True, conveyed_month__isnull=True)
+                | Q(conveyed_at__isnull=False, conveyed_month__isnull=False),
+                name="disposition_conveyed_month_with_date",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "conveyed_at"], name="disposition_conveyed"),
@@ -349,7 +368,9 @@ class Disposition(CaseScope):
             *(
                 models.Index(
                     fields=[*scope, "conveyed_at"],
-                    include=["id", "conveyed_with_signed_worksheet", "signed_late"],
+                    include=[
+                        "id", "conveyed_month", "conveyed_with_signed_worksheet", "signed_late"
+                    ],
                     name=f"disposition_{short}_conveyed",
                     condition=Q(conveyed_at__isnull=False),
                 )
@@ -359,6 +380,13 @@ class Disposition(CaseScope):
 
     def __str__(self):
         return self.name or self.get_label_display()
+
+    def save(self, *args, **kwargs):
+        self.conveyed_month = local_month(self.conveyed_at)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "conveyed_at" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "conveyed_month"}
+        super().save(*args, **kwargs)
 
     @property
     def is_standard(self):

@@ -58,6 +58,7 @@ from .models import (
     WorksheetGround,
     flagged_grounds_in,
     ground_mask,
+    local_month,
 )
 from .roles import sync_role_groups
 from .worksheets import ATTESTATION, SCHEMA_VERSION, content_hash
@@ -337,6 +338,8 @@ class Generator:
                     ),
                     status=status,
                     conveyed_at=conveyed_at if conveyed else None,
+                    # bulk_create skips save(), which keeps the month with the time.
+                    conveyed_month=local_month(conveyed_at) if conveyed else None,
                 )
             )
             day += rng.uniform(7, 45)
