@@ -11,8 +11,9 @@ in this process after one warm-up render (the thread's font configuration is the
 - WeasyPrint alone on the same HTML: the HTML rendered once beforehand, then only
   `HTML(string=…).write_pdf(…)` with the same stylesheets, fonts and options.
 
-Medians of `--repeat` runs (wall clock), the two run in turns so that both see the same load,
-and the ratio as the median of the per-turn ratios. Also recorded: CPU seconds (`pdf.*_cpu`),
+Medians of `--repeat` runs (wall clock), the two run in turns so that both see the same load
+(which goes first alternates, and garbage is collected before each run), and the ratio as the
+median of the per-turn ratios. Also recorded: CPU seconds (`pdf.*_cpu`),
 which say more than wall time on a busy machine; the pipeline's own part, the content and the
 template without WeasyPrint (`pdf.*_own_share`); the first render in a fresh process, fonts
 loaded, which a worker pays once. Targets (DESIGN.md): ≤ 1.5 s, and within 15 % of WeasyPrint
@@ -22,6 +23,7 @@ alone. Figures are merged into bench/results.json (read-modify-write under a loc
 
 import argparse
 import fcntl
+import gc
 import io
 import json
 import os
@@ -76,8 +78,11 @@ def interleaved(pipeline, alone, repeat):
     walls = {pipeline: [], alone: []}
     cpus = {pipeline: [], alone: []}
     ratios = []
-    for _ in range(repeat):
-        for function in (pipeline, alone):
+    for turn in range(repeat):
+        # Alternate which goes first, and collect garbage before each: otherwise the second of
+        # a pair pays for the first one's garbage, a bias of up to 25 % seen here.
+        for function in (pipeline, alone) if turn % 2 == 0 else (alone, pipeline):
+            gc.collect()
             wall, cpu = time.perf_counter(), time.process_time()
             function()
             walls[function].append(time.perf_counter() - wall)
@@ -202,7 +207,7 @@ def merge(figures):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
     import django

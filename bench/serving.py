@@ -102,6 +102,7 @@ def served(env, *, workers=None):
     """gunicorn on loopback with the settings `make serve` uses; stopped when the block ends."""
     workers = workers or int(os.environ.get("WEB_CONCURRENCY", "4"))
     log = (OUT / "gunicorn.log").open("w")
+    (OUT / "access.log").unlink(missing_ok=True)  # gunicorn appends: keep only this run
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
