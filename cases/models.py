@@ -302,7 +302,8 @@ class DispositionQuerySet(models.QuerySet):
 
 
 def local_month(moment):
-    """The first day of the month `moment` falls in, in the office's time zone (None for None)."""
+    """The first day of the month `moment` falls in, in settings.TIME_ZONE (California), the
+    zone the reports count months in; None for None."""
     if moment is None:
         return None
     return timezone.localtime(moment).date().replace(day=1)

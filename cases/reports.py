@@ -699,6 +699,9 @@ def _offers_by_month(report_filter, user, metrics, counts):
     return trend
 
 
+# --- Suppression and export -------------------------------------------------------------------
+
+
 def suppress(counts):
     """Counts as exported: under 5 becomes "<5", and where that would let a reader subtract
     it back out of a total, the next smallest cell of the same total is suppressed too."""
