@@ -38,6 +38,8 @@ def main():
         )
     total = next(row for row in rows if row["Name"] == "Aggregated")
     server = serving.server_times()
+    if not server["all"]:
+        raise SystemExit("gunicorn's access log recorded no request: nothing was measured")
     print(f"\nserver side (gunicorn access log, ms)\n{'endpoint':<32} {'requests':>8} "
           f"{'p50':>6} {'p95':>6} {'p99':>6}")  # fmt: skip
     for endpoint, times in sorted(server.items()):

@@ -70,7 +70,6 @@ def write_plan(env, *, deputies=40, cases_each=6):
     """Give each simulated deputy its own account and cases, so no two users share a worksheet."""
     code = f"""
 import json
-import math
 from cases.models import Case, Membership
 from cases.volume import VOLUME_PASSWORD
 plan = {{"password": VOLUME_PASSWORD, "deputies": {{}}, "supervisors": []}}
@@ -172,7 +171,6 @@ def check_integrity(env, signed, since_iso):
     """Every worksheet signed in the run is present, signed once, and its hash still matches."""
     code = f"""
 import json
-import math
 from cases.models import AuditEvent, Worksheet
 from cases.worksheets import content_hash
 claimed = {json.dumps(signed)}

@@ -306,7 +306,7 @@ def local_month(moment):
     zone the reports count months in; None for None."""
     if moment is None:
         return None
-    return timezone.localtime(moment).date().replace(day=1)
+    return timezone.localtime(moment, timezone.get_default_timezone()).date().replace(day=1)
 
 
 class Disposition(CaseScope):
@@ -370,7 +370,10 @@ class Disposition(CaseScope):
                 models.Index(
                     fields=[*scope, "conveyed_at"],
                     include=[
-                        "id", "conveyed_month", "conveyed_with_signed_worksheet", "signed_late"
+                        "id",
+                        "conveyed_month",
+                        "conveyed_with_signed_worksheet",
+                        "signed_late",
                     ],
                     name=f"disposition_{short}_conveyed",
                     condition=Q(conveyed_at__isnull=False),

@@ -123,6 +123,10 @@ def test_an_offer_keeps_the_local_month_it_was_conveyed_in(case):
     offer.refresh_from_db()
     assert offer.conveyed_at.astimezone(dt.UTC).month == 12
     assert offer.conveyed_month == dt.date(2026, 11, 1)
+    with timezone.override("UTC"):  # a zone activated for a request changes nothing
+        offer.save()
+    offer.refresh_from_db()
+    assert offer.conveyed_month == dt.date(2026, 11, 1)
 
 
 def test_a_conveyance_time_without_its_month_is_refused(case):

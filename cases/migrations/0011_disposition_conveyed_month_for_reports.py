@@ -43,7 +43,8 @@ def backfill(apps, schema_editor):
     for pk, conveyed_at in Disposition.objects.exclude(conveyed_at=None).values_list(
         "pk", "conveyed_at"
     ):
-        month = timezone.localtime(conveyed_at).date().replace(day=1)
+        month = timezone.localtime(conveyed_at, timezone.get_default_timezone()).date()
+        month = month.replace(day=1)
         Disposition.objects.filter(pk=pk).update(conveyed_month=month)
 
 

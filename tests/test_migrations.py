@@ -1,0 +1,62 @@
+"""Data migrations, run for real: migrate back, write rows with the historical models, migrate
+forward and read what the migration wrote. On SQLite and on PostgreSQL (their backfills differ)."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from cases.models import Disposition, local_month
+
+BEFORE = [("cases", "0010_report_indexes_lead_with_office")]
+AFTER = [("cases", "0011_disposition_conveyed_month_for_reports")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0011_backfills_the_local_month_each_offer_was_conveyed_in():
+    # Local times at the edges: the last half hour of a month (already the next month in UTC),
+    # the first minute of one, and the night the clocks go back.
+    local = ["2026-11-30 23:30", "2026-12-01 00:00", "2026-11-01 01:30", "2026-03-31 23:59"]
+    moments = [timezone.make_aware(dt.datetime.strptime(t, "%Y-%m-%d %H:%M")) for t in local]
+    apps = migrate(BEFORE)
+    try:
+        office = apps.get_model("cases", "Office").objects.create(
+            name="Migration County District Attorney", county="Migration", slug="migration"
+        )
+        unit = apps.get_model("cases", "Unit").objects.create(office=office, name="Felony")
+        case = apps.get_model("cases", "Case").objects.create(
+            office=office, unit=unit, court_case_number="MIG-1", caption="People v. M",
+            defendant_name="M",
+        )  # fmt: skip
+        offers = apps.get_model("cases", "Disposition").objects
+        draft = offers.create(case=case, office=office, unit=unit, label="standard")
+        conveyed = [
+            offers.create(
+                case=case, office=office, unit=unit, label="alternative", status="conveyed",
+                conveyed_at=moment,
+            ).pk
+            for moment in moments
+        ]  # fmt: skip
+        migrate(AFTER)
+        months = dict(
+            Disposition.objects.filter(case__court_case_number="MIG-1").values_list(
+                "pk", "conveyed_month"
+            )
+        )
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # back to the newest
+    assert months[draft.pk] is None
+    assert [months[pk] for pk in conveyed] == [
+        dt.date(2026, 11, 1), dt.date(2026, 12, 1), dt.date(2026, 11, 1), dt.date(2026, 3, 1),
+    ]  # fmt: skip
+    assert [months[pk] for pk in conveyed] == [local_month(moment) for moment in moments]
+
