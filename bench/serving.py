@@ -203,11 +203,11 @@ _ID = re.compile(r"/\d+/")
 _ACCESS = re.compile(r'^\[[^\]]+\] "(?P<method>\S+) (?P<path>\S+)" (?P<status>\d{3}) (?P<us>\d+)$')
 
 
-def server_times(log=None):
+def server_times():
     """Server-side milliseconds per request from gunicorn's access log (healthz left out):
     {"all": [...], "GET /cases/{id}/": [...], ...}, ids folded into {id}."""
     times = {"all": []}
-    for line in (log or OUT / "access.log").read_text().splitlines():
+    for line in (OUT / "access.log").read_text().splitlines():
         match = _ACCESS.match(line)
         if match is None or match["path"] == "/healthz":
             continue
