@@ -5,9 +5,14 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench drill serve clean
+.PHONY: install system-packages run test lint bench drill serve clean
 
-install: $(VENV)/.installed
+# System packages first (.ci/system-packages: installs as root, otherwise prints the command and
+# stops), then the virtual environment.
+install: system-packages $(VENV)/.installed
+
+system-packages:
+	@.ci/system-packages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,22 +1,22 @@
 """Headless Chromium for the end-to-end tests: Debian's /usr/bin/chromium driven by Playwright.
 
 Never `playwright install` (it downloads a browser and fails here): the system Chromium is
-launched through `executable_path`. Without it the tests skip locally with the reason, and fail
-in CI (the CI environment variable set), so they can never skip silently there.
+launched through `executable_path`. A missing Chromium stops the whole run before any test
+(tests/conftest.py, tests/system.py), in CI or not: these tests never skip.
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+from tests.system import CHROMIUM
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM, called by the tests
 # and fixtures alongside it, would refuse to run from a thread with a running loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -32,18 +32,8 @@ AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.11.4.min.js"
 DEMO_PASSWORD = "considered-demo-2026"  # noqa: S105 - the demo's printed password
 
 
-def _require_chromium():
-    if CHROMIUM.exists() or shutil.which(str(CHROMIUM)):
-        return
-    reason = f"{CHROMIUM} is missing: apt-get install -y chromium"
-    if os.environ.get("CI"):
-        pytest.fail(f"Browser tests cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(f"Browser tests need Chromium locally: {reason}")
-
-
 @pytest.fixture(scope="session")
 def playwright_browser():
-    _require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
