@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from consequences.statuses import Verdict
 
-from .. import actions, analysis, audit, reauth, security
+from .. import actions, analysis, audit, reauth, security, worksheet_layout
 from ..access import can_edit_cases, get_case_for_editing, get_worksheet_for_user
 from ..choices import AuditAction, ReviewOutcome
 from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, WorksheetForm
@@ -357,46 +357,38 @@ def _review_of(worksheet):
 def _offers_view(content, overrides, editable):
     """Each offer considered, count by count, with its flags and any override beside each flag.
 
-    Read from the content dict, so a signed worksheet shows exactly what was frozen.
+    Laid out by `cases.worksheet_layout` from the content dict, as the PDF is, so a signed
+    worksheet shows exactly what was frozen and printed; this adds only the page's controls
+    (the override form, or the remove button, which needs the override row's id on a draft).
     """
-    counts = {count["id"]: count for count in content["counts"]}
-    by_key = {}
-    for override in content["overrides"]:
-        key = (override["disposition"], override["count"], override["ground"])
-        by_key[key + (override["subcategory"] or "",)] = {"record": override}
-    for override in overrides:  # the rows, for their ids (remove buttons on a draft)
-        key = (
-            str(override.disposition_id),
-            override.charge.number,
-            override.ground,
-            override.subcategory or "",
-        )
-        if key in by_key:
-            by_key[key]["pk"] = override.pk
+    ids = {
+        worksheet_layout.override_key(
+            override.disposition_id, override.charge.number, override.ground, override.subcategory
+        ): override.pk
+        for override in overrides
+    }
     offers = []
-    for offer in content["dispositions"]:
-        analysed = content["analysis"]["dispositions"].get(offer["id"], {})
+    for offer in worksheet_layout.lay_out_offers(content):
         rows = []
-        for term in offer["terms"]:
-            count = counts.get(term["count_id"], {"number": term["count"], "statute": ""})
-            result = (analysed.get("counts") or {}).get(term["count_id"])
-            flags, others = [], []
-            for flag in (result or {}).get("flags", []):
-                if not Verdict(flag["verdict"]).is_flagged:
-                    others.append(flag)
-                    continue
-                key = (offer["id"], count["number"], flag["ground"], flag.get("subcategory") or "")
+        for row in offer["rows"]:
+            term = row["term"]
+            flags = []
+            for flag in term["flagged"]:
+                override = flag["override"]
+                key = worksheet_layout.override_key(
+                    offer["id"], term["count"], flag["ground"], flag.get("subcategory")
+                )
                 flags.append(
                     {
                         "flag": flag,
-                        "override": by_key.get(key),
-                        "key": "-".join(
-                            [
-                                offer["id"],
-                                term["count_id"],
-                                flag["ground"],
-                                flag.get("subcategory") or "",
-                            ]
+                        "override": override and {"record": override, "pk": ids.get(key)},
+                        "key": _flag_key(
+                            {
+                                "disposition": offer["id"],
+                                "charge": term["count_id"],
+                                "ground": flag["ground"],
+                                "subcategory": flag.get("subcategory") or "",
+                            }
                         ),
                         "flagged": True,
                         "can_override": editable,
@@ -404,13 +396,13 @@ def _offers_view(content, overrides, editable):
                 )
             rows.append(
                 {
-                    "count": count,
+                    "count": row["count"],
                     "term": term,
-                    "result": result,
+                    "result": term["assessed"] or None,
                     "flags": flags,
                     "flagged_count": len(flags),
-                    "others": others,
+                    "others": term["not_flagged"],
                 }
             )
-        offers.append({"offer": offer, "analysis": analysed, "rows": rows})
+        offers.append({"offer": offer, "analysis": offer["analysis"], "rows": rows})
     return offers

@@ -1,0 +1,332 @@
+"""One layout of a worksheet's content, for the screen and the PDF alike.
+
+`cases.worksheets` builds the content (for a signed worksheet, the content stored at signing);
+this module arranges it for reading: each offer considered with a letter, its terms count by
+count, each flag with its labels and the deputy's override of that flag, the side-by-side rows,
+the distinct pleas of each count, the numbered authorities and the safer alternatives. The
+worksheet page (`cases.views.worksheets`) and the printed worksheet (`cases.worksheet_print`)
+both read it, so that what a deputy saw on screen is what the signed PDF says. It decides
+nothing and reads no database.
+
+An override belongs to one flag: (offer, count, ground, subcategory). Aggravated felony has
+several subparagraphs on one count (PC 487: theft (G) and fraud (M)); an override keyed without
+the subcategory printed the deputy's view of one against the other, in a signed record.
+"""
+
+from consequences.statuses import Ground, Status, Verdict
+
+# The statuses a flag can matter for: everyone but citizens, nationals and "unknown".
+NON_CITIZEN_STATUSES = frozenset(Status.values) - {
+    Status.US_CITIZEN,
+    Status.US_NATIONAL,
+    Status.UNKNOWN,
+}
+
+
+def override_key(disposition, count, ground, subcategory):
+    """The flag an override belongs to: offer id, count number, ground and subcategory.
+
+    The same key is made from an override in the content, from an engine flag on a count of an
+    offer, and from a FlagOverride row (the page's remove button), so they always meet.
+    """
+    return (str(disposition), int(count), ground, subcategory or "")
+
+
+def lay_out(content):
+    """Everything the worksheet shows about its offers, arranged once.
+
+    Returns offers, comparison (rows of the side-by-side table), pleas (each distinct plea of
+    each count, with the letters of the offers that make it), authorities (numbered) and
+    alternatives.
+    """
+    offers = lay_out_offers(content)
+    pleas = _pleas(content["counts"], offers)
+    return {
+        "offers": offers,
+        "comparison": _comparison(content["counts"], offers),
+        "pleas": pleas,
+        "authorities": _number_citations(pleas, offers),
+        "alternatives": _alternatives(content, offers),
+    }
+
+
+def lay_out_offers(content):
+    """Each offer considered with its analysis, terms and flags, each flag with its override.
+
+    An offer: the content's offer plus `letter`, `chosen`, `analysis` (the engine's result for
+    the offer as stored), `terms_by_count` (count id → term), `rows` (one per term, in count
+    order, with the count), the whole-offer flags. A term: the content's term plus `assessed`
+    (the engine's count result), `flags`, `flagged` and `not_flagged`, `by_verdict`. A flag:
+    the engine's flag plus labels and `override`, the deputy's override of exactly that flag.
+    """
+    analysis = content["analysis"]["dispositions"]
+    chosen = content["decision"]["chosen"]
+    overrides = {
+        override_key(o["disposition"], o["count"], o["ground"], o["subcategory"]): o
+        for o in content["overrides"]
+    }
+    counts = {count["id"]: count for count in content["counts"]}
+    offers = []
+    for letter, offer in zip(_letters(), content["dispositions"], strict=False):
+        result = analysis.get(offer["id"], {})
+        assessed_counts = result.get("counts") or {}
+        terms = {}
+        rows = []
+        for term in offer["terms"]:
+            assessed = assessed_counts.get(term["count_id"]) or {}
+            flags = [
+                _flag(
+                    flag,
+                    overrides.get(
+                        override_key(
+                            offer["id"], term["count"], flag["ground"], flag.get("subcategory")
+                        )
+                    ),
+                )
+                for flag in assessed.get("flags", [])
+            ]
+            terms[term["count_id"]] = laid = {
+                **term,
+                "assessed": assessed,
+                "known": assessed.get("offense", {}).get("known", True),
+                "message": assessed.get("message"),
+                "match": assessed.get("match"),
+                "flags": flags,
+                "flagged": [flag for flag in flags if flag["flagged"]],
+                "not_flagged": [flag for flag in flags if not flag["flagged"]],
+                "by_verdict": _by_verdict(flags),
+            }
+            # A count deleted since is still shown by its number (terms are sorted by it).
+            count = counts.get(term["count_id"], {"number": term["count"], "statute": ""})
+            rows.append({"count": count, "term": laid})
+        whole_flags = [_flag(flag, None) for flag in result.get("flags", [])]
+        offers.append(
+            {
+                **offer,
+                "letter": letter,
+                "chosen": offer["id"] == chosen,
+                "analysis": result,
+                "known": result.get("known", True),
+                "message": result.get("message"),
+                "terms_by_count": terms,
+                "rows": rows,
+                "whole_flags": whole_flags,
+                "whole_by_verdict": _by_verdict(whole_flags),
+                "grounds_flagged": [_ground(g) for g in result.get("grounds_flagged", [])],
+            }
+        )
+    return offers
+
+
+def _by_verdict(flags):
+    """The flagged grounds of a cell grouped by verdict, strongest first, for the overview."""
+    groups = []
+    for verdict in (Verdict.YES, Verdict.ASSUME_YES, Verdict.UNCLEAR):
+        grounds = [
+            flag["ground_label"]
+            + (f" ({flag['subcategory_label']})" if flag["subcategory_label"] else "")
+            for flag in flags
+            if flag["verdict"] == verdict
+        ]
+        if grounds:
+            groups.append({"verdict": verdict.value, "label": verdict.label, "grounds": grounds})
+    return groups
+
+
+def _comparison(counts, offers):
+    """Rows of the side-by-side table: one per count, one cell per offer."""
+    rows = []
+    for count in counts:
+        cells = [offer["terms_by_count"].get(count["id"]) for offer in offers]
+        rows.append({"count": count, "cells": cells})
+    return rows
+
+
+def _pleas(counts, offers):
+    """Each distinct plea of each count, with the letters of the offers that make it.
+
+    Offers often plead a count the same way (the standard offer and an alternative differing on
+    another count); their flags are then identical and are printed once, each flag with the
+    overrides of it from every offer that makes the plea (an override is per offer).
+    """
+    pleas = []
+    for count in counts:
+        by_key = {}
+        for offer in offers:
+            term = offer["terms_by_count"].get(count["id"])
+            if term is None:
+                continue
+            key = _plea_key(term)
+            if key not in by_key:
+                by_key[key] = {"count": count, "term": term, "letters": []}
+                pleas.append(by_key[key])
+            plea = by_key[key]
+            plea["letters"].append(offer["letter"])
+            # Same plea key, same flags in the same order: the n-th flag is the same flag.
+            for flag, same in zip(plea["term"]["flags"], term["flags"], strict=True):
+                if same["override"]:
+                    flag["overrides"].append({**same["override"], "letter": offer["letter"]})
+    return pleas
+
+
+def _number_citations(pleas, offers):
+    """Number the authorities in the order section 3 cites them; each flag gets its numbers.
+
+    The same few statutes and cases are cited by many flags; printing them once, in a numbered
+    list, keeps the flags table short (and the PDF quick to lay out) without losing any.
+    """
+    numbers = {}
+    flags = [flag for plea in pleas for flag in plea["term"].get("flagged", [])]
+    flags += [flag for offer in offers for flag in offer["whole_flags"]]
+    for flag in flags:
+        flag["refs"] = [numbers.setdefault(c, len(numbers) + 1) for c in flag["citations"] or []]
+    return [{"number": number, "citation": citation} for citation, number in numbers.items()]
+
+
+def _plea_key(term):
+    """What decides a count's flags: the plea, the sentence, the record facts and the answer."""
+    assessed = term["assessed"]
+    flags = tuple(
+        (flag["ground"], flag["subcategory"], flag["verdict"], flag["condition"])
+        for flag in assessed.get("flags", [])
+    )
+    return (
+        term["dismissed"],
+        term["statute"],
+        term["level"],
+        term["custody_days_imposed"],
+        term["custody_days_suspended"],
+        tuple(sorted(term["facts"].items())),
+        flags,
+    )
+
+
+def _alternatives(content, offers):
+    """The engine's safer alternatives, once per (count, statute pleaded, alternative)."""
+    seen = set()
+    rows = []
+    for offer in offers:
+        for count in content["counts"]:
+            term = offer["terms_by_count"].get(count["id"])
+            if term is None:
+                continue
+            for alternative in term["assessed"].get("alternatives", []):
+                key = (count["number"], term["statute"], alternative["code"])
+                if key in seen:
+                    continue
+                seen.add(key)
+                flags = [_flag(flag, None) for flag in alternative.get("flags", [])]
+                rows.append(
+                    {
+                        "count": count["number"],
+                        "instead_of": term["statute"] or count["statute"],
+                        "code": alternative["code"],
+                        "title": alternative["title"],
+                        "conditions": alternative["conditions"],
+                        "flagged": [flag for flag in flags if flag["flagged"]],
+                        "citations": alternative.get("citations", []),
+                        "offered_in": _offers_pleading(offers, count["id"], alternative["code"]),
+                    }
+                )
+    return rows
+
+
+def _offers_pleading(offers, count_id, code):
+    """The letters of the offers that plead this count to `code`: the alternative was taken up."""
+    normal = code.replace(" ", "").lower()
+    return [
+        offer["letter"]
+        for offer in offers
+        if (term := offer["terms_by_count"].get(count_id))
+        and term["statute"].replace(" ", "").lower() == normal
+    ]
+
+
+def _flag(flag, override):
+    """An engine flag with its labels and `override`, the deputy's override of this flag or None.
+
+    `overrides` is filled by `_pleas`: the overrides of the flag from every offer printed with it.
+    """
+    verdict = flag.get("verdict")
+    return {
+        **flag,
+        "ground_label": _ground(flag.get("ground")),
+        "subcategory_label": _subcategory(flag),
+        "verdict_label": _verdict_label(verdict),
+        "flagged": verdict in Verdict.values and Verdict(verdict).is_flagged,
+        "statuses_label": _statuses(flag.get("statuses") or []),
+        "overrides": [],
+        "override": override
+        and {**override, "verdict_label": _verdict_label(override["deputy_verdict"])},
+    }
+
+
+def _verdict_label(value):
+    return Verdict(value).label if value in Verdict.values else value
+
+
+def _ground(value):
+    return Ground(value).label if value in Ground.values else value
+
+
+def _subcategory(flag):
+    subcategory = flag.get("subcategory")
+    if not subcategory:
+        return ""
+    if flag.get("ground") == Ground.AGGRAVATED_FELONY and len(subcategory) <= 2:
+        return f"8 U.S.C. § 1101(a)(43)({subcategory})"
+    return subcategory.replace("_", " ")
+
+
+# Short names for the "Matters for" column; the legend under section 3's heading spells them out.
+STATUS_SHORT = {
+    Status.POSSIBLE_DERIVATIVE_CITIZEN: "possible citizen",
+    Status.LPR: "LPR",
+    Status.CONDITIONAL_LPR: "conditional LPR",
+    Status.REFUGEE: "refugee",
+    Status.ASYLEE: "asylee",
+    Status.ASYLUM_APPLICANT: "asylum applicant",
+    Status.NONIMMIGRANT_VISA: "visa holder",
+    Status.TPS: "TPS",
+    Status.DACA: "DACA",
+    Status.U_T_VISA: "U/T visa",
+    Status.VAWA_SELF_PETITIONER: "VAWA",
+    Status.SIJS: "SIJS",
+    Status.PAROLEE: "parolee",
+    Status.UNDOCUMENTED_EWI: "undocumented (EWI)",
+    Status.UNDOCUMENTED_OVERSTAY: "undocumented (overstay)",
+    Status.PRIOR_REMOVAL_ORDER: "prior removal order",
+}
+STATUS_LEGEND = (
+    "LPR: lawful permanent resident; EWI: entered without inspection; possible citizen: possible "
+    "derivative citizen; U/T visa: U or T visa holder or applicant; VAWA: VAWA self-petitioner; "
+    "SIJS: special immigrant juvenile"
+)
+
+
+# Pairs printed as one word when both are listed, to keep the "Matters for" column short.
+STATUS_PAIRS = (
+    ((Status.LPR, Status.CONDITIONAL_LPR), "LPR (incl. conditional)"),
+    ((Status.UNDOCUMENTED_EWI, Status.UNDOCUMENTED_OVERSTAY), "undocumented"),
+)
+
+
+def _statuses(values):
+    """The statuses a flag matters for, shortly: "every non-citizen status", "all but …", a list."""
+    known = [value for value in values if value in STATUS_SHORT]
+    if not known or set(known) >= NON_CITIZEN_STATUSES:
+        return "every non-citizen status"
+    missing = [status for status in STATUS_SHORT if status not in known]
+    if len(missing) <= 3:
+        return "all but " + ", ".join(STATUS_SHORT[status] for status in missing)
+    words = {Status(value): STATUS_SHORT[Status(value)] for value in known}
+    for pair, word in STATUS_PAIRS:
+        if all(status in words for status in pair):
+            words[pair[0]] = word
+            del words[pair[1]]
+    return ", ".join(words.values())
+
+
+def _letters():
+    for index in range(26 * 27):
+        yield chr(65 + index) if index < 26 else chr(64 + index // 26) + chr(65 + index % 26)
