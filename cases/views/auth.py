@@ -9,6 +9,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import audit
+from ..access import office_of
 from ..choices import AuditAction
 from ..security import has_confirmed_device, second_factor_required
 
@@ -55,7 +56,7 @@ def otp_verify(request):
                 request.user,
                 user=request.user,
                 request=request,
-                office=_office(request.user),
+                office=office_of(request.user),
                 object_type="user",
                 summary="second factor verified",
             )
@@ -65,7 +66,7 @@ def otp_verify(request):
             request.user,
             user=request.user,
             request=request,
-            office=_office(request.user),
+            office=office_of(request.user),
             object_type="user",
             summary="second factor refused",
         )
@@ -96,7 +97,7 @@ def otp_enroll(request):
                 request.user,
                 user=request.user,
                 request=request,
-                office=_office(request.user),
+                office=office_of(request.user),
                 object_type="user",
                 summary="second factor enrolled",
             )
@@ -121,8 +122,3 @@ def _grouped_key(device):
 
     key = b32encode(device.bin_key).decode("ascii").rstrip("=")
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
-
-
-def _office(user):
-    membership = getattr(user, "membership", None)
-    return membership.office if membership is not None else None
