@@ -69,6 +69,7 @@ ROLE_PERMISSIONS = {
     Role.COUNSEL: _READ_CASES + ["cases.view_status"],
 }
 
+
 def group_name(role):
     return Role(role).label
 
