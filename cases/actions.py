@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import audit
+from .access import ensure_may_review, ensure_may_sign
 from .choices import (
     ApprovalPolicy,
     AuditAction,
@@ -44,8 +45,10 @@ class IncompleteWorksheet(Exception):
     """Signing refused: the message lists, in plain words, what is still missing."""
 
     def __init__(self, missing):
-        self.missing = missing
-        super().__init__("Before signing, complete: " + "; ".join(missing) + ".")
+        self.missing = missing  # (field, message) pairs, from missing_before_signing
+        super().__init__(
+            "Before signing, complete: " + "; ".join(message for _, message in missing) + "."
+        )
 
 
 # --- Cases and counts ---------------------------------------------------------------------------
@@ -368,19 +371,20 @@ def remove_override(override, *, by_user, request=None):
 
 
 def missing_before_signing(worksheet):
-    """What the deputy must still fill in, in their words; empty when it can be signed."""
+    """What the deputy must still fill in: (worksheet form field, what is missing in their
+    words) pairs, so that a screen can show each next to its field; empty when it can be signed."""
     missing = []
     if not worksheet.dispositions_considered.exists():
-        missing.append("choose at least one offer considered")
+        missing.append(("considered", "choose at least one offer considered"))
     if not worksheet.decision:
-        missing.append("the decision")
+        missing.append(("decision", "the decision"))
     if not worksheet.reasons.strip():
-        missing.append("the reasons for the decision")
+        missing.append(("reasons", "the reasons for the decision"))
     parity_rule = worksheet.case.office.parity_rule
     if parity_rule != ParityRule.NOT_ASKED and not worksheet.parity_answer:
-        missing.append("the citizen-parity answer")
+        missing.append(("parity_answer", "the citizen-parity answer"))
     if parity_rule == ParityRule.EQUIVALENCE and not worksheet.parity_explanation.strip():
-        missing.append("the explanation of the equivalent concession")
+        missing.append(("parity_explanation", "the explanation of the equivalent concession"))
     return missing
 
 
@@ -412,6 +416,8 @@ def sign_worksheet(worksheet, *, by_user, request=None):
     """
     from .worksheets import build_content, content_hash
 
+    # Whoever calls (a view, the admin, an import), only a role that may sign signs.
+    ensure_may_sign(by_user)
     worksheet = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
     if worksheet.is_signed:
         return worksheet
@@ -484,7 +490,12 @@ def amend_worksheet(worksheet, *, by_user, reason="", request=None):
 
 @transaction.atomic
 def review_worksheet(worksheet, *, by_user, outcome, comments="", request=None):
-    """A supervisor approves a signed worksheet or returns it with comments for amendment."""
+    """A supervisor approves a signed worksheet or returns it with comments for amendment.
+
+    Refused (PermissionDenied) to a role without `cases.review_worksheet` and to the worksheet's
+    own signer, whoever calls: `access.ensure_may_review`.
+    """
+    ensure_may_review(by_user, worksheet)
     review = Review.objects.select_for_update().get(worksheet=worksheet)
     if review.outcome != ReviewOutcome.PENDING:
         return review
