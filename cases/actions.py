@@ -184,7 +184,14 @@ def convey_offer(disposition, *, by_user, request=None):
         if disposition.conveyed_with_signed_worksheet
         else ("without signed worksheet")
     )
-    audit.record(AuditAction.CONVEY, disposition, user=by_user, request=request, summary=summary)
+    audit.record(
+        AuditAction.CONVEY,
+        disposition,
+        user=by_user,
+        request=request,
+        summary=summary,
+        data={"with_signed_worksheet": disposition.conveyed_with_signed_worksheet},
+    )
     return disposition
 
 
@@ -197,7 +204,12 @@ def set_disposition_status(disposition, *, by_user, status, request=None):
     disposition.status = status
     disposition.save(update_fields=["status", "updated_at"])
     audit.record(
-        AuditAction.CHANGE, disposition, user=by_user, request=request, summary=f"status {status}"
+        AuditAction.CHANGE,
+        disposition,
+        user=by_user,
+        request=request,
+        summary=f"status {status}",
+        data={"status": str(status)},
     )
     return disposition
 
@@ -283,13 +295,16 @@ def record_status_disclosure(case, *, by_user, request=None, **fields):
 
 
 @transaction.atomic
-def record_export(obj, *, by_user, summary, request=None):
+def record_export(obj, *, by_user, summary, data=None, request=None):
     """Record that a record left the application (a PDF download, a file a command wrote).
 
-    `by_user` is None for a management command run from the shell. The summary must never
-    hold a name or a status value (cases.worksheet_print writes "pdf tagged signed sha256 …").
+    `by_user` is None for a management command run from the shell. The summary and `data` must
+    never hold a name or a status value (cases.worksheet_print writes "pdf tagged signed
+    sha256 …" and the same facts as data, which the worksheet page reads).
     """
-    return audit.record(AuditAction.EXPORT, obj, user=by_user, request=request, summary=summary)
+    return audit.record(
+        AuditAction.EXPORT, obj, user=by_user, request=request, summary=summary, data=data
+    )
 
 
 # --- Worksheets ---------------------------------------------------------------------------------
@@ -506,5 +521,12 @@ def review_worksheet(worksheet, *, by_user, outcome, comments="", request=None):
     review.reviewer = by_user
     review.decided_at = timezone.now()
     review.save()
-    audit.record(AuditAction.REVIEW, worksheet, user=by_user, request=request, summary=outcome)
+    audit.record(
+        AuditAction.REVIEW,
+        worksheet,
+        user=by_user,
+        request=request,
+        summary=outcome,
+        data={"outcome": str(outcome)},
+    )
     return review

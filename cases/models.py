@@ -860,6 +860,8 @@ class AuditEvent(models.Model):
     """Who did what to which record, when and from where. Append-only.
 
     The summary never holds names or status values: it names the object by type and id.
+    `data` holds the same facts for code to read (a PDF copy's variant and SHA-256, an offer's
+    new status), as Zulip's RealmAuditLog.extra_data, so nothing parses the summary.
     """
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, related_name="+")
@@ -873,6 +875,12 @@ class AuditEvent(models.Model):
     summary = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=40, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What happened, as keys and values code can read; the same rule as the "
+        "summary: ids, codes and hashes, never a name or a status value.",
+    )
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -123,6 +123,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, except that a table rebuild keeps its triggers (config/sqlite3).
+    DATABASES["default"]["ENGINE"] = "config.sqlite3"
     # WAL and a busy timeout let the development server and a test client write side by side.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
