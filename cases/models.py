@@ -202,7 +202,7 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["office", "next_hearing"], name="case_office_hearing"),
-            # The compliance report's scope filters (cases.reports).
+            # The compliance report's scope filters (compliance.metrics).
             models.Index(fields=["office", "unit"], name="case_office_unit"),
             models.Index(fields=["office", "assigned_deputy"], name="case_office_deputy"),
         ]
@@ -252,7 +252,7 @@ class CaseScope(models.Model):
     and indexes instead of joining every case of the office.
 
     Written where the row is created (`save` copies them from the case when they are not
-    given; bulk writers such as `cases.volume` set them) and rewritten by `actions.update_case`
+    given; bulk writers such as `cases.devdata.volume` set them) and rewritten by `actions.update_case`
     in the same transaction when a case moves to another unit or deputy, so they are always
     the case's as it is now.
     """

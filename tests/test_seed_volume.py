@@ -9,7 +9,6 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 
-from cases import reports
 from cases.choices import Decision, DispositionStatus, ReviewOutcome, Role
 from cases.models import (
     Case,
@@ -23,6 +22,8 @@ from cases.models import (
     flagged_grounds_in,
     ground_mask,
 )
+from compliance.filters import ReportFilterForm
+from compliance.report import build_report
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -119,12 +120,12 @@ def test_reviews_follow_the_departures_policy(seeded):
 def test_the_report_adds_up_on_seeded_data(seeded):
     admin = Membership.objects.get(role=Role.ADMIN, office__slug="volume-1").user
     today = timezone.localdate()
-    form = reports.ReportFilterForm(
+    form = ReportFilterForm(
         {"date_from": (today - dt.timedelta(days=365 * 3)).isoformat(), "date_to": today},
         user=admin,
     )
     assert form.is_valid(), form.errors
-    counts = reports.build_report(form.report_filter(), admin, 90).counts
+    counts = build_report(form.report_filter(), admin, 90).counts
     assert (
         counts["offers_conveyed"]
         == Disposition.objects.filter(case__office=admin.membership.office)
@@ -149,7 +150,7 @@ def test_running_again_adds_cases():
 
 
 def test_volume_users_can_log_in(client):
-    from cases.volume import VOLUME_PASSWORD
+    from cases.devdata.volume import VOLUME_PASSWORD
 
     call_command("seed_volume", cases=5, offices=1, verbosity=0, stdout=io.StringIO())
     assert client.login(username="v1admin", password=VOLUME_PASSWORD)

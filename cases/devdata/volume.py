@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from consequences.engine import DISCLAIMER
 
-from .choices import (
+from ..choices import (
     ApprovalPolicy,
     CaseStage,
     ChargeLevel,
@@ -43,8 +43,8 @@ from .choices import (
     ReviewOutcome,
     Role,
 )
-from .demo import statute_fields
-from .models import (
+from ..forms import statute_fields
+from ..models import (
     Case,
     Charge,
     Disposition,
@@ -60,8 +60,8 @@ from .models import (
     ground_mask,
     local_month,
 )
-from .roles import sync_role_groups
-from .worksheets import ATTESTATION, SCHEMA_VERSION, content_hash
+from ..roles import sync_role_groups
+from ..worksheets import ATTESTATION, SCHEMA_VERSION, content_hash
 
 VOLUME_PASSWORD = "considered-volume-2026"  # noqa: S105 - synthetic demo logins only
 YEARS = 3
