@@ -21,6 +21,9 @@ What is counted (docs/codebook.md says the same for readers of the export):
   counts (`OFFENSE_GROUPS`, by code family). Always within what the viewer may open
   (`Case.objects.visible_to`).
 
+The shortcut columns counted here (scope, `conveyed_month`, `signed_late`, `flagged_grounds`)
+are written in one place, `cases.report_columns`; this module only reads them.
+
 Nothing here reads immigration status or nationality, and no figure is broken down by them.
 """
 
@@ -70,7 +73,7 @@ _SIGNED_LATE = Q(signed_late=True)
 
 def _has_ground(ground):
     """Flagged on any offer the worksheet considered: its bit in `flagged_grounds`, set at
-    signing (the same grounds as its WorksheetGround rows)."""
+    signing (`cases.report_columns.flagged_grounds`)."""
     return Q(GreaterThan(F("flagged_grounds").bitand(GROUND_BITS[ground.value]), 0))
 
 

@@ -25,13 +25,14 @@ import re
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 import compliance
-from cases import actions
+from cases import actions, report_columns
 from cases.choices import (
     ChargeLevel,
     Decision,
@@ -47,8 +48,6 @@ from cases.models import (
     LateSignature,
     Review,
     Worksheet,
-    WorksheetGround,
-    flagged_grounds_in,
     ground_mask,
 )
 from compliance.export import CSV_COLUMNS, suppress
@@ -74,9 +73,10 @@ def at(text):
 
 
 def convey(disposition, when, *, compliant):
+    """Conveyed at a chosen time, its report columns written the way `actions.convey_offer`
+    writes them (the compliance is given: the dataset says which offers had a worksheet)."""
     disposition.status = DispositionStatus.CONVEYED
-    disposition.conveyed_at = at(when)
-    disposition.conveyed_with_signed_worksheet = compliant
+    report_columns.mark_conveyed(disposition, at(when), with_signed_worksheet=compliant)
     disposition.save()
     return disposition
 
@@ -96,7 +96,7 @@ def signed_worksheet(
     version=1,
 ):
     """A signed worksheet built by hand (the engine is not what is under test here), with its
-    WorksheetGround rows written the way `actions.sign_worksheet` writes them."""
+    report columns written the way `actions.sign_worksheet` writes them."""
     worksheet = Worksheet.objects.create(
         case=case,
         version=version,
@@ -120,10 +120,9 @@ def signed_worksheet(
     worksheet.content_hash = "0" * 64
     worksheet.signed_by = by
     worksheet.signed_at = at(when)
-    worksheet.flagged_grounds = ground_mask(flagged_grounds_in(worksheet.engine_output))
+    worksheet.flagged_grounds = report_columns.flagged_grounds(worksheet)
     worksheet.save()
-    WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(worksheet))
-    LateSignature.write_for(worksheet)
+    report_columns.record_late_signatures(worksheet)
     return worksheet
 
 
@@ -197,10 +196,9 @@ def data(office, unit, other_unit, alice, bob, carol, frank, olivia):
     }
     w2.catalog_version, w2.signed_content, w2.content_hash = "test", {}, "1" * 64
     w2.signed_by, w2.signed_at = bob, at("2025-03-25 12:00")
-    w2.flagged_grounds = ground_mask(flagged_grounds_in(w2.engine_output))
+    w2.flagged_grounds = report_columns.flagged_grounds(w2)
     w2.save()
-    WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(w2))
-    LateSignature.write_for(w2)
+    report_columns.record_late_signatures(w2)
     review(
         w2,
         "2025-03-25 12:00",
@@ -319,9 +317,10 @@ def test_period_boundaries_are_local_days(data, dave):
     assert run(dave, date_from="2025-07-01", date_to="2025-07-31").counts["offers_conveyed"] == 0
 
 
-def test_worksheet_chosen_offer_grounds(data):
-    rows = dict(data["w1"].grounds.values_list("ground", "on_chosen_offer"))
-    assert rows == {"domestic_violence": True, "cimt": False}
+def test_flagged_grounds_cover_every_offer_considered(data):
+    """W1 flagged DV on the chosen offer and CIMT on the other one considered: both count."""
+    data["w1"].refresh_from_db()
+    assert data["w1"].flagged_grounds == ground_mask(["domestic_violence", "cimt"])
 
 
 # --- Each filter ------------------------------------------------------------------------------
@@ -699,12 +698,12 @@ def test_signing_writes_the_flagged_grounds(case, alice):
         },
     )
     signed = actions.sign_worksheet(worksheet, by_user=alice)
-    expected = {}
-    for offer_id, offer in signed.engine_output["dispositions"].items():
-        for ground in offer["grounds_flagged"]:
-            expected[ground] = expected.get(ground, False) or offer_id == str(disposition.pk)
+    expected = set()
+    for offer in signed.engine_output["dispositions"].values():
+        expected.update(offer["grounds_flagged"])
     assert expected, "PC 273.5 and HS 11351 as felonies with 365 days must flag something"
-    assert dict(signed.grounds.values_list("ground", "on_chosen_offer")) == expected
+    assert signed.flagged_grounds == ground_mask(expected)
+    signed.refresh_from_db()
     assert signed.flagged_grounds == ground_mask(expected)
 
 
@@ -713,6 +712,21 @@ def test_every_ground_has_its_own_bit():
     bits = list(GROUND_BITS.values())
     assert len(set(bits)) == len(bits) and all(bit & (bit - 1) == 0 for bit in bits)
     assert ground_mask(["cimt", "firearm"]) == GROUND_BITS["cimt"] | GROUND_BITS["firearm"]
+
+
+# --- Conveyance columns ----------------------------------------------------------------------
+
+
+def test_conveying_keeps_the_local_month_the_offer_was_conveyed_in(case, alice):
+    """The trend groups on it: 23:30 on 30 November in California is already December in UTC,
+    and must count in November, whatever zone the request activated."""
+    disposition = factories.make_disposition(case)
+    with time_machine.travel(at("2026-11-30 23:30"), tick=False), timezone.override("UTC"):
+        actions.convey_offer(disposition, by_user=alice)
+    disposition.refresh_from_db()
+    assert disposition.conveyed_at.astimezone(dt.UTC).month == 12
+    assert disposition.conveyed_month == dt.date(2026, 11, 1)
+    assert disposition.conveyed_with_signed_worksheet is False
 
 
 # --- Scope copied onto offers, worksheets and reviews ----------------------------------------

@@ -18,10 +18,10 @@ from cases.models import (
     Office,
     Review,
     Worksheet,
-    WorksheetGround,
     flagged_grounds_in,
     ground_mask,
 )
+from cases.report_columns import local_month
 from compliance.filters import ReportFilterForm
 from compliance.report import build_report
 
@@ -79,13 +79,12 @@ def test_worksheets_are_signed_complete_and_grounds_match(seeded):
     assert worksheets.exists()
     assert not worksheets.filter(signed_at=None).exists()
     for worksheet in worksheets.order_by("?")[:60]:
-        expected = flagged_grounds_in(worksheet.engine_output, worksheet.chosen_disposition_id)
-        assert dict(worksheet.grounds.values_list("ground", "on_chosen_offer")) == expected
+        expected = flagged_grounds_in(worksheet.engine_output)
         assert worksheet.flagged_grounds == ground_mask(expected)
         assert set(worksheet.dispositions_considered.values_list("pk", flat=True)) == set(
             worksheet.case.dispositions.values_list("pk", flat=True)
         )
-    assert WorksheetGround.objects.exists()
+    assert worksheets.exclude(flagged_grounds=0).exists()
 
 
 def test_signed_late_agrees_with_the_late_signatures(seeded):
@@ -94,6 +93,17 @@ def test_signed_late_agrees_with_the_late_signatures(seeded):
     assert set(late.values_list("pk", flat=True)) == set(
         Disposition.objects.filter(signed_late=True).values_list("pk", flat=True)
     )
+    # Late as sign_worksheet records it: conveyed without a worksheet, one signed afterwards.
+    assert not late.exclude(conveyed_with_signed_worksheet=False).exists()
+    assert not late.filter(late_signature__signed_at__lte=F("conveyed_at")).exists()
+
+
+def test_each_offer_counts_in_the_local_month_it_was_conveyed_in(seeded):
+    conveyed = Disposition.objects.exclude(conveyed_at=None)
+    assert conveyed.exists()
+    for conveyed_at, month in conveyed.values_list("conveyed_at", "conveyed_month"):
+        assert month == local_month(conveyed_at)
+    assert not Disposition.objects.filter(conveyed_at=None).exclude(conveyed_month=None).exists()
 
 
 def test_offers_worksheets_and_reviews_carry_their_case_scope(seeded):
