@@ -844,6 +844,33 @@ def test_signing_after_conveyance_records_a_late_signature(case, alice):
     assert not LateSignature.objects.filter(disposition=draft).exists()
 
 
+def test_an_amendment_signed_after_a_compliant_conveyance_is_not_late(case, alice):
+    """Late needs a conveyance without a signed worksheet: an offer conveyed after version 1
+    was signed stays compliant when version 2 is signed later."""
+    disposition = factories.make_disposition(case)
+    for charge in case.charges.all():
+        factories.make_term(disposition, charge)
+    worksheet = actions.start_worksheet(case, by_user=alice)
+    actions.update_worksheet(
+        worksheet,
+        by_user=alice,
+        version=worksheet.lock_version,
+        fields={
+            "decision": Decision.STANDARD_KEPT,
+            "reasons": "Reasons.",
+            "parity_answer": ParityAnswer.SAME,
+        },
+    )
+    actions.sign_worksheet(worksheet, by_user=alice)
+    actions.convey_offer(disposition, by_user=alice)
+    amendment = actions.amend_worksheet(worksheet, by_user=alice, reason="A correction.")
+    actions.sign_worksheet(amendment, by_user=alice)
+    disposition.refresh_from_db()
+    assert disposition.conveyed_with_signed_worksheet is True
+    assert disposition.signed_late is False
+    assert not LateSignature.objects.filter(disposition=disposition).exists()
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 def test_trigger_lets_only_the_scope_of_a_signed_worksheet_change(data, other_unit):
     from django.db import IntegrityError, transaction
