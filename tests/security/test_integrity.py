@@ -91,15 +91,7 @@ def test_the_actions_refuse_a_stale_copy_of_a_signed_worksheet(world, without_th
             deputy_verdict="no",
             reason="late",
         )
-    override = FlagOverride.objects.create(
-        worksheet=world.worksheet,  # possible only with the safety net off
-        disposition=world.disposition,
-        charge=world.charge,
-        ground="firearm",
-        engine_verdict="yes",
-        deputy_verdict="no",
-        reason="planted",
-    )
+    override = world.draft_override  # recorded before signing, so now part of what was signed
     with pytest.raises(WorksheetSigned):
         actions.remove_override(override, by_user=world.user)
     assert Worksheet.objects.get(pk=stale.pk).reasons == "ALPHA reasons"
