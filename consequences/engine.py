@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import codes, rules
-from .catalog import FACT_TYPES, fact_has_type, get_catalog
+from .catalog import FACT_TYPES, Match, fact_has_type, get_catalog
 from .rules import InvalidInput
 from .statuses import Ground, Level, Status, Verdict
 
@@ -324,19 +324,33 @@ def _assess(catalog, count_input, status, *, with_alternatives):
     suspended = _days(count_input.suspended_days, "suspended_days") or 0
     sentence = rules.immigration_sentence(custody, suspended)
     facts = _facts(count_input.facts)
-    parsed, match = catalog.resolve(text)
+    form = codes.combined_form(text)
+    if form is None:
+        parsed, match = catalog.resolve(text)
+    else:
+        parsed, match = _resolve_target(catalog, form)
     if match is None:
         problem = rules.sentence_problem(level, sentence, custody)
         if problem:
             raise InvalidInput(f"{text}: {problem}")
-        return _unknown(catalog, count_input, status, parsed, level, sentence)
+        return _unknown(catalog, count_input, status, parsed, level, sentence, form)
 
     offense = match.offense
-    if level is not None and level not in offense.levels:
-        allowed = ", ".join(offense.levels)
-        raise InvalidInput(f"{offense.code} cannot be a {level} (the statute allows: {allowed})")
-    level = rules.level_at_plea(level, offense.levels, sentence)
+    form_entry = None if form is None else catalog.get(form.form_code)
+    levels, code, title = offense.levels, offense.code, offense.title
+    if form is not None:
+        levels = rules.inchoate_levels(
+            form.kind, offense.levels, form_entry.levels if form_entry else offense.levels
+        )
+        code = f"{form.form_code}/{offense.code}"
+        title = f"{form.kind.capitalize()} ({form.form_code}) to commit: {offense.title}"
+    if level is not None and level not in levels:
+        allowed = ", ".join(levels)
+        raise InvalidInput(f"{code} cannot be a {level} (the statute allows: {allowed})")
+    level = rules.level_at_plea(level, levels, sentence)
     problem = rules.sentence_problem(level, sentence, custody)
+    if problem is None and form is not None:
+        problem = rules.inchoate_sentence_problem(form.kind, level, sentence)
     if (
         problem is None
         and level is None
@@ -348,15 +362,18 @@ def _assess(catalog, count_input, status, *, with_alternatives):
             "and PC 18.5 caps a misdemeanor at 364 days"
         )
     if problem:
-        raise InvalidInput(f"{offense.code}: {problem}")
+        raise InvalidInput(f"{code}: {problem}")
 
-    count = rules.Count(level, offense.levels, sentence, custody, facts, offense.tags)
-    all_flags = _count_flags(offense, count)
+    count = rules.Count(level, levels, sentence, custody, facts, offense.tags)
+    all_flags = _count_flags(offense, count, form)
+    # A combined count's safer pleas are the form's own (PC 32 for an attempt or conspiracy).
+    offered = (
+        offense.alternatives if form is None else (form_entry.alternatives if form_entry else ())
+    )
     alternatives = ()
-    if with_alternatives and offense.alternatives:
+    if with_alternatives and offered:
         alternatives = tuple(
-            _alternative(catalog, alternative, count, status)
-            for alternative in offense.alternatives
+            _alternative(catalog, alternative, count, status) for alternative in offered
         )
     flags = _narrow(all_flags, status)
     message = None
@@ -366,15 +383,15 @@ def _assess(catalog, count_input, status, *, with_alternatives):
         message = _POSSIBLE_CITIZEN_MESSAGE
     elif not flags:
         message = (
-            f"None of the {len(all_flags)} grounds listed for {offense.code} matters for status "
+            f"None of the {len(all_flags)} grounds listed for {code} matters for status "
             f"'{status.label}'; they are shown when the status is unknown."
         )
     return CountAssessment(
         input=count_input,
         status=status,
         known=True,
-        code=offense.code,
-        title=offense.title,
+        code=code,
+        title=title,
         level=level,
         sentence_days=sentence,
         flags=flags,
@@ -384,14 +401,61 @@ def _assess(catalog, count_input, status, *, with_alternatives):
         message=message,
         all_flags=all_flags,
         tags=offense.tags,
-        possible_levels=offense.levels,
+        possible_levels=levels,
     )
 
 
-def _unknown(catalog, count_input, status, parsed, level, sentence):
-    """An answer that says plainly there is no analysis, never an empty 'safe' one."""
+# Codes tried, in order, for a bare target section ("PC 182(a)(1)/11352"): the form's own code
+# first, then the others; the first whose section the catalog knows is used, and the match says so.
+_TARGET_CODE_ORDER = ("PC", "HS", "VC", "BP", "WI")
+
+
+def _resolve_target(catalog, form):
+    """The target of an attempt, conspiracy or solicitation: (parsed or None, Match or None)."""
+    if form.target_code_given:
+        return catalog.resolve(form.target)
+    first = None
+    for code_name in _TARGET_CODE_ORDER:
+        parsed, match = catalog.resolve(f"{code_name} {form.target}")
+        first = first or parsed
+        if match is not None:
+            if code_name != "PC":
+                note = f"Read the target {form.target!r} as {parsed.canonical}."
+                match = Match(
+                    match.offense,
+                    match.requested,
+                    False,
+                    note + (f" {match.note}" if match.note else ""),
+                )
+            return parsed, match
+    return first, None
+
+
+def _unknown(catalog, count_input, status, parsed, level, sentence, form=None):
+    """An answer that says plainly there is no analysis, never an empty 'safe' one.
+
+    An attempt, conspiracy or solicitation of an unknown target is unknown with the same warning.
+    """
     candidates = ()
-    if parsed is None:
+    if form is not None and parsed is None:
+        message = (
+            f"Could not read the target offense {form.target!r} of this {form.kind} "
+            f"({form.form_code}) as a California offense code (for example 'PC 211') — no "
+            "analysis. Do not treat it as safe."
+        )
+    elif form is not None:
+        candidates = tuple(offense.code for offense in catalog.in_section(parsed))
+        message = (
+            f"The target offense {parsed.canonical} of this {form.kind} ({form.form_code}) is not "
+            "in the catalog — no analysis. Do not treat it as safe; ask immigration counsel."
+        )
+        if candidates and not parsed.subdivisions:
+            message = (
+                f"The target {parsed.canonical} of this {form.kind} ({form.form_code}) has several "
+                f"subdivisions in the catalog ({', '.join(candidates)}): name one — no analysis "
+                "yet."
+            )
+    elif parsed is None:
         message = (
             f"Could not read {count_input.offense!r} as a California offense code (for "
             "example 'PC 273.5(a)') — no analysis. Do not treat it as safe."
@@ -412,7 +476,7 @@ def _unknown(catalog, count_input, status, parsed, level, sentence):
         input=count_input,
         status=status,
         known=False,
-        code=None if parsed is None else parsed.canonical,
+        code=_unknown_code(parsed, form),
         title=None,
         level=level,
         sentence_days=sentence,
@@ -424,7 +488,13 @@ def _unknown(catalog, count_input, status, parsed, level, sentence):
     )
 
 
-def _count_flags(offense, count):
+def _unknown_code(parsed, form):
+    if parsed is None:
+        return None
+    return parsed.canonical if form is None else f"{form.form_code}/{parsed.canonical}"
+
+
+def _count_flags(offense, count, form=None):
     """The entry's flags with their conditions decided, then the derived grounds."""
     stated, stated_derived = [], {}
     for rule in offense.flags:
@@ -439,6 +509,11 @@ def _count_flags(offense, count):
                 rules.verdict_when_condition_fails(rule.when, rule.otherwise),
                 if_false,
             )
+        note, citations = rule.note, rule.citations
+        if form is not None:
+            verdict, condition, note, citations = _from_target(
+                form, offense, rule, verdict, condition
+            )
         if rule.ground == Ground.CIMT and verdict.is_flagged:
             condition = _cimt_condition(condition, count)
         flag = Flag(
@@ -448,14 +523,35 @@ def _count_flags(offense, count):
             condition,
             rule.statuses,
             rule.fix,
-            rule.citations,
-            rule.note,
+            citations,
+            note,
         )
         if rule.ground in _DERIVED_GROUNDS:
             stated_derived.setdefault((rule.ground, rule.subcategory), []).append(flag)
         else:
             stated.append(flag)
     return tuple(stated) + _merge_derived(_derived_flags(stated, count), stated_derived)
+
+
+def _from_target(form, offense, rule, verdict, condition):
+    """A target offense's flag as it applies to its attempt, conspiracy or solicitation.
+
+    The verdict is adjusted by ``rules.inchoate_flag`` (8 U.S.C. 1101(a)(43)(U), the CIMT and
+    drug grounds' "attempt or conspiracy" words); derived grounds (DACA, TPS, detention, good
+    moral character) keep the target entry's word, since the engine derives its own from the
+    adjusted flags. The note says the flag comes from the target offense. Returns (verdict,
+    condition, note, citations). Tests: test_engine.py TestCombinedForms.
+    """
+    origin = f"From the target offense {offense.code} ({form.kind}, {form.form_code})"
+    if rule.ground in _DERIVED_GROUNDS:
+        return verdict, condition, f"{origin}: {rule.note}", rule.citations
+    adjusted = rules.inchoate_flag(form.kind, rule.ground, verdict)
+    if form.kind == rules.ATTEMPT and rule.when == "sentence_365":
+        condition = f"{condition}; {rules.ATTEMPT_SENTENCE_TEXT}"
+    if form.kind == rules.ATTEMPT and rule.when == "loss_over_10000":
+        condition = f"{condition}; for an attempt the intended loss counts (Matter of Onyido)"
+    citations = adjusted.citations + tuple(c for c in rule.citations if c not in adjusted.citations)
+    return adjusted.verdict, condition, f"{origin}: {adjusted.why}. {rule.note}", citations
 
 
 def _merge_derived(engine_flags, stated_derived):

@@ -734,3 +734,181 @@ def second_dui(number_of_dui_counts):
         "two_dui",
         "two or more DUI convictions: presumed to lack good moral character",
     )
+
+
+# --- Attempt, conspiracy and solicitation (PC 664, 182(a)(1), 653f) with a named target --------
+# The combined count takes the target offense's grounds, each adjusted by one function below.
+# Tests: tests/consequences/test_rules.py TestInchoate, test_real_catalog.py (attempts).
+
+ATTEMPT, CONSPIRACY, SOLICITATION = "attempt", "conspiracy", "solicitation"
+# PC 664(b): an attempted misdemeanor is punished by at most half the target's term; a
+# California misdemeanor is at most 364 days (PC 18.5), so an attempt is at most 182.
+ATTEMPTED_MISDEMEANOR_MAX_DAYS = MISDEMEANOR_MAX_DAYS // 2
+
+
+class Adjusted(NamedTuple):
+    """A target flag's verdict for the combined count, why, and what to cite."""
+
+    verdict: Verdict
+    why: str
+    citations: tuple[str, ...]
+
+
+def _article(kind):
+    return ("an " if kind == ATTEMPT else "a ") + kind
+
+
+def _at_most(verdict, ceiling):
+    return verdict if verdict.severity <= ceiling.severity else ceiling
+
+
+def inchoate_aggravated_felony(kind, verdict):
+    """An attempt or conspiracy to commit an aggravated felony is one; a solicitation may not be.
+
+    Source: 8 U.S.C. 1101(a)(43)(U) ("an attempt or conspiracy to commit an offense described in
+    this paragraph"), on the target's own terms (sentence, loss); Matter of Onyido, 22 I&N Dec.
+    552 (BIA 1999) (attempted fraud: the intended loss counts). Solicitation is not in (U):
+    Leyva-Licea v. INS, 187 F.3d 1147 (9th Cir. 1999); other circuits may differ, so at most
+    "unclear". Tests: TestInchoate.
+    """
+    if kind == SOLICITATION:
+        return Adjusted(
+            _at_most(verdict, Verdict.UNCLEAR),
+            "solicitation is not an attempt or conspiracy under (U) in the Ninth Circuit "
+            "(Leyva-Licea); unsettled elsewhere",
+            ("8 U.S.C. § 1101(a)(43)(U)", "Leyva-Licea v. INS, 187 F.3d 1147 (9th Cir. 1999)"),
+        )
+    return Adjusted(
+        verdict,
+        f"{_article(kind)} to commit an aggravated felony is one under (U), on the target's terms",
+        ("8 U.S.C. § 1101(a)(43)(U)", "Matter of Onyido, 22 I&N Dec. 552 (BIA 1999)"),
+    )
+
+
+def inchoate_cimt(kind, verdict):
+    """An attempted or conspired CIMT is a CIMT; a solicited one is treated as one.
+
+    Source: 8 U.S.C. 1182(a)(2)(A)(i)(I) ("a crime involving moral turpitude ... or an attempt or
+    conspiracy to commit such a crime"), a rule the BIA applies to deportability alike (turpitude
+    lies in the intended act); Barragan-Lopez v. Mukasey, 508 F.3d 899 (9th Cir. 2007)
+    (solicitation of a turpitudinous crime), graded at most "assume yes" as the PC 653f entry
+    does. Tests: TestInchoate.
+    """
+    if kind == SOLICITATION:
+        return Adjusted(
+            _at_most(verdict, Verdict.ASSUME_YES),
+            "soliciting a turpitudinous crime is treated as a CIMT",
+            ("Barragan-Lopez v. Mukasey, 508 F.3d 899 (9th Cir. 2007)",),
+        )
+    return Adjusted(
+        verdict,
+        f"{_article(kind)} to commit a CIMT is a CIMT",
+        ("8 U.S.C. § 1182(a)(2)(A)(i)(I)",),
+    )
+
+
+def inchoate_controlled_substance(kind, verdict):
+    """Attempts and conspiracies "relating to" a controlled substance are drug offenses.
+
+    Source: 8 U.S.C. 1227(a)(2)(B)(i) and 1182(a)(2)(A)(i)(II) ("or a conspiracy or attempt to
+    violate"). Solicitation is not named: Coronado-Durazo v. INS, 123 F.3d 1322 (9th Cir. 1997)
+    held a generic solicitation is not a drug offense, but the BIA reads "relating to" broadly,
+    so at most "unclear". Tests: TestInchoate.
+    """
+    if kind == SOLICITATION:
+        return Adjusted(
+            _at_most(verdict, Verdict.UNCLEAR),
+            "solicitation is not named in the drug grounds (Coronado-Durazo, 9th Cir.); unsettled "
+            "elsewhere",
+            ("Coronado-Durazo v. INS, 123 F.3d 1322 (9th Cir. 1997)",),
+        )
+    return Adjusted(
+        verdict,
+        f"the drug grounds name {_article(kind)} to violate a drug law",
+        ("8 U.S.C. § 1227(a)(2)(B)(i)", "8 U.S.C. § 1182(a)(2)(A)(i)(II)"),
+    )
+
+
+def inchoate_other(kind, ground, verdict):
+    """Every other ground of the target for the combined count.
+
+    Firearm: 8 U.S.C. 1227(a)(2)(C) names "attempting or conspiring". Domestic violence: a crime
+    of violence includes the "attempted use" of force (18 U.S.C. 16(a)), but United States v.
+    Taylor, 596 U.S. 845 (2022) held an attempt need not attempt force, so an attempt is at most
+    "assume yes"; a conspiracy or solicitation has no force element, so "unclear". Other grounds
+    are not written for inchoate forms: at most "unclear" for a conspiracy or solicitation, and
+    the target's answer for an attempt. Tests: TestInchoate.
+    """
+    if ground == Ground.FIREARM and kind != SOLICITATION:
+        return Adjusted(
+            verdict,
+            f"the firearm ground names {'attempting' if kind == ATTEMPT else 'conspiring'}",
+            ("8 U.S.C. § 1227(a)(2)(C)",),
+        )
+    if ground == Ground.DOMESTIC_VIOLENCE and kind == ATTEMPT:
+        return Adjusted(
+            _at_most(verdict, Verdict.ASSUME_YES),
+            "a crime of violence includes an attempted use of force; Taylor leaves room to argue",
+            ("18 U.S.C. § 16(a)", "United States v. Taylor, 596 U.S. 845 (2022)"),
+        )
+    if kind == ATTEMPT:
+        return Adjusted(verdict, "an attempt is treated as the completed target offense", ())
+    return Adjusted(
+        _at_most(verdict, Verdict.UNCLEAR),
+        f"the ground does not name {_article(kind)}; unsettled",
+        (),
+    )
+
+
+def inchoate_flag(kind, ground, verdict):
+    """The one place a target's ground is adjusted for an attempt, conspiracy or solicitation."""
+    if ground == Ground.AGGRAVATED_FELONY:
+        return inchoate_aggravated_felony(kind, verdict)
+    if ground == Ground.CIMT:
+        return inchoate_cimt(kind, verdict)
+    if ground == Ground.CONTROLLED_SUBSTANCE:
+        return inchoate_controlled_substance(kind, verdict)
+    return inchoate_other(kind, ground, verdict)
+
+
+def inchoate_levels(kind, target_levels, form_levels):
+    """The levels the combined offense allows.
+
+    Attempt: the target's (PC 664(a)-(b): an attempted felony is punished as a felony, an
+    attempted misdemeanor as a misdemeanor). Conspiracy: PC 182(a) punishes a conspiracy to
+    commit a felony as that felony, and one to commit a misdemeanor as a wobbler (county jail up
+    to a year, or 1170(h)). Solicitation: the PC 653f entry's levels. Tests: TestInchoate.
+    """
+    if kind == CONSPIRACY:
+        if Level.FELONY in target_levels:
+            return tuple(level for level in target_levels if level != Level.INFRACTION)
+        return (Level.FELONY, Level.MISDEMEANOR)
+    if kind == SOLICITATION:
+        return tuple(form_levels)
+    return tuple(level for level in target_levels if level != Level.INFRACTION) or tuple(
+        target_levels
+    )
+
+
+def inchoate_sentence_problem(kind, level, sentence_days):
+    """Why a sentence is impossible for an attempt, or None.
+
+    PC 664(b): an attempted misdemeanor carries at most half the target's term, so never more
+    than 182 days. Tests: TestInchoate.
+    """
+    if (
+        kind == ATTEMPT
+        and level == Level.MISDEMEANOR
+        and sentence_days is not None
+        and sentence_days > ATTEMPTED_MISDEMEANOR_MAX_DAYS
+    ):
+        return (
+            f"an attempted misdemeanor cannot carry {sentence_days} days: PC 664(b) allows at "
+            f"most half the target's term ({ATTEMPTED_MISDEMEANOR_MAX_DAYS} days)"
+        )
+    return None
+
+
+ATTEMPT_SENTENCE_TEXT = (
+    "the sentence imposed on the attempt counts, and PC 664 halves the target's term"
+)
