@@ -17,6 +17,8 @@ Impossible input (a 400-day misdemeanor, an unknown status or fact) raises ``Inv
 Everything is advisory, not legal advice.
 """
 
+import dataclasses
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from functools import lru_cache
 
 from . import codes, rules
 from .catalog import FACT_TYPES, Match, fact_has_type, get_catalog
+from .priors import PriorConviction, read_prior
 from .rules import InvalidInput
 from .statuses import Ground, Level, Status, Verdict
 
@@ -35,6 +38,8 @@ __all__ = [
     "DispositionAssessment",
     "Flag",
     "InvalidInput",
+    "PriorAssessment",
+    "PriorConviction",
     "Suggestion",
     "assess_count",
     "assess_disposition",
@@ -75,15 +80,21 @@ class CountInput:
     sentence_days: int | None = None
     suspended_days: int = 0
     facts: Mapping | None = None
+    # When the offense was committed, for a disposition's history rules (DACA's same-date rule,
+    # two CIMTs, a prior's finality); None when not given.
+    offense_date: datetime.date | None = None
 
     def to_dict(self):
-        return {
+        data = {
             "offense": self.offense,
             "level": None if self.level is None else str(self.level),
             "sentence_days": self.sentence_days,
             "suspended_days": self.suspended_days,
             "facts": dict(self.facts or {}),
         }
+        if self.offense_date is not None:  # the one-count output stays as it was
+            data["offense_date"] = self.offense_date.isoformat()
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +198,30 @@ class CountAssessment:
 
 
 @dataclass(frozen=True, slots=True)
+class PriorAssessment:
+    """A prior conviction as the engine read it: its catalog entry's answer, or unknown."""
+
+    prior: PriorConviction
+    assessment: CountAssessment
+
+    @property
+    def known(self) -> bool:
+        return self.assessment.known
+
+    def to_dict(self) -> dict[str, object]:
+        assessed = self.assessment
+        return {
+            **self.prior.to_dict(),
+            "offense": {"code": assessed.code, "title": assessed.title, "known": assessed.known},
+            "flagged": [
+                {"ground": flag.ground.value, "subcategory": flag.subcategory}
+                for flag in assessed.all_flags
+                if flag.is_flagged and flag.ground not in _DERIVED_GROUNDS
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class DispositionAssessment:
     """The answer for a whole disposition: each count, and the grounds only the whole triggers."""
 
@@ -196,17 +231,31 @@ class DispositionAssessment:
     catalog_version: str
     message: str | None = None
     all_flags: tuple[Flag, ...] = field(default=(), repr=False)
+    priors: tuple[PriorAssessment, ...] = ()
+    single_scheme: bool | None = None
 
     @property
     def known(self):
         """True only if every count's offense is in the catalog."""
         return all(count.known for count in self.counts)
 
+    @property
+    def unknown_priors(self) -> tuple[PriorAssessment, ...]:
+        """Priors not in the catalog: counted for sentence totals and levels only."""
+        return tuple(prior for prior in self.priors if not prior.known)
+
     def to_dict(self):
-        return {
+        given = {}
+        if self.priors or self.single_scheme is not None:  # earlier output stays as it was
+            given = {
+                "priors": [prior.prior.to_dict() for prior in self.priors],
+                "single_scheme": self.single_scheme,
+            }
+        data = {
             "input": {
                 "counts": [count.input.to_dict() for count in self.counts],
                 "status": self.status.value,
+                **given,
             },
             "known": self.known,
             "catalog_version": self.catalog_version,
@@ -215,6 +264,9 @@ class DispositionAssessment:
             "message": self.message,
             "disclaimer": DISCLAIMER,
         }
+        if self.priors:
+            data["priors"] = [prior.to_dict() for prior in self.priors]
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,37 +303,71 @@ def assess_count(
     return _assess(catalog or get_catalog(), count_input, _status(status), with_alternatives=True)
 
 
-def assess_disposition(counts, *, status=Status.UNKNOWN, catalog=None):
-    """Assess every count of a disposition together.
+def assess_disposition(
+    counts,
+    *,
+    status=Status.UNKNOWN,
+    priors=(),
+    single_scheme=None,
+    catalog=None,
+    today=None,
+):
+    """Assess every count of a disposition together, against the person's known priors.
 
-    ``counts`` holds ``CountInput``s or mappings with the same keys (``offense`` required).
-    Disposition-level grounds (8 U.S.C. 1227(a)(2)(A)(ii), 1182(a)(2)(B); DACA, TPS; Matter of
-    Castillo-Perez) are computed on every count's flags before narrowing by status.
+    ``counts`` holds ``CountInput``s or mappings with the same keys (``offense`` required;
+    ``offense_date`` optional). ``priors`` holds ``PriorConviction``s or mappings (code,
+    convicted_on, sentence_days, level, source, pleaded_and_proven). ``single_scheme`` is the
+    deputy's answer to "do these counts arise from a single scheme or act?": True, False or None
+    (unknown, read as "assume yes" for the grounds it would clear). Disposition-level grounds
+    (8 U.S.C. 1227(a)(2)(A)(ii), 1182(a)(2)(A)(ii)(II), 1182(a)(2)(B), 1101(a)(43)(B) recidivist
+    possession; DACA, TPS; Matter of Castillo-Perez; 1101(f)) are computed on every count's flags
+    and the priors' before narrowing by status. ``today`` (default: the date) bounds a prior's
+    date. Tests: test_engine.py TestDisposition, test_priors.py.
     """
     catalog = catalog or get_catalog()
     status = _status(status)
+    if single_scheme not in (True, False, None):
+        raise InvalidInput(
+            f"single_scheme must be true (yes), false (no) or null (unknown), got {single_scheme!r}"
+        )
+    today = today or datetime.date.today()
+    if isinstance(priors, (str, bytes, Mapping)):
+        raise InvalidInput("priors must be a list of prior convictions")
+    prior_results = tuple(
+        _assess_prior(catalog, read_prior(prior, number, today), number)
+        for number, prior in enumerate(priors, start=1)
+    )
     assessed = tuple(
         _assess(catalog, _count_input(count, number), status, with_alternatives=True)
         for number, count in enumerate(counts, start=1)
     )
-    all_flags = tuple(_disposition_flags(assessed))
+    all_flags = tuple(_disposition_flags(assessed, prior_results, single_scheme, today))
     unknown = [count.input.offense for count in assessed if not count.known]
-    message = None
+    unknown_priors = [prior.prior.code for prior in prior_results if not prior.known]
+    messages = []
     if unknown:
-        message = (
+        messages.append(
             f"{len(unknown)} count(s) not in the catalog ({', '.join(map(str, unknown))}) — no "
             f"analysis for them, "
             "so the disposition-level grounds (two CIMTs, DACA, TPS) may be understated."
         )
-    elif status.is_citizen:
-        message = _CITIZEN_MESSAGE
+    if unknown_priors:
+        messages.append(
+            f"{len(unknown_priors)} prior(s) not in the catalog ({', '.join(unknown_priors)}): "
+            "counted for the sentence total and, where the level is given, the DACA and TPS "
+            "counts; their other grounds are unknown, so history-based grounds may be understated."
+        )
+    if not messages and status.is_citizen:
+        messages.append(_CITIZEN_MESSAGE)
     return DispositionAssessment(
         counts=assessed,
         status=status,
         flags=_narrow(all_flags, status),
         catalog_version=catalog.version,
-        message=message,
+        message=" ".join(messages) or None,
         all_flags=all_flags,
+        priors=prior_results,
+        single_scheme=single_scheme,
     )
 
 
@@ -681,6 +767,34 @@ _DERIVED_TEXT = {
         "Plead one count to a non-DUI offense such as VC 23103.5 (wet reckless) or VC 23103.",
         ("Matter of Castillo-Perez, 27 I&N Dec. 664 (A.G. 2019)",),
     ),
+    (Ground.CIMT, "petty_offense_exception_lost"): (
+        "The petty-offense exception covers a person's only CIMT; with another one, a CIMT makes "
+        "the person inadmissible.",
+        "Plead the count to an offense that is not a CIMT.",
+        ("8 U.S.C. § 1182(a)(2)(A)(ii)(II)", "8 U.S.C. § 1182(a)(2)(A)(i)(I)"),
+    ),
+    (Ground.AGGRAVATED_FELONY, "B"): (
+        "A second simple possession is an illicit-trafficking aggravated felony only when the "
+        "conviction rests on a prior drug conviction that was final, pleaded and proven.",
+        "Do not plead or prove the prior drug conviction in this case (no recidivist "
+        "allegation), or plead to a non-drug offense.",
+        (
+            "8 U.S.C. § 1101(a)(43)(B)",
+            "21 U.S.C. § 844(a)",
+            "Lopez v. Gonzales, 549 U.S. 47 (2006)",
+            "Carachuri-Rosendo v. Holder, 560 U.S. 563 (2010)",
+        ),
+    ),
+    (Ground.GOOD_MORAL_CHARACTER, "prior_aggravated_felony"): (
+        "An aggravated felony conviction bars good moral character permanently.",
+        "Nothing in this plea clears a prior's bar; weigh it with the defense.",
+        ("8 U.S.C. § 1101(f)(8)",),
+    ),
+    (Ground.GOOD_MORAL_CHARACTER, "prior_cimt_or_controlled_substance"): (
+        "A CIMT or drug conviction within the statutory period bars good moral character.",
+        "Nothing in this plea clears a prior's bar; weigh it with the defense.",
+        ("8 U.S.C. § 1101(f)(3)", "8 U.S.C. § 1427(a)"),
+    ),
     Ground.OTHER_INADMISSIBILITY: (
         "Two or more convictions with aggregate sentences of five years or more make a person "
         "inadmissible.",
@@ -768,33 +882,146 @@ def _alternative(catalog, alternative, count, status):
 # --- Disposition-level grounds ------------------------------------------------------------------
 
 
-def _disposition_flags(counts):
-    cimt_verdicts = []
-    for count in counts:
-        pair = _worst_pair(count.all_flags, Ground.CIMT)
-        if pair:
-            cimt_verdicts.append(pair[0])
-    convictions = sum(
-        1
+def _assess_prior(catalog, prior, number):
+    """A prior's catalog answer (status unknown: every ground), or an unknown one."""
+    count_input = CountInput(prior.code, prior.level, prior.sentence_days)
+    try:
+        assessment = _assess(catalog, count_input, Status.UNKNOWN, with_alternatives=False)
+    except InvalidInput as error:
+        raise InvalidInput(f"prior {number} ({prior.code}): {error}") from None
+    return PriorAssessment(prior, assessment)
+
+
+_CS_CONVICTION = frozenset({None, "conviction"})
+_DRUG_TAGS = frozenset({"drug_possession", "drug_distribution"})
+
+
+def _verdict(assessment, ground, subcategories=None):
+    """The surest verdict of one ground on an assessment (before narrowing), or None."""
+    verdicts = [
+        flag.verdict
+        for flag in assessment.all_flags
+        if flag.ground == ground and (subcategories is None or flag.subcategory in subcategories)
+    ]
+    return max(verdicts, key=lambda verdict: verdict.severity, default=None)
+
+
+def _disposition_flags(counts, priors=(), single_scheme=None, today=None):
+    """The grounds only the whole disposition, with the person's priors, can trigger."""
+    cimt_verdicts = [v for v in (_verdict(count, Ground.CIMT) for count in counts) if v]
+    prior_cimts = [v for v in (_verdict(p.assessment, Ground.CIMT) for p in priors) if v]
+    cimt_dates = [
+        count.input.offense_date
         for count in counts
-        if rules.conviction_counts_as_misdemeanor_or_felony(count.level, count.possible_levels)
+        if (_verdict(count, Ground.CIMT) or Verdict.NO).is_flagged
+    ]
+    dates_differ = None not in cimt_dates and len(set(cimt_dates)) > 1
+    misdemeanors = [
+        count for count in counts if rules.counts_as_misdemeanor(count.level, count.possible_levels)
+    ]
+    # A prior of unknown offense and unknown level cannot be counted either way; it is listed.
+    prior_misdemeanors = [
+        prior
+        for prior in priors
+        if (prior.known or prior.prior.level is not None)
+        and rules.counts_as_misdemeanor(prior.assessment.level, prior.assessment.possible_levels)
+    ]
+    occasions = rules.misdemeanor_occasions(
+        [count.input.offense_date for count in misdemeanors],
+        single_scheme,
+        [prior.prior.convicted_on for prior in prior_misdemeanors],
     )
+    number = len(misdemeanors) + len(prior_misdemeanors)
+    prior_felony = next(
+        (
+            finding
+            for finding in (rules.prior_felony(prior.assessment.level) for prior in priors)
+            if finding
+        ),
+        None,
+    )
+    duis = sum(1 for item in (*counts, *(p.assessment for p in priors)) if "dui" in item.tags)
     findings = [
-        (Ground.CIMT, rules.two_cimts(cimt_verdicts)),
+        (
+            Ground.CIMT,
+            rules.two_cimts_with_history(cimt_verdicts, prior_cimts, single_scheme, dates_differ),
+        ),
+        (Ground.CIMT, rules.petty_offense_exception_lost(cimt_verdicts, prior_cimts)),
         (
             Ground.OTHER_INADMISSIBILITY,
-            rules.aggregate_sentence([count.sentence_days for count in counts]),
+            rules.aggregate_sentence(
+                [count.sentence_days for count in counts]
+                + [prior.prior.sentence_days for prior in priors]
+            ),
         ),
-        (Ground.DACA_BAR, rules.three_misdemeanors(convictions)),
-        (Ground.TPS_BAR, rules.two_misdemeanors(convictions)),
-        (
-            Ground.GOOD_MORAL_CHARACTER,
-            rules.second_dui(sum(1 for count in counts if "dui" in count.tags)),
-        ),
+        (Ground.AGGRAVATED_FELONY, _recidivist_possession(counts, priors)),
+        (Ground.DACA_BAR, rules.daca_three_misdemeanors(number, occasions)),
+        (Ground.DACA_BAR, prior_felony),
+        (Ground.TPS_BAR, rules.two_misdemeanors(number)),
+        (Ground.TPS_BAR, prior_felony),
+        (Ground.GOOD_MORAL_CHARACTER, rules.second_dui(duis)),
     ]
+    findings += [(Ground.GOOD_MORAL_CHARACTER, finding) for finding in _prior_gmc(priors, today)]
     for ground, finding in findings:
         if finding is not None:
             yield _derived(ground, finding)
+
+
+def _recidivist_possession(counts, priors):
+    """The surest recidivist-possession finding over the simple-possession counts (rules)."""
+    drug_priors = [
+        prior
+        for prior in priors
+        if prior.known
+        and (
+            prior.assessment.tags & _DRUG_TAGS
+            or (_verdict(prior.assessment, Ground.CONTROLLED_SUBSTANCE) or Verdict.NO).is_flagged
+        )
+    ]
+    if not drug_priors:
+        return None
+    answers = {prior.prior.pleaded_and_proven for prior in drug_priors}
+    pleaded = True if True in answers else (False if answers == {False} else None)
+    found = []
+    for count in counts:
+        if "drug_possession" not in count.tags:
+            continue
+        verdict = _verdict(count, Ground.CONTROLLED_SUBSTANCE, _CS_CONVICTION)
+        if verdict is None:
+            continue
+        committed = count.input.offense_date
+        final = None
+        if committed is not None:
+            final = any(prior.prior.convicted_on < committed for prior in drug_priors)
+        finding = rules.recidivist_possession(verdict, True, pleaded, final)
+        if finding is not None:
+            found.append(finding)
+    return max(found, key=lambda finding: finding.verdict.severity, default=None)
+
+
+def _prior_gmc(priors, today):
+    """Good-moral-character bars from the priors (rules.prior_good_moral_character)."""
+    today = today or datetime.date.today()
+    af = [v for v in (_verdict(p.assessment, Ground.AGGRAVATED_FELONY) for p in priors) if v]
+    recent = [
+        prior
+        for prior in priors
+        if (today - prior.prior.convicted_on).days <= rules.GMC_STATUTORY_PERIOD_DAYS
+    ]
+    cimt_cs = [
+        verdict
+        for prior in recent
+        for verdict in (
+            _verdict(prior.assessment, Ground.CIMT),
+            _verdict(prior.assessment, Ground.CONTROLLED_SUBSTANCE, _CS_CONVICTION),
+        )
+        if verdict is not None
+    ]
+    return rules.prior_good_moral_character(
+        max(af, key=lambda v: v.severity, default=None),
+        max(cimt_cs, key=lambda v: v.severity, default=None),
+        bool(cimt_cs),
+    )
 
 
 # --- Input ---------------------------------------------------------------------------------------
@@ -802,10 +1029,19 @@ def _disposition_flags(counts):
 
 def _count_input(count, number):
     if isinstance(count, CountInput):
-        return count
+        if count.offense_date is None or type(count.offense_date) is datetime.date:
+            return count
+        return dataclasses.replace(count, offense_date=_offense_date(count.offense_date, number))
     if not isinstance(count, Mapping):
         raise InvalidInput(f"count {number}: expected a mapping with an 'offense'")
-    unknown = set(count) - {"offense", "level", "sentence_days", "suspended_days", "facts"}
+    unknown = set(count) - {
+        "offense",
+        "level",
+        "sentence_days",
+        "suspended_days",
+        "facts",
+        "offense_date",
+    }
     if unknown:
         raise InvalidInput(f"count {number}: unknown field(s) {', '.join(sorted(unknown))}")
     if "offense" not in count:
@@ -816,7 +1052,22 @@ def _count_input(count, number):
         count.get("sentence_days"),
         count.get("suspended_days") or 0,
         count.get("facts"),
+        _offense_date(count.get("offense_date"), number),
     )
+
+
+def _offense_date(value, number):
+    """A count's offense date from a date or an ISO string; None when not given."""
+    if value is None or (
+        isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+    ):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidInput(f"count {number}: offense_date {value!r} is not a date such as 2026-05-01")
 
 
 _STATUSES = {status.value: status for status in Status}

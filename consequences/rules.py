@@ -912,3 +912,217 @@ def inchoate_sentence_problem(kind, level, sentence_days):
 ATTEMPT_SENTENCE_TEXT = (
     "the sentence imposed on the attempt counts, and PC 664 halves the target's term"
 )
+
+
+# --- Prior convictions and the whole history (issue 16 item 2) ---------------------------------
+# The disposition-level rules above take the present counts; these take the priors too.
+# Tests: tests/consequences/test_priors.py.
+
+GMC_STATUTORY_PERIOD_DAYS = 5 * 365  # 8 U.S.C. 1427(a): five years before naturalization
+
+
+def counts_as_misdemeanor(level, possible_levels):
+    """Whether a conviction is, or may be, a misdemeanor for the DACA and TPS counts.
+
+    Only misdemeanors count toward "two misdemeanors" (TPS, 8 U.S.C. 1254a(c)(2)(B)(i); 8 C.F.R.
+    244.1) and "three misdemeanors" (DACA, 8 C.F.R. 236.22(b)(6)); a felony bars by itself and an
+    infraction never counts. A wobbler whose level is open is either a misdemeanor or a felony
+    that bars anyway, so it counts; so does a prior of unknown level and offense. Tests:
+    TestMisdemeanorCounts.
+    """
+    if level is not None:
+        return level == Level.MISDEMEANOR
+    return Level.MISDEMEANOR in possible_levels or not possible_levels
+
+
+def misdemeanor_occasions(count_dates, single_scheme, prior_dates):
+    """(fewest, most) separate occasions the misdemeanors fall on, for DACA's three.
+
+    8 C.F.R. 236.22(b)(6) counts misdemeanors "not occurring on the same date and not arising
+    out of the same act, omission or scheme of misconduct". ``count_dates`` are the present
+    misdemeanor counts' offense dates (None when not given); ``single_scheme`` the deputy's
+    answer (True, False or None); ``prior_dates`` the prior misdemeanors' conviction dates, each
+    date a separate case. Tests: TestMisdemeanorCounts.
+    """
+    known = {date for date in count_dates if date is not None}
+    if not count_dates:
+        fewest = most = 0
+    elif single_scheme is True:
+        fewest = most = 1
+    elif None not in count_dates:
+        most = len(known)
+        fewest = most if single_scheme is False else 1
+    else:
+        most = len(count_dates)
+        fewest = max(1, len(known)) if single_scheme is False else 1
+    priors = len(set(prior_dates))
+    return fewest + priors, most + priors
+
+
+def daca_three_misdemeanors(number, occasions):
+    """DACA's three misdemeanors, decided from the dates and the single-scheme answer.
+
+    Source: 8 C.F.R. 236.22(b)(6). ``number`` counts the misdemeanors (present and prior),
+    ``occasions`` is ``misdemeanor_occasions``'s (fewest, most). Three certain occasions: yes;
+    fewer than three possible: no; otherwise "assume yes" with the condition, as before.
+    Tests: TestMisdemeanorCounts.
+    """
+    if number < 3:
+        return None
+    fewest, most = occasions
+    if fewest >= 3:
+        return Finding(
+            Verdict.YES,
+            "three_misdemeanors",
+            f"{fewest} misdemeanors on separate dates, not from one act or scheme",
+        )
+    if most < 3:
+        return Finding(
+            Verdict.NO,
+            "three_misdemeanors",
+            "on the same date or from the same act or scheme: they count as fewer than three",
+        )
+    return three_misdemeanors(number)
+
+
+def two_cimts_with_history(count_verdicts, prior_verdicts, single_scheme, dates_differ=False):
+    """Two CIMTs after admission (deportable, any sentence) across the present counts and priors.
+
+    Source: 8 U.S.C. 1227(a)(2)(A)(ii), "not arising out of a single scheme of criminal
+    misconduct", read narrowly (Matter of Adetiba, 20 I&N Dec. 506 (BIA 1992); Szonyi v.
+    Whitaker, 915 F.3d 1228 (9th Cir. 2019)): a prior conviction is a separate scheme; counts
+    committed on different dates are too. The deputy's "single scheme" answer decides the present
+    counts; unknown keeps the verdict with the condition in words. Needs at least one present
+    CIMT (two old ones are not this plea's consequence). Tests: TestTwoCimts.
+    """
+    present = sorted((v for v in count_verdicts if v.is_flagged), key=_severity, reverse=True)
+    prior = sorted((v for v in prior_verdicts if v.is_flagged), key=_severity, reverse=True)
+    if not present or len(present) + len(prior) < 2:
+        return None
+    findings = []
+    if prior:
+        verdict = min(present[0], prior[0], key=_severity)
+        findings.append(
+            Finding(verdict, "two_cimts", "a prior CIMT conviction and a CIMT in this disposition")
+        )
+    if len(present) >= 2:
+        if single_scheme is True:
+            findings.append(
+                Finding(
+                    Verdict.ARGUABLY_NOT,
+                    "two_cimts",
+                    "the counts arise from a single scheme of criminal misconduct, as recorded "
+                    "(read narrowly: Matter of Adetiba)",
+                )
+            )
+        elif single_scheme is False or dates_differ:
+            why = "not from a single scheme, as recorded"
+            if single_scheme is None:
+                why = "committed on different dates, so not a single scheme (Matter of Adetiba)"
+            findings.append(Finding(present[1], "two_cimts", why))
+        else:
+            findings.append(two_cimts(present))
+    return max(findings, key=lambda finding: finding.verdict.severity)
+
+
+def petty_offense_exception_lost(count_verdicts, prior_verdicts):
+    """The petty-offense exception ends once the person has another CIMT.
+
+    Source: 8 U.S.C. 1182(a)(2)(A)(ii)(II): it covers "only one crime"; a single scheme does not
+    save it (inadmissibility has no single-scheme rule). So with a present CIMT and any other
+    CIMT, present or prior, the person is inadmissible for a CIMT. Tests: TestTwoCimts.
+    """
+    present = sorted((v for v in count_verdicts if v.is_flagged), key=_severity, reverse=True)
+    prior = sorted((v for v in prior_verdicts if v.is_flagged), key=_severity, reverse=True)
+    every = sorted(present + prior, key=_severity, reverse=True)
+    if not present or len(every) < 2:
+        return None
+    return Finding(
+        every[1],
+        "petty_offense_exception_lost",
+        "another CIMT"
+        + (" (a prior conviction)" if prior else "")
+        + ": the petty-offense exception covers only one crime, so a CIMT here makes the person "
+        "inadmissible",
+    )
+
+
+def recidivist_possession(possession_verdict, prior_is_drug, pleaded_and_proven, prior_final):
+    """A second simple possession as an illicit-trafficking aggravated felony (B).
+
+    Source: Lopez v. Gonzales, 549 U.S. 47 (2006) (a state offense is (B) only if it would be a
+    federal felony); Carachuri-Rosendo v. Holder, 560 U.S. 563 (2010): a second possession is a
+    federal felony (21 U.S.C. 844(a)) only if the conviction itself rests on a prior drug
+    conviction that was final, pleaded and proven. ``possession_verdict`` is the present count's
+    controlled-substance verdict; ``prior_is_drug`` whether a prior is a drug conviction;
+    ``pleaded_and_proven`` and ``prior_final`` True, False or None. Tests: TestRecidivist.
+    """
+    if not possession_verdict.is_flagged or not prior_is_drug:
+        return None
+    if pleaded_and_proven is False:
+        return Finding(
+            Verdict.NO,
+            "B",
+            "the prior drug conviction is not pleaded and proven in this case, so not recidivist "
+            "possession (Carachuri-Rosendo)",
+        )
+    if prior_final is False:
+        return Finding(
+            Verdict.NO,
+            "B",
+            "the prior drug conviction was not final when this offense was committed",
+        )
+    if pleaded_and_proven is True:
+        verdict = min(possession_verdict, Verdict.ASSUME_YES, key=_severity)
+        return Finding(
+            verdict,
+            "B",
+            "a prior drug conviction pleaded and proven: recidivist possession, a federal felony "
+            "(21 U.S.C. 844(a))" + ("" if prior_final else ", if the prior was final"),
+        )
+    return Finding(
+        Verdict.UNCLEAR,
+        "B",
+        "if the prior drug conviction is pleaded and proven in this case (Carachuri-Rosendo)",
+    )
+
+
+def prior_felony(level):
+    """A prior felony bars TPS and DACA by itself. Source: 8 U.S.C. 1254a(c)(2)(B)(i); 8 C.F.R.
+    236.22(b)(6). Tests: TestMisdemeanorCounts."""
+    if level != Level.FELONY:
+        return None
+    return Finding(Verdict.YES, "prior_felony", "a prior felony conviction")
+
+
+def prior_good_moral_character(af_verdict, cimt_or_cs_verdict, recent):
+    """Good moral character bars a prior conviction carries.
+
+    Source: 8 U.S.C. 1101(f)(8): an aggravated felony (convicted on or after Nov. 29, 1990) bars
+    it permanently; 1101(f)(3): a CIMT or drug offense within the statutory period (usually five
+    years, 8 U.S.C. 1427(a)). ``recent`` says whether the prior falls in the last five years.
+    Tests: TestGoodMoralCharacterHistory.
+    """
+    findings = []
+    if af_verdict is not None and af_verdict.is_flagged:
+        findings.append(
+            Finding(
+                af_verdict,
+                "prior_aggravated_felony",
+                "a prior aggravated felony: a permanent bar (if convicted on or after "
+                "Nov. 29, 1990)",
+            )
+        )
+    if cimt_or_cs_verdict is not None and cimt_or_cs_verdict.is_flagged and recent:
+        findings.append(
+            Finding(
+                cimt_or_cs_verdict,
+                "prior_cimt_or_controlled_substance",
+                "a prior CIMT or drug conviction within the last five years",
+            )
+        )
+    return findings
+
+
+def _severity(verdict):
+    return verdict.severity
