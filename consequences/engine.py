@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import codes, rules
-from .catalog import FACT_TYPES, Match, fact_has_type, get_catalog
+from .catalog import FACT_TYPES, FlagRule, Match, fact_has_type, get_catalog
 from .priors import PriorConviction, read_prior
 from .rules import InvalidInput
 from .statuses import Ground, Level, Status, Verdict
@@ -583,7 +583,7 @@ def _unknown_code(parsed, form):
 def _count_flags(offense, count, form=None):
     """The entry's flags with their conditions decided, then the derived grounds."""
     stated, stated_derived = [], {}
-    for rule in offense.flags:
+    for rule in offense.flags + _shared_rules(offense, count):
         holds = rules.CONDITIONS[rule.when](count)
         if_unknown, if_true, if_false = rules.CONDITION_TEXT[rule.when]
         if holds is None:
@@ -617,6 +617,86 @@ def _count_flags(offense, count, form=None):
         else:
             stated.append(flag)
     return tuple(stated) + _merge_derived(_derived_flags(stated, count), stated_derived)
+
+
+def _shared_rules(offense, count):
+    """Flags a shared rule gives every entry it reaches, unless the entry states its own.
+
+    Each is one rule function in ``rules`` keyed by a tag, so it cannot be applied to one entry
+    and forgotten on its sibling (issue 16 item 3): the obstruction aggravated felony after Pugin
+    (tag ``obstruction``, ``rules.obstruction_after_pugin``) and the domestic-violence ground of a
+    crime of violence against a person (tag ``violent_force``,
+    ``rules.domestic_violence_from_crime_of_violence``). Tests: test_catalog_rules.py.
+    """
+    tags = offense.tags
+    if "obstruction" not in tags and "violent_force" not in tags:
+        return ()
+    own = {(rule.ground, rule.subcategory): rule for rule in offense.flags}
+    found = []
+    if "obstruction" in tags and (Ground.AGGRAVATED_FELONY, "S") not in own:
+        rule = _PUGIN_RULES.get(rules.obstruction_after_pugin(count.possible_levels))
+        if rule is not None:
+            found.append(rule)
+    if "violent_force" in tags and (Ground.DOMESTIC_VIOLENCE, "domestic_violence") not in own:
+        violence = own.get((Ground.AGGRAVATED_FELONY, "F"))
+        verdict = rules.domestic_violence_from_crime_of_violence(violence and violence.verdict)
+        if verdict is not None:
+            found.append(_DV_FROM_VIOLENCE_RULES[verdict])
+    return tuple(found)
+
+
+def _shared_rule(ground, subcategory, verdict, when, otherwise, note, fix, citations):
+    return FlagRule(
+        ground,
+        subcategory,
+        verdict,
+        when,
+        otherwise,
+        note,
+        fix,
+        citations,
+        rules.statuses_for(ground, subcategory),
+    )
+
+
+_PUGIN_RULES = {
+    verdict: _shared_rule(
+        Ground.AGGRAVATED_FELONY,
+        "S",
+        verdict,
+        "sentence_365",
+        Verdict.NO,
+        "An offense relating to obstruction of justice, with a year or more imposed; after Pugin "
+        "v. Garland no pending proceeding is needed (shared rule for every entry tagged "
+        "obstruction).",
+        "Keep the sentence imposed on this count, suspended time included, to 364 days or less.",
+        (
+            "8 U.S.C. § 1101(a)(43)(S)",
+            "Pugin v. Garland, 599 U.S. 600 (2023)",
+        ),
+    )
+    for verdict in Verdict
+}
+_DV_FROM_VIOLENCE_RULES = {
+    verdict: _shared_rule(
+        Ground.DOMESTIC_VIOLENCE,
+        "domestic_violence",
+        verdict,
+        "domestic_relationship",
+        Verdict.NO,
+        "A crime of violence against a person is a crime of domestic violence when the victim is "
+        "a protected person (shared rule for every entry tagged violent_force whose crime-of-"
+        "violence answer is flagged).",
+        "Plead to an offense without violent force (e.g. one limited to offensive touching), or "
+        "keep the relationship out of the record (the BIA may still look beyond it).",
+        (
+            "8 U.S.C. § 1227(a)(2)(E)(i)",
+            "18 U.S.C. § 16(a)",
+            "Matter of H. Estrada, 26 I&N Dec. 749 (BIA 2016)",
+        ),
+    )
+    for verdict in Verdict
+}
 
 
 def _from_target(form, offense, rule, verdict, condition):

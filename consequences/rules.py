@@ -247,6 +247,19 @@ def force_beyond_touching(count):
     return None if touching is None else not touching
 
 
+def record_shows_minor(count):
+    """The record of conviction shows a minor victim, for a statute with no age element.
+
+    Unlike ``victim_minor``, a silent record answers False, not unknown: under the categorical
+    approach a statute without an age element is not sexual abuse of a minor, so an unknown age
+    can never make it one (Esquivel-Quintana v. Sessions, 581 U.S. 385 (2017); Mathis v. United
+    States, 579 U.S. 500 (2016): a non-element fact cannot be read from the record). Where the
+    record does show a minor the entry says "unclear" (the BIA may still look).
+    Tests: tests/consequences/test_catalog_rules.py.
+    """
+    return count.facts.get("victim_minor") is True
+
+
 CONDITIONS = {
     "always": always,
     "sentence_365": sentence_365,
@@ -259,6 +272,7 @@ CONDITIONS = {
     "permanent_taking": permanent_taking,
     "firearm_in_record": firearm_in_record,
     "force_beyond_touching": force_beyond_touching,
+    "record_shows_minor": record_shows_minor,
 }
 
 # For each condition: (while the fact is unknown, when it holds, when it is known not to hold).
@@ -315,6 +329,11 @@ CONDITION_TEXT = {
         "unless the record limits the conduct to offensive touching",
         "the record does not limit the conduct to offensive touching",
         "the record limits the conduct to offensive touching",
+    ),
+    "record_shows_minor": (
+        None,
+        "the record shows a minor victim, though the statute has no age element",
+        "the statute has no age element and the record shows no minor victim",
     ),
 }
 
@@ -1126,3 +1145,34 @@ def prior_good_moral_character(af_verdict, cimt_or_cs_verdict, recent):
 
 def _severity(verdict):
     return verdict.severity
+
+
+# --- Shared rules keyed by a tag (issue 16 item 3) ----------------------------------------------
+
+
+def obstruction_after_pugin(possible_levels):
+    """The (S) obstruction-of-justice verdict for an entry tagged ``obstruction``, or None.
+
+    Source: 8 U.S.C. 1101(a)(43)(S) (obstruction of justice, a term of a year or more); Pugin v.
+    Garland, 599 U.S. 600 (2023) (no pending proceeding needed); ILRC chart (PC 32, 136.1,
+    148(b)-(d), VC 20001: keep the sentence under a year). A misdemeanor-only offense can never
+    reach a year (PC 18.5), so it gets none. "Assume yes" when the entry does not grade it itself.
+    Tests: tests/consequences/test_catalog_rules.py.
+    """
+    if Level.FELONY not in possible_levels:
+        return None
+    return Verdict.ASSUME_YES
+
+
+def domestic_violence_from_crime_of_violence(crime_of_violence_verdict):
+    """The domestic-violence verdict of a crime of violence against a person, or None.
+
+    Source: 8 U.S.C. 1227(a)(2)(E)(i): a crime of domestic violence is a crime of violence (18
+    U.S.C. 16(a)) against a protected person; the relationship is circumstance-specific (Matter
+    of H. Estrada, 26 I&N Dec. 749 (BIA 2016)). The entry's (F) verdict grades the force element
+    (Borden v. United States, 593 U.S. 420 (2021); United States v. Draper, 84 F.4th 797 (9th
+    Cir. 2023)); the condition is the relationship. Tests: test_catalog_rules.py.
+    """
+    if crime_of_violence_verdict is None or not crime_of_violence_verdict.is_flagged:
+        return None
+    return crime_of_violence_verdict
