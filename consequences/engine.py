@@ -5,11 +5,17 @@ test_real_catalog.py):
 
 - ``assess_count(offense, *, level, sentence_days, suspended_days, facts, status)``
   → ``CountAssessment``
-- ``assess_disposition(counts, *, status)`` → ``DispositionAssessment`` (every count, plus the
-  grounds only a whole disposition can trigger: two CIMTs, five years aggregate, DACA's three and
-  TPS's two misdemeanors, a second DUI)
+- ``assess_disposition(counts, *, status, priors, single_scheme)`` → ``DispositionAssessment``
+  (every count, plus the grounds only a whole disposition and the person's known priors can
+  trigger: two CIMTs, the petty-offense exception, recidivist possession, five years aggregate,
+  DACA's three and TPS's two misdemeanors, a second DUI, good moral character;
+  tests/consequences/test_priors.py)
 - ``suggest(prefix, limit=10)`` → ``[Suggestion]`` for autocomplete
-- ``catalog_version()`` → ``"2026.11.2"``
+- ``catalog_version()`` → ``"2026.12.1"``
+
+An attempt, conspiracy or solicitation written with its target ("PC 664/211", "conspiracy to
+commit HS 11352") is assessed from the target's entry, each ground adjusted by
+``rules.inchoate_flag`` (tests/consequences/test_inchoate.py).
 
 Every result says whether the offense was found (``known``); an offense that is not in the catalog
 is never returned as a safe-looking empty answer: it has ``known = False`` and a ``message``.
