@@ -214,13 +214,13 @@ def _combined_form(text: str) -> CombinedForm | None:
     if len(parts) != 2 or not all(parts):
         return None
     given = [parse(part) for part in parts]
-    code = next((found.code for found in given if found is not None), None)
-    if code is None:
+    if given == [None, None]:
         return None  # "664/211" names no code at all
     for index in (0, 1):
         found = given[index]
         if found is None and _BARE_SECTION.match(parts[index]):
-            found = parse(f"{code} {parts[index]}")  # "PC 211/664": the form takes PC
+            # "PC 211/664", "HS 11352/182": a bare form is a Penal Code section.
+            found = parse(f"PC {parts[index]}")
         kind = _form_kind(found)
         if kind is None:
             continue
@@ -228,9 +228,6 @@ def _combined_form(text: str) -> CombinedForm | None:
         target_given = given[1 - index] is not None
         if not target_given and not _BARE_SECTION.match(other):
             return None
-        if not target_given and found is not None and given[index] is None:
-            target_given = True  # "PC 211/664": the code written belongs to the target
-            other = f"{code} {other}"
         return CombinedForm(kind, FORM_CODES[kind], other, target_given)
     return None
 

@@ -50,6 +50,7 @@ class TestCombinedForms:
             ("PC 182(a)(1)/HS 11352", codes.CONSPIRACY, "HS 11352"),
             ("PC 182(a)(1)/11352", codes.CONSPIRACY, "11352"),
             ("HS 11352/PC 182(a)(1)", codes.CONSPIRACY, "HS 11352"),
+            ("HS 11352/182(a)(1)", codes.CONSPIRACY, "HS 11352"),
             ("conspiracy to commit HS 11352", codes.CONSPIRACY, "HS 11352"),
             ("conspiracy HS 11352", codes.CONSPIRACY, "HS 11352"),
             ("solicitation of PC 211", codes.SOLICITATION, "PC 211"),
