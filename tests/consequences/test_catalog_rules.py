@@ -178,6 +178,28 @@ class TestSexualAbuseOfAMinorNeedsAnAgeElement:
                     assert code in with_age_element or code.startswith("PC 261.5"), code
 
 
+class TestTheftAndFraud:
+    """8 U.S.C. 1101(a)(43)(G) (theft, a year) and (M)(i) (fraud, a loss over $10,000): an offense
+    that is both must answer both (Nijhawan v. Holder, 557 U.S. 29 (2009))."""
+
+    def test_every_theft_and_fraud_entry_answers_both(self, real_catalog):
+        for code, offense in real_catalog.offenses.items():
+            if not {"theft", "fraud"} <= offense.tags:
+                continue
+            letters = {
+                rule.subcategory
+                for rule in offense.flags
+                if rule.ground == Ground.AGGRAVATED_FELONY
+            }
+            assert {"G", "M"} <= letters, code
+
+    @pytest.mark.parametrize("code", ["PC 504", "PC 506", "PC 508"])
+    def test_embezzlement_with_a_year_is_a_possible_theft_felony(self, assess, code):
+        """Cal. Penal Code § 514: embezzlement is punished as theft; (G) with a year."""
+        result = assess(code, level="felony", sentence_days=365)
+        assert worst(result, Ground.AGGRAVATED_FELONY, "G") == Verdict.UNCLEAR
+
+
 SHARED_RULE_ENTRIES = """
 [[offense]]
 code = "PC 166"
