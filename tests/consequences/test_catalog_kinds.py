@@ -267,3 +267,28 @@ def test_a_federal_code_is_never_an_analysed_offense(real_catalog):
     for offense in real_catalog.offenses.values():
         if offense.parsed.code.endswith("USC"):
             assert offense.kind == "guidance" and offense.flags == (), offense.code
+
+
+# --- A federal count entered on a case --------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_federal_count_is_stored_as_typed_and_answered_with_guidance():
+    """Charge.code holds a California code (four characters): a federal section is kept as the
+    deputy typed it, saves on PostgreSQL, and still reaches the engine as guidance."""
+    from cases.forms import statute_fields
+    from cases.models import Charge
+    from tests.factories import make_case, make_office, make_unit
+
+    office = make_office()
+    case = make_case(office, make_unit(office))
+    typed = "18 U.S.C. § 922(g)(1)"
+    assert statute_fields(typed) == {"code": "", "section": "", "subdivision": ""}
+    assert statute_fields("PC 273.5(a)")["code"] == "PC"
+    charge = Charge.objects.create(
+        case=case, number=1, statute_as_entered=typed, level="felony", **statute_fields(typed)
+    )
+    charge.refresh_from_db()
+    assert charge.statute == typed
+    result = assess_count(charge.statute)
+    assert (result.known, result.kind, result.code) == (False, "guidance", "18 USC 922(g)")
