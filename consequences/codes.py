@@ -22,6 +22,15 @@ _ALIASES = {
 _CODE_BY_ALIAS = {alias: code for code, aliases in _ALIASES.items() for alias in aliases}
 CODES = tuple(_ALIASES)
 
+# A federal section: "18 USC 922(g)", "18 U.S.C. § 922(g)(1)", "21 U.S.C.A. 841". The title is part
+# of the code ("18 USC"), so the catalog can carry guidance for it (kind = "guidance"); the engine
+# never analyses it as a California offense.
+_FEDERAL = re.compile(
+    r"^\s*(?P<title>\d{1,2})\s*u\.?\s*s\.?\s*c\.?\s*(?:a\.?)?\s*(?:§+|sec\.?|section)?\s*"
+    r"(?P<number>\d+)(?P<letter>[a-z]?)(?P<parens>(?:\s*\(\s*[a-z0-9]{1,4}\s*\))*)\s*$",
+    re.IGNORECASE,
+)
+
 # A section number ("273.5", "273a"), then its subdivisions: "(a)(1)", "(a) (1)", or glued on
 # as in "273.5a" or "243e1".
 _SECTION = re.compile(
@@ -90,6 +99,12 @@ def readings(text):
 
 @lru_cache(maxsize=4096)
 def _readings(text):
+    federal = _FEDERAL.match(text)
+    if federal:
+        # "1028A": a section's letter in capitals, as the U.S. Code writes it.
+        section = str(int(federal["number"])) + federal["letter"].upper()
+        parts = _subdivisions(_PARENS.findall(federal["parens"]))
+        return (OffenseCode(f"{int(federal['title'])} USC", section, parts),)
     cleaned = _NOISE.sub(" ", text).strip()
     matches = list(_SECTION.finditer(cleaned))
     if len(matches) != 1:

@@ -183,6 +183,7 @@ class CountAssessment:
     all_flags: tuple[Flag, ...] = field(default=(), repr=False)  # before narrowing by status
     tags: frozenset = field(default=frozenset(), repr=False)
     possible_levels: tuple[Level, ...] = field(default=(), repr=False)
+    kind: str | None = None  # the kind of the entry found ("offense", "guidance", ...), else None
 
     @property
     def flagged(self):
@@ -428,6 +429,11 @@ def _assess(catalog, count_input, status, *, with_alternatives):
         return _unknown(catalog, count_input, status, parsed, level, sentence, form)
 
     offense = match.offense
+    if offense.kind != "offense":
+        problem = rules.sentence_problem(level, sentence, custody)
+        if problem:
+            raise InvalidInput(f"{text}: {problem}")
+        return _not_analysed(catalog, count_input, status, offense, level, sentence, match)
     form_entry = None if form is None else catalog.get(form.form_code)
     levels, code, title = offense.levels, offense.code, offense.title
     if form is not None:
@@ -494,6 +500,7 @@ def _assess(catalog, count_input, status, *, with_alternatives):
         all_flags=all_flags,
         tags=offense.tags,
         possible_levels=levels,
+        kind=offense.kind,
     )
 
 
@@ -584,6 +591,32 @@ def _unknown_code(parsed, form):
     if parsed is None:
         return None
     return parsed.canonical if form is None else f"{form.form_code}/{parsed.canonical}"
+
+
+def _not_analysed(catalog, count_input, status, offense, level, sentence, match):
+    """A guidance or not-an-offense entry: still unknown and never safe (``known`` false, no flags),
+    but with the entry's explanation instead of a bare "not in the catalog"."""
+    if offense.kind == "not_an_offense":
+        lead = f"{offense.code}, {offense.title}, is not an offense, so there is no analysis of it."
+        tail = "Enter the offense of conviction to see its consequences."
+    else:
+        lead = f"{offense.code}, {offense.title}: this catalog has no analysis of it."
+        tail = "Do not treat it as safe; ask immigration counsel."
+    return CountAssessment(
+        input=count_input,
+        status=status,
+        known=False,
+        code=offense.code,
+        title=offense.title,
+        level=level,
+        sentence_days=sentence,
+        flags=(),
+        alternatives=(),
+        catalog_version=catalog.version,
+        match_note=match.note,
+        message=f"{lead} {offense.summary} {tail}",
+        kind=offense.kind,
+    )
 
 
 def _count_flags(offense, count, form=None):
@@ -1231,7 +1264,9 @@ def _suggest_index(catalog):
         whole, _, decimals = parsed.section.partition(".")
         number = re.match(r"\d+", whole).group()
         letters = whole[len(number) :]
-        return (codes.CODES.index(parsed.code), int(number), letters, decimals, parsed.subdivisions)
+        # Federal guidance entries ("18 USC 922(g)") sort after the California codes.
+        body = codes.CODES.index(parsed.code) if parsed.code in codes.CODES else len(codes.CODES)
+        return (body, parsed.code, int(number), letters, decimals, parsed.subdivisions)
 
     index = []
     for offense in sorted(catalog.offenses.values(), key=order):

@@ -170,8 +170,8 @@ class TestSexualAbuseOfAMinorNeedsAnAgeElement:
 
     def test_only_statutes_with_an_age_element_read_the_age_as_unknown(self, real_catalog):
         """Every (A) flag that turns on the victim's age: either the statute has an age element
-        somewhere (PC 220(a)(2), 266h(b), 266i(b)) or it uses record_shows_minor."""
-        with_age_element = {"PC 220", "PC 266h", "PC 266i"}
+        somewhere (PC 220(a)(2), 266h(b), 266i(b), 236.1(c)) or it uses record_shows_minor."""
+        with_age_element = {"PC 220", "PC 266h", "PC 266i", "PC 236.1"}
         for code, offense in real_catalog.offenses.items():
             for rule in offense.flags:
                 if rule.ground == Ground.AGGRAVATED_FELONY and rule.when == "victim_minor":
