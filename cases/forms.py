@@ -148,7 +148,7 @@ class CaseFilterForm(forms.Form):
         )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         start, end = cleaned.get("hearing_from"), cleaned.get("hearing_to")
         if start and end and end < start:
             self.add_error("hearing_to", "The end date is before the start date.")
@@ -238,20 +238,20 @@ class CaseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.office = office
         self.fields["caption"].required = False
-        self.fields["unit"].queryset = office.units.all()
-        self.fields["unit"].empty_label = None
+        self.fields["unit"].queryset = office.units.all()  # type: ignore[attr-defined]
+        self.fields["unit"].empty_label = None  # type: ignore[attr-defined]
         people = Membership.objects.filter(
             office=office, role__in=[Role.DEPUTY, Role.SUPERVISOR]
         ).values("user")
-        self.fields["assigned_deputy"].queryset = (
+        self.fields["assigned_deputy"].queryset = (  # type: ignore[attr-defined]
             get_user_model().objects.filter(pk__in=people).order_by("last_name", "first_name")
         )
-        self.fields["assigned_deputy"].label_from_instance = lambda user: (
+        self.fields["assigned_deputy"].label_from_instance = lambda user: (  # type: ignore[attr-defined]
             user.get_full_name() or user.username
         )
         self.fields["assigned_deputy"].label = "Assigned deputy"
-        choices = self.fields["defense_type"].choices[1:]
-        self.fields["defense_type"].choices = [("", "Not recorded"), *choices]
+        choices = self.fields["defense_type"].choices[1:]  # type: ignore[attr-defined]
+        self.fields["defense_type"].choices = [("", "Not recorded"), *choices]  # type: ignore[attr-defined]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.lock_version
         self.helper = _helper(
@@ -291,7 +291,7 @@ class CaseForm(forms.ModelForm):
         return number
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         if not cleaned.get("caption") and cleaned.get("defendant_name"):
             cleaned["caption"] = f"People of the State of California v. {cleaned['defendant_name']}"
         return cleaned
@@ -320,7 +320,7 @@ class ChargeForm(forms.Form):
     offense_date = forms.DateField(label="Offense date", required=False, widget=DATE_INPUT)
 
     def __init__(self, *args, row_key, **kwargs):
-        super().__init__(*args, prefix=f"count-{row_key}", **kwargs)
+        super().__init__(*args, prefix=f"count-{row_key}", **kwargs)  # type: ignore[misc]
         self.row_key = row_key
         self.fields["statute"].widget.attrs.update(
             statute_input_attrs(row_key, f"id_{self.prefix}-statute_helptext")
@@ -342,7 +342,7 @@ class ChargeForm(forms.Form):
         }
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         statute = cleaned.get("statute")
         if statute:
             self.statute_info = describe_statute(statute)
@@ -548,7 +548,7 @@ class PleaTermForm(forms.ModelForm):
         )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         if cleaned.get("action") == TermAction.DISMISS:
             return cleaned
         if not (cleaned.get("statute_pleaded") or "").strip():
@@ -579,12 +579,12 @@ class PleaTermForm(forms.ModelForm):
                 self, self.instance, self._meta.fields, self._meta.exclude
             )
             self.instance.full_clean(
-                exclude=self._get_validation_exclusions(),
+                exclude=self._get_validation_exclusions(),  # type: ignore[attr-defined]
                 validate_unique=False,
                 validate_constraints=False,
             )
         except forms.ValidationError as error:
-            self._update_errors(error)
+            self._update_errors(error)  # type: ignore[attr-defined]
 
     def term_values(self):
         data = self.cleaned_data
@@ -670,12 +670,12 @@ class WorksheetForm(forms.Form):
             )
             self.factor_rows.append((factor, weight, note))
         offers = list(offers)
-        self.fields["considered"].queryset = Disposition.objects.filter(
+        self.fields["considered"].queryset = Disposition.objects.filter(  # type: ignore[attr-defined]
             pk__in=[offer.pk for offer in offers]
         )
-        self.fields["considered"].choices = [(offer.pk, str(offer)) for offer in offers]
-        self.fields["chosen_disposition"].queryset = self.fields["considered"].queryset
-        self.fields["chosen_disposition"].choices = [
+        self.fields["considered"].choices = [(offer.pk, str(offer)) for offer in offers]  # type: ignore[attr-defined]
+        self.fields["chosen_disposition"].queryset = self.fields["considered"].queryset  # type: ignore[attr-defined]
+        self.fields["chosen_disposition"].choices = [  # type: ignore[attr-defined]
             ("", "None yet"),
             *[(offer.pk, str(offer)) for offer in offers],
         ]
@@ -713,7 +713,7 @@ class WorksheetForm(forms.Form):
         return initial
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         chosen, considered = cleaned.get("chosen_disposition"), cleaned.get("considered")
         if chosen is not None and considered is not None and chosen not in considered:
             self.add_error(
@@ -821,7 +821,7 @@ class StatusDisclosureForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # "Unknown / not disclosed" is the default of every case, not something to record.
-        self.fields["status"].choices = [
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
             ("", "Choose…"),
             *[(value, label) for value, label in Status.choices if value != Status.UNKNOWN],
         ]

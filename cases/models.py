@@ -277,7 +277,7 @@ class CaseScope(models.Model):
         super().save(*args, **kwargs)
 
     def scope_case(self):
-        return self.case
+        return self.case  # type: ignore[attr-defined]  # every concrete subclass has one
 
     def copy_scope(self, case):
         for name in SCOPE_FIELDS:
@@ -467,7 +467,7 @@ class PleaTerm(models.Model):
 
     def record_facts(self):
         """The record-of-conviction facts the engine reads, leaving out what is unknown."""
-        facts = {
+        facts: dict[str, bool | float | None] = {
             "substance_named": self.substance_named,
             "victim_minor": self.victim_minor,
             "domestic_relationship": self.domestic_relationship,
@@ -744,7 +744,7 @@ def flagged_grounds_in(engine_output, chosen_disposition_id=None):
     """
     offers = (engine_output or {}).get("dispositions") or {}
     chosen = str(chosen_disposition_id) if chosen_disposition_id else None
-    found = {}
+    found: dict[str, bool] = {}
     for offer_id, offer in offers.items():
         for ground in offer.get("grounds_flagged") or ():
             found[ground] = found.get(ground, False) or offer_id == chosen

@@ -170,7 +170,7 @@ def issued_copies(worksheet):
         data__document=ISSUED_DOCUMENT,
         data__signed=True,
     ).order_by("at", "pk")
-    copies = {}
+    copies: dict[str, dict] = {}
     for event in events.only("at", "data"):
         facts = event.data
         copy = copies.setdefault(

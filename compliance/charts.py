@@ -120,7 +120,8 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{AXIS}">{tick}%</text>'
         )
     step = plot_width / max(len(points), 1)
-    coordinates, rows = [], []
+    coordinates: list[tuple[float, float] | None] = []
+    rows = []
     for index, point in enumerate(points):
         x = left + step * (index + 0.5)
         if index % max(1, -(-len(points) // 9)) == 0:  # at most nine month labels
@@ -151,7 +152,7 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
         f'fill="{GOAL}">Goal {goal}%</text>'
     )
     # A gap in the line where a month has no offers (or a rate is suppressed).
-    segment = []
+    segment: list[tuple[float, float]] = []
     for coordinate in [*coordinates, None]:
         if coordinate is None:
             if len(segment) > 1:

@@ -123,15 +123,15 @@ class ReportFilterForm(forms.Form):
         if self.membership.role != Role.ADMIN and self.membership.unit_id:
             units = units.filter(pk=self.membership.unit_id)
             deputies = deputies.filter(membership__unit_id=self.membership.unit_id)
-        self.fields["unit"].queryset = units
-        self.fields["deputy"].queryset = deputies.order_by("last_name", "first_name", "username")
-        self.fields["deputy"].label_from_instance = lambda u: u.get_full_name() or u.username
-        self.fields["offense_group"].choices = [("", "All offense groups")] + [
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["deputy"].queryset = deputies.order_by("last_name", "first_name", "username")  # type: ignore[attr-defined]
+        self.fields["deputy"].label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[attr-defined]
+        self.fields["offense_group"].choices = [("", "All offense groups")] + [  # type: ignore[attr-defined]
             (group.key, group.label) for group in OFFENSE_GROUPS.values()
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to:
             if date_from > date_to:

@@ -53,7 +53,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]
             get_user_model().objects.filter(membership__office=office).order_by("username")
         )
         for field in self.fields.values():
@@ -62,7 +62,7 @@ class AuditFilterForm(forms.Form):
         self.fields["user"].widget.attrs["class"] = "form-select form-select-sm"
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")

@@ -223,7 +223,8 @@ _PRIOR_KEYS = {"convicted", "sentence", "level", "source", "pleaded"}
 
 def _split_spec(spec, where, keys):
     """ "PC 487(a) level=felony sentence=90" → ("PC 487(a)", {"level": "felony", ...})."""
-    words, options = [], {}
+    words: list[str] = []
+    options: dict[str, str] = {}
     for token in spec.split():
         name, sep, value = token.partition("=")
         if not sep:
@@ -350,7 +351,7 @@ def render_disposition(result):
 
 def parse_facts(pairs):
     """["substance_named=false", "grams=28.5"] → {"substance_named": False, "grams": 28.5}"""
-    facts = {}
+    facts: dict[str, bool | int | float] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         name, value = name.strip(), value.strip().lower()
