@@ -122,7 +122,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def csv_safe(value):
     """A CSV cell a spreadsheet will not run as a formula (OWASP "CSV injection").
 
-    Every CSV export writes its text cells through this; numbers pass through unchanged.
+    Text that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe.
+    Every CSV export (the audit log, the compliance report) writes its cells through this one
+    function. Numbers pass through unchanged: -3 is a value, not a formula, and stays a number
+    in the spreadsheet; None stays an empty cell. Tests: tests/security/test_csv_safe.py.
     """
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value

@@ -1,7 +1,5 @@
 """Small-cell suppression and the CSV export: what leaves the office."""
 
-import re
-
 from .metrics import METRICS, PARTITIONS
 
 SUPPRESSION_THRESHOLD = 5  # counts under this are shown as "<5" in anything exported
@@ -128,12 +126,3 @@ TREND_METRICS = {"trend_conveyed": "offers_conveyed", "trend_compliant": "offers
 def codebook_metric_keys():
     """Every value the CSV's `metric` column can take."""
     return list(METRICS) + list(TREND_METRICS)
-
-
-_SAFE_LABEL = re.compile(r"^[=+\-@\t\r]")
-
-
-def csv_safe(value):
-    """Neutralise spreadsheet formulas in a cell (CSV injection): prefix with an apostrophe."""
-    text = str(value)
-    return "'" + text if _SAFE_LABEL.match(text) else text

@@ -22,6 +22,7 @@ from django.utils.http import urlencode
 from cases import audit
 from cases.access import membership_of
 from cases.choices import AuditAction
+from cases.security import csv_safe
 
 from . import charts
 from .export import (
@@ -30,7 +31,6 @@ from .export import (
     SUPPRESSION_THRESHOLD,
     TREND_METRICS,
     codebook_metric_keys,
-    csv_safe,
     export_rows,
     percent,
     suppress,

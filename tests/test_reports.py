@@ -870,3 +870,13 @@ def test_trigger_lets_only_the_scope_of_a_signed_worksheet_change(data, other_un
             )
     signed.refresh_from_db()
     assert signed.unit_id == other_unit.pk and signed.reasons == data["w1"].reasons
+
+
+def test_csv_neutralises_a_formula_in_a_unit_name(client, data, dave, unit):
+    # The scope columns carry names an administrator typed: the same csv_safe as the audit log.
+    unit.name = '=HYPERLINK("http://evil")'
+    unit.save()
+    client.force_login(dave)
+    rows = _csv(client.get(reverse("report_export_csv"), {**PERIOD, "unit": unit.pk}))
+    assert rows
+    assert {row["unit"] for row in rows} == {"'" + unit.name}
