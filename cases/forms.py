@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from consequences import engine
 from consequences.codes import CODES, parse
+from consequences.rules import MISDEMEANOR_MAX_DAYS
 from consequences.statuses import Status, Verdict
 
 from . import reauth
@@ -35,7 +36,8 @@ from .choices import (
 )
 from .durations import in_words
 from .models import (
-    MISDEMEANOR_MAX_DAYS,
+    RECORD_FACTS,
+    YES_NO_FACTS,
     Case,
     Charge,
     Disposition,
@@ -412,16 +414,6 @@ class RecordSilentSelect(forms.NullBooleanSelect):
         ]
 
 
-FACT_FIELDS = [
-    "substance_named",
-    "grams",
-    "victim_minor",
-    "domestic_relationship",
-    "offensive_touching_only",
-    "temporary_taking",
-    "loss_amount",
-    "firearm_in_record",
-]
 TERM_FIELDS = [
     "action",
     "statute_pleaded",
@@ -437,7 +429,7 @@ TERM_FIELDS = [
     "harvey_waiver",
     "factual_basis",
     "factual_basis_text",
-    *FACT_FIELDS,
+    *RECORD_FACTS,
 ]
 
 
@@ -481,17 +473,7 @@ class PleaTermForm(forms.ModelForm):
         }
         widgets = {
             "factual_basis_text": forms.Textarea(attrs={"rows": 2}),
-            **dict.fromkeys(
-                (
-                    "substance_named",
-                    "victim_minor",
-                    "domestic_relationship",
-                    "offensive_touching_only",
-                    "temporary_taking",
-                    "firearm_in_record",
-                ),
-                RecordSilentSelect,
-            ),
+            **dict.fromkeys(YES_NO_FACTS, RecordSilentSelect),
         }
 
     def __init__(self, *args, charge, **kwargs):
@@ -542,7 +524,7 @@ class PleaTermForm(forms.ModelForm):
                     Column("factual_basis", css_class="col-md-4"),
                     Column("factual_basis_text", css_class="col-md-8"),
                 ),
-                Row(*[Column(name, css_class="col-md-3") for name in FACT_FIELDS]),
+                Row(*[Column(name, css_class="col-md-3") for name in RECORD_FACTS]),
                 css_class="record-facts",
             ),
         )
