@@ -39,7 +39,7 @@ def test_apps_import_one_way(app, forbidden):
 
 
 def top_level_definitions(name):
-    """Every module of the apps that defines ``name`` at its top level (def, class or assignment)."""
+    """The modules of the apps that define ``name`` at top level (def, class or assignment)."""
     found = []
     for app in ("cases", "compliance", "consequences", "config"):
         for path in (ROOT / app).rglob("*.py"):
