@@ -50,6 +50,11 @@ from .models import (
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _row(**widths):
+    """A layout row of fields, each its width in Bootstrap's 12 columns: _row(stage=3, notes=9)."""
+    return Row(*[Column(name, css_class=f"col-md-{width}") for name, width in widths.items()])
+
+
 def _helper(*layout):
     helper = FormHelper()
     helper.form_tag = False
@@ -140,13 +145,7 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(
-            Row(
-                Column("q", css_class="col-md-4"),
-                Column("stage", css_class="col-md-2"),
-                Column("worksheet", css_class="col-md-2"),
-                Column("hearing_from", css_class="col-md-2"),
-                Column("hearing_to", css_class="col-md-2"),
-            )
+            _row(q=4, stage=2, worksheet=2, hearing_from=2, hearing_to=2)
         )
 
     def clean(self):
@@ -257,29 +256,11 @@ class CaseForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.lock_version
         self.helper = _helper(
-            Row(
-                Column("court_case_number", css_class="col-md-3"),
-                Column("da_file_number", css_class="col-md-3"),
-                Column("defendant_name", css_class="col-md-3"),
-                Column("aliases", css_class="col-md-3"),
-            ),
-            Row(Column("caption", css_class="col-md-12")),
-            Row(
-                Column("unit", css_class="col-md-3"),
-                Column("assigned_deputy", css_class="col-md-3"),
-                Column("stage", css_class="col-md-3"),
-                Column("next_hearing", css_class="col-md-3"),
-            ),
-            Row(
-                Column("court_name", css_class="col-md-4"),
-                Column("department", css_class="col-md-2"),
-                Column("judicial_officer", css_class="col-md-3"),
-                Column("interpreter_language", css_class="col-md-3"),
-            ),
-            Row(
-                Column("defense_counsel", css_class="col-md-6"),
-                Column("defense_type", css_class="col-md-6"),
-            ),
+            _row(court_case_number=3, da_file_number=3, defendant_name=3, aliases=3),
+            _row(caption=12),
+            _row(unit=3, assigned_deputy=3, stage=3, next_hearing=3),
+            _row(court_name=4, department=2, judicial_officer=3, interpreter_language=3),
+            _row(defense_counsel=6, defense_type=6),
             "version",
         )
 
@@ -389,16 +370,8 @@ class DispositionForm(forms.ModelForm):
             self.initial["version"] = self.instance.lock_version
         self.helper = _helper(
             "version",
-            Row(
-                Column("label", css_class="col-md-3"),
-                Column("name", css_class="col-md-3"),
-                Column("proposed_by", css_class="col-md-3"),
-                Column("diversion", css_class="col-md-3"),
-            ),
-            Row(
-                Column("diversion_requires_plea", css_class="col-md-3"),
-                Column("notes", css_class="col-md-9"),
-            ),
+            _row(label=3, name=3, proposed_by=3, diversion=3),
+            _row(diversion_requires_plea=3, notes=9),
         )
 
 
@@ -508,11 +481,11 @@ class PleaTermForm(forms.ModelForm):
                 Column("plea_type", css_class="col-md-2"),
                 Column("reduction_17b", css_class="col-md-3"),
             ),
-            Row(
-                Column("sentence_form", css_class="col-md-3"),
-                Column("custody_days_imposed", css_class="col-md-3"),
-                Column("custody_days_suspended", css_class="col-md-3"),
-                Column("probation_months", css_class="col-md-3"),
+            _row(
+                sentence_form=3,
+                custody_days_imposed=3,
+                custody_days_suspended=3,
+                probation_months=3,
             ),
             Row(
                 Column(Field("conditions"), css_class="col-md-6 conditions"),
@@ -520,11 +493,8 @@ class PleaTermForm(forms.ModelForm):
             ),
             Fieldset(
                 "Record of conviction",
-                Row(
-                    Column("factual_basis", css_class="col-md-4"),
-                    Column("factual_basis_text", css_class="col-md-8"),
-                ),
-                Row(*[Column(name, css_class="col-md-3") for name in RECORD_FACTS]),
+                _row(factual_basis=4, factual_basis_text=8),
+                _row(**dict.fromkeys(RECORD_FACTS, 3)),
                 css_class="record-facts",
             ),
         )
@@ -808,11 +778,6 @@ class StatusDisclosureForm(forms.ModelForm):
             *[(value, label) for value, label in Status.choices if value != Status.UNKNOWN],
         ]
         self.helper = _helper(
-            Row(
-                Column("status", css_class="col-md-4"),
-                Column("source", css_class="col-md-3"),
-                Column("disclosed_on", css_class="col-md-2"),
-                Column("admission_date", css_class="col-md-3"),
-            ),
+            _row(status=4, source=3, disclosed_on=2, admission_date=3),
             Div("notes"),
         )

@@ -292,17 +292,22 @@ def _for_display(metric, rows):
     ).order_by("-requested_at", "-pk")
 
 
+def _refused_export(request, form, office):
+    """An export asked for with a filter that does not validate: the dashboard with its errors."""
+    return render(
+        request,
+        "compliance/dashboard.html",
+        _context(form, None, office, suppressed=True, links=False),
+        status=400,
+    )
+
+
 @permission_required("cases.view_compliance", raise_exception=True)
 def export_csv(request):
     """The report as CSV, small cells suppressed; docs/codebook.md explains every column."""
     form, report, office = _load(request)
     if report is None:
-        return render(
-            request,
-            "compliance/dashboard.html",
-            _context(form, None, office, suppressed=True, links=False),
-            status=400,
-        )
+        return _refused_export(request, form, office)
     _audit(request, AuditAction.EXPORT, office, "compliance_csv", report.filter)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "csv")}"'
@@ -367,12 +372,7 @@ def report_pdf(request):
 
     form, report, office = _load(request)
     if report is None:
-        return render(
-            request,
-            "compliance/dashboard.html",
-            _context(form, None, office, suppressed=True, links=False),
-            status=400,
-        )
+        return _refused_export(request, form, office)
     _audit(request, AuditAction.EXPORT, office, "compliance_pdf", report.filter)
     context = _context(form, report, office, suppressed=True, links=False)
     shown = suppress(report.counts)
