@@ -126,20 +126,6 @@ def signed_worksheet(
     return worksheet
 
 
-def ready_to_sign(case, deputy, **fields):
-    """A worksheet for the case with everything signing asks for, through the actions."""
-    worksheet = actions.start_worksheet(case, by_user=deputy)
-    fields = {
-        "decision": Decision.STANDARD_KEPT,
-        "reasons": "Reasons.",
-        "parity_answer": ParityAnswer.SAME,
-        **fields,
-    }
-    return actions.update_worksheet(
-        worksheet, by_user=deputy, version=worksheet.lock_version, fields=fields
-    )
-
-
 def review(
     worksheet, requested, decided=None, *, outcome=ReviewOutcome.PENDING, by=None, comments=""
 ):
@@ -699,7 +685,7 @@ def test_signing_writes_the_flagged_grounds(case, alice):
     disposition = factories.make_disposition(case)
     for charge in case.charges.all():
         factories.make_term(disposition, charge, level="felony", custody_days_imposed=365)
-    worksheet = ready_to_sign(case, alice, chosen_disposition=disposition)
+    worksheet = factories.ready_worksheet(case, alice, disposition)
     signed = actions.sign_worksheet(worksheet, by_user=alice)
     expected = set()
     for offer in signed.engine_output["dispositions"].values():
@@ -826,7 +812,7 @@ def test_signing_after_conveyance_records_a_late_signature(case, alice):
     for charge in case.charges.all():
         factories.make_term(disposition, charge)
     actions.convey_offer(disposition, by_user=alice)
-    worksheet = ready_to_sign(case, alice)
+    worksheet = factories.ready_worksheet(case, alice)
     signed = actions.sign_worksheet(worksheet, by_user=alice)
     disposition = Disposition.objects.select_related("late_signature").get(pk=disposition.pk)
     assert disposition.conveyed_with_signed_worksheet is False
@@ -843,7 +829,7 @@ def test_an_amendment_signed_after_a_compliant_conveyance_is_not_late(case, alic
     disposition = factories.make_disposition(case)
     for charge in case.charges.all():
         factories.make_term(disposition, charge)
-    worksheet = ready_to_sign(case, alice)
+    worksheet = factories.ready_worksheet(case, alice)
     actions.sign_worksheet(worksheet, by_user=alice)
     actions.convey_offer(disposition, by_user=alice)
     amendment = actions.amend_worksheet(worksheet, by_user=alice, reason="A correction.")
