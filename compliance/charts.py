@@ -48,6 +48,20 @@ def _open(chart_id, width, height, title, description):
     ]
 
 
+
+def _close(chart_id, title, description, parts, headers, rows, caveats):
+    """The chart from the SVG parts `_open` began, with its data table and caveats."""
+    parts.append("</svg>")
+    return Chart(
+        id=chart_id,
+        title=title,
+        description=description,
+        svg=mark_safe("".join(parts)),  # noqa: S308 - every text and attribute is escaped
+        headers=headers,
+        rows=rows,
+        caveats=list(caveats),
+    )
+
 def bar_chart(chart_id, title, description, items, *, total=None, caveats=(), suppressed=False):
     """Horizontal bars: `items` are (label, count, href or None); shares are of `total`.
 
@@ -83,16 +97,8 @@ def bar_chart(chart_id, title, description, items, *, total=None, caveats=(), su
             f"{escape(value_text)}</text>"
         )
         rows.append([label, (shown, href) if href else shown, share])
-    parts.append("</svg>")
-    return Chart(
-        id=chart_id,
-        title=title,
-        description=description,
-        svg=mark_safe("".join(parts)),  # noqa: S308 - every text and attribute above is escaped
-        headers=["Category", "Count", "Share"],
-        rows=rows,
-        caveats=list(caveats),
-    )
+    headers = ["Category", "Count", "Share"]
+    return _close(chart_id, title, description, parts, headers, rows, caveats)
 
 
 def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppressed=False):
@@ -168,16 +174,8 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
             parts.append(
                 f'<circle cx="{coordinate[0]:.1f}" cy="{coordinate[1]:.1f}" r="3" fill="{LINE}"/>'
             )
-    parts.append("</svg>")
-    return Chart(
-        id=chart_id,
-        title=title,
-        description=description,
-        svg=mark_safe("".join(parts)),  # noqa: S308 - every text and attribute above is escaped
-        headers=["Month", "Offers conveyed", "With a signed worksheet beforehand", "Rate"],
-        rows=rows,
-        caveats=list(caveats),
-    )
+    headers = ["Month", "Offers conveyed", "With a signed worksheet beforehand", "Rate"]
+    return _close(chart_id, title, description, parts, headers, rows, caveats)
 
 
 def _shorten(text, limit):

@@ -331,14 +331,7 @@ def render_disposition(result):
     lines.append("")
     lines.append("Disposition-level grounds:")
     if result.flags:
-        lines.append(f"{'ground':<22} {'subcategory':<28} {'verdict':<12} condition")
-        for flag in result.flags:
-            lines.append(
-                f"{flag.ground.value:<22} {flag.subcategory or '':<28} "
-                f"{flag.verdict.value:<12} {flag.condition or ''}"
-            )
-            if flag.is_flagged and flag.fix:
-                lines.append(f"{'':<22} fix: {flag.fix}")
+        lines.extend(_flag_table(result.flags))
     else:
         lines.append("none")
     if result.message:
@@ -382,6 +375,19 @@ def sentence_line(result):
     )
 
 
+def _flag_table(flags):
+    """The flags as aligned text lines, a fix under each flagged ground that has one."""
+    lines = [f"{'ground':<22} {'subcategory':<28} {'verdict':<12} condition"]
+    for flag in flags:
+        lines.append(
+            f"{flag.ground.value:<22} {flag.subcategory or '':<28} "
+            f"{flag.verdict.value:<12} {flag.condition or ''}"
+        )
+        if flag.is_flagged and flag.fix:
+            lines.append(f"{'':<22} fix: {flag.fix}")
+    return lines
+
+
 def render_table(result):
     """A plain-text report of one assessment, for a terminal."""
     lines = []
@@ -396,14 +402,7 @@ def render_table(result):
             lines.append(text)
     if result.flags:
         lines.append("")
-        lines.append(f"{'ground':<22} {'subcategory':<28} {'verdict':<12} condition")
-        for flag in result.flags:
-            lines.append(
-                f"{flag.ground.value:<22} {flag.subcategory or '':<28} "
-                f"{flag.verdict.value:<12} {flag.condition or ''}"
-            )
-            if flag.is_flagged and flag.fix:
-                lines.append(f"{'':<22} fix: {flag.fix}")
+        lines.extend(_flag_table(result.flags))
     for alternative in result.alternatives:
         flagged = [f"{f.ground.value} {f.verdict.value}" for f in alternative.flags if f.is_flagged]
         lines.append("")
