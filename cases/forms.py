@@ -18,6 +18,7 @@ from consequences import engine
 from consequences.codes import parse
 from consequences.statuses import Status, Verdict
 
+from . import reauth
 from .choices import (
     CaseStage,
     ChargeLevel,
@@ -748,9 +749,9 @@ class ReauthForm(forms.Form):
         help_text="Asked again because you logged in more than 15 minutes ago.",
     )
 
-    def __init__(self, *args, user, required, **kwargs):
+    def __init__(self, *args, request, required, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.request = request
         self.required = required
 
     def clean_password(self):
@@ -759,7 +760,10 @@ class ReauthForm(forms.Form):
             return password
         if not password:
             raise forms.ValidationError("Enter your password to sign.")
-        if not self.user.check_password(password):
+        # Checked as a log-in is: counted toward the lockout and audited as a failed log-in.
+        if not reauth.confirm_password(self.request, password):
+            if reauth.locked_out(self.request):
+                raise forms.ValidationError(reauth.LOCKED_OUT_MESSAGE)
             raise forms.ValidationError("That is not your password. Nothing was signed.")
         return password
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # backup codes (cases.backup_codes)
     "axes",
     "consequences",
     "cases",

@@ -50,7 +50,7 @@ VALUE_KWARGS = {
 }
 
 # URL names open to anyone (no office data behind them).
-PUBLIC = {"login", "logout", "healthz", "otp_verify", "otp_enroll"}
+PUBLIC = {"login", "logout", "healthz", "otp_verify", "otp_enroll", "otp_backup_codes"}
 
 
 class UnknownParameter(AssertionError):
