@@ -126,9 +126,10 @@ def otp_enroll(request):
     Asks for the password as well as the first code: a borrowed session alone cannot tie
     someone else's phone to the account. On success the backup codes are shown, once.
     """
-    has_app = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
-    if has_app and not request.user.is_verified():
+    # Whoever has any second factor (an app, or backup codes alone) proves it before enrolling.
+    if has_confirmed_device(request.user) and not request.user.is_verified():
         return redirect("otp_verify")
+    has_app = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(

@@ -133,6 +133,10 @@ def test_enrolling_again_needs_the_second_factor_first(client, enrolled, dave):
     log_in(client)
     response = client.get(reverse("otp_enroll"))
     assert response.status_code == 302 and response.url.startswith(reverse("otp_verify"))
+    # Backup codes alone are a second factor too: the password alone cannot replace them.
+    TOTPDevice.objects.filter(user=dave).delete()
+    response = client.get(reverse("otp_enroll"))
+    assert response.status_code == 302 and response.url.startswith(reverse("otp_verify"))
 
 
 def test_a_wrong_password_at_enrolment_counts_toward_the_lockout(client, dave):
