@@ -39,7 +39,8 @@ def locked_out(request, response=None, credentials=None):
             {"form": AuthenticationForm(request), "locked_out_message": LOCKED_OUT_MESSAGE},
             status=429,
         )
-    # The cool-off runs from the last failure, so this is exact after it and an upper bound later.
+    # Each refused attempt restarts the cool-off (axes' default for
+    # AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT), so the whole cool-off is when to retry.
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response
 
