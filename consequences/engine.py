@@ -699,7 +699,7 @@ def _shared_rule(ground, subcategory, verdict, when, otherwise, note, fix, citat
     )
 
 
-_PUGIN_RULES = {
+_PUGIN_RULES: dict[Verdict | None, FlagRule] = {
     verdict: _shared_rule(
         Ground.AGGRAVATED_FELONY,
         "S",
