@@ -31,7 +31,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # ruff, then mypy with django-stubs over cases/, consequences/, compliance/ and config/
-# (configured in pyproject.toml; about 10 s cold, under 1 s with its cache).
+# (configured in pyproject.toml; 10-35 s cold on a busy machine, 1-3 s with its cache).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
