@@ -249,6 +249,28 @@ _FILTER = SimpleNamespace(
 )
 
 
+def attacker_partitions(report):
+    """Every sum the report's structure implies, stated here apart from the code under test
+    (`PARTITIONS`, `export.report_partitions`), so that a sum the code forgets is still one the
+    attacker uses."""
+    decisions = [f"decision_{d}" for d in Decision.values]
+    parity = [f"parity_{p}" for p in ParityAnswer.values] + ["parity_not_answered"]
+    months = [point["month"] for point in report.trend]
+    return [
+        ("offers_conveyed", ["offers_compliant", "offers_late", "offers_missing"]),
+        ("offers_conveyed", [trend_key("trend_conveyed", month) for month in months]),
+        ("offers_compliant", [trend_key("trend_compliant", month) for month in months]),
+        ("worksheets_signed", decisions),
+        ("worksheets_signed", parity),
+        ("reviews_requested", ["reviews_approved", "reviews_returned", "reviews_pending"]),
+        ("reviews_requested", ["reviews_decided", "reviews_pending"]),
+        (
+            "reviews_decided",
+            ["reviews_within_2_days", "reviews_3_to_7_days", "reviews_over_7_days"],
+        ),
+    ]
+
+
 def attacker_inequalities(report):
     """What the report's structure says beyond its sums, stated here apart from the code under
     test, so that a fact the code forgets is still one the attacker uses."""
@@ -278,7 +300,7 @@ def test_no_hidden_count_of_a_random_report_can_be_recovered(report):
             assert shown[key] == SUPPRESSED, key
         if value == 0:
             assert shown[key] == 0, key
-    pinned = recovered(cells, shown, report_partitions(report), attacker_inequalities(report))
+    pinned = recovered(cells, shown, attacker_partitions(report), attacker_inequalities(report))
     assert pinned == {}
 
 
@@ -335,7 +357,7 @@ def _true_cells(dave):
 
 def _assert_nothing_recovered(report, true, shown):
     assert set(shown) == set(true)
-    assert recovered(true, shown, report_partitions(report), attacker_inequalities(report)) == {}
+    assert recovered(true, shown, attacker_partitions(report), attacker_inequalities(report)) == {}
 
 
 def test_the_csv_does_not_give_february_away(client, finding, dave):
