@@ -136,6 +136,18 @@ def test_a_hidden_total_hides_a_part_of_its_other_partition():
     assert recovered(counts, shown, PARTITIONS) == {}
 
 
+def test_inequalities_are_used_too():
+    """x + y = 10 with y <= 7 gives x >= 3; cx + w = 9 with w >= 6 gives cx <= 3; x <= cx then
+    pins x = cx = 3 (and so y and w), though each partition has two hidden cells."""
+    counts = {"t": 10, "x": 3, "y": 7, "cy": 7, "u": 9, "cx": 3, "w": 6, "cw": 6}
+    partitions = [("t", ["x", "y"]), ("u", ["cx", "w"])]
+    inequalities = [(["y"], ["cy"]), (["cw"], ["w"]), (["x"], ["cx"])]
+    naive = suppress(counts, partitions)  # the sums alone
+    assert recovered(counts, naive, partitions, inequalities) == {"x": 3, "y": 7, "cx": 3, "w": 6}
+    shown = suppress(counts, partitions, inequalities)
+    assert recovered(counts, shown, partitions, inequalities) == {}
+
+
 # --- Random partitions ------------------------------------------------------------------------
 
 count = st.one_of(st.integers(0, 6), st.integers(0, 40))
