@@ -5,9 +5,10 @@ comes with the rows of a data table that templates print as its text alternative
 JavaScript and no style attributes (the Content-Security-Policy forbids inline styles): colours
 and fonts are SVG presentation attributes, which WeasyPrint and browsers both honour.
 
-With `suppressed=True` (exports), a count under 5 is drawn as no bar and labelled "<5", and a
-rate whose numerator or denominator is under 5 is left out, so a chart never reveals what its
-table hides.
+With `suppressed=True` (exports), counts arrive as `export.suppress_report` leaves them: a
+hidden count ("<5") is drawn as no bar, and a month's rate is left out where either of its
+counts is hidden, so a chart never reveals what its table hides. A count from 1 to 4 that
+somehow arrives unhidden is hidden here too; 0 is drawn as 0.
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from django.utils.safestring import mark_safe
 
-from .export import SUPPRESSED, SUPPRESSION_THRESHOLD
+from .suppression import SUPPRESSED, is_small
 
 # "Considered Sans" is the shipped font the PDF pipeline declares; browsers fall back.
 FONT = "Considered Sans, DejaVu Sans, Arial, sans-serif"
@@ -75,8 +76,8 @@ def bar_chart(chart_id, title, description, items, *, total=None, caveats=(), su
     rows = []
     for index, (label, count, href) in enumerate(items):
         y = 8 + index * row_height
-        # A count may come already suppressed ("<5") from `export.suppress`.
-        hidden = isinstance(count, str) or (suppressed and count < SUPPRESSION_THRESHOLD)
+        # A count may come already suppressed ("<5") from `export.suppress_report`.
+        hidden = isinstance(count, str) or (suppressed and is_small(count))
         shown = SUPPRESSED if hidden else count
         share = (
             "" if hidden or not total or isinstance(total, str) else f"{100 * count / total:.0f}%"
@@ -105,7 +106,8 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
     """Monthly compliance rate as a line, with the office's goal as a dashed line.
 
     `points` are dicts with "label", "conveyed", "compliant", "rate" (percent or None) and
-    "href" (the month's drill-down, or None).
+    "href" (the month's drill-down, or None). Suppressed, the counts are as exported ("<5"
+    where hidden) and a month's rate is drawn only where both its counts are printed.
     """
     left, right, top, bottom = 48, 16, 12, 40
     plot_width = 600  # fixed, so a long period makes a denser line, not a smaller chart
@@ -137,10 +139,12 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
             )
         conveyed, compliant, rate = point["conveyed"], point["compliant"], point["rate"]
         if suppressed:
-            small = min(conveyed, compliant) < SUPPRESSION_THRESHOLD
-            rate = None if small else rate
-            conveyed = SUPPRESSED if conveyed < SUPPRESSION_THRESHOLD else conveyed
-            compliant = SUPPRESSED if compliant < SUPPRESSION_THRESHOLD else compliant
+            conveyed = SUPPRESSED if isinstance(conveyed, str) or is_small(conveyed) else conveyed
+            compliant = (
+                SUPPRESSED if isinstance(compliant, str) or is_small(compliant) else compliant
+            )
+            if SUPPRESSED in (conveyed, compliant):
+                rate = None
         if rate is not None:
             coordinates.append((x, y_of(rate)))
         else:
