@@ -453,7 +453,15 @@ class PleaTermForm(forms.ModelForm):
         kwargs.setdefault("prefix", f"term-{charge.pk}")
         super().__init__(*args, **kwargs)
         self.charge = charge
-        for name in ("custody_days_imposed", "custody_days_suspended", "probation_months"):
+        # Each mirrors a CHECK constraint, so a negative number is a message next to its field
+        # rather than an IntegrityError (a 500) when the offer is saved.
+        for name in (
+            "custody_days_imposed",
+            "custody_days_suspended",
+            "probation_months",
+            "grams",
+            "loss_amount",
+        ):
             self.fields[name].validators.append(MinValueValidator(0, "Enter 0 or more."))
             self.fields[name].widget.attrs["min"] = 0
         self.fields["statute_pleaded"].required = False

@@ -4,7 +4,9 @@ prove a second factor before anything else.
 Status (PC 1016.3(c), Gov. Code § 7284.6): a volunteered immigration status is shown only to roles
 with `cases.view_status`. Every page, export and PDF goes through `can_see_status`,
 `status_disclosures_for` or `redact_status` (and the `restricted` template tags), so a role without
-the permission receives documents in which the status is simply absent — not blanked, not hinted.
+the permission receives documents in which the status is simply absent — not blanked, not hinted:
+the same document a worksheet without a status gives, and no audit fact or list of issued copies
+that would tell them one exists (`cases.worksheet_print.issue_pdf`, `issued_copies`).
 
 Second factor (django-otp TOTP): anyone who enrolled a device proves it at each log-in; an office
 with `second_factor_required` also makes its administrators enrol first. Until then

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cases.choices import Role
 from cases.models import Unit
+from cases.validation import validate_search_date
 
 from .offense_groups import OFFENSE_GROUPS, Level
 
@@ -93,9 +94,15 @@ class ReportFilterForm(forms.Form):
     unknown unit, deputy or group is a validation error in plain words.
     """
 
-    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_search_date],
+    )
     date_to = forms.DateField(
-        label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
+        label="To (inclusive)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_search_date],
     )
     unit = forms.ModelChoiceField(
         label="Unit", queryset=Unit.objects.none(), required=False, empty_label="All units"
