@@ -6,6 +6,7 @@ from .views import (
     cases,
     compare,
     dispositions,
+    priors,
     review,
     worksheet_pdf,
     worksheets,
@@ -18,6 +19,9 @@ urlpatterns = [
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", case_entry.case_edit, name="case_edit"),
     path("cases/count-row/", case_entry.count_row, name="count_row"),
+    path("cases/<int:case_pk>/priors/", priors.prior_add, name="prior_add"),
+    path("priors/<int:pk>/remove/", priors.prior_remove, name="prior_remove"),
+    path("cases/<int:case_pk>/single-scheme/", priors.single_scheme, name="case_single_scheme"),
     path("statutes/suggest/", case_entry.statute_suggest, name="statute_suggest"),
     path(
         "cases/<int:case_pk>/offers/new/",

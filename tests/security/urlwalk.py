@@ -46,6 +46,8 @@ OBJECT_KINDS = {
     "member": lambda w: w.user,
     "membership": lambda w: w.user.membership,
     "office": lambda w: w.office,
+    "prior": lambda w: w.prior,
+    "priorconviction": lambda w: w.prior,
 }
 
 # A parameter whose kind neither its name nor its URL name gives: (URL name, parameter) → kind.
