@@ -149,8 +149,9 @@ class PriorSource(models.TextChoices):
 
 
 class SchemeAnswer(models.TextChoices):
-    """"Do these counts arise from a single scheme or act?" Unknown is read as "assume yes" for
-    the grounds it would clear (8 U.S.C. 1227(a)(2)(A)(ii); DACA's same-act rule)."""
+    """The answer to "do these counts arise from a single scheme or act?". Unknown is read as
+    "assume yes" for the grounds it would clear (8 U.S.C. 1227(a)(2)(A)(ii); DACA's same-act
+    rule)."""
 
     UNKNOWN = "unknown", "Unknown"
     YES = "yes", "Yes, a single scheme or act"

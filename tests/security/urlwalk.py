@@ -86,6 +86,8 @@ NO_RECORD_DATA = {
     "report_export_csv": "aggregates only, small cells shown as <5",
     "report_codebook_csv": "the definitions of the report's columns",
     "report_pdf": "aggregates only, small cells shown as <5",
+    "catalog_impact": "the catalog versions; records only when a new catalog changes them "
+    "(tests/test_catalog_impact.py: its isolation with such records)",
 }
 
 # URL names open to anyone (no office data behind them).

@@ -143,6 +143,7 @@ def make_world(office, prefix, text=None):
         draft_override,
         submission,
         disclosure,
+        prior,
     ]
     if text is not None:
         for obj in objects:
