@@ -188,8 +188,11 @@ class TestCommand:
 
 
 @pytest.fixture
-def installed_new(new_dir, monkeypatch):
-    """The running process still has the installed catalog; a new version is then installed."""
+def installed_new(new_dir, monkeypatch, settings):
+    """The running process still has the installed catalog; a new version is then installed.
+    The middleware's own check is off, so the page shows the version as pending however slow
+    the machine (CatalogRefreshMiddleware would load it after CATALOG_CHECK_SECONDS)."""
+    settings.CATALOG_CHECK_SECONDS = 0
     catalogs.forget_catalog()
     catalogs.get_catalog()
     monkeypatch.setattr(catalogs, "CATALOG_ROOT", new_dir)

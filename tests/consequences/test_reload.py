@@ -85,3 +85,17 @@ def test_installed_files_that_fail_are_refused_once_and_logged(
     assert isinstance(catalogs.refused_catalog(), CatalogError)
     (record,) = caplog.records
     assert "refused; the running version stays" in record.getMessage()
+
+
+def test_the_middleware_checks_once_per_interval(fresh, tmp_path, monkeypatch, rf, settings):
+    from cases import middleware
+
+    settings.CATALOG_CHECK_SECONDS = 60
+    checks = []
+    monkeypatch.setattr(middleware, "check_installed_catalog", lambda: checks.append(1))
+    handler = middleware.CatalogRefreshMiddleware(lambda request: "response")
+    assert handler(rf.get("/")) == "response" and checks == []  # not before the interval
+    handler.next_check = 0  # the interval has passed
+    handler(rf.get("/"))
+    handler(rf.get("/"))
+    assert checks == [1]
