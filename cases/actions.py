@@ -22,6 +22,7 @@ from .choices import (
     ProposedBy,
     Reduction17b,
     ReviewOutcome,
+    SchemeAnswer,
     TermAction,
 )
 from .integrity import ConflictError, WorksheetSigned, check_version
@@ -32,6 +33,7 @@ from .models import (
     Disposition,
     FlagOverride,
     PleaTerm,
+    PriorConviction,
     Review,
     StatusDisclosure,
     Worksheet,
@@ -261,6 +263,75 @@ def record_status_disclosure(case, *, by_user, request=None, **fields):
     disclosure = StatusDisclosure.objects.create(case=case, recorded_by=by_user, **fields)
     audit.record(AuditAction.CREATE, disclosure, user=by_user, request=request)
     return disclosure
+
+
+# --- Prior convictions and the single-scheme answer (issue 16 item 2) ----------------------------
+
+
+@transaction.atomic
+def add_prior(case, *, by_user, request=None, **fields):
+    """Record a prior conviction of the defendant. The audit data holds the code, date and
+    source (what changes the analysis), never a name."""
+    prior = PriorConviction.objects.create(case=case, entered_by=by_user, **fields)
+    audit.record(
+        AuditAction.CREATE,
+        prior,
+        user=by_user,
+        request=request,
+        summary=f"prior {prior.code} for case {case.pk}",
+        data=_prior_data(prior),
+    )
+    return prior
+
+
+@transaction.atomic
+def remove_prior(prior, *, by_user, request=None):
+    """Remove a prior entered by mistake. A signed worksheet keeps the priors it froze."""
+    prior = (
+        PriorConviction.objects.select_for_update().select_related("case__office").get(pk=prior.pk)
+    )
+    audit.record(
+        AuditAction.DELETE,
+        prior,
+        user=by_user,
+        request=request,
+        summary=f"prior {prior.code} for case {prior.case_id}",
+        data=_prior_data(prior),
+    )
+    prior.delete()
+
+
+def _prior_data(prior):
+    return {
+        "case": prior.case_id,
+        "code": prior.code,
+        "convicted_on": prior.convicted_on.isoformat(),
+        "sentence_days": prior.sentence_days,
+        "level": prior.level,
+        "source": prior.source,
+    }
+
+
+@transaction.atomic
+def set_single_scheme(case, *, by_user, answer, request=None):
+    """Record the deputy's answer to "do these counts arise from a single scheme or act?".
+
+    Only this field is written (update_fields), so a case edit open meanwhile loses nothing.
+    """
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    answer = SchemeAnswer(answer)
+    if case.single_scheme != answer:
+        case.single_scheme = answer
+        case.save(update_fields=["single_scheme", "updated_at"])
+    audit.record(
+        AuditAction.CHANGE,
+        case,
+        user=by_user,
+        request=request,
+        summary=f"single scheme: {answer}",
+        data={"single_scheme": str(answer)},
+    )
+    return case
 
 
 # --- Exports ------------------------------------------------------------------------------------

@@ -13,9 +13,10 @@ from django.core.validators import MinValueValidator
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import construct_instance
 from django.urls import reverse
+from django.utils import timezone
 
 from consequences import engine
-from consequences.codes import CODES, parse
+from consequences.codes import CODES, combined_form, parse, readings
 from consequences.rules import MISDEMEANOR_MAX_DAYS
 from consequences.statuses import Status, Verdict
 
@@ -32,6 +33,7 @@ from .choices import (
     PleaLevel,
     Reduction17b,
     Role,
+    SchemeAnswer,
     TermAction,
 )
 from .durations import in_words
@@ -43,6 +45,7 @@ from .models import (
     Disposition,
     Membership,
     PleaTerm,
+    PriorConviction,
     StatusDisclosure,
     Worksheet,
 )
@@ -792,3 +795,92 @@ class StatusDisclosureForm(forms.ModelForm):
             _row(status=4, source=3, disclosed_on=2, admission_date=3),
             Div("notes"),
         )
+
+
+# --- Prior convictions (issue 16 item 2) ----------------------------------------------------------
+
+
+class PriorConvictionForm(forms.ModelForm):
+    """One prior conviction as read on the rap sheet or given by the defense or the court.
+
+    Each refusal names the field and says what to type; what was typed stays in the form.
+    Priors are not immigration status: nothing here asks about status.
+    """
+
+    sentence_days = forms.IntegerField(
+        label="Sentence imposed (days)",
+        required=False,
+        min_value=0,
+        help_text="The whole term imposed, suspended time included; blank if not known.",
+        error_messages={
+            "min_value": "The sentence imposed cannot be negative: enter 0 or more days, or "
+            "leave it blank if not known.",
+            "invalid": "Enter the sentence imposed as a whole number of days.",
+        },
+    )
+    pleaded_and_proven = forms.NullBooleanField(
+        label="Pleaded and proven in this case?",
+        required=False,
+        widget=forms.Select(choices=[("unknown", "Not known"), ("true", "Yes"), ("false", "No")]),
+    )
+
+    class Meta:
+        model = PriorConviction
+        fields = ["code", "convicted_on", "sentence_days", "level", "source", "pleaded_and_proven"]
+        widgets = {"convicted_on": DATE_INPUT}
+        error_messages = {
+            "code": {"required": "Enter the offense code of the prior, e.g. PC 484."},
+            "convicted_on": {
+                "required": "Enter the date of conviction.",
+                "invalid": "Enter the date of conviction as a date, e.g. 2021-03-04.",
+            },
+        }
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["level"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
+            ("", "Not known"),
+            *PleaLevel.choices,
+        ]
+        self.helper = _helper(
+            Row(
+                Column("code", css_class="col-md-3"),
+                Column("convicted_on", css_class="col-md-3"),
+                Column("sentence_days", css_class="col-md-2"),
+                Column("level", css_class="col-md-2"),
+                Column("source", css_class="col-md-2"),
+            ),
+            Div("pleaded_and_proven"),
+        )
+
+    def clean_code(self):
+        code = " ".join(self.cleaned_data["code"].split())
+        # The engine's own test of a prior's code (consequences.priors.read_prior).
+        if not (readings(code) or combined_form(code)):
+            raise forms.ValidationError(
+                f"“{code}” cannot be read as an offense code. Write it as on the rap sheet, "
+                "e.g. PC 484, HS 11350(a), VC 23152(b) or PC 664/211."
+            )
+        return code
+
+    def clean_convicted_on(self):
+        convicted_on = self.cleaned_data["convicted_on"]
+        today = self.today or timezone.localdate()
+        if convicted_on > today:
+            raise forms.ValidationError(
+                f"The date of conviction ({convicted_on:%Y-%m-%d}) is in the future; enter the "
+                "date the prior conviction was entered."
+            )
+        return convicted_on
+
+
+class SingleSchemeForm(forms.Form):
+    """The deputy's answer to "do these counts arise from a single scheme or act?"."""
+
+    single_scheme = forms.ChoiceField(
+        label="Do these counts arise from a single scheme or act?",
+        choices=SchemeAnswer.choices,
+        help_text="Unknown is read as “assume yes” wherever the answer would clear a ground.",
+        error_messages={"invalid_choice": "Answer yes, no or unknown."},
+    )

@@ -32,10 +32,12 @@ from .choices import (
     ParityRule,
     PleaLevel,
     PleaType,
+    PriorSource,
     ProposedBy,
     Reduction17b,
     ReviewOutcome,
     Role,
+    SchemeAnswer,
     SentenceForm,
     TermAction,
     WorksheetScope,
@@ -186,6 +188,11 @@ class Case(models.Model):
     next_hearing = models.DateField(null=True, blank=True)
     interpreter_language = models.CharField(max_length=60, blank=True)
     routed_to_counsel = models.BooleanField(default=False)
+    # The deputy's answer to "do these counts arise from a single scheme or act?", which the
+    # engine needs for two CIMTs and DACA's same-act rule (cases.analysis.history_of).
+    single_scheme = models.CharField(
+        max_length=10, choices=SchemeAnswer, default=SchemeAnswer.UNKNOWN
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     lock_version = models.PositiveIntegerField(default=1)
@@ -243,6 +250,43 @@ class Charge(models.Model):
         if self.code and self.section:
             return f"{self.code} {self.section}{self.subdivision}"
         return self.statute_as_entered
+
+
+class PriorConviction(models.Model):
+    """A prior conviction of the defendant the office knows of, as read on the rap sheet or
+    given by the defense or the court (issue 16 item 2). The engine uses it for the grounds that
+    depend on history; it says nothing of immigration status and none is asked.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="priors")
+    code = models.CharField(
+        "offense code", max_length=60, help_text="As written, e.g. PC 484 or HS 11350(a)."
+    )
+    convicted_on = models.DateField("date of conviction")
+    sentence_days = models.PositiveIntegerField(
+        "sentence imposed (days)",
+        null=True,
+        blank=True,
+        help_text="The whole term imposed, suspended time included; blank if not known.",
+    )
+    level = models.CharField(max_length=20, choices=PleaLevel, blank=True)
+    source = models.CharField(max_length=20, choices=PriorSource, default=PriorSource.RAP_SHEET)
+    pleaded_and_proven = models.BooleanField(
+        "pleaded and proven in this case",
+        null=True,
+        blank=True,
+        help_text="Recidivist possession needs the prior pleaded and proven (Carachuri-Rosendo).",
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "convicted_on", "pk"]
+
+    def __str__(self):
+        return f"Prior {self.code} ({self.convicted_on:%Y-%m-%d})"
 
 
 class CaseScope(models.Model):

@@ -76,8 +76,13 @@ INSTALLED_APPS = [
     "compliance",
 ]
 
+# How often (seconds) each process looks for a newly installed offense catalog; 0 turns it off
+# (cases.middleware.CatalogRefreshMiddleware).
+CATALOG_CHECK_SECONDS = env_int("CATALOG_CHECK_SECONDS", 60)
+
 MIDDLEWARE = [
     "cases.middleware.RequestIdMiddleware",
+    "cases.middleware.CatalogRefreshMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -10,6 +10,7 @@ from ..access import can_edit_cases, get_case_for_user, membership_of
 from ..choices import AuditAction, DispositionStatus
 from ..forms import CaseFilterForm
 from ..models import Case, Charge, Disposition, PleaTerm, Worksheet
+from .priors import priors_context
 
 PAGE_SIZE = 25
 
@@ -104,7 +105,9 @@ def case_detail(request, pk):
         )
     )
     counts = [{"charge": charge, "result": analysis.assess_charge(charge)} for charge in charges]
-    offers = [_offer_view(disposition) for disposition in dispositions]
+    priors = list(case.priors.select_related("entered_by"))
+    history = analysis.History.of(case, priors)
+    offers = [_offer_view(disposition, history) for disposition in dispositions]
     worksheet = case.worksheets.current().order_by("-version").first()
     audit.record(AuditAction.VIEW, case, user=request.user, request=request)
     return render(
@@ -116,14 +119,15 @@ def case_detail(request, pk):
             "offers": offers,
             "worksheet": worksheet,
             "can_edit": can_edit_cases(request.user),
+            **priors_context(case, priors),
         },
     )
 
 
-def _offer_view(disposition):
+def _offer_view(disposition, history):
     """An offer with each term beside the engine's answer for it."""
     terms = sorted(disposition.terms.all(), key=lambda term: term.charge.number)
-    result = analysis.assess_offer(disposition, terms)
+    result = analysis.assess_offer(disposition, terms, history)
     rows = [{"term": term, "result": result["terms"].get(term.charge_id)} for term in terms]
     return {
         "disposition": disposition,
