@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit
+from . import audit, report_columns
 from .access import ensure_may_manage_office, ensure_may_review, ensure_may_sign
 from .choices import (
     ApprovalPolicy,
@@ -28,12 +28,10 @@ from .choices import (
 )
 from .integrity import ConflictError, WorksheetSigned, check_version
 from .models import (
-    SCOPE_FIELDS,
     Case,
     Charge,
     Disposition,
     FlagOverride,
-    LateSignature,
     Membership,
     Office,
     PleaTerm,
@@ -41,9 +39,6 @@ from .models import (
     StatusDisclosure,
     Unit,
     Worksheet,
-    WorksheetGround,
-    flagged_grounds_in,
-    ground_mask,
 )
 from .roles import assign_role
 
@@ -408,31 +403,17 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
     """
     case = Case.objects.select_for_update().get(pk=case.pk)
     check_version(case, version)
-    scope_before = [getattr(case, name) for name in SCOPE_FIELDS]
+    scope_before = report_columns.scope_of(case)
     for name, value in fields.items():
         setattr(case, name, value)
     case.lock_version += 1
     case.save()
-    if [getattr(case, name) for name in SCOPE_FIELDS] != scope_before:
-        _move_scope(case)
+    if report_columns.scope_of(case) != scope_before:
+        report_columns.move_scope(case)
     if charges is not None:
         _replace_charges(case, charges)
     audit.record(AuditAction.CHANGE, case, user=by_user, request=request)
     return case
-
-
-def _move_scope(case):
-    """The case moved (unit or deputy): its offers, worksheets and reviews follow, so the
-    compliance report's copies of the scope (`models.CaseScope`) stay the case's as it is now.
-
-    The one `update()` on worksheets the application makes: only these three columns, which
-    are not part of what was signed; on PostgreSQL the frozen-worksheet trigger lets exactly
-    these through (migration 0007) and refuses any other change.
-    """
-    scope = {name: getattr(case, name) for name in SCOPE_FIELDS}
-    Disposition.objects.filter(case=case).update(**scope)
-    Worksheet.objects.filter(case=case).update(**scope)
-    Review.objects.filter(worksheet__case=case).update(**scope)
 
 
 def _replace_charges(case, charges):
@@ -503,21 +484,28 @@ def convey_offer(disposition, *, by_user, request=None):
     if disposition.status != DispositionStatus.DRAFT:
         return disposition
     now = timezone.now()
-    disposition.status = DispositionStatus.CONVEYED
-    disposition.conveyed_at = now
-    disposition.conveyed_with_signed_worksheet = (
+    signed_before = (
         Worksheet.objects.signed()
         .filter(case_id=disposition.case_id, signed_at__lte=now)
         .filter(dispositions_considered=disposition)
         .exists()
     )
+    disposition.status = DispositionStatus.CONVEYED
+    report_columns.mark_conveyed(disposition, now, with_signed_worksheet=signed_before)
     disposition.save()
     summary = (
         "with signed worksheet"
         if disposition.conveyed_with_signed_worksheet
         else ("without signed worksheet")
     )
-    audit.record(AuditAction.CONVEY, disposition, user=by_user, request=request, summary=summary)
+    audit.record(
+        AuditAction.CONVEY,
+        disposition,
+        user=by_user,
+        request=request,
+        summary=summary,
+        data={"with_signed_worksheet": disposition.conveyed_with_signed_worksheet},
+    )
     return disposition
 
 
@@ -530,7 +518,12 @@ def set_disposition_status(disposition, *, by_user, status, request=None):
     disposition.status = status
     disposition.save(update_fields=["status", "updated_at"])
     audit.record(
-        AuditAction.CHANGE, disposition, user=by_user, request=request, summary=f"status {status}"
+        AuditAction.CHANGE,
+        disposition,
+        user=by_user,
+        request=request,
+        summary=f"status {status}",
+        data={"status": str(status)},
     )
     return disposition
 
@@ -616,13 +609,16 @@ def record_status_disclosure(case, *, by_user, request=None, **fields):
 
 
 @transaction.atomic
-def record_export(obj, *, by_user, summary, request=None):
+def record_export(obj, *, by_user, summary, data=None, request=None):
     """Record that a record left the application (a PDF download, a file a command wrote).
 
-    `by_user` is None for a management command run from the shell. The summary must never
-    hold a name or a status value (cases.worksheet_print writes "pdf tagged signed sha256 …").
+    `by_user` is None for a management command run from the shell. The summary and `data` must
+    never hold a name or a status value (cases.worksheet_print writes "pdf tagged signed
+    sha256 …" and the same facts as data, which the worksheet page reads).
     """
-    return audit.record(AuditAction.EXPORT, obj, user=by_user, request=request, summary=summary)
+    return audit.record(
+        AuditAction.EXPORT, obj, user=by_user, request=request, summary=summary, data=data
+    )
 
 
 # --- Worksheets ---------------------------------------------------------------------------------
@@ -765,15 +761,11 @@ def sign_worksheet(worksheet, *, by_user, request=None):
     worksheet.content_hash = content_hash(content)
     worksheet.signed_by = by_user
     worksheet.signed_at = now
-    worksheet.flagged_grounds = ground_mask(
-        flagged_grounds_in(worksheet.engine_output, worksheet.chosen_disposition_id)
-    )
+    worksheet.flagged_grounds = report_columns.flagged_grounds(worksheet)
     worksheet.save()
-    # The flagged grounds, denormalised for the compliance report's SQL aggregate.
-    WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(worksheet))
-    LateSignature.write_for(worksheet)
+    report_columns.record_late_signatures(worksheet)
     if review_required(worksheet):
-        scope = {name: getattr(worksheet, name) for name in SCOPE_FIELDS}
+        scope = report_columns.scope_of(worksheet)
         Review.objects.create(worksheet=worksheet, requested_at=now, **scope)
     audit.record(AuditAction.SIGN, worksheet, user=by_user, request=request)
     return worksheet
@@ -839,5 +831,12 @@ def review_worksheet(worksheet, *, by_user, outcome, comments="", request=None):
     review.reviewer = by_user
     review.decided_at = timezone.now()
     review.save()
-    audit.record(AuditAction.REVIEW, worksheet, user=by_user, request=request, summary=outcome)
+    audit.record(
+        AuditAction.REVIEW,
+        worksheet,
+        user=by_user,
+        request=request,
+        summary=outcome,
+        data={"outcome": str(outcome)},
+    )
     return review
