@@ -404,15 +404,22 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
     case = Case.objects.select_for_update().get(pk=case.pk)
     check_version(case, version)
     scope_before = report_columns.scope_of(case)
+    before = {name: getattr(case, name) for name in fields}
     for name, value in fields.items():
         setattr(case, name, value)
     case.lock_version += 1
     case.save()
-    if report_columns.scope_of(case) != scope_before:
+    scope_after = report_columns.scope_of(case)
+    if scope_after != scope_before:
         report_columns.move_scope(case)
     if charges is not None:
         _replace_charges(case, charges)
-    audit.record(AuditAction.CHANGE, case, user=by_user, request=request)
+    # Field names only (a case's fields hold names); the scope as ids, before and after.
+    data = {
+        "fields_changed": sorted(name for name in fields if getattr(case, name) != before[name]),
+        "scope": _changes(scope_before, scope_after),
+    }
+    audit.record(AuditAction.CHANGE, case, user=by_user, request=request, data=data)
     return case
 
 

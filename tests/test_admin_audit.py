@@ -63,6 +63,13 @@ def test_an_office_admin_creating_a_user_writes_an_audit_row(client, dave, offic
     assert event.action == AuditAction.CREATE
     assert event.user == dave and event.office == office and event.ip_address == ADDRESS
     assert "role deputy" in event.summary and "password set" in event.summary
+    assert event.data["after"] == {
+        "office_id": office.pk,
+        "unit_id": None,
+        "role": "deputy",
+        "is_active": True,
+        "password": "set",
+    }
     assert_no_secret(event, PASSPHRASE, "newdeputy")
 
 
@@ -80,6 +87,7 @@ def test_a_password_reset_through_the_admin_is_audited_without_the_password(
     assert alice.check_password(PASSPHRASE)
     event = access_events(alice).get()
     assert event.user == dave and event.office == office and event.summary == "password reset"
+    assert event.data == {"change": "password", "after": "set"}
     assert_no_secret(event, PASSPHRASE)
 
 
@@ -104,6 +112,11 @@ def test_turning_an_account_off_is_audited_before_and_after(client, dave, alice)
     event = access_events(alice).get()
     assert "is_active yes → no" in event.summary
     assert "changed last_name" in event.summary
+    assert event.data == {
+        "change": "account",
+        "changes": {"is_active": {"before": True, "after": False}},
+        "fields_changed": ["last_name"],
+    }
     assert_no_secret(event, "Renamed")
 
 
@@ -143,6 +156,13 @@ def test_changing_a_membership_role_and_unit_is_audited(client, dave, alice, off
     assert event.action == AuditAction.CHANGE and event.user == dave and event.office == office
     assert "role deputy → supervisor" in event.summary
     assert f"unit_id {old_unit} → {other_unit.pk}" in event.summary
+    assert event.data == {
+        "change": "membership",
+        "changes": {
+            "role": {"before": "deputy", "after": "supervisor"},
+            "unit_id": {"before": old_unit, "after": other_unit.pk},
+        },
+    }
     assert event.ip_address == ADDRESS
 
 
@@ -230,6 +250,12 @@ def test_changing_the_office_policy_is_audited_before_and_after(client, dave, of
     assert "supervisor_approval departures → always" in event.summary
     assert "second_factor_required no → yes" in event.summary
     assert "parity_rule" not in event.summary  # unchanged settings are not listed
+    assert event.data == {
+        "changes": {
+            "supervisor_approval": {"before": "departures", "after": "always"},
+            "second_factor_required": {"before": False, "after": True},
+        }
+    }
 
 
 def test_saving_an_unchanged_office_writes_nothing(dave, office):
@@ -294,6 +320,7 @@ def test_a_superuser_moving_a_case_to_another_unit_moves_its_scope(
     offer = factories.make_disposition(case)
     worksheet = Worksheet.objects.create(case=case, created_by=alice)
     review = Review.objects.create(worksheet=worksheet, requested_at=dt.datetime.now(dt.UTC))
+    case_unit = case.unit_id
     client.force_login(root)
     response = client.post(
         f"/admin/cases/case/{case.pk}/change/", _case_form(case, unit=other_unit.pk)
@@ -307,6 +334,10 @@ def test_a_superuser_moving_a_case_to_another_unit_moves_its_scope(
     assert case.lock_version == 2  # an edit on the case page opened before this is refused
     event = AuditEvent.objects.get(object_type="case", object_id=str(case.pk))
     assert event.action == AuditAction.CHANGE and event.user == root
+    assert event.data == {
+        "fields_changed": ["unit"],
+        "scope": {"unit_id": {"before": case_unit, "after": other_unit.pk}},
+    }
 
 
 def test_the_admin_refuses_to_move_a_case_into_another_offices_unit(client, root, case, olivia):

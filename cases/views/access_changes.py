@@ -203,6 +203,9 @@ def describe(event, names):
             after = _value(name, change.get("after"), names)
             label = _LABELS.get(name, name)
             parts.append(f"{label}: {after}" if before is None else f"{label}: {before} → {after}")
+        if event.action == AuditAction.CREATE:
+            opened_with = data.get("after", {}).get("password")
+            parts.append("password set" if opened_with == "set" else "no password")
         if data.get("fields_changed"):
             parts.append("changed " + ", ".join(data["fields_changed"]))
         return "; ".join(parts) or event.summary
