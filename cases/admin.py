@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from . import actions
 from .access import office_of
+from .integrity import ConflictError
 from .models import (
     AuditEvent,
     Case,
@@ -377,6 +378,15 @@ class CaseAdmin(OfficeScopedAdmin):
     def has_add_permission(self, request):
         # Cases are entered on the case page (actions.create_case), with their counts.
         return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ConflictError as conflict:
+            # Someone saved the case between the form's check and update_case's locked one:
+            # nothing was saved (the admin's transaction rolled back); say so and reload.
+            messages.error(request, str(conflict))
+            return HttpResponseRedirect(request.path)
 
     def save_model(self, request, obj, form, change):
         names = [name for name in form.fields if name != "version"]

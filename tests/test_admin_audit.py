@@ -71,6 +71,9 @@ def test_an_office_admin_creating_a_user_writes_an_audit_row(client, dave, offic
         "password": "set",
     }
     assert_no_secret(event, PASSPHRASE, "newdeputy")
+    # The office's audit log shows it, with who made the account.
+    audit_page = client.get("/audit/", {"object_type": "user", "object_id": str(new.pk)})
+    assert [row.pk for row in audit_page.context["page"].object_list] == [event.pk]
 
 
 def test_a_password_reset_through_the_admin_is_audited_without_the_password(
@@ -363,6 +366,30 @@ def test_a_stale_admin_form_does_not_overwrite_a_newer_case(client, root, case):
     assert "Someone else changed this case" in response.content.decode()
     case.refresh_from_db()
     assert case.caption != "People v. Stale"
+
+
+def test_a_case_saved_meanwhile_by_someone_else_is_a_message_not_a_500(
+    client, root, case, monkeypatch
+):
+    """The race the form's own check cannot see: the case changes after the form was checked;
+    update_case's check under the row lock refuses, and the admin says so."""
+    from cases.admin import CaseAdminForm
+
+    checked = CaseAdminForm.clean
+
+    def clean_then_someone_saves(form):
+        cleaned = checked(form)
+        Case.objects.filter(pk=case.pk).update(lock_version=7)
+        return cleaned
+
+    monkeypatch.setattr(CaseAdminForm, "clean", clean_then_someone_saves)
+    client.force_login(root)
+    url = f"/admin/cases/case/{case.pk}/change/"
+    response = client.post(url, _case_form(case, caption="People v. Raced"), follow=True)
+    assert response.status_code == 200
+    assert "Someone else changed this record" in response.content.decode()
+    case.refresh_from_db()
+    assert case.caption != "People v. Raced"
 
 
 def test_offers_and_counts_are_read_only_in_the_admin(client, root, case):
