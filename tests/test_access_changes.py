@@ -150,3 +150,24 @@ def test_the_export_is_csv_of_the_period_and_is_itself_audited(client, dave, car
     assert AuditEvent.objects.filter(
         action=AuditAction.EXPORT, user=carol, summary="access changes export"
     ).exists()
+
+
+def test_the_page_makes_as_many_queries_for_twelve_changes_as_for_one(
+    client, dave, carol, office, other_unit
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL).status_code == 200
+        return len(captured)
+
+    people = [factories.make_user(f"person{n}", office, Role.DEPUTY, other_unit) for n in range(12)]
+    actions.set_membership(people[0], by_user=dave, office=office, unit=None, role=Role.DEPUTY)
+    client.force_login(carol)
+    one = queries()
+    for person in people[1:]:
+        actions.set_membership(person, by_user=dave, office=office, unit=None, role=Role.DEPUTY)
+    assert len(client.get(URL).context["rows"]) == 12
+    assert queries() == one
