@@ -12,7 +12,6 @@ from tests.security.attack import PASSWORD, Browser, hidden_value, served
 
 pytestmark = pytest.mark.attack
 
-# reauth.locked_out_message: one message for the log-in and every password prompt.
 LOCKED = "Too many failed attempts"
 
 
