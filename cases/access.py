@@ -72,6 +72,16 @@ def ensure_may_review(user, worksheet):
         raise PermissionDenied("You signed this worksheet; another supervisor reviews it.")
 
 
+def ensure_may_manage_office(user, office):
+    """Users, units, roles and policy of an office change only by its administrator (a role
+    with `cases.manage_office` in that office) or by a deployment's operator (a superuser),
+    whoever calls: the admin today, an administration screen later (actions.create_user, …)."""
+    if getattr(user, "is_superuser", False):
+        return
+    if office is None or office_of(user) != office or not may(user, "cases.manage_office"):
+        raise PermissionDenied("Only this office's administrator can change its users and policy.")
+
+
 # --- Cases --------------------------------------------------------------------------------------
 
 

@@ -5,12 +5,14 @@ Views call these; so do seed_demo and the tests. Nothing here reads the request 
 its id and address to the audit log.
 """
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import audit, backup_codes, report_columns
-from .access import ensure_may_review, ensure_may_sign, office_of
+from .access import ensure_may_manage_office, ensure_may_review, ensure_may_sign, office_of
 from .choices import (
     ApprovalPolicy,
     AuditAction,
@@ -22,6 +24,7 @@ from .choices import (
     ProposedBy,
     Reduction17b,
     ReviewOutcome,
+    Role,
     SchemeAnswer,
     TermAction,
 )
@@ -32,12 +35,16 @@ from .models import (
     Charge,
     Disposition,
     FlagOverride,
+    Membership,
+    Office,
     PleaTerm,
     PriorConviction,
     Review,
     StatusDisclosure,
+    Unit,
     Worksheet,
 )
+from .roles import assign_role
 
 
 class IncompleteWorksheet(Exception):
@@ -48,6 +55,332 @@ class IncompleteWorksheet(Exception):
         super().__init__(
             "Before signing, complete: " + "; ".join(message for _, message in missing) + "."
         )
+
+
+# --- Office administration: offices, units, users, memberships ----------------------------------
+# The Django admin (cases.admin) makes these changes only through the functions below, so each
+# is audited with what changed. A change to who may do what (an account created, a role, a
+# unit, an office, the active flag, a password, a second factor) is an audit event on the user
+# concerned (object_type "user"): that is what the access-changes page lists
+# (cases.views.access_changes). No password, name or e-mail address is ever written to the log.
+
+# Office fields that are policy or identity, in the order a reader expects them.
+OFFICE_FIELDS = (
+    "name",
+    "county",
+    "slug",
+    "worksheet_scope",
+    "exclude_serious_violent",
+    "supervisor_approval",
+    "parity_rule",
+    "route_to_counsel",
+    "second_factor_required",
+    "deputies_see_unit_cases",
+    "compliance_goal_percent",
+)
+# User fields the admin may change through update_user; name fields are audited by name only.
+USER_FLAGS = ("is_active", "is_superuser")
+USER_PERSONAL_FIELDS = ("username", "first_name", "last_name", "email")
+
+
+def _changes(before, after):
+    """{field: {"before": old, "after": new}} for every field whose value differs."""
+    return {
+        name: {"before": before[name], "after": after[name]}
+        for name in after
+        if before.get(name) != after[name]
+    }
+
+
+def _describe(changes):
+    """The changes for a reader of the log: "role deputy → supervisor; unit_id 3 → 5"."""
+    return "; ".join(
+        f"{name} {_word(change['before'])} → {_word(change['after'])}"
+        for name, change in changes.items()
+    )
+
+
+def _word(value):
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _record_access_change(action, user, *, by_user, office, summary, data, request):
+    """One access-change event on `user`, in `office` (None for an operator's own account)."""
+    return audit.record(
+        action,
+        user,
+        user=by_user,
+        office=office,
+        request=request,
+        object_type="user",
+        summary=summary,
+        data=data,
+    )
+
+
+@transaction.atomic
+def create_office(*, by_user, fields, request=None):
+    """An operator opens a new office (a superuser only: offices are deployment-wide)."""
+    if not getattr(by_user, "is_superuser", False):
+        raise PermissionDenied("Only the deployment's operator can open an office.")
+    office = Office.objects.create(**fields)
+    values = {name: getattr(office, name) for name in OFFICE_FIELDS}
+    audit.record(
+        AuditAction.CREATE,
+        office,
+        user=by_user,
+        office=office,
+        request=request,
+        summary="office opened",
+        data={"after": values},
+    )
+    return office
+
+
+@transaction.atomic
+def update_office_policy(office, *, by_user, fields, request=None):
+    """Change the office's policy settings (scope, exclusions, approval, parity, …).
+
+    Audited with each changed setting before and after; nothing is written when nothing
+    changed. The row is locked so that two administrators' edits are recorded one after the
+    other, each with the "before" the other left.
+    """
+    ensure_may_manage_office(by_user, office)
+    office = Office.objects.select_for_update().get(pk=office.pk)
+    unknown = set(fields) - set(OFFICE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not an office setting: {', '.join(sorted(unknown))}.")
+    before = {name: getattr(office, name) for name in fields}
+    for name, value in fields.items():
+        setattr(office, name, value)
+    changes = _changes(before, {name: getattr(office, name) for name in fields})
+    if not changes:
+        return office
+    office.full_clean()
+    office.save(update_fields=list(changes))
+    audit.record(
+        AuditAction.CHANGE,
+        office,
+        user=by_user,
+        office=office,
+        request=request,
+        summary="policy: " + _describe(changes),
+        data={"changes": changes},
+    )
+    return office
+
+
+@transaction.atomic
+def create_unit(office, *, by_user, name, request=None):
+    ensure_may_manage_office(by_user, office)
+    unit = Unit.objects.create(office=office, name=name)
+    audit.record(
+        AuditAction.CREATE,
+        unit,
+        user=by_user,
+        request=request,
+        summary="unit created",
+        data={"unit_id": unit.pk},
+    )
+    return unit
+
+
+@transaction.atomic
+def rename_unit(unit, *, by_user, name, request=None):
+    unit = Unit.objects.select_for_update().select_related("office").get(pk=unit.pk)
+    ensure_may_manage_office(by_user, unit.office)
+    if unit.name == name:
+        return unit
+    changes = {"name": {"before": unit.name, "after": name}}
+    unit.name = name
+    unit.save(update_fields=["name"])
+    audit.record(
+        AuditAction.CHANGE,
+        unit,
+        user=by_user,
+        request=request,
+        summary="unit renamed",
+        data={"changes": changes},
+    )
+    return unit
+
+
+@transaction.atomic
+def create_user(
+    *, by_user, office, username, password, role=Role.DEPUTY, unit=None, request=None, **fields
+):
+    """Open an account; with an office, it joins that office in `role` (a deputy by default).
+
+    `password` None opens an account that cannot log in with a password until one is set.
+    The audit event says that the account exists, its role and unit, and whether a password
+    was set, so that an account an administrator could log in as is on the record.
+    """
+    if office is None:
+        # An account outside every office is an operator's, made by an operator.
+        if not getattr(by_user, "is_superuser", False):
+            raise PermissionDenied(
+                "Only the deployment's operator can open an account outside an office."
+            )
+    else:
+        ensure_may_manage_office(by_user, office)
+        _ensure_unit_in_office(unit, office)
+    user = get_user_model().objects.create_user(username=username, password=password, **fields)
+    after = {"office_id": None, "unit_id": None, "role": "", "is_active": user.is_active}
+    if office is not None:
+        Membership.objects.create(user=user, office=office, unit=unit, role=role)
+        assign_role(user, role)
+        after.update(office_id=office.pk, unit_id=unit.pk if unit else None, role=role)
+    after["password"] = "set" if user.has_usable_password() else "unusable"
+    _record_access_change(
+        AuditAction.CREATE,
+        user,
+        by_user=by_user,
+        office=office,
+        summary="account created; "
+        + "; ".join(f"{name} {_word(value)}" for name, value in after.items()),
+        data={"change": "account", "after": after},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def update_user(user, *, by_user, fields, request=None):
+    """Change an account's flags (active, superuser) or its name fields.
+
+    The flags are audited before and after; name and e-mail changes by field name only, never
+    their values (the audit log holds no names). Only an operator makes or unmakes an operator.
+    """
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    office = _office_of_account(user)
+    _ensure_may_manage_account(by_user, user, office)
+    unknown = set(fields) - set(USER_FLAGS) - set(USER_PERSONAL_FIELDS)
+    if unknown:
+        raise ValueError(f"Not an account field the admin changes: {', '.join(sorted(unknown))}.")
+    if "is_superuser" in fields and not getattr(by_user, "is_superuser", False):
+        raise PermissionDenied("Only the deployment's operator can grant or remove superuser.")
+    before = {name: getattr(user, name) for name in fields}
+    for name, value in fields.items():
+        setattr(user, name, value)
+    after = {name: getattr(user, name) for name in fields}
+    changes = _changes(before, after)
+    if not changes:
+        return user
+    user.save(update_fields=list(changes))
+    flags = {name: change for name, change in changes.items() if name in USER_FLAGS}
+    personal = sorted(name for name in changes if name in USER_PERSONAL_FIELDS)
+    parts = [_describe(flags)] if flags else []
+    if personal:
+        parts.append("changed " + ", ".join(personal))
+    _record_access_change(
+        AuditAction.CHANGE,
+        user,
+        by_user=by_user,
+        office=office,
+        summary="account: " + "; ".join(parts),
+        data={"change": "account", "changes": flags, "fields_changed": personal},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def reset_password(user, *, by_user, password, request=None):
+    """Set a new password for someone (None: log-in by password is turned off).
+
+    Every session the user had ends with it (Django ties a session to the password hash); the
+    audit event says that the password changed, never what to.
+    """
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    office = _office_of_account(user)
+    _ensure_may_manage_account(by_user, user, office)
+    if password is None:
+        user.set_unusable_password()
+        summary, outcome = "password log-in turned off", "unusable"
+    else:
+        user.set_password(password)
+        summary, outcome = "password reset", "set"
+    user.save(update_fields=["password"])
+    _record_access_change(
+        AuditAction.CHANGE,
+        user,
+        by_user=by_user,
+        office=office,
+        summary=summary,
+        data={"change": "password", "after": outcome},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def set_membership(user, *, by_user, office, unit, role, bar_number="", request=None):
+    """Put a user in an office, a unit and a role (their permissions follow the role's group).
+
+    Audited with the office, unit and role before and after. A move to another office is
+    recorded in both offices, so that each office's list of access changes shows it.
+    """
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    membership = Membership.objects.select_for_update().filter(user=user).first()
+    old_office = membership.office if membership is not None else None
+    ensure_may_manage_office(by_user, office)
+    if old_office is not None and old_office != office:
+        ensure_may_manage_office(by_user, old_office)
+    _ensure_unit_in_office(unit, office)
+    fields = {"office_id": office.pk, "unit_id": unit.pk if unit else None, "role": role}
+    before = (
+        {name: getattr(membership, name) for name in fields}
+        if membership is not None
+        else dict.fromkeys(fields)
+    )
+    if membership is None:
+        membership = Membership(user=user)
+    for name, value in fields.items():
+        setattr(membership, name, value)
+    bar_changed = membership.bar_number != bar_number
+    membership.bar_number = bar_number
+    changes = _changes(before, fields)
+    if not changes and not bar_changed:
+        return membership
+    membership.save()
+    assign_role(user, role)
+    summary = _describe(changes) if changes else "bar number changed"
+    data = {"change": "membership", "changes": changes}
+    for where in {old_office, office} - {None}:
+        _record_access_change(
+            AuditAction.CHANGE,
+            user,
+            by_user=by_user,
+            office=where,
+            summary="membership: " + summary,
+            data=data,
+            request=request,
+        )
+    return membership
+
+
+def _office_of_account(user):
+    membership = Membership.objects.filter(user=user).select_related("office").first()
+    return membership.office if membership is not None else None
+
+
+def _ensure_may_manage_account(by_user, user, office):
+    """An office's administrator manages that office's accounts; an operator any account."""
+    if office is None and not getattr(by_user, "is_superuser", False):
+        raise PermissionDenied("Only the deployment's operator can change this account.")
+    if office is not None:
+        ensure_may_manage_office(by_user, office)
+    if user.is_superuser and not getattr(by_user, "is_superuser", False):
+        raise PermissionDenied("Only the deployment's operator can change an operator's account.")
+
+
+def _ensure_unit_in_office(unit, office):
+    if unit is not None and unit.office_id != office.pk:
+        raise ValueError("This unit belongs to another office.")
 
 
 # --- Cases and counts ---------------------------------------------------------------------------
@@ -75,15 +408,22 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
     case = Case.objects.select_for_update().get(pk=case.pk)
     check_version(case, version)
     scope_before = report_columns.scope_of(case)
+    before = {name: getattr(case, name) for name in fields}
     for name, value in fields.items():
         setattr(case, name, value)
     case.lock_version += 1
     case.save()
-    if report_columns.scope_of(case) != scope_before:
+    scope_after = report_columns.scope_of(case)
+    if scope_after != scope_before:
         report_columns.move_scope(case)
     if charges is not None:
         _replace_charges(case, charges)
-    audit.record(AuditAction.CHANGE, case, user=by_user, request=request)
+    # Field names only (a case's fields hold names); the scope as ids, before and after.
+    data = {
+        "fields_changed": sorted(name for name in fields if getattr(case, name) != before[name]),
+        "scope": _changes(scope_before, scope_after),
+    }
+    audit.record(AuditAction.CHANGE, case, user=by_user, request=request, data=data)
     return case
 
 

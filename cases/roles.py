@@ -46,7 +46,12 @@ ROLE_PERMISSIONS = {
     Role.DEPUTY: _READ_CASES + _EDIT_CASES,
     Role.SUPERVISOR: _READ_CASES
     + _EDIT_CASES
-    + ["cases.review_worksheet", "cases.view_compliance"],
+    + [
+        "cases.review_worksheet",
+        "cases.view_compliance",
+        # The access-changes page (cases.views.access_changes): who may do what in the office.
+        "cases.view_membership",
+    ],
     Role.ADMIN: _READ_CASES
     + [
         "cases.manage_office",

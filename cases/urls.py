@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    access_changes,
     audit_log,
     case_entry,
     cases,
@@ -54,6 +55,12 @@ urlpatterns = [
     path("catalog/impact/", catalog_impact.catalog_impact, name="catalog_impact"),
     path("audit/", audit_log.audit_log, name="audit_log"),
     path("audit/export.csv", audit_log.audit_log_export, name="audit_log_export"),
+    path("audit/access/", access_changes.access_change_list, name="access_change_list"),
+    path(
+        "audit/access/export.csv",
+        access_changes.access_change_export,
+        name="access_change_export",
+    ),
     path("reviews/", review.review_queue, name="review_queue"),
     path("reviews/<int:pk>/", review.review_decide, name="review_decide"),
 ]

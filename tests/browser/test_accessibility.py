@@ -57,3 +57,23 @@ def test_the_review_queue_has_no_serious_accessibility_violation(demo, new_page)
     page.goto("/reviews/")
     violations = axe_violations(page)
     assert not violations, json.dumps(violations, indent=1)
+
+
+def test_the_access_changes_page_has_no_serious_accessibility_violation(demo, new_page):
+    from django.contrib.auth import get_user_model
+
+    from cases import actions
+
+    users = get_user_model().objects.select_related("membership")
+    admin, deputy = users.get(username="admin1"), users.get(username="deputy1")
+    membership = deputy.membership
+    actions.set_membership(
+        deputy, by_user=admin, office=membership.office, unit=membership.unit, role="supervisor"
+    )
+    page = new_page(bypass_csp=True)
+    log_in(page, "supervisor1")
+    page.goto("/audit/access/")
+    assert "Supervisor" in page.inner_text("table")
+    screenshot(page, "a11y-access-changes")
+    violations = axe_violations(page)
+    assert not violations, json.dumps(violations, indent=1)

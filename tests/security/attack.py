@@ -49,6 +49,7 @@ from tests import factories
 office = factories.make_office("Attack County District Attorney")
 unit = factories.make_unit(office, "Felony Unit")
 deputy = factories.make_user("deputy1", office, Role.DEPUTY, unit, password="%(password)s")
+admin = factories.make_user("admin1", office, Role.ADMIN, password="%(password)s")
 case = factories.make_case(office, unit, deputy, number="ATTACK-0001")
 count = factories.make_charge(case, 1, "PC 273.5(a)")
 offer = factories.make_disposition(case, DispositionLabel.STANDARD, name="Standard offer")
@@ -62,7 +63,8 @@ key = client.cookies["sessionid"].value
 session = SessionStore(session_key=key)
 session[reauth.SESSION_KEY] = time.time() - 3600
 session.save()
-print(json.dumps({"worksheet": worksheet.pk, "offer": offer.pk, "hijacked_session": key}))
+print(json.dumps({"worksheet": worksheet.pk, "offer": offer.pk, "hijacked_session": key,
+                  "case": case.pk, "unit": unit.pk}))
 """
 
 

@@ -80,3 +80,57 @@ def test_the_signing_prompt_locks_out_a_hijacked_session(server):
         ".filter(action='login_failed', ip_address='203.0.113.99').count()))"
     )
     assert failed >= 6
+
+
+def test_admin_changes_are_audited(server):
+    """An office administrator opens an account, promotes it and resets its password through
+    the Django admin: each change is an audit event with the administrator and the client's
+    address (not the proxy's), listed on the access-changes page; the admin's /admin/r/
+    shortcut answers 404 for an existing and a missing id alike (issue 13.4, 13.5)."""
+    client = "203.0.113.120"
+    admin = Browser(server, client)
+    assert admin.log_in("admin1", PASSWORD).status == 302
+    assert admin.get("/admin/auth/user/add/").status == 200
+    mole = {"password1": "mole-passphrase-1234", "password2": "mole-passphrase-1234"}
+    response = admin.post(
+        "/admin/auth/user/add/", {"username": "mole", "usable_password": "true", **mole}
+    )
+    assert response.status == 302, response.text[:2000]
+    ids = server.query(
+        "from cases.models import Membership; import json; m = Membership.objects.get("
+        "user__username='mole'); print(json.dumps([m.user_id, m.pk]))"
+    )
+    user_id, membership_id = ids
+    response = admin.post(
+        f"/admin/cases/membership/{membership_id}/change/",
+        {"unit": server.world["unit"], "role": "supervisor", "bar_number": ""},
+    )
+    assert response.status == 302, response.text[:2000]
+    response = admin.post(
+        f"/admin/auth/user/{user_id}/password/",
+        {"password1": "new-mole-passphrase-5678", "password2": "new-mole-passphrase-5678",
+         "usable_password": "true"},
+    )  # fmt: skip
+    assert response.status == 302, response.text[:2000]
+    events = server.query(
+        "from cases.models import AuditEvent; import json; print(json.dumps([[e.action, "
+        "e.user.username, e.ip_address, e.data] for e in AuditEvent.objects.filter("
+        f"object_type='user', object_id='{user_id}').order_by('pk')]))"
+    )
+    assert [(action, who, address) for action, who, address, _ in events] == [
+        ("create", "admin1", client),
+        ("change", "admin1", client),
+        ("change", "admin1", client),
+    ]
+    assert events[1][3]["changes"]["role"] == {"before": "deputy", "after": "supervisor"}
+    assert events[2][3] == {"change": "password", "after": "set"}
+    assert "passphrase" not in repr(events)
+    page = admin.get("/audit/access/")
+    assert page.status == 200
+    assert "mole" in page.text and "Deputy DA → Supervisor" in page.text and client in page.text
+    case_type = server.query(
+        "from django.contrib.contenttypes.models import ContentType; from cases.models import "
+        "Case; print(ContentType.objects.get_for_model(Case).pk)"
+    )
+    for object_id in (server.world["case"], 999_999):
+        assert admin.get(f"/admin/r/{case_type}/{object_id}/").status == 404

@@ -158,6 +158,15 @@ def make_world(office, prefix, text=None):
         object_id=str(case.pk),
         request_id=f"{prefix.lower()}-request-0001",
     )
+    # An access change on the office's user, for the access-changes page's walk.
+    AuditEvent.objects.create(
+        office=office,
+        user=user,
+        action=AuditAction.CHANGE,
+        object_type="user",
+        object_id=str(user.pk),
+        summary="membership: role deputy → supervisor",
+    )
     if text is not None:
         review.comments = text(10_000)
         review.outcome = ReviewOutcome.RETURNED
