@@ -63,6 +63,7 @@ SUBCATEGORY_LABELS = {
     "stalking": "stalking",
     "three_misdemeanors": "three misdemeanors",
     "trafficking_reason_to_believe": "reason to believe trafficking",
+    "two_cimts": "two crimes involving moral turpitude",
     "two_dui": "two DUI convictions",
     "two_misdemeanors": "two misdemeanors",
 }
