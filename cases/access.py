@@ -1,14 +1,23 @@
 """Access helpers: the one place that decides whether a user may open or change a record.
 
+Each kind of record has a pair, as healthchecks pairs `_get_check_for_user` with
+`_get_rw_check_for_user`: `get_*_for_user` to read and `get_*_for_editing` to change.
 "Not yours" looks exactly like "does not exist" (404), so nobody can probe another office's
 case numbers; a user who may read but not change gets 403 on the editing variants.
+
+Which records a user may open is office isolation (`Case.objects.visible_to`); what they may do
+with them is a Django permission, granted through the role's group (`cases.roles`). Nothing
+here compares role names: there is one permission system.
+
+The rules that must hold whoever calls (a view, the admin, an import, a future API) are the
+`ensure_*` functions; the actions call them too (`actions.sign_worksheet`,
+`actions.review_worksheet`), so the helpers only refuse earlier, before anything is saved.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .models import Case, Disposition, Worksheet
-from .roles import EDITING_ROLES
+from .models import Case, Disposition, Review, Worksheet
 
 
 def membership_of(user):
@@ -18,9 +27,52 @@ def membership_of(user):
     return membership
 
 
+def office_of(user):
+    """The office the user works in, or None for an account without one (an operator)."""
+    membership = getattr(user, "membership", None) if user is not None else None
+    return membership.office if membership is not None else None
+
+
+def may(user, permission):
+    """Has this user the permission, through their role's group? An account without an office
+    opens no record, whatever permissions it holds."""
+    return getattr(user, "membership", None) is not None and user.has_perm(permission)
+
+
+def _require(user, permission, message):
+    if not may(user, permission):
+        raise PermissionDenied(message)
+
+
 def can_edit_cases(user):
-    membership = getattr(user, "membership", None)
-    return membership is not None and membership.role in EDITING_ROLES
+    """May this user enter and change cases, counts and offers (the buttons on the pages)?"""
+    return may(user, "cases.change_case")
+
+
+def can_record_status(user):
+    """Record a status the defense volunteered: only a user who may also see status."""
+    return may(user, "cases.view_status") and may(user, "cases.add_statusdisclosure")
+
+
+# --- Rules the actions enforce whoever calls them -----------------------------------------------
+
+
+def ensure_may_sign(user):
+    """Signing is the deputy's attestation: only a role granted `cases.sign_worksheet`."""
+    if not user.has_perm("cases.sign_worksheet"):
+        raise PermissionDenied("Your role cannot sign worksheets.")
+
+
+def ensure_may_review(user, worksheet):
+    """A review needs `cases.review_worksheet`, and nobody reviews a worksheet they signed:
+    the point of the review is a second pair of eyes. (tests/test_access_rules.py)"""
+    if not user.has_perm("cases.review_worksheet"):
+        raise PermissionDenied("Your role cannot review worksheets.")
+    if worksheet.signed_by_id is not None and worksheet.signed_by_id == user.pk:
+        raise PermissionDenied("You signed this worksheet; another supervisor reviews it.")
+
+
+# --- Cases --------------------------------------------------------------------------------------
 
 
 def get_case_for_user(user, pk):
@@ -31,9 +83,18 @@ def get_case_for_user(user, pk):
 
 def get_case_for_editing(user, pk):
     case = get_case_for_user(user, pk)
-    if not can_edit_cases(user):
-        raise PermissionDenied("Your role can read this case but not change it.")
+    _require(user, "cases.change_case", "Your role can read this case but not change it.")
     return case
+
+
+def get_office_for_new_case(user):
+    """The office a new case goes into: the user's own, if their role may enter cases."""
+    office = membership_of(user).office
+    _require(user, "cases.add_case", "Your role can read cases but not enter them.")
+    return office
+
+
+# --- Offers (dispositions) ----------------------------------------------------------------------
 
 
 def get_disposition_for_user(user, pk):
@@ -43,6 +104,15 @@ def get_disposition_for_user(user, pk):
     )
 
 
+def get_disposition_for_editing(user, pk):
+    disposition = get_disposition_for_user(user, pk)
+    _require(user, "cases.change_disposition", "Your role can read offers but not change them.")
+    return disposition
+
+
+# --- Worksheets ---------------------------------------------------------------------------------
+
+
 def get_worksheet_for_user(user, pk):
     return get_object_or_404(
         Worksheet.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
@@ -50,3 +120,51 @@ def get_worksheet_for_user(user, pk):
         ),
         pk=pk,
     )
+
+
+def get_worksheet_for_editing(user, pk):
+    """A draft this user may change. A signed worksheet never changes: it is amended."""
+    worksheet = get_worksheet_for_user(user, pk)
+    _require(user, "cases.change_worksheet", "Your role can read worksheets but not change them.")
+    if worksheet.is_signed:
+        raise PermissionDenied("This worksheet is signed and can no longer change. Amend it.")
+    return worksheet
+
+
+def get_worksheet_for_signing(user, pk):
+    """A draft this user may change and sign; refused before the draft is saved."""
+    worksheet = get_worksheet_for_editing(user, pk)
+    ensure_may_sign(user)
+    return worksheet
+
+
+def get_worksheet_for_amending(user, pk):
+    """A worksheet this user may start a new version of (the signed one stays as it was)."""
+    worksheet = get_worksheet_for_user(user, pk)
+    _require(user, "cases.add_worksheet", "Your role can read worksheets but not amend them.")
+    return worksheet
+
+
+# --- Reviews ------------------------------------------------------------------------------------
+
+
+def get_review_for_user(user, worksheet_pk):
+    """The review of a worksheet this user may open (404 otherwise)."""
+    return get_object_or_404(
+        Review.objects.filter(worksheet__case__in=Case.objects.visible_to(user)).select_related(
+            "worksheet",
+            "worksheet__case",
+            "worksheet__case__unit",
+            "worksheet__signed_by",
+            "worksheet__chosen_disposition",
+            "reviewer",
+        ),
+        worksheet_id=worksheet_pk,
+    )
+
+
+def get_review_for_editing(user, worksheet_pk):
+    """The review of a worksheet this user may decide: a reviewer who did not sign it."""
+    review = get_review_for_user(user, worksheet_pk)
+    ensure_may_review(user, review.worksheet)
+    return review

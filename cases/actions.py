@@ -8,7 +8,8 @@ its id and address to the audit log.
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit
+from . import audit, report_columns
+from .access import ensure_may_review, ensure_may_sign
 from .choices import (
     ApprovalPolicy,
     AuditAction,
@@ -24,19 +25,14 @@ from .choices import (
 )
 from .integrity import ConflictError, WorksheetSigned, check_version
 from .models import (
-    SCOPE_FIELDS,
     Case,
     Charge,
     Disposition,
     FlagOverride,
-    LateSignature,
     PleaTerm,
     Review,
     StatusDisclosure,
     Worksheet,
-    WorksheetGround,
-    flagged_grounds_in,
-    ground_mask,
 )
 
 
@@ -44,8 +40,10 @@ class IncompleteWorksheet(Exception):
     """Signing refused: the message lists, in plain words, what is still missing."""
 
     def __init__(self, missing):
-        self.missing = missing
-        super().__init__("Before signing, complete: " + "; ".join(missing) + ".")
+        self.missing = missing  # (field, message) pairs, from missing_before_signing
+        super().__init__(
+            "Before signing, complete: " + "; ".join(message for _, message in missing) + "."
+        )
 
 
 # --- Cases and counts ---------------------------------------------------------------------------
@@ -72,31 +70,17 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
     """
     case = Case.objects.select_for_update().get(pk=case.pk)
     check_version(case, version)
-    scope_before = [getattr(case, name) for name in SCOPE_FIELDS]
+    scope_before = report_columns.scope_of(case)
     for name, value in fields.items():
         setattr(case, name, value)
     case.lock_version += 1
     case.save()
-    if [getattr(case, name) for name in SCOPE_FIELDS] != scope_before:
-        _move_scope(case)
+    if report_columns.scope_of(case) != scope_before:
+        report_columns.move_scope(case)
     if charges is not None:
         _replace_charges(case, charges)
     audit.record(AuditAction.CHANGE, case, user=by_user, request=request)
     return case
-
-
-def _move_scope(case):
-    """The case moved (unit or deputy): its offers, worksheets and reviews follow, so the
-    compliance report's copies of the scope (`models.CaseScope`) stay the case's as it is now.
-
-    The one `update()` on worksheets the application makes: only these three columns, which
-    are not part of what was signed; on PostgreSQL the frozen-worksheet trigger lets exactly
-    these through (migration 0007) and refuses any other change.
-    """
-    scope = {name: getattr(case, name) for name in SCOPE_FIELDS}
-    Disposition.objects.filter(case=case).update(**scope)
-    Worksheet.objects.filter(case=case).update(**scope)
-    Review.objects.filter(worksheet__case=case).update(**scope)
 
 
 def _replace_charges(case, charges):
@@ -167,21 +151,28 @@ def convey_offer(disposition, *, by_user, request=None):
     if disposition.status != DispositionStatus.DRAFT:
         return disposition
     now = timezone.now()
-    disposition.status = DispositionStatus.CONVEYED
-    disposition.conveyed_at = now
-    disposition.conveyed_with_signed_worksheet = (
+    signed_before = (
         Worksheet.objects.signed()
         .filter(case_id=disposition.case_id, signed_at__lte=now)
         .filter(dispositions_considered=disposition)
         .exists()
     )
+    disposition.status = DispositionStatus.CONVEYED
+    report_columns.mark_conveyed(disposition, now, with_signed_worksheet=signed_before)
     disposition.save()
     summary = (
         "with signed worksheet"
         if disposition.conveyed_with_signed_worksheet
         else ("without signed worksheet")
     )
-    audit.record(AuditAction.CONVEY, disposition, user=by_user, request=request, summary=summary)
+    audit.record(
+        AuditAction.CONVEY,
+        disposition,
+        user=by_user,
+        request=request,
+        summary=summary,
+        data={"with_signed_worksheet": disposition.conveyed_with_signed_worksheet},
+    )
     return disposition
 
 
@@ -194,7 +185,12 @@ def set_disposition_status(disposition, *, by_user, status, request=None):
     disposition.status = status
     disposition.save(update_fields=["status", "updated_at"])
     audit.record(
-        AuditAction.CHANGE, disposition, user=by_user, request=request, summary=f"status {status}"
+        AuditAction.CHANGE,
+        disposition,
+        user=by_user,
+        request=request,
+        summary=f"status {status}",
+        data={"status": str(status)},
     )
     return disposition
 
@@ -280,13 +276,16 @@ def record_status_disclosure(case, *, by_user, request=None, **fields):
 
 
 @transaction.atomic
-def record_export(obj, *, by_user, summary, request=None):
+def record_export(obj, *, by_user, summary, data=None, request=None):
     """Record that a record left the application (a PDF download, a file a command wrote).
 
-    `by_user` is None for a management command run from the shell. The summary must never
-    hold a name or a status value (cases.worksheet_print writes "pdf tagged signed sha256 …").
+    `by_user` is None for a management command run from the shell. The summary and `data` must
+    never hold a name or a status value (cases.worksheet_print writes "pdf tagged signed
+    sha256 …" and the same facts as data, which the worksheet page reads).
     """
-    return audit.record(AuditAction.EXPORT, obj, user=by_user, request=request, summary=summary)
+    return audit.record(
+        AuditAction.EXPORT, obj, user=by_user, request=request, summary=summary, data=data
+    )
 
 
 # --- Worksheets ---------------------------------------------------------------------------------
@@ -368,19 +367,20 @@ def remove_override(override, *, by_user, request=None):
 
 
 def missing_before_signing(worksheet):
-    """What the deputy must still fill in, in their words; empty when it can be signed."""
+    """What the deputy must still fill in: (worksheet form field, what is missing in their
+    words) pairs, so that a screen can show each next to its field; empty when it can be signed."""
     missing = []
     if not worksheet.dispositions_considered.exists():
-        missing.append("choose at least one offer considered")
+        missing.append(("considered", "choose at least one offer considered"))
     if not worksheet.decision:
-        missing.append("the decision")
+        missing.append(("decision", "the decision"))
     if not worksheet.reasons.strip():
-        missing.append("the reasons for the decision")
+        missing.append(("reasons", "the reasons for the decision"))
     parity_rule = worksheet.case.office.parity_rule
     if parity_rule != ParityRule.NOT_ASKED and not worksheet.parity_answer:
-        missing.append("the citizen-parity answer")
+        missing.append(("parity_answer", "the citizen-parity answer"))
     if parity_rule == ParityRule.EQUIVALENCE and not worksheet.parity_explanation.strip():
-        missing.append("the explanation of the equivalent concession")
+        missing.append(("parity_explanation", "the explanation of the equivalent concession"))
     return missing
 
 
@@ -412,6 +412,8 @@ def sign_worksheet(worksheet, *, by_user, request=None):
     """
     from .worksheets import build_content, content_hash
 
+    # Whoever calls (a view, the admin, an import), only a role that may sign signs.
+    ensure_may_sign(by_user)
     worksheet = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
     if worksheet.is_signed:
         return worksheet
@@ -426,15 +428,11 @@ def sign_worksheet(worksheet, *, by_user, request=None):
     worksheet.content_hash = content_hash(content)
     worksheet.signed_by = by_user
     worksheet.signed_at = now
-    worksheet.flagged_grounds = ground_mask(
-        flagged_grounds_in(worksheet.engine_output, worksheet.chosen_disposition_id)
-    )
+    worksheet.flagged_grounds = report_columns.flagged_grounds(worksheet)
     worksheet.save()
-    # The flagged grounds, denormalised for the compliance report's SQL aggregate.
-    WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(worksheet))
-    LateSignature.write_for(worksheet)
+    report_columns.record_late_signatures(worksheet)
     if review_required(worksheet):
-        scope = {name: getattr(worksheet, name) for name in SCOPE_FIELDS}
+        scope = report_columns.scope_of(worksheet)
         Review.objects.create(worksheet=worksheet, requested_at=now, **scope)
     audit.record(AuditAction.SIGN, worksheet, user=by_user, request=request)
     return worksheet
@@ -484,7 +482,12 @@ def amend_worksheet(worksheet, *, by_user, reason="", request=None):
 
 @transaction.atomic
 def review_worksheet(worksheet, *, by_user, outcome, comments="", request=None):
-    """A supervisor approves a signed worksheet or returns it with comments for amendment."""
+    """A supervisor approves a signed worksheet or returns it with comments for amendment.
+
+    Refused (PermissionDenied) to a role without `cases.review_worksheet` and to the worksheet's
+    own signer, whoever calls: `access.ensure_may_review`.
+    """
+    ensure_may_review(by_user, worksheet)
     review = Review.objects.select_for_update().get(worksheet=worksheet)
     if review.outcome != ReviewOutcome.PENDING:
         return review
@@ -495,5 +498,12 @@ def review_worksheet(worksheet, *, by_user, outcome, comments="", request=None):
     review.reviewer = by_user
     review.decided_at = timezone.now()
     review.save()
-    audit.record(AuditAction.REVIEW, worksheet, user=by_user, request=request, summary=outcome)
+    audit.record(
+        AuditAction.REVIEW,
+        worksheet,
+        user=by_user,
+        request=request,
+        summary=outcome,
+        data={"outcome": str(outcome)},
+    )
     return review

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from .access import office_of
 from .models import (
     AuditEvent,
     Case,
@@ -29,11 +30,6 @@ from .models import (
 User = get_user_model()
 
 
-def office_of(request):
-    membership = getattr(request.user, "membership", None)
-    return membership.office if membership else None
-
-
 class OfficeScopedAdmin(admin.ModelAdmin):
     """Base for every model admin: `office_path` says how a row reaches its office."""
 
@@ -43,21 +39,21 @@ class OfficeScopedAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        office = office_of(request)
+        office = office_of(request.user)
         if office is None:
             return queryset.none()
         return queryset.filter(**{self.office_path: office})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        office = office_of(request)
+        office = office_of(request.user)
         if office is not None and not request.user.is_superuser:
             field.queryset = _scope_choices(field.queryset, office)
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        office = office_of(request)
+        office = office_of(request.user)
         if office is not None and not request.user.is_superuser:
             field.queryset = _scope_choices(field.queryset, office)
         return field
@@ -101,7 +97,7 @@ class OfficeAdmin(OfficeScopedAdmin):
         queryset = admin.ModelAdmin.get_queryset(self, request)
         if request.user.is_superuser:
             return queryset
-        office = office_of(request)
+        office = office_of(request.user)
         return queryset.filter(pk=office.pk) if office else queryset.none()
 
     def has_add_permission(self, request):
@@ -117,7 +113,7 @@ class UnitAdmin(OfficeScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if not request.user.is_superuser:
-            obj.office = office_of(request)
+            obj.office = office_of(request.user)
         super().save_model(request, obj, form, change)
 
 
@@ -144,7 +140,7 @@ class MembershipAdmin(OfficeScopedAdmin):
         from .roles import assign_role
 
         if not request.user.is_superuser:
-            obj.office = office_of(request)
+            obj.office = office_of(request.user)
         super().save_model(request, obj, form, change)
         assign_role(obj.user, obj.role)
 
@@ -156,14 +152,14 @@ class ScopedUserAdmin(UserAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        office = office_of(request)
+        office = office_of(request.user)
         if office is None:
             return queryset.none()
         return queryset.filter(membership__office=office)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        office = office_of(request)
+        office = office_of(request.user)
         if not change and office is not None and not hasattr(obj, "membership"):
             # A user an office admin creates joins that office as a deputy until changed.
             from .choices import Role
@@ -197,7 +193,7 @@ class CaseAdmin(OfficeScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if not request.user.is_superuser:
-            obj.office = office_of(request)
+            obj.office = office_of(request.user)
         super().save_model(request, obj, form, change)
 
 
@@ -213,7 +209,7 @@ class PleaTermInline(admin.StackedInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        office = office_of(request)
+        office = office_of(request.user)
         if office is not None and not request.user.is_superuser:
             field.queryset = _scope_choices(field.queryset, office)
         return field
@@ -225,6 +221,9 @@ class DispositionAdmin(OfficeScopedAdmin):
     list_display = ["case", "label", "status", "conveyed_at"]
     list_filter = ["label", "status"]
     inlines = [PleaTermInline]
+    # Conveyance is recorded by actions.convey_offer, which writes the report's columns with it
+    # (cases.report_columns); an edit here would leave them disagreeing.
+    readonly_fields = ["conveyed_at", "conveyed_with_signed_worksheet", "signed_late"]
 
 
 @admin.register(PleaTerm)

@@ -8,8 +8,16 @@ from django.conf import settings
 from .models import AuditEvent
 
 
-def record(action, obj=None, *, user, office=None, request=None, summary="", object_type=None):
-    """Append one audit event. `summary` must never hold names or status values."""
+def record(
+    action, obj=None, *, user, office=None, request=None, summary="", object_type=None, data=None
+):
+    """Append one audit event. `summary` must never hold names or status values.
+
+    `data` is a dict of the facts code reads back (JSON values only); the summary says the same
+    for a reader of the log. Neither may hold a name or a status value.
+    """
+    if data is not None and not isinstance(data, dict):
+        raise TypeError("Audit data is a dict of JSON values.")
     if office is None and obj is not None:
         office = _office_of(obj)
     return AuditEvent.objects.create(
@@ -21,6 +29,7 @@ def record(action, obj=None, *, user, office=None, request=None, summary="", obj
         summary=summary[:300],
         request_id=getattr(request, "request_id", "") if request is not None else "",
         ip_address=_client_address(request),
+        data=data or {},
     )
 
 

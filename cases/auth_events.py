@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
 from . import audit
+from .access import office_of
 from .choices import AuditAction
 from .sessions import mark_session_start
 
@@ -29,11 +30,6 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-def _office_of(user):
-    membership = getattr(user, "membership", None) if user is not None else None
-    return membership.office if membership is not None else None
-
-
 def on_logged_in(sender, request, user, **kwargs):
     if request is None:
         return
@@ -43,7 +39,7 @@ def on_logged_in(sender, request, user, **kwargs):
         AuditAction.LOGIN,
         user,
         user=user,
-        office=_office_of(user),
+        office=office_of(user),
         request=request,
         object_type="user",
     )
@@ -56,7 +52,7 @@ def on_logged_out(sender, request, user, **kwargs):
         AuditAction.LOGOUT,
         user,
         user=user,
-        office=_office_of(user),
+        office=office_of(user),
         request=request,
         object_type="user",
     )
@@ -78,7 +74,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
         AuditAction.LOGIN_FAILED,
         account,
         user=None,
-        office=_office_of(account),
+        office=office_of(account),
         request=request,
         object_type="user",
     )

@@ -18,6 +18,7 @@ from consequences import engine
 from consequences.codes import parse
 from consequences.statuses import Status, Verdict
 
+from . import reauth
 from .choices import (
     CaseStage,
     ChargeLevel,
@@ -32,6 +33,7 @@ from .choices import (
     Role,
     TermAction,
 )
+from .durations import in_words
 from .models import (
     MISDEMEANOR_MAX_DAYS,
     Case,
@@ -748,11 +750,15 @@ class ReauthForm(forms.Form):
         strip=False,
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Asked again because you logged in more than 15 minutes ago.",
     )
 
     def __init__(self, *args, user, required, **kwargs):
         super().__init__(*args, **kwargs)
+        # Said from the window cases.reauth enforces, so the two never disagree.
+        self.fields["password"].help_text = (
+            f"Asked again because you logged in more than "
+            f"{in_words(reauth.REAUTH_AFTER_SECONDS)} ago."
+        )
         self.user = user
         self.required = required
 

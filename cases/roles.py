@@ -69,8 +69,6 @@ ROLE_PERMISSIONS = {
     Role.COUNSEL: _READ_CASES + ["cases.view_status"],
 }
 
-EDITING_ROLES = {Role.DEPUTY, Role.SUPERVISOR}
-
 
 def group_name(role):
     return Role(role).label

@@ -1,4 +1,5 @@
-"""Session limits enforced on the server: 30 minutes idle, 12 hours in all.
+"""Session limits enforced on the server: 30 minutes idle, 12 hours in all, by default
+(SESSION_IDLE_TIMEOUT, SESSION_ABSOLUTE_TIMEOUT; the message to the user says what they are set to).
 
 Django's own session expiry (SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST) already drops an
 idle session from the store, but only as far as the session backend honours it; this middleware
@@ -13,6 +14,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+
+from .durations import in_words
 
 STARTED = "_session_started"
 LAST_SEEN = "_session_last_seen"
@@ -46,6 +49,16 @@ def session_expired(session, now=None):
     return None
 
 
+def ended_message(reason):
+    """Why the user must log in again, with the limit as it is set."""
+    if reason == "idle":
+        return (
+            f"Your session ended after {in_words(idle_limit())} without activity. "
+            "Please log in again."
+        )
+    return f"Your session reached its limit of {in_words(absolute_limit())}. Please log in again."
+
+
 class SessionLimitsMiddleware:
     """After AuthenticationMiddleware: end a signed-in session past either limit."""
 
@@ -58,12 +71,7 @@ class SessionLimitsMiddleware:
             reason = session_expired(request.session)
             if reason is not None:
                 logout(request)
-                messages.info(
-                    request,
-                    "Your session ended after 30 minutes without activity. Please log in again."
-                    if reason == "idle"
-                    else "Your session reached its 12-hour limit. Please log in again.",
-                )
+                messages.info(request, ended_message(reason))
                 return redirect_to_login(request.get_full_path())
             request.session[LAST_SEEN] = int(time.time())
         return self.get_response(request)

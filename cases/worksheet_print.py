@@ -13,7 +13,6 @@ byte-identical files. A draft says when it was printed.
 """
 
 import hashlib
-import re
 from datetime import datetime
 
 from django.template.loader import render_to_string
@@ -111,13 +110,19 @@ def render_worksheet_pdf(
     )
 
 
+# The `document` an issued worksheet PDF's audit data names (migration 0012 backfills it too).
+ISSUED_DOCUMENT = "worksheet_pdf"
+
+
 def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=None, via=""):
     """Render the worksheet's PDF for someone and record, in the audit log, that it left.
 
-    Returns (bytes, SHA-256 hex). The audit summary names the variant and the file's SHA-256
-    (never a name or a status), which is how the worksheet page lists the copies issued:
-    rendering is deterministic, so every download of the same signed version and review has
-    the same hash, and a copy in a case file can be checked against the page years later.
+    Returns (bytes, SHA-256 hex). The audit event's `data` holds the variant, whether the
+    worksheet was signed, whether a disclosed status was withheld from this reader, how it left
+    and the file's SHA-256 (never a name or a status), which is how the worksheet page lists the
+    copies issued: rendering is deterministic, so every download of the same signed version and
+    review has the same hash, and a copy in a case file can be checked against the page years
+    later. The summary says the same in words for the log's reader; nothing parses it.
     `by_user=None` is a command run from the shell; `via` says which ("command").
     """
     from . import actions
@@ -126,6 +131,14 @@ def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=N
     data = render_worksheet_pdf(worksheet, variant=variant, show_status=show_status)
     digest = hashlib.sha256(data).hexdigest()
     withheld = not show_status and bool(content_for_display(worksheet).get("status_disclosure"))
+    facts = {
+        "document": ISSUED_DOCUMENT,
+        "variant": variant,
+        "signed": worksheet.is_signed,
+        "status_withheld": withheld,
+        "via": via or "web",
+        "sha256": digest,
+    }
     summary = " ".join(
         part
         for part in (
@@ -139,38 +152,34 @@ def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=N
         )
         if part
     )
-    actions.record_export(worksheet, by_user=by_user, summary=summary, request=request)
+    actions.record_export(worksheet, by_user=by_user, summary=summary, data=facts, request=request)
     return data, digest
 
 
-_ISSUED = re.compile(
-    r"^pdf (?P<variant>[a-z]+) signed(?P<withheld> status-withheld)?(?: [a-z]+)? "
-    r"sha256 (?P<sha256>[0-9a-f]{64})$"
-)
-
-
 def issued_copies(worksheet):
-    """The distinct PDFs issued of a signed worksheet, newest first, from the audit log."""
+    """The distinct PDFs issued of a signed worksheet, newest first, from the audit log's data.
+
+    Drafts printed before signing are the same worksheet row but not a signed copy: left out.
+    """
     if not worksheet.is_signed:
         return []
     events = AuditEvent.objects.filter(
         object_type=worksheet._meta.model_name,
         object_id=str(worksheet.pk),
         action=AuditAction.EXPORT,
-        summary__startswith="pdf ",
+        data__document=ISSUED_DOCUMENT,
+        data__signed=True,
     ).order_by("at", "pk")
     copies = {}
-    for event in events.only("at", "summary"):
-        match = _ISSUED.match(event.summary)
-        if match is None:
-            continue
+    for event in events.only("at", "data"):
+        facts = event.data
         copy = copies.setdefault(
-            match["sha256"],
+            facts["sha256"],
             {
-                "sha256": match["sha256"],
-                "variant": match["variant"],
-                "variant_label": VARIANT_LABELS.get(match["variant"], match["variant"]),
-                "status_withheld": bool(match["withheld"]),
+                "sha256": facts["sha256"],
+                "variant": facts["variant"],
+                "variant_label": VARIANT_LABELS.get(facts["variant"], facts["variant"]),
+                "status_withheld": bool(facts.get("status_withheld")),
                 "first_issued": event.at,
                 "times": 0,
             },

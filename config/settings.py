@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "axes",
     "consequences",
     "cases",
+    "compliance",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +124,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, except that a table rebuild keeps its triggers (config/sqlite3).
+    DATABASES["default"]["ENGINE"] = "config.sqlite3"
     # WAL and a busy timeout let the development server and a test client write side by side.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,

@@ -4,11 +4,12 @@ forward and read what the migration wrote. On SQLite and on PostgreSQL (their ba
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from cases.models import Disposition, local_month
+from cases.models import AuditEvent, Disposition
+from cases.report_columns import local_month
 
 BEFORE = [("cases", "0010_report_indexes_lead_with_office")]
 AFTER = [("cases", "0011_disposition_conveyed_month_for_reports")]
@@ -60,3 +61,50 @@ def test_0011_backfills_the_local_month_each_offer_was_conveyed_in():
     ]  # fmt: skip
     assert [months[pk] for pk in conveyed] == [local_month(moment) for moment in moments]
 
+
+BEFORE_DATA = [("cases", "0011_disposition_conveyed_month_for_reports")]
+AFTER_DATA = [("cases", "0012_auditevent_data")]
+DIGEST = "0123456789abcdef" * 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0012_backfills_audit_data_from_the_summaries_written_before_it():
+    # What issue_pdf and the actions wrote before the column, and rows whose summary says nothing.
+    summaries = {
+        ("export", "worksheet", f"pdf tagged signed sha256 {DIGEST}"): {
+            "document": "worksheet_pdf", "variant": "tagged", "signed": True,
+            "status_withheld": False, "via": "web", "sha256": DIGEST,
+        },
+        ("export", "worksheet", f"pdf archival signed status-withheld command sha256 {DIGEST}"): {
+            "document": "worksheet_pdf", "variant": "archival", "signed": True,
+            "status_withheld": True, "via": "command", "sha256": DIGEST,
+        },
+        ("export", "worksheet", f"pdf tagged draft sha256 {DIGEST}"): {
+            "document": "worksheet_pdf", "variant": "tagged", "signed": False,
+            "status_withheld": False, "via": "web", "sha256": DIGEST,
+        },
+        ("convey", "disposition", "with signed worksheet"): {"with_signed_worksheet": True},
+        ("convey", "disposition", "without signed worksheet"): {"with_signed_worksheet": False},
+        ("change", "disposition", "status rejected"): {"status": "rejected"},
+        ("review", "worksheet", "returned"): {"outcome": "returned"},
+        ("export", "worksheet", "pdf tagged signed sha256 not-a-hash"): {},
+        ("export", "auditevent", "audit log export"): {},
+        ("view", "case", "compare"): {},
+        ("change", "worksheet", "override"): {},
+    }  # fmt: skip
+    apps = migrate(BEFORE_DATA)
+    try:
+        events = apps.get_model("cases", "AuditEvent").objects
+        pks = {
+            events.create(action=action, object_type=kind, object_id="1", summary=summary).pk: facts
+            for (action, kind, summary), facts in summaries.items()
+        }
+        migrate(AFTER_DATA)
+        written = dict(AuditEvent.objects.filter(pk__in=pks).values_list("pk", "data"))
+        if connection.vendor == "postgresql":
+            # The append-only trigger was only set aside for the backfill.
+            with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
+                cur.execute("UPDATE cases_auditevent SET summary = 'x' WHERE id = %s", [min(pks)])
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # back to the newest
+    assert written == pks

@@ -8,6 +8,7 @@ itself audited.
 
 import csv
 import datetime as dt
+import json
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -35,6 +36,7 @@ CSV_COLUMNS = [
     "summary",
     "request_id",
     "ip_address",
+    "data",  # the event's structured facts as JSON, keys sorted (AuditEvent.data)
 ]
 
 
@@ -184,4 +186,5 @@ def _values(event):
         event.summary,
         event.request_id,
         event.ip_address or "",
+        json.dumps(event.data, sort_keys=True, separators=(",", ":")) if event.data else "",
     ]

@@ -1,5 +1,6 @@
 """Log-in screens around Django's LoginView: the lockout answer and the TOTP second factor."""
 
+from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
@@ -9,13 +10,24 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import audit
+from ..access import office_of
 from ..choices import AuditAction
+from ..durations import in_words
 from ..security import has_confirmed_device, second_factor_required
 
-LOCKED_OUT_MESSAGE = (
-    "Too many failed log-in attempts. Log-in is paused for 15 minutes; if you need access "
-    "sooner, ask your office administrator."
-)
+
+def locked_out_message(request=None):
+    """One generic message, whoever was tried, with the pause as AXES_COOLOFF_TIME sets it."""
+    cool_off = get_cool_off(request)  # axes' own reading of the setting (hours, timedelta, …)
+    if not cool_off:
+        return (
+            "Too many failed log-in attempts. Log-in is paused until your office "
+            "administrator lifts the pause."
+        )
+    return (
+        f"Too many failed log-in attempts. Log-in is paused for {in_words(cool_off)}; if you "
+        "need access sooner, ask your office administrator."
+    )
 
 
 def locked_out(request, response=None, credentials=None):
@@ -24,7 +36,7 @@ def locked_out(request, response=None, credentials=None):
     return render(
         request,
         "registration/login.html",
-        {"form": form, "locked_out_message": LOCKED_OUT_MESSAGE},
+        {"form": form, "locked_out_message": locked_out_message(request)},
         status=429,
     )
 
@@ -55,7 +67,7 @@ def otp_verify(request):
                 request.user,
                 user=request.user,
                 request=request,
-                office=_office(request.user),
+                office=office_of(request.user),
                 object_type="user",
                 summary="second factor verified",
             )
@@ -65,7 +77,7 @@ def otp_verify(request):
             request.user,
             user=request.user,
             request=request,
-            office=_office(request.user),
+            office=office_of(request.user),
             object_type="user",
             summary="second factor refused",
         )
@@ -96,7 +108,7 @@ def otp_enroll(request):
                 request.user,
                 user=request.user,
                 request=request,
-                office=_office(request.user),
+                office=office_of(request.user),
                 object_type="user",
                 summary="second factor enrolled",
             )
@@ -121,8 +133,3 @@ def _grouped_key(device):
 
     key = b32encode(device.bin_key).decode("ascii").rstrip("=")
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
-
-
-def _office(user):
-    membership = getattr(user, "membership", None)
-    return membership.office if membership is not None else None

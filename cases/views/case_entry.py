@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from consequences import engine
 
 from .. import actions, audit
-from ..access import can_edit_cases, get_case_for_editing, membership_of
+from ..access import can_edit_cases, get_case_for_editing, get_office_for_new_case
 from ..choices import AuditAction
 from ..forms import CaseForm, ChargeForm, describe_statute
 from ..integrity import ConflictError
@@ -28,10 +28,8 @@ _ROW_KEY = re.compile(r"^[a-z0-9]{1,24}$")
 
 def case_create(request):
     """Open a new case in the user's office, with its counts."""
-    membership = membership_of(request.user)
-    if not can_edit_cases(request.user):
-        raise PermissionDenied("Your role can read cases but not enter them.")
-    case = Case(office=membership.office, unit=membership.unit, assigned_deputy=request.user)
+    office = get_office_for_new_case(request.user)
+    case = Case(office=office, unit=request.user.membership.unit, assigned_deputy=request.user)
     return _case_page(request, case)
 
 

@@ -2,14 +2,13 @@
 click, and marking an offer conveyed to the defense."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import actions, analysis, audit
-from ..access import can_edit_cases, get_case_for_editing, get_disposition_for_user
+from ..access import get_case_for_editing, get_disposition_for_editing
 from ..choices import AuditAction, DispositionLabel, DispositionStatus
 from ..forms import DispositionForm, PleaTermForm
 from ..integrity import ConflictError
@@ -29,7 +28,7 @@ def disposition_create(request, case_pk):
 
 def disposition_edit(request, pk):
     """Change a draft offer. A conveyed offer is what the defense heard: it no longer changes."""
-    disposition = _editable(request, pk)
+    disposition = get_disposition_for_editing(request.user, pk)
     if disposition.status != DispositionStatus.DRAFT:
         messages.error(
             request,
@@ -37,13 +36,6 @@ def disposition_edit(request, pk):
         )
         return redirect(disposition.case)
     return _offer_page(request, disposition.case, disposition)
-
-
-def _editable(request, pk):
-    disposition = get_disposition_for_user(request.user, pk)
-    if not can_edit_cases(request.user):
-        raise PermissionDenied("Your role can read offers but not change them.")
-    return disposition
 
 
 def _offer_page(request, case, disposition):
@@ -143,7 +135,7 @@ def _suggested(charge, source, code):
 @require_POST
 def disposition_convey(request, pk):
     """Mark an offer conveyed. Allowed without a signed worksheet, and recorded as such."""
-    disposition = _editable(request, pk)
+    disposition = get_disposition_for_editing(request.user, pk)
     if disposition.status != DispositionStatus.DRAFT:
         messages.info(request, f"“{disposition}” was already conveyed; nothing changed.")
         return redirect(reverse("case_detail", args=[disposition.case_id]) + f"#disp-{pk}")

@@ -11,12 +11,11 @@ from crispy_forms.layout import Field, Layout
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from .. import actions, audit
-from ..access import membership_of
+from ..access import get_review_for_editing, get_review_for_user, membership_of
 from ..choices import AuditAction, ReviewOutcome
 from ..models import Case, Review
 
@@ -74,21 +73,6 @@ def pending_reviews_for(user):
     )
 
 
-def get_review_for_reviewer(user, worksheet_pk):
-    """The review of a worksheet this supervisor may open (404 otherwise)."""
-    return get_object_or_404(
-        Review.objects.filter(worksheet__case__in=Case.objects.visible_to(user)).select_related(
-            "worksheet",
-            "worksheet__case",
-            "worksheet__case__unit",
-            "worksheet__signed_by",
-            "worksheet__chosen_disposition",
-            "reviewer",
-        ),
-        worksheet_id=worksheet_pk,
-    )
-
-
 @permission_required("cases.review_worksheet", raise_exception=True)
 def review_queue(request):
     """Signed worksheets awaiting review in the supervisor's units, oldest request first."""
@@ -108,12 +92,13 @@ def review_queue(request):
 @permission_required("cases.review_worksheet", raise_exception=True)
 def review_decide(request, pk):
     """Approve a signed worksheet, or return it to the deputy with comments."""
-    review = get_review_for_reviewer(request.user, pk)
+    posted = request.method == "POST"
+    # Deciding is refused (403) to the worksheet's own signer before the form is read; the
+    # page itself still opens for them, saying another supervisor reviews it.
+    review = (get_review_for_editing if posted else get_review_for_user)(request.user, pk)
     worksheet = review.worksheet
     own = worksheet.signed_by_id == request.user.pk
-    if request.method == "POST":
-        if own:
-            raise PermissionDenied("You signed this worksheet; another supervisor reviews it.")
+    if posted:
         form = ReviewForm(request.POST)
         if form.is_valid():
             decided = actions.review_worksheet(

@@ -15,21 +15,20 @@ from django.views.decorators.http import require_POST
 from consequences.statuses import Verdict
 
 from .. import actions, analysis, audit, reauth, security, worksheet_layout
-from ..access import can_edit_cases, get_case_for_editing, get_worksheet_for_user
+from ..access import (
+    can_record_status,
+    get_case_for_editing,
+    get_worksheet_for_amending,
+    get_worksheet_for_editing,
+    get_worksheet_for_signing,
+    get_worksheet_for_user,
+    may,
+)
 from ..choices import AuditAction, ReviewOutcome
 from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, WorksheetForm
 from ..integrity import ConflictError
 from ..models import FlagOverride, Review
 from ..worksheets import content_for_display
-
-# What `actions.missing_before_signing` reports, mapped to the field it belongs next to.
-MISSING_FIELD = {
-    "choose at least one offer considered": "considered",
-    "the decision": "decision",
-    "the reasons for the decision": "reasons",
-    "the citizen-parity answer": "parity_answer",
-    "the explanation of the equivalent concession": "parity_explanation",
-}
 
 
 @require_POST
@@ -42,9 +41,8 @@ def worksheet_start(request, case_pk):
 
 def worksheet_detail(request, pk):
     """Read a worksheet; on a draft, record the consideration and save it."""
-    worksheet = get_worksheet_for_user(request.user, pk)
     if request.method == "POST":
-        _require_draft_editor(request, worksheet)
+        worksheet = get_worksheet_for_editing(request.user, pk)
         form = _worksheet_form(request, worksheet, request.POST)
         if form.is_valid():
             try:
@@ -55,6 +53,7 @@ def worksheet_detail(request, pk):
                 messages.success(request, "Worksheet saved as a draft.")
                 return redirect(worksheet)
         return _page(request, worksheet, form=form, status=400)
+    worksheet = get_worksheet_for_user(request.user, pk)
     audit.record(AuditAction.VIEW, worksheet, user=request.user, request=request)
     return _page(request, worksheet)
 
@@ -62,10 +61,7 @@ def worksheet_detail(request, pk):
 @require_POST
 def worksheet_sign(request, pk):
     """Save what was typed, then sign: the engine output, catalog version and SHA-256 freeze."""
-    worksheet = get_worksheet_for_user(request.user, pk)
-    _require_draft_editor(request, worksheet)
-    if not request.user.has_perm("cases.sign_worksheet"):
-        raise PermissionDenied("Your role cannot sign worksheets.")
+    worksheet = get_worksheet_for_signing(request.user, pk)
     form = _worksheet_form(request, worksheet, request.POST)
     password = ReauthForm(request.POST, user=request.user, required=reauth.password_needed(request))
     if not form.is_valid():
@@ -87,8 +83,7 @@ def worksheet_sign(request, pk):
         worksheet = actions.sign_worksheet(worksheet, by_user=request.user, request=request)
     except actions.IncompleteWorksheet as incomplete:
         form.add_error(None, "Saved as a draft, not signed yet. " + str(incomplete))
-        for missing in incomplete.missing:
-            field = MISSING_FIELD.get(missing)
+        for field, missing in incomplete.missing:
             if field in form.fields:
                 form.add_error(field, f"Needed before signing: {missing}.")
         return _page(request, worksheet, form=form, status=400)
@@ -102,9 +97,7 @@ def worksheet_sign(request, pk):
 @require_POST
 def worksheet_amend(request, pk):
     """Start a new version of a signed worksheet; the signed one stays readable as it was."""
-    worksheet = get_worksheet_for_user(request.user, pk)
-    if not can_edit_cases(request.user):
-        raise PermissionDenied("Your role can read worksheets but not amend them.")
+    worksheet = get_worksheet_for_amending(request.user, pk)
     form = AmendForm(request.POST)
     if not form.is_valid():
         return _page(request, worksheet, amend_form=form, status=400)
@@ -126,8 +119,7 @@ def worksheet_amend(request, pk):
 @require_POST
 def worksheet_override(request, pk):
     """Record the deputy's disagreement with one flag, with the reason (htmx or plain POST)."""
-    worksheet = get_worksheet_for_user(request.user, pk)
-    _require_draft_editor(request, worksheet)
+    worksheet = get_worksheet_for_editing(request.user, pk)
     form = OverrideForm(request.POST)
     flag = _flag_on_worksheet(worksheet, form) if form.is_valid() else None
     if flag is None:
@@ -156,8 +148,7 @@ def worksheet_override(request, pk):
 
 @require_POST
 def worksheet_override_remove(request, pk, override_pk):
-    worksheet = get_worksheet_for_user(request.user, pk)
-    _require_draft_editor(request, worksheet)
+    worksheet = get_worksheet_for_editing(request.user, pk)
     override = get_object_or_404(FlagOverride, pk=override_pk, worksheet=worksheet)
     try:
         actions.remove_override(override, by_user=request.user, request=request)
@@ -172,11 +163,7 @@ def worksheet_override_remove(request, pk, override_pk):
 def worksheet_status(request, pk):
     """Record an immigration status the defense volunteered, with its source."""
     worksheet = get_worksheet_for_user(request.user, pk)
-    if not (
-        can_edit_cases(request.user)
-        and request.user.has_perm("cases.view_status")
-        and request.user.has_perm("cases.add_statusdisclosure")
-    ):
+    if not can_record_status(request.user):
         raise PermissionDenied("Your role cannot record a status disclosure.")
     form = StatusDisclosureForm(request.POST)
     if not form.is_valid():
@@ -189,13 +176,6 @@ def worksheet_status(request, pk):
 
 
 # --- Helpers ------------------------------------------------------------------------------------
-
-
-def _require_draft_editor(request, worksheet):
-    if not can_edit_cases(request.user):
-        raise PermissionDenied("Your role can read worksheets but not change them.")
-    if worksheet.is_signed:
-        raise PermissionDenied("This worksheet is signed and can no longer change. Amend it.")
 
 
 def _show_status(request):
@@ -305,7 +285,7 @@ def _page(
     case = worksheet.case
     show_status = _show_status(request)
     disclosures = list(security.status_disclosures_for(request.user, case))
-    editable = can_edit_cases(request.user) and not worksheet.is_signed
+    editable = may(request.user, "cases.change_worksheet") and not worksheet.is_signed
     if editable and form is None:
         form = _worksheet_form(request, worksheet, disclosures=disclosures)
     content = security.redact_status(content_for_display(worksheet), request.user)
@@ -328,8 +308,10 @@ def _page(
         "reauth_form": reauth_form
         or ReauthForm(user=request.user, required=reauth.password_needed(request)),
         "amend_form": amend_form or AmendForm(),
-        "can_amend": worksheet.is_signed and is_current and can_edit_cases(request.user),
-        "can_sign": editable and request.user.has_perm("cases.sign_worksheet"),
+        "can_amend": worksheet.is_signed
+        and is_current
+        and may(request.user, "cases.add_worksheet"),
+        "can_sign": editable and may(request.user, "cases.sign_worksheet"),
         "versions": versions,
         "review": review,
         "amended_review": amended_review,
@@ -337,9 +319,7 @@ def _page(
         "show_status": show_status,
         "disclosures": disclosures,
         "status_form": status_form or StatusDisclosureForm(),
-        "can_record_status": show_status
-        and can_edit_cases(request.user)
-        and request.user.has_perm("cases.add_statusdisclosure"),
+        "can_record_status": show_status and can_record_status(request.user),
         "review_required_policy": case.office.get_supervisor_approval_display(),
         "verdict_choices": Verdict.choices,
         "ReviewOutcome": ReviewOutcome,

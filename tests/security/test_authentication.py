@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.choices import AuditAction
 from cases.models import AuditEvent
-from cases.views.auth import LOCKED_OUT_MESSAGE
+from cases.views.auth import locked_out_message
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
@@ -36,7 +36,7 @@ def test_five_failures_lock_the_account_out_with_a_generic_message(client, alice
         assert fail(client).status_code == 200
     response = fail(client)
     assert response.status_code == 429
-    assert LOCKED_OUT_MESSAGE in response.content.decode()
+    assert locked_out_message() in response.content.decode()
     # Even the right password is refused while locked out.
     response = succeed(client)
     assert response.status_code == 429
@@ -47,7 +47,7 @@ def test_the_lockout_message_is_the_same_for_an_unknown_username(client, db):
     for _ in range(5):
         response = fail(client, username="nobody-here")
     assert response.status_code == 429
-    assert LOCKED_OUT_MESSAGE in response.content.decode()
+    assert locked_out_message() in response.content.decode()
 
 
 def test_lockout_is_per_username_and_address(client, alice, bob):
