@@ -124,12 +124,9 @@ def _by_verdict(flags):
     """The flagged grounds of a cell grouped by verdict, strongest first, for the overview."""
     groups = []
     for verdict in (Verdict.YES, Verdict.ASSUME_YES, Verdict.UNCLEAR):
-        grounds = [
-            flag["ground_label"]
-            + (f" ({flag['subcategory_label']})" if flag["subcategory_label"] else "")
-            for flag in flags
-            if flag["verdict"] == verdict
-        ]
+        # The short label (the grid's): "Aggravated felony (crime of violence)"; the flags
+        # table gives the full cite.
+        grounds = [_grid_label(flag) for flag in flags if flag["verdict"] == verdict]
         if grounds:
             groups.append({"verdict": verdict.value, "label": verdict.label, "grounds": grounds})
     return groups
@@ -471,7 +468,10 @@ def _grid_label(flag):
     """A ground as the grid names it: the label, and the subcategory where it tells bars apart."""
     label = labels.ground_label(flag.get("ground"))
     subcategory = labels.subcategory_label(flag.get("ground"), flag.get("subcategory"), short=True)
-    return f"{label} ({subcategory})" if subcategory else label
+    # "Domestic violence, stalking, … (domestic violence)" says the same thing twice.
+    if not subcategory or subcategory.lower() in label.lower():
+        return label
+    return f"{label} ({subcategory})"
 
 
 def statuses_summary(results):

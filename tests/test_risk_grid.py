@@ -44,7 +44,8 @@ def test_a_cell_lists_the_most_serious_grounds_first_each_verdict_named():
     assert [group["label"] for group in cell["groups"]] == ["Yes", "Assume yes", "Unclear"]
     assert cell["groups"][0]["grounds"] == [
         "Aggravated felony (crime of violence)",
-        "Domestic violence, stalking, child abuse, protection order (domestic violence)",
+        # The subcategory is not repeated when the ground already says it.
+        "Domestic violence, stalking, child abuse, protection order",
     ]
     assert cell["groups"][2]["grounds"] == ["Good moral character (180 days or more confined)"]
     assert cell["anchor"] == "flags-c1-a"
