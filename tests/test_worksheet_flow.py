@@ -139,10 +139,25 @@ def test_a_signed_worksheet_cannot_be_changed(client, alice, worksheet, offers):
     client.post(reverse("worksheet_sign", args=[worksheet.pk]), form_data(worksheet, offers))
     worksheet.refresh_from_db()
     data = form_data(worksheet, offers, reasons="Rewritten")
-    assert client.post(worksheet.get_absolute_url(), data).status_code == 403
-    assert client.post(reverse("worksheet_sign", args=[worksheet.pk]), data).status_code == 403
+    # From a stale page or a second tab: a conflict that says who signed it, when, and where.
+    for url in (worksheet.get_absolute_url(), reverse("worksheet_sign", args=[worksheet.pk])):
+        response = client.post(url, data)
+        assert response.status_code == 409
+        page = " ".join(response.content.decode().split())
+        assert f"Already signed by {alice.get_full_name()} at" in page
+        assert f'href="{worksheet.get_absolute_url()}"' in page
     worksheet.refresh_from_db()
     assert worksheet.reasons == "The standard offer is proportionate."
+
+
+def test_the_draft_form_is_never_cached_so_back_shows_the_signed_version(
+    client, alice, worksheet, offers
+):
+    client.force_login(alice)
+    assert client.get(worksheet.get_absolute_url())["Cache-Control"] == "no-store"
+    client.post(reverse("worksheet_sign", args=[worksheet.pk]), form_data(worksheet, offers))
+    page = client.get(worksheet.get_absolute_url())
+    assert "Signed and frozen" in page.content.decode()
 
 
 def test_an_old_login_must_give_the_password_again_to_sign(client, alice, worksheet, offers):
