@@ -126,7 +126,7 @@ def _by_verdict(flags):
     for verdict in (Verdict.YES, Verdict.ASSUME_YES, Verdict.UNCLEAR):
         # The short label (the grid's): "Aggravated felony (crime of violence)"; the flags
         # table gives the full cite.
-        grounds = [_grid_label(flag) for flag in flags if flag["verdict"] == verdict]
+        grounds = [grid_label(flag) for flag in flags if flag["verdict"] == verdict]
         if grounds:
             groups.append({"verdict": verdict.value, "label": verdict.label, "grounds": grounds})
     return groups
@@ -428,7 +428,7 @@ def _flags_cell(flags, base):
             {
                 "key": (flag.get("ground"), flag.get("subcategory") or ""),
                 "verdict": verdict,
-                "label": _grid_label(flag),
+                "label": grid_label(flag),
             }
         )
     shown.sort(
@@ -464,7 +464,7 @@ def _flags_cell(flags, base):
     }
 
 
-def _grid_label(flag):
+def grid_label(flag):
     """A ground as the grid names it: the label, and the subcategory where it tells bars apart."""
     label = labels.ground_label(flag.get("ground"))
     subcategory = labels.subcategory_label(flag.get("ground"), flag.get("subcategory"), short=True)
@@ -483,3 +483,88 @@ def statuses_summary(results):
             if verdict in Verdict.values and Verdict(verdict).is_flagged:
                 values.update(flag.get("statuses") or NON_CITIZEN_STATUSES)
     return _statuses(sorted(values)) if values else ""
+
+
+def worksheet_grid(content, offers=None):
+    """The risk grid of the offers a worksheet considered, for its page and its review.
+
+    The reference column is the standard offer (else the first considered): the other offers
+    say what they clear and add against it, which is the departure a supervisor reviews.
+    """
+    offers = lay_out_offers(content) if offers is None else offers
+    reference = next((offer for offer in offers if offer.get("is_standard")), None)
+    reference = reference or (offers[0] if offers else None)
+    columns, pleas = [], {}
+    for offer in offers:
+        key = f"o{offer['id']}"
+        columns.append(
+            grid_column(
+                key,
+                f"{offer['letter']}: {offer['name']}",
+                {count_id: term["assessed"] for count_id, term in offer["terms_by_count"].items()},
+                whole_flags=offer["analysis"].get("flags", []),
+                subheading=f"{offer['label']} · {offer['status']}"
+                + (" · chosen" if offer["chosen"] else ""),
+                reference=offer is reference,
+            )
+        )
+        for count_id, term in offer["terms_by_count"].items():
+            pleas[(key, count_id)] = plea_line(term)
+    counts = [
+        {
+            "id": count["id"],
+            "number": count["number"],
+            "statute": count["statute"],
+            "title": count.get("title") or "",
+            "level": count.get("level") or "",
+        }
+        for count in content["counts"]
+    ]
+    return risk_grid(counts, columns, pleas=pleas)
+
+
+def plea_line(term):
+    """A plea in a few words for a grid cell: the statute, the level and the custody imposed."""
+    if term.get("dismissed"):
+        return "Dismissed"
+    parts = [term.get("statute"), (term.get("level") or "").lower()]
+    parts.append(f"{term.get('custody_days_imposed', 0)} days")
+    return ", ".join(part for part in parts if part)
+
+
+def departure(grid):
+    """What the offers change against the reference offer, count by count: the plea, and the
+    grounds cleared and added (from the grid's cells). Empty when nothing departs."""
+    reference = next(
+        (index for index, column in enumerate(grid["columns"]) if column["reference"]), None
+    )
+    if reference is None:
+        return []
+    changes = []
+    for index, column in enumerate(grid["columns"]):
+        if index == reference:
+            continue
+        rows = []
+        for row in grid["rows"]:
+            cell, base = row["cells"][index], row["cells"][reference]
+            if cell["plea"] != base["plea"] or cell["cleared"] or cell["added"]:
+                rows.append(
+                    {
+                        "count": row["count"],
+                        "from": base["plea"],
+                        "to": cell["plea"],
+                        "cleared": cell["cleared"],
+                        "added": cell["added"],
+                    }
+                )
+        whole = (grid["whole"] or [None] * len(grid["columns"]))[index]
+        changes.append(
+            {
+                "column": column,
+                "reference": grid["columns"][reference],
+                "rows": rows,
+                "whole_cleared": whole["cleared"] if whole else [],
+                "whole_added": whole["added"] if whole else [],
+            }
+        )
+    return changes

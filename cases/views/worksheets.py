@@ -323,6 +323,9 @@ def _page(
         "case": case,
         "content": content,
         "offers": _offers_view(content, overrides, editable),
+        "grid": worksheet_layout.worksheet_grid(content),
+        "reauth_seconds": reauth.seconds_left(request),
+        "factors_open": form is not None and _factors_touched(form),
         "form": form,
         "editable": editable,
         "reauth_form": reauth_form
@@ -350,6 +353,16 @@ def _page(
         # draft form from the browser's cache (which would then be posted again).
         response["Cache-Control"] = "no-store"
     return response
+
+
+def _factors_touched(form):
+    """Open the factors on the page when any has a weight, a note or an error: they are
+    optional, and closed they cost one Tab stop instead of twenty."""
+    for _, weight_name, note_name in form.factor_rows:
+        for name in (weight_name, note_name):
+            if form[name].value() or form[name].errors:
+                return True
+    return False
 
 
 def _review_of(worksheet):

@@ -20,5 +20,29 @@
     if (link) openTarget(link.getAttribute("href"), true);
   });
   window.addEventListener("hashchange", function () { openTarget(window.location.hash, false); });
-  document.addEventListener("DOMContentLoaded", function () { openTarget(window.location.hash, false); });
+  // A failed sign or save: the summary of what went wrong takes the focus, at the top.
+  function focusErrors() {
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+  }
+  // The password beside Sign: shown when the page's own countdown of the 15-minute window
+  // ends (the server checks the window again when the form is sent).
+  function countDownToPassword() {
+    var box = document.getElementById("sign-password");
+    if (!box || !box.hidden) return;
+    var seconds = parseInt(box.getAttribute("data-reauth-seconds"), 10) || 0;
+    window.setTimeout(function () {
+      box.hidden = false;
+      var note = document.createElement("p");
+      note.className = "small mb-1";
+      note.setAttribute("role", "status");
+      note.textContent = "More than 15 minutes since you last entered your password: enter it to sign.";
+      box.insertBefore(note, box.firstChild);
+    }, seconds * 1000);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    openTarget(window.location.hash, false);
+    focusErrors();
+    countDownToPassword();
+  });
 })();
