@@ -15,7 +15,7 @@ from django.forms.models import construct_instance
 from django.urls import reverse
 
 from consequences import engine
-from consequences.codes import parse
+from consequences.codes import CODES, parse
 from consequences.statuses import Status, Verdict
 
 from . import reauth
@@ -97,7 +97,9 @@ def statute_input_attrs(key, help_id):
 def statute_fields(text):
     """A statute as typed split into code, section and subdivision (blank when unreadable)."""
     parsed = parse(text)
-    if parsed is None:
+    # A federal section ("18 USC 922(g)") is kept as typed: Charge.code holds a California code
+    # only (four characters), and Charge.statute falls back to the text, which the engine reads.
+    if parsed is None or parsed.code not in CODES:
         return {"code": "", "section": "", "subdivision": ""}
     return {"code": parsed.code, "section": parsed.section, "subdivision": parsed.subdivision}
 
@@ -752,14 +754,14 @@ class ReauthForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, user, required, **kwargs):
+    def __init__(self, *args, request, required, **kwargs):
         super().__init__(*args, **kwargs)
         # Said from the window cases.reauth enforces, so the two never disagree.
         self.fields["password"].help_text = (
             f"Asked again because you logged in more than "
             f"{in_words(reauth.REAUTH_AFTER_SECONDS)} ago."
         )
-        self.user = user
+        self.request = request
         self.required = required
 
     def clean_password(self):
@@ -768,7 +770,10 @@ class ReauthForm(forms.Form):
             return password
         if not password:
             raise forms.ValidationError("Enter your password to sign.")
-        if not self.user.check_password(password):
+        # Checked as a log-in is: counted toward the lockout and audited as a failed log-in.
+        if not reauth.confirm_password(self.request, password):
+            if reauth.locked_out(self.request):
+                raise forms.ValidationError(reauth.locked_out_message())
             raise forms.ValidationError("That is not your password. Nothing was signed.")
         return password
 
