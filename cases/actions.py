@@ -26,6 +26,7 @@ from .choices import (
 )
 from .integrity import ConflictError, WorksheetSigned, check_version
 from .models import (
+    YES_NO_FACTS,
     Case,
     Charge,
     Disposition,
@@ -196,17 +197,6 @@ def set_disposition_status(disposition, *, by_user, status, request=None):
     return disposition
 
 
-# Record-of-conviction facts an engine alternative may name, as PleaTerm fields.
-_TERM_FACTS = (
-    "substance_named",
-    "victim_minor",
-    "domestic_relationship",
-    "offensive_touching_only",
-    "temporary_taking",
-    "firearm_in_record",
-)
-
-
 @transaction.atomic
 def adopt_alternative(case, *, by_user, charge, alternative, source=None, request=None):
     """Turn an engine-suggested alternative for one count into a new offer, in one step.
@@ -216,7 +206,7 @@ def adopt_alternative(case, *, by_user, charge, alternative, source=None, reques
     facts the engine assessed it at. The sentence is kept, capped at 364 days when the plea
     becomes a misdemeanor (PC 18.5). `alternative` is the engine's dict (analysis results).
     """
-    from .models import MISDEMEANOR_MAX_DAYS
+    from consequences.rules import MISDEMEANOR_MAX_DAYS
 
     charges = list(case.charges.order_by("number"))
     source_terms = {term.charge_id: term for term in source.terms.all()} if source else {}
@@ -245,7 +235,7 @@ def adopt_alternative(case, *, by_user, charge, alternative, source=None, reques
         values["custody_days_imposed"] = imposed
         values["custody_days_suspended"] = min(values.get("custody_days_suspended") or 0, imposed)
     for name, value in (assessed.get("facts") or {}).items():
-        if name in _TERM_FACTS:
+        if name in YES_NO_FACTS:  # a fact an engine alternative names, as a PleaTerm field
             values[name] = value
     fields = {
         "label": DispositionLabel.ALTERNATIVE,

@@ -203,3 +203,6 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", "Log in"
     LOGOUT = "logout", "Log out"
     LOGIN_FAILED = "login_failed", "Failed log-in"
+    # A security event: a signed-in user was refused a page (403) or asked for one that is not
+    # theirs or does not exist (404). See cases.middleware.RefusalAuditMiddleware.
+    REFUSED = "refused", "Refused access (security event)"

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from consequences.rules import MISDEMEANOR_MAX_DAYS  # PC 18.5: the engine's, declared once
 from consequences.statuses import Ground, Status
 
 from .choices import (
@@ -39,8 +40,6 @@ from .choices import (
     TermAction,
     WorksheetScope,
 )
-
-MISDEMEANOR_MAX_DAYS = 364  # PC 18.5: no California misdemeanor is punishable by a year.
 
 
 class Office(models.Model):
@@ -277,7 +276,7 @@ class CaseScope(models.Model):
         super().save(*args, **kwargs)
 
     def scope_case(self):
-        return self.case
+        return self.case  # type: ignore[attr-defined]  # every concrete subclass has one
 
     def copy_scope(self, case):
         for name in SCOPE_FIELDS:
@@ -467,19 +466,28 @@ class PleaTerm(models.Model):
 
     def record_facts(self):
         """The record-of-conviction facts the engine reads, leaving out what is unknown."""
-        facts = {
-            "substance_named": self.substance_named,
-            "victim_minor": self.victim_minor,
-            "domestic_relationship": self.domestic_relationship,
-            "offensive_touching_only": self.offensive_touching_only,
-            "temporary_taking": self.temporary_taking,
-            "firearm_in_record": self.firearm_in_record,
-        }
+        facts: dict[str, bool | float | None] = {name: getattr(self, name) for name in YES_NO_FACTS}
         if self.grams is not None:
             facts["grams"] = float(self.grams)
         if self.loss_amount is not None:
             facts["loss_over_10000"] = self.loss_amount > 10000
         return {name: value for name, value in facts.items() if value is not None}
+
+
+# The record-of-conviction facts of a plea term, declared once, in the order the offer form shows
+# them. The yes/no ones are named as the engine names its facts (consequences.catalog
+# FACT_TYPES); `record_facts` turns the two amounts into the engine's facts.
+RECORD_FACTS = (
+    "substance_named",
+    "grams",
+    "victim_minor",
+    "domestic_relationship",
+    "offensive_touching_only",
+    "temporary_taking",
+    "loss_amount",
+    "firearm_in_record",
+)
+YES_NO_FACTS = tuple(name for name in RECORD_FACTS if name not in ("grams", "loss_amount"))
 
 
 class DefenseSubmission(models.Model):
@@ -744,7 +752,7 @@ def flagged_grounds_in(engine_output, chosen_disposition_id=None):
     """
     offers = (engine_output or {}).get("dispositions") or {}
     chosen = str(chosen_disposition_id) if chosen_disposition_id else None
-    found = {}
+    found: dict[str, bool] = {}
     for offer_id, offer in offers.items():
         for ground in offer.get("grounds_flagged") or ():
             found[ground] = found.get(ground, False) or offer_id == chosen

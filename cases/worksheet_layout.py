@@ -174,7 +174,7 @@ def _number_citations(pleas, offers):
     The same few statutes and cases are cited by many flags; printing them once, in a numbered
     list, keeps the flags table short (and the PDF quick to lay out) without losing any.
     """
-    numbers = {}
+    numbers: dict[str, int] = {}
     flags = [flag for plea in pleas for flag in plea["term"].get("flagged", [])]
     flags += [flag for offer in offers for flag in offer["whole_flags"]]
     for flag in flags:

@@ -257,7 +257,7 @@ def _load(root, *, collect):
         problems.append(error)
 
     version, effective, description = _read_header(root / "catalog.toml")
-    offenses = {}
+    offenses: dict[str, Offense] = {}
     for path in sorted((root / "offenses").glob("*.toml")):
         label = f"offenses/{path.name}"
         try:
@@ -280,14 +280,14 @@ def _load(root, *, collect):
             offenses[offense.code] = offense
     for offense in offenses.values():
         for number, alternative in enumerate(offense.alternatives, start=1):
-            error = _alternative_problem(alternative, offenses.get(alternative.code))
-            if error:
+            wrong = _alternative_problem(alternative, offenses.get(alternative.code))
+            if wrong:
                 problem(
                     CatalogError(
-                        offense.file, offense.code, f"alternative[{number}].{error[0]}", error[1]
+                        offense.file, offense.code, f"alternative[{number}].{wrong[0]}", wrong[1]
                     )
                 )
-    by_section = {}
+    by_section: dict[tuple[str, str], tuple[Offense, ...]] = {}
     for offense in offenses.values():
         key = (offense.parsed.code, offense.parsed.section)
         by_section[key] = by_section.get(key, ()) + (offense,)

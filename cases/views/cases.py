@@ -34,6 +34,24 @@ def case_list(request):
         .by_next_hearing()
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # the same one query, read here to audit it
+    # The list shows defendant names, so reading it is a view of each case on the page. The
+    # search text is not recorded (it may be a name): only that there was one, and the filters.
+    audit.record(
+        AuditAction.VIEW,
+        None,
+        user=request.user,
+        office=membership_of(request.user).office,
+        request=request,
+        object_type="case_list",
+        summary=f"case list page {page.number}, {len(page.object_list)} cases",
+        data={
+            "cases": [case.pk for case in page.object_list],
+            "page": page.number,
+            "searched": bool(form.cleaned_data.get("q") if hasattr(form, "cleaned_data") else ""),
+            "filters": _filters_for_audit(form),
+        },
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -50,6 +68,16 @@ def case_list(request):
 
 
 home = case_list
+
+
+def _filters_for_audit(form):
+    """The list's filters other than the search text: closed lists and dates only."""
+    data = getattr(form, "cleaned_data", {})
+    return {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in data.items()
+        if name != "q" and value not in (None, "")
+    }
 
 
 def _count_per_case(model):

@@ -107,7 +107,7 @@ def _cell(column, base, charge):
 
 def _worst_verdicts(flags):
     """Each flagged ground once, with its most serious verdict on the count."""
-    worst = {}
+    worst: dict[str, Verdict] = {}
     for flag in analysis.flagged(flags):
         verdict = Verdict(flag["verdict"])
         if flag["ground"] not in worst or verdict.severity > worst[flag["ground"]].severity:
