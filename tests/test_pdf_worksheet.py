@@ -172,7 +172,8 @@ def test_status_appears_only_when_disclosed_and_included(office, unit, alice):
     assert "Lawful permanent resident" not in without
     # Not hinted either: the copy reads as that of a worksheet without a status.
     assert "withheld" not in without and "Immigration status" not in without
-    assert "8. Attestation" in without
+    # Numbered as a worksheet without a status is (the attestation is on page 1, unnumbered).
+    assert "6. Supervisor's review" in without and "7. Supervisor's review" in text
 
 
 HOSTILE = [
