@@ -1,4 +1,17 @@
 def membership(request):
-    """The signed-in user's office membership, for the navigation bar."""
+    """The signed-in user's office membership, for the navigation bar; for a supervisor, how
+    many worksheets wait for review (counted only when the navigation shows it)."""
     user = getattr(request, "user", None)
-    return {"membership": getattr(user, "membership", None) if user else None}
+    return {
+        "membership": getattr(user, "membership", None) if user else None,
+        "reviews_waiting": lambda: _reviews_waiting(user),
+    }
+
+
+def _reviews_waiting(user):
+    # Imported here: the views import the models, which are not ready when settings load.
+    from .views.review import pending_reviews_for
+
+    if user is None or not user.is_authenticated or not user.has_perm("cases.review_worksheet"):
+        return 0
+    return pending_reviews_for(user).count()

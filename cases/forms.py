@@ -234,7 +234,10 @@ class CaseForm(forms.ModelForm):
             "interpreter_language": "Interpreter language",
         }
         help_texts = {
-            "caption": "Leave blank for “People of the State of California v. <defendant>”.",
+            # Words, not "<defendant>": crispy prints help text as HTML, where that was a tag
+            # and the help read "People of the State of California v. ”.".
+            "caption": "Leave blank to use “People of the State of California v.” and the "
+            "defendant's name.",
         }
         widgets = {"next_hearing": DATE_INPUT}
 

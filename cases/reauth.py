@@ -33,6 +33,15 @@ def password_needed(request):
     return time.time() - at > REAUTH_AFTER_SECONDS
 
 
+def seconds_left(request):
+    """How long signing goes on without the password: the page counts it down and asks for the
+    password beside Sign when it runs out (the server checks again with password_needed)."""
+    at = request.session.get(SESSION_KEY)
+    if not isinstance(at, int | float):
+        return 0
+    return max(0, int(REAUTH_AFTER_SECONDS - (time.time() - at)))
+
+
 # --- The password, re-entered, through the same lockout as the log-in ---------------------------
 
 def locked_out_message(request=None):

@@ -15,6 +15,8 @@ the subcategory printed the deputy's view of one against the other, in a signed 
 
 from consequences.statuses import Ground, Status, Verdict
 
+from . import labels
+
 # The statuses a flag can matter for: everyone but citizens, nationals and "unknown".
 NON_CITIZEN_STATUSES = frozenset(Status.values) - {
     Status.US_CITIZEN,
@@ -160,12 +162,9 @@ def _by_verdict(flags):
     """The flagged grounds of a cell grouped by verdict, strongest first, for the overview."""
     groups = []
     for verdict in (Verdict.YES, Verdict.ASSUME_YES, Verdict.UNCLEAR):
-        grounds = [
-            flag["ground_label"]
-            + (f" ({flag['subcategory_label']})" if flag["subcategory_label"] else "")
-            for flag in flags
-            if flag["verdict"] == verdict
-        ]
+        # The short label (the grid's): "Aggravated felony (crime of violence)"; the flags
+        # table gives the full cite.
+        grounds = [grid_label(flag) for flag in flags if flag["verdict"] == verdict]
         if grounds:
             groups.append({"verdict": verdict.value, "label": verdict.label, "grounds": grounds})
     return groups
@@ -290,6 +289,7 @@ def _flag(flag, override):
         **flag,
         "ground_label": _ground(flag.get("ground")),
         "subcategory_label": _subcategory(flag),
+        "condition_label": labels.condition_label(flag.get("condition")),
         "verdict_label": _verdict_label(verdict),
         "flagged": verdict in Verdict.values and Verdict(verdict).is_flagged,
         "statuses_label": _statuses(flag.get("statuses") or []),
@@ -308,12 +308,7 @@ def _ground(value):
 
 
 def _subcategory(flag):
-    subcategory = flag.get("subcategory")
-    if not subcategory:
-        return ""
-    if flag.get("ground") == Ground.AGGRAVATED_FELONY and len(subcategory) <= 2:
-        return f"8 U.S.C. § 1101(a)(43)({subcategory})"
-    return subcategory.replace("_", " ")
+    return labels.subcategory_label(flag.get("ground"), flag.get("subcategory"), long=True)
 
 
 # Short names for the "Matters for" column; the legend under section 3's heading spells them out.
@@ -368,3 +363,246 @@ def _statuses(values):
 def _letters():
     for index in range(26 * 27):
         yield chr(65 + index) if index < 26 else chr(64 + index // 26) + chr(65 + index % 26)
+
+
+# The risk grid: counts against offers, for the case page, the worksheet, the review and the PDF.
+
+FLAGGED_VERDICTS = (Verdict.YES, Verdict.ASSUME_YES, Verdict.UNCLEAR)
+_GROUND_ORDER = {ground.value: index for index, ground in enumerate(Ground)}
+# Readable without colour: each verdict also has a symbol and its word.
+VERDICT_SYMBOL = {Verdict.YES: "■", Verdict.ASSUME_YES: "▲", Verdict.UNCLEAR: "?"}
+
+
+def grid_column(
+    key, heading, results, *, whole_flags=None, subheading="", reference=False, compared=True
+):
+    """One column of the risk grid: an offer (or the counts as charged).
+
+    `results` maps a count id to the engine's count dict (analysis.assess_*, or a worksheet
+    term's `assessed`); `whole_flags` are the grounds only the whole offer triggers (None when
+    the column has no such row, as the counts as charged). A `compared` column says what it
+    clears and adds against the reference column.
+    """
+    return {
+        "key": key,
+        "heading": heading,
+        "subheading": subheading,
+        "results": results,
+        "whole_flags": whole_flags,
+        "reference": reference,
+        "compared": compared and not reference,
+    }
+
+
+def risk_grid(counts, columns, *, pleas=None):
+    """Rows of counts against columns of offers; each cell the grounds flagged there.
+
+    `counts`: [{"id", "number", "statute", "title"}]. `pleas` maps (column key, count id) to a
+    short plea line ("PC 243(e)(1), misdemeanor, 364 days"). Cells list the flagged grounds
+    most serious first (verdict, then the engine's order of grounds) grouped by verdict, and
+    against the reference column (the standard offer) what this offer clears and adds. A whole-
+    offer row holds the disposition-level grounds (two CIMTs, aggregate sentence, DACA/TPS).
+    """
+    pleas = pleas or {}
+    reference = next((column for column in columns if column["reference"]), None)
+    rows = []
+    for count in counts:
+        cells = []
+        base = _grid_cell(reference["results"].get(count["id"]), None) if reference else None
+        for column in columns:
+            cell = _grid_cell(
+                column["results"].get(count["id"]),
+                base if column["compared"] else None,
+            )
+            cell["anchor"] = f"flags-c{count['number']}-{column['key']}"
+            cell["plea"] = pleas.get((column["key"], count["id"]), "")
+            cells.append(cell)
+        rows.append({"count": count, "cells": cells})
+    whole = None
+    if any(column["whole_flags"] is not None for column in columns):
+        base = (
+            _flags_cell(reference["whole_flags"] or [], None)
+            if reference and reference["whole_flags"] is not None
+            else None
+        )
+        whole = []
+        for column in columns:
+            if column["whole_flags"] is None:
+                cell = {"kind": "absent", "groups": [], "cleared": [], "added": []}
+            else:
+                cell = _flags_cell(
+                    column["whole_flags"],
+                    base if column["compared"] else None,
+                )
+                cell["anchor"] = f"flags-whole-{column['key']}"
+            whole.append(cell)
+    return {"columns": columns, "rows": rows, "whole": whole}
+
+
+def _grid_cell(result, base):
+    if result is None:
+        return {"kind": "absent", "groups": [], "cleared": [], "added": []}
+    if result.get("dismissed"):
+        return {
+            "kind": "dismissed",
+            "groups": [],
+            "cleared": [label for _, label in base["keys_labels"]] if base else [],
+            "added": [],
+            "keys_labels": [],
+        }
+    if not (result.get("offense") or {}).get("known", True):
+        return {"kind": "unknown", "groups": [], "cleared": [], "added": [], "keys_labels": []}
+    return _flags_cell(result.get("flags") or [], base)
+
+
+def _flags_cell(flags, base):
+    """The flagged grounds of a cell, most serious first, grouped by verdict."""
+    shown = []
+    for flag in flags:
+        verdict = flag.get("verdict")
+        if verdict not in Verdict.values or not Verdict(verdict).is_flagged:
+            continue
+        shown.append(
+            {
+                "key": (flag.get("ground"), flag.get("subcategory") or ""),
+                "verdict": verdict,
+                "label": grid_label(flag),
+            }
+        )
+    shown.sort(
+        key=lambda item: (-Verdict(item["verdict"]).severity, _GROUND_ORDER.get(item["key"][0], 99))
+    )
+    groups = []
+    for verdict in FLAGGED_VERDICTS:
+        grounds = [item["label"] for item in shown if item["verdict"] == verdict]
+        if grounds:
+            groups.append(
+                {
+                    "verdict": verdict.value,
+                    "label": verdict.label,
+                    "symbol": VERDICT_SYMBOL[verdict],
+                    "grounds": grounds,
+                }
+            )
+    keys_labels = [(item["key"], item["label"]) for item in shown]
+    cleared, added = [], []
+    if base is not None and base.get("keys_labels") is not None:
+        mine = {key for key, _ in keys_labels}
+        theirs = {key for key, _ in base["keys_labels"]}
+        cleared = [label for key, label in base["keys_labels"] if key not in mine]
+        added = [label for key, label in keys_labels if key not in theirs]
+    return {
+        "kind": "flags",
+        "groups": groups,
+        "top": groups[0]["verdict"] if groups else "none",
+        "total": len(shown),
+        "cleared": cleared,
+        "added": added,
+        "keys_labels": keys_labels,
+    }
+
+
+def grid_label(flag):
+    """A ground as the grid names it: the label, and the subcategory where it tells bars apart."""
+    label = labels.ground_label(flag.get("ground"))
+    subcategory = labels.subcategory_label(flag.get("ground"), flag.get("subcategory"), short=True)
+    # "Domestic violence, stalking, … (domestic violence)" says the same thing twice.
+    if not subcategory or subcategory.lower() in label.lower():
+        return label
+    return f"{label} ({subcategory})"
+
+
+def statuses_summary(results):
+    """The statuses any flagged ground of a count matters for, said once for the count."""
+    values: set[str] = set()
+    for result in results:
+        for flag in (result or {}).get("flags") or []:
+            verdict = flag.get("verdict")
+            if verdict in Verdict.values and Verdict(verdict).is_flagged:
+                values.update(flag.get("statuses") or NON_CITIZEN_STATUSES)
+    return _statuses(sorted(values)) if values else ""
+
+
+def worksheet_grid(content, offers=None):
+    """The risk grid of the offers a worksheet considered, for its page and its review.
+
+    The reference column is the standard offer (else the first considered): the other offers
+    say what they clear and add against it, which is the departure a supervisor reviews.
+    """
+    offers = lay_out_offers(content) if offers is None else offers
+    reference = next((offer for offer in offers if offer.get("is_standard")), None)
+    reference = reference or (offers[0] if offers else None)
+    columns, pleas = [], {}
+    for offer in offers:
+        key = f"o{offer['id']}"
+        columns.append(
+            grid_column(
+                key,
+                f"{offer['letter']}: {offer['name']}",
+                {count_id: term["assessed"] for count_id, term in offer["terms_by_count"].items()},
+                whole_flags=offer["analysis"].get("flags", []),
+                subheading=f"{offer['label']} · {offer['status']}"
+                + (" · chosen" if offer["chosen"] else ""),
+                reference=offer is reference,
+            )
+        )
+        for count_id, term in offer["terms_by_count"].items():
+            pleas[(key, count_id)] = plea_line(term)
+    counts = [
+        {
+            "id": count["id"],
+            "number": count["number"],
+            "statute": count["statute"],
+            "title": count.get("title") or "",
+            "level": count.get("level") or "",
+        }
+        for count in content["counts"]
+    ]
+    return risk_grid(counts, columns, pleas=pleas)
+
+
+def plea_line(term):
+    """A plea in a few words for a grid cell: the statute, the level and the custody imposed."""
+    if term.get("dismissed"):
+        return "Dismissed"
+    parts = [term.get("statute"), (term.get("level") or "").lower()]
+    parts.append(f"{term.get('custody_days_imposed', 0)} days")
+    return ", ".join(part for part in parts if part)
+
+
+def departure(grid):
+    """What the offers change against the reference offer, count by count: the plea, and the
+    grounds cleared and added (from the grid's cells). Empty when nothing departs."""
+    reference = next(
+        (index for index, column in enumerate(grid["columns"]) if column["reference"]), None
+    )
+    if reference is None:
+        return []
+    changes = []
+    for index, column in enumerate(grid["columns"]):
+        if index == reference:
+            continue
+        rows = []
+        for row in grid["rows"]:
+            cell, base = row["cells"][index], row["cells"][reference]
+            if cell["plea"] != base["plea"] or cell["cleared"] or cell["added"]:
+                rows.append(
+                    {
+                        "count": row["count"],
+                        "from": base["plea"],
+                        "to": cell["plea"],
+                        "cleared": cell["cleared"],
+                        "added": cell["added"],
+                    }
+                )
+        whole = (grid["whole"] or [None] * len(grid["columns"]))[index]
+        changes.append(
+            {
+                "column": column,
+                "reference": grid["columns"][reference],
+                "rows": rows,
+                "whole_cleared": whole["cleared"] if whole else [],
+                "whole_added": whole["added"] if whole else [],
+            }
+        )
+    return changes

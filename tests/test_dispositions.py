@@ -77,9 +77,11 @@ def test_an_offer_is_saved_with_its_terms_and_record_facts(client, alice, case):
 def test_the_case_page_shows_each_plea_with_its_flags(client, alice, case):
     client.force_login(alice)
     client.post(reverse("disposition_create", args=[case.pk]), offer_data(case))
+    offer = case.dispositions.get()
     page = client.get(case.get_absolute_url()).content.decode()
-    assert "Consequences of this plea" in page
-    assert "Citations" in page and "<details" in page
+    # Each plea is a cell of the risk grid that opens the count's flags for that offer.
+    assert f'href="#flags-c1-o{offer.pk}"' in page and f'id="flags-c1-o{offer.pk}"' in page
+    assert "citations, how to avoid it" in page and "<details" in page
     assert "Offense catalog version" in page
 
 

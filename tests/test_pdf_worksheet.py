@@ -1,6 +1,7 @@
 """The worksheet PDF: what it says, how it paginates, who may download it, and the command."""
 
 import hashlib
+import os
 import re
 
 import pytest
@@ -171,7 +172,8 @@ def test_status_appears_only_when_disclosed_and_included(office, unit, alice):
     assert "Lawful permanent resident" not in without
     # Not hinted either: the copy reads as that of a worksheet without a status.
     assert "withheld" not in without and "Immigration status" not in without
-    assert "8. Attestation" in without
+    # Numbered as a worksheet without a status is (the attestation is on page 1, unnumbered).
+    assert "6. Supervisor's review" in without and "7. Supervisor's review" in text
 
 
 HOSTILE = [
@@ -394,3 +396,25 @@ def test_each_flag_points_to_its_own_authorities(signed):
     assert flags
     for flag in flags:
         assert [by_number[ref] for ref in flag["refs"]] == flag["citations"]
+
+
+def test_page_1_of_demo_0001_holds_the_caption_grid_decision_and_attestation(db):
+    """Issue 14, item 7: a reader decides from page 1; the details follow (8 pages before)."""
+    from cases.models import Worksheet
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    signed = Worksheet.objects.get(case__court_case_number="DEMO-0001", version=1)
+    data = render_worksheet_pdf(signed)
+    first = " ".join(pdf_text(data, first=1).split())
+    for required in (
+        signed.signed_content["case"]["caption"],
+        "Offers considered, side by side",
+        "Whole offer",
+        "Decision and reasons",
+        signed.signed_content["decision"]["label"],
+        "Attestation",
+        signed.content_hash,
+    ):
+        assert required in first, required
+    assert "Every flag, count by count" not in first
+    assert page_count(data) <= 5

@@ -140,10 +140,25 @@ def test_a_signed_worksheet_cannot_be_changed(client, alice, worksheet, offers):
     client.post(reverse("worksheet_sign", args=[worksheet.pk]), form_data(worksheet, offers))
     worksheet.refresh_from_db()
     data = form_data(worksheet, offers, reasons="Rewritten")
-    assert client.post(worksheet.get_absolute_url(), data).status_code == 403
-    assert client.post(reverse("worksheet_sign", args=[worksheet.pk]), data).status_code == 403
+    # From a stale page or a second tab: a conflict that says who signed it, when, and where.
+    for url in (worksheet.get_absolute_url(), reverse("worksheet_sign", args=[worksheet.pk])):
+        response = client.post(url, data)
+        assert response.status_code == 409
+        page = " ".join(response.content.decode().split())
+        assert f"Already signed by {alice.get_full_name()} at" in page
+        assert f'href="{worksheet.get_absolute_url()}"' in page
     worksheet.refresh_from_db()
     assert worksheet.reasons == "The standard offer is proportionate."
+
+
+def test_the_draft_form_is_never_cached_so_back_shows_the_signed_version(
+    client, alice, worksheet, offers
+):
+    client.force_login(alice)
+    assert client.get(worksheet.get_absolute_url())["Cache-Control"] == "no-store"
+    client.post(reverse("worksheet_sign", args=[worksheet.pk]), form_data(worksheet, offers))
+    page = client.get(worksheet.get_absolute_url())
+    assert "Signed and frozen" in page.content.decode()
 
 
 def test_an_old_login_must_give_the_password_again_to_sign(client, alice, worksheet, offers):
@@ -152,6 +167,7 @@ def test_an_old_login_must_give_the_password_again_to_sign(client, alice, worksh
         clock.shift(dt.timedelta(minutes=16))
         page = client.get(worksheet.get_absolute_url()).content.decode()
         assert "Your password, to sign" in page
+        assert 'id="sign-password" data-reauth-seconds="0">' in page  # shown, beside Sign
         data = form_data(worksheet, offers, password="wrong")
         response = client.post(reverse("worksheet_sign", args=[worksheet.pk]), data)
         assert response.status_code == 400
@@ -169,7 +185,8 @@ def test_a_recent_login_signs_without_the_password(client, alice, worksheet, off
         client.login(username="alice", password="correct-horse-battery")
         clock.shift(dt.timedelta(minutes=14))
         page = client.get(worksheet.get_absolute_url()).content.decode()
-        assert "Your password, to sign" not in page
+        # Not asked: the field waits hidden beside Sign for the page's countdown (60 s left).
+        assert 'id="sign-password" data-reauth-seconds="60" hidden' in page
         client.post(reverse("worksheet_sign", args=[worksheet.pk]), form_data(worksheet, offers))
         worksheet.refresh_from_db()
         assert worksheet.is_signed
@@ -385,3 +402,34 @@ def test_the_amendment_shows_why_the_version_before_was_returned(
     amendment = Worksheet.objects.get(amends=worksheet)
     page = client.get(amendment.get_absolute_url()).content.decode()
     assert "Give the equities." in page and "review: returned with comments" in page
+
+
+def test_the_worksheet_opens_with_the_grid_and_the_form_and_the_analysis_below_closed(
+    client, alice, worksheet, offers
+):
+    client.force_login(alice)
+    page = client.get(worksheet.get_absolute_url()).content.decode()
+    order = [
+        page.index(marker)
+        for marker in ('class="risk-grid-wrap', 'id="consideration"', 'id="analysis"')
+    ]
+    assert order == sorted(order)
+    assert '<details class="analysis-details">' in page  # closed until asked for
+    # The optional factors cost one Tab stop until opened.
+    assert '<details class="mb-3 factors">' in page
+
+
+def test_a_failed_sign_lists_each_problem_at_the_top_with_a_link_to_its_field(
+    client, alice, worksheet, offers
+):
+    client.force_login(alice)
+    data = form_data(worksheet, offers, decision="", reasons="")
+    response = client.post(reverse("worksheet_sign", args=[worksheet.pk]), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page[
+        page.index('id="error-summary"') : page.index("</ul>", page.index('id="error-summary"'))
+    ]
+    assert page.index('id="error-summary"') < page.index('class="risk-grid-wrap')
+    assert "Saved as a draft, not signed yet." in summary
+    assert 'href="#id_decision"' in summary and 'href="#id_reasons"' in summary

@@ -10,6 +10,8 @@ from consequences import engine
 from consequences.catalog import CatalogError
 from consequences.statuses import Ground, Status, Verdict
 
+from .. import labels
+
 register = template.Library()
 
 _VERDICT_WORDS = {
@@ -88,13 +90,27 @@ def catalog_version():
 
 @register.filter
 def subcategory_label(flag):
-    """ "F" on an aggravated felony is 8 U.S.C. 1101(a)(43)(F); other subcategories are words."""
-    subcategory = flag.get("subcategory") if isinstance(flag, dict) else None
-    if not subcategory:
+    """A flag's subcategory in words (cases.labels): never the engine's identifier."""
+    if not isinstance(flag, dict):
         return ""
-    if flag.get("ground") == Ground.AGGRAVATED_FELONY and len(subcategory) <= 2:
-        return f"8 U.S.C. 1101(a)(43)({subcategory})"
-    return subcategory.replace("_", " ")
+    return labels.subcategory_label(flag.get("ground"), flag.get("subcategory"), long=True)
+
+
+@register.filter
+def condition_label(condition):
+    return labels.condition_label(condition)
+
+
+@register.filter
+def day(value):
+    """A date in the one format used everywhere: "Dec 3, 2026" (office time zone)."""
+    return labels.format_day(value)
+
+
+@register.filter
+def moment(value):
+    """A date and time in the one format used everywhere, in the office's time zone."""
+    return labels.format_moment(value)
 
 
 @register.filter

@@ -22,7 +22,7 @@ from django.utils import timezone
 from .. import audit
 from ..access import membership_of
 from ..choices import AuditAction
-from ..models import AuditEvent
+from ..models import AuditEvent, Case, Disposition, Worksheet
 from ..security import can_see_status, csv_safe
 from ..validation import validate_search_date
 
@@ -160,11 +160,40 @@ def audit_log(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    names = _object_names(office, page.object_list)
+    for event in page.object_list:
+        event.object_name = names.get((event.object_type, event.object_id))
     return render(
         request,
         "audit/audit_log.html",
         {"form": form, "page": page, "query_string": query.urlencode()},
     )
+
+
+def _object_names(office, events):
+    """What a reader calls the page's cases, offers and worksheets ("DEMO-0001, worksheet v2"),
+    not "case #19": one query per kind of object on the page, limited to the office."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.object_id.isdigit():
+            wanted.setdefault(event.object_type, set()).add(int(event.object_id))
+    names = {}
+    if "case" in wanted:
+        for pk, number in Case.objects.filter(office=office, pk__in=wanted["case"]).values_list(
+            "pk", "court_case_number"
+        ):
+            names[("case", str(pk))] = f"Case {number}"
+    if "worksheet" in wanted:
+        worksheets = Worksheet.objects.filter(case__office=office, pk__in=wanted["worksheet"])
+        for pk, number, version in worksheets.values_list(
+            "pk", "case__court_case_number", "version"
+        ):
+            names[("worksheet", str(pk))] = f"Case {number}, worksheet v{version}"
+    if "disposition" in wanted:
+        offers = Disposition.objects.filter(case__office=office, pk__in=wanted["disposition"])
+        for offer in offers.select_related("case"):
+            names[("disposition", str(offer.pk))] = f"Case {offer.case.court_case_number}, {offer}"
+    return names
 
 
 @permission_required("cases.view_audit_log", raise_exception=True)

@@ -5,7 +5,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
-from .. import analysis, audit
+from .. import analysis, audit, worksheet_layout
 from ..access import can_edit_cases, get_case_for_user, membership_of
 from ..choices import AuditAction, DispositionStatus
 from ..forms import CaseFilterForm
@@ -108,6 +108,7 @@ def case_detail(request, pk):
     priors = list(case.priors.select_related("entered_by"))
     history = analysis.History.of(case, priors)
     offers = [_offer_view(disposition, history) for disposition in dispositions]
+    grid, details = _risk_grid(counts, offers)
     worksheet = case.worksheets.current().order_by("-version").first()
     audit.record(AuditAction.VIEW, case, user=request.user, request=request)
     return render(
@@ -117,11 +118,98 @@ def case_detail(request, pk):
             "case": case,
             "counts": counts,
             "offers": offers,
+            "grid": grid,
+            "details": details,
             "worksheet": worksheet,
             "can_edit": can_edit_cases(request.user),
             **priors_context(case, priors),
         },
     )
+
+
+def _risk_grid(counts, offers):
+    """The case's risk grid (counts × the counts as charged and each offer) and, per count, the
+    flags behind each of its cells, for the details below the grid (cases.worksheet_layout)."""
+    reference = next(
+        (offer for offer in offers if offer["disposition"].is_standard),
+        offers[0] if offers else None,
+    )
+    columns = [
+        worksheet_layout.grid_column(
+            "charged",
+            "As charged",
+            {row["charge"].pk: row["result"] for row in counts},
+            subheading="before any plea",
+            compared=False,
+        )
+    ]
+    pleas = {}
+    for offer in offers:
+        disposition = offer["disposition"]
+        key = f"o{disposition.pk}"
+        offer["grid_key"] = key
+        columns.append(
+            worksheet_layout.grid_column(
+                key,
+                str(disposition),
+                offer["result"]["terms"],
+                whole_flags=offer["result"]["flags"],
+                subheading=f"{disposition.get_label_display()} · "
+                f"{disposition.get_status_display()}",
+                reference=offer is reference,
+            )
+        )
+        for row in offer["rows"]:
+            pleas[(key, row["term"].charge_id)] = _plea_line(row["term"])
+    grid = worksheet_layout.risk_grid(
+        [
+            {
+                "id": row["charge"].pk,
+                "number": row["charge"].number,
+                "statute": row["charge"].statute,
+                "title": row["charge"].title
+                or (row["result"].get("offense") or {}).get("title")
+                or "",
+                "level": row["charge"].get_level_display(),
+            }
+            for row in counts
+        ],
+        columns,
+        pleas=pleas,
+    )
+    details = []
+    for row, grid_row in zip(counts, grid["rows"], strict=True):
+        charge = row["charge"]
+        cells = []
+        for column, cell in zip(columns, grid_row["cells"], strict=True):
+            offer = next((o for o in offers if o.get("grid_key") == column["key"]), None)
+            cells.append(
+                {
+                    "column": column,
+                    "cell": cell,
+                    "result": column["results"].get(charge.pk),
+                    "offer": offer,
+                }
+            )
+        details.append(
+            {
+                "charge": charge,
+                "cells": cells,
+                "matters_for": worksheet_layout.statuses_summary([c["result"] for c in cells]),
+            }
+        )
+    return grid, details
+
+
+def _plea_line(term):
+    """A plea in a few words for a grid cell: the statute, the level and the custody imposed."""
+    if term.is_dismissed:
+        return "Dismissed"
+    parts = [term.statute_pleaded]
+    if term.level_at_plea:
+        parts.append(term.get_level_at_plea_display().lower())
+    parts.append(f"{term.custody_days_imposed} days")
+    return ", ".join(part for part in parts if part)
 
 
 def _offer_view(disposition, history):

@@ -14,10 +14,12 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from .. import actions, audit
+from .. import actions, audit, security, worksheet_layout
 from ..access import get_review_for_editing, get_review_for_user, membership_of
 from ..choices import AuditAction, ReviewOutcome
-from ..models import Case, Review
+from ..models import GROUND_BITS, Case, Review
+from ..templatetags.considered import ground_label, verdict_label
+from ..worksheets import content_for_display
 
 PAGE_SIZE = 50
 
@@ -86,6 +88,8 @@ def review_queue(request):
         request=request,
         object_type="review_queue",
     )
+    for review in page.object_list:
+        review.top_risk = top_risk(review.worksheet)
     return render(request, "review/queue.html", {"page": page})
 
 
@@ -113,11 +117,59 @@ def review_decide(request, pk):
     else:
         form = ReviewForm()
         audit.record(AuditAction.VIEW, worksheet, user=request.user, request=request)
+    content = security.redact_status(content_for_display(worksheet), request.user) or {}
+    # A worksheet recorded without its frozen content (imported, or from before signing kept
+    # it) still opens for review, without the grid.
+    laid_out = {"analysis", "dispositions", "counts", "decision", "overrides"} <= content.keys()
+    offers = worksheet_layout.lay_out_offers(content) if laid_out else []
+    grid = (
+        worksheet_layout.worksheet_grid(content, offers)
+        if laid_out
+        else {"columns": [], "rows": [], "whole": None}
+    )
     return render(
         request,
         "review/decide.html",
-        {"review": review, "worksheet": worksheet, "form": form, "own": own},
+        {
+            "review": review,
+            "worksheet": worksheet,
+            "form": form,
+            "own": own,
+            # The evidence above approve and return: what was weighed, not only what was decided.
+            "content": content,
+            "grid": grid,
+            "departures": worksheet_layout.departure(grid),
+            "overrides": _overrides(content, offers) if laid_out else [],
+            "defense_requests": list(worksheet.case.defense_submissions.all()),
+        },
     )
+
+
+def _overrides(content, offers):
+    """The deputy's overrides with their reasons, named as the grid names offers and grounds."""
+    names = {offer["id"]: f"{offer['letter']}: {offer['name']}" for offer in offers}
+    rows = []
+    for override in content["overrides"]:
+        flag = {"ground": override["ground"], "subcategory": override["subcategory"]}
+        rows.append(
+            {
+                **override,
+                "offer": names.get(override["disposition"], "an offer no longer considered"),
+                "ground_label": worksheet_layout.grid_label(flag),
+                "engine_label": verdict_label(override["engine_verdict"]),
+                "deputy_label": verdict_label(override["deputy_verdict"]),
+            }
+        )
+    return rows
+
+
+def top_risk(worksheet):
+    """The most serious ground flagged on any offer the worksheet considered (the engine's
+    order of grounds), from the bits set at signing: no analysis is loaded for the queue."""
+    for ground, bit in GROUND_BITS.items():
+        if worksheet.flagged_grounds and worksheet.flagged_grounds & bit:
+            return ground_label(ground)
+    return ""
 
 
 def _decided_message(review, user, worksheet):

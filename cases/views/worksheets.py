@@ -42,6 +42,9 @@ def worksheet_start(request, case_pk):
 def worksheet_detail(request, pk):
     """Read a worksheet; on a draft, record the consideration and save it."""
     if request.method == "POST":
+        signed = _signed_already(request, pk)
+        if signed is not None:
+            return signed
         worksheet = get_worksheet_for_editing(request.user, pk)
         form = _worksheet_form(request, worksheet, request.POST)
         if form.is_valid():
@@ -61,6 +64,9 @@ def worksheet_detail(request, pk):
 @require_POST
 def worksheet_sign(request, pk):
     """Save what was typed, then sign: the engine output, catalog version and SHA-256 freeze."""
+    signed = _signed_already(request, pk)
+    if signed is not None:
+        return signed
     worksheet = get_worksheet_for_signing(request.user, pk)
     form = _worksheet_form(request, worksheet, request.POST)
     password = ReauthForm(request.POST, request=request, required=reauth.password_needed(request))
@@ -93,6 +99,20 @@ def worksheet_sign(request, pk):
         message += " Office policy sends it to your supervisor for review."
     messages.success(request, message)
     return redirect(worksheet)
+
+
+def _signed_already(request, pk):
+    """A post to a version that is signed (Back after signing, a stale tab, a second tab): say
+    who signed it and when, with a link, as a conflict (409) rather than a bare refusal."""
+    worksheet = get_worksheet_for_user(request.user, pk)
+    if not worksheet.is_signed:
+        return None
+    return render(
+        request,
+        "worksheets/already_signed.html",
+        {"worksheet": worksheet, "case": worksheet.case},
+        status=409,
+    )
 
 
 @require_POST
@@ -305,6 +325,9 @@ def _page(
         "content": content,
         "offers": _offers_view(content, overrides, editable),
         "history": worksheet_layout.lay_out_history(content),
+        "grid": worksheet_layout.worksheet_grid(content),
+        "reauth_seconds": reauth.seconds_left(request),
+        "factors_open": form is not None and _factors_touched(form),
         "form": form,
         "editable": editable,
         "reauth_form": reauth_form
@@ -326,7 +349,22 @@ def _page(
         "verdict_choices": Verdict.choices,
         "ReviewOutcome": ReviewOutcome,
     }
-    return render(request, "worksheets/worksheet_detail.html", context, status=status)
+    response = render(request, "worksheets/worksheet_detail.html", context, status=status)
+    if editable:
+        # Back after signing must fetch the page again and show the signed version, never the
+        # draft form from the browser's cache (which would then be posted again).
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+def _factors_touched(form):
+    """Open the factors on the page when any has a weight, a note or an error: they are
+    optional, and closed they cost one Tab stop instead of twenty."""
+    for _, weight_name, note_name in form.factor_rows:
+        for name in (weight_name, note_name):
+            if form[name].value() or form[name].errors:
+                return True
+    return False
 
 
 def _review_of(worksheet):

@@ -114,6 +114,8 @@ def screenshot(page, name, *, guide=False):
     # not leave the working tree dirty with screenshots whose only change is the time shown.
     if guide and os.environ.get("UPDATE_GUIDE_IMAGES"):
         GUIDE_IMAGES.mkdir(parents=True, exist_ok=True)
+        # The guide shows the top of the page, where each page now puts what matters first.
+        page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(GUIDE_IMAGES / f"{name}.png"), full_page=False)
 
 

@@ -9,9 +9,12 @@ docs/images/.
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from cases import actions
 from cases.models import Case, Review, Worksheet
+from tests import factories
 from tests.browser.conftest import log_in, log_out, screenshot
 
 pytestmark = pytest.mark.browser
@@ -76,7 +79,10 @@ def test_a_deputy_takes_a_case_from_entry_to_a_signed_amended_worksheet(demo, ne
 
     # An alternative the engine suggests for count 1, as a new offer in one click.
     standard = case.dispositions.get()
-    offer = page.locator(f"#disp-{standard.pk}").locator("xpath=ancestor::section")
+    # The risk grid's cell (count 1, standard offer) opens that count's flags for that offer.
+    page.locator(f'a.grid-link[href="#flags-c1-o{standard.pk}"]').click()
+    offer = page.locator(f"#flags-c1-o{standard.pk}")
+    expect(offer).to_be_visible()
     offer.get_by_text("Safer alternatives in the catalog").first.click()
     offer.get_by_role("button", name=re.compile(r"Use this alternative \(PC 243\(e\)\(1\)")).click()
     expect(page.get_by_text("New offer “Count 1 to PC 243(e)(1)” created")).to_be_visible()
@@ -95,6 +101,7 @@ def test_a_deputy_takes_a_case_from_entry_to_a_signed_amended_worksheet(demo, ne
     page.get_by_role("button", name="Start the § 1016.3(b) worksheet").click()
     expect(page.get_by_role("heading", name=re.compile("worksheet, version 1"))).to_be_visible()
     page.get_by_label("Offer chosen").select_option(label="Count 1 to PC 243(e)(1)")
+    page.get_by_text("Factors weighed (optional)").click()
     page.get_by_label("Seriousness of the offense: weight").select_option("for_standard")
     page.get_by_label("Equities (family, work, years here): weight").select_option(
         "for_alternative"
@@ -171,3 +178,26 @@ def test_counts_are_added_and_removed_from_the_keyboard(demo, new_page):
     page.keyboard.press("Enter")
     expect(page.locator(".count-row")).to_have_count(1)
     assert page.evaluate("document.activeElement.classList.contains('statute-input')")
+
+
+def test_signing_a_one_offer_worksheet_takes_at_most_20_tab_presses(demo, new_page):
+    """Issue 14, item 2: from the first field to Sign by keyboard, in at most 20 Tab presses."""
+    deputy = get_user_model().objects.get(username="deputy1")
+    case = Case.objects.get(court_case_number="DEMO-0001")
+    one = factories.make_case(case.office, case.unit, deputy, "KEYS-0001")
+    charge = factories.make_charge(one, 1, "PC 273.5(a)")
+    factories.make_term(factories.make_disposition(one), charge, custody_days_imposed=364)
+    worksheet = actions.start_worksheet(one, by_user=deputy)
+    page = new_page()
+    log_in(page, "deputy1")
+    page.goto(worksheet.get_absolute_url())
+    page.locator("#consideration input:not([type=hidden]), #consideration select").first.focus()
+    presses = 0
+    while presses < 60:
+        if page.evaluate("() => document.activeElement.textContent.trim()") == "Sign worksheet":
+            break
+        page.keyboard.press("Tab")
+        presses += 1
+    print(f"Tab presses from the first field to Sign: {presses}")
+    assert presses <= 20, presses
+    assert page.errors == [], page.errors
