@@ -5,7 +5,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
-from .. import analysis, audit
+from .. import analysis, audit, binding
 from ..access import can_edit_cases, get_case_for_user, membership_of
 from ..choices import AuditAction, DispositionStatus
 from ..forms import CaseFilterForm
@@ -76,7 +76,9 @@ def case_detail(request, pk):
         )
     )
     counts = [{"charge": charge, "result": analysis.assess_charge(charge)} for charge in charges]
-    offers = [_offer_view(disposition) for disposition in dispositions]
+    # Why each offer's terms are frozen, if they are (one query for all offers: cases.binding).
+    signed = binding.signed_versions_considering(disposition.pk for disposition in dispositions)
+    offers = [_offer_view(disposition, signed) for disposition in dispositions]
     worksheet = case.worksheets.current().order_by("-version").first()
     audit.record(AuditAction.VIEW, case, user=request.user, request=request)
     return render(
@@ -92,7 +94,7 @@ def case_detail(request, pk):
     )
 
 
-def _offer_view(disposition):
+def _offer_view(disposition, signed_versions=None):
     """An offer with each term beside the engine's answer for it."""
     terms = sorted(disposition.terms.all(), key=lambda term: term.charge.number)
     result = analysis.assess_offer(disposition, terms)
@@ -105,4 +107,5 @@ def _offer_view(disposition):
         "whole": {"offense": {"known": True}, "flags": result["flags"]},
         "grounds": analysis.offer_grounds(result),
         "is_draft": disposition.status == DispositionStatus.DRAFT,
+        "frozen_because": binding.why_frozen(disposition, signed_versions),
     }

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import actions, analysis, audit
+from .. import actions, analysis, audit, binding
 from ..access import get_case_for_editing, get_disposition_for_editing
 from ..choices import AuditAction, DispositionLabel, DispositionStatus
 from ..forms import DispositionForm, PleaTermForm
@@ -27,15 +27,33 @@ def disposition_create(request, case_pk):
 
 
 def disposition_edit(request, pk):
-    """Change a draft offer. A conveyed offer is what the defense heard: it no longer changes."""
+    """Change a draft offer. A conveyed offer is what the defense heard, and one a signed
+    worksheet considered is what the deputy signed for: neither changes (cases.binding), the
+    deputy revises it as a new offer instead. A form posted anyway is refused by the action and
+    shown again with what was typed."""
     disposition = get_disposition_for_editing(request.user, pk)
-    if disposition.status != DispositionStatus.DRAFT:
+    why = binding.why_frozen(disposition)
+    if why and request.method != "POST":
         messages.error(
             request,
-            "This offer was already conveyed, so it stays as conveyed. Enter a new offer instead.",
+            f"“{disposition}” {why}, so its terms stay as they are. "
+            "Use “Revise as a new offer” to change them in a new draft.",
         )
-        return redirect(disposition.case)
+        return redirect(reverse("case_detail", args=[disposition.case_id]) + f"#disp-{pk}")
     return _offer_page(request, disposition.case, disposition)
+
+
+@require_POST
+def disposition_revise(request, pk):
+    """A new draft offer with the terms of this one, to change instead of it (copy-on-write)."""
+    disposition = get_disposition_for_editing(request.user, pk)
+    revision = actions.revise_offer(disposition, by_user=request.user, request=request)
+    messages.success(
+        request,
+        f"New draft offer “{revision}”, revised from offer {disposition.pk}. Change its terms, "
+        "then have a signed worksheet (an amendment) consider it before it is conveyed.",
+    )
+    return redirect("disposition_edit", pk=revision.pk)
 
 
 def _offer_page(request, case, disposition):
@@ -79,7 +97,14 @@ def _render_offer(request, case, disposition, form, term_forms, status=200):
     return render(
         request,
         "cases/disposition_form.html",
-        {"case": case, "disposition": disposition, "form": form, "term_forms": term_forms},
+        {
+            "case": case,
+            "disposition": disposition,
+            "form": form,
+            "term_forms": term_forms,
+            # Only on a refused post: the way out, beside what was typed.
+            "frozen_because": binding.why_frozen(disposition) if status == 409 else "",
+        },
         status=status,
     )
 
