@@ -36,6 +36,18 @@ REQUESTS = [
     ("PC 459", {}),
     ("PC 99999", {}),
 ]
+# Attempts and conspiracies written with their target (issue 16), timed as a figure of their own.
+COMBINED = [
+    ("PC 664/211", {"level": "felony", "sentence_days": 365}),
+    ("PC 182(a)(1)/11352", {"facts": {"substance_named": True}}),
+    ("attempted PC 487(a)", {"sentence_days": 180}),
+]
+# Three priors off a rap sheet: a drug misdemeanor, a theft, and one the catalog does not know.
+PRIORS = [
+    {"code": "HS 11350", "convicted_on": "2020-01-15", "level": "misdemeanor", "sentence_days": 30},
+    {"code": "PC 484(a)", "convicted_on": "2022-06-01", "sentence_days": 90},
+    {"code": "PC 99999", "convicted_on": "2019-03-04", "sentence_days": 365},
+]
 
 
 def median_seconds(function, repeat, number=1):
@@ -72,17 +84,34 @@ def main():
         lambda: engine.assess_disposition(counts, catalog=catalog), args.repeat, number=100
     )
 
+    with_priors = median_seconds(
+        lambda: engine.assess_disposition(
+            counts, priors=PRIORS, single_scheme=False, catalog=catalog
+        ),
+        args.repeat,
+        number=100,
+    )
+
+    def assess_combined():
+        for code, terms in COMBINED:
+            engine.assess_count(code, catalog=catalog, **terms)
+
+    assess_combined()
+    per_combined = median_seconds(assess_combined, args.repeat, number=200) / len(COMBINED)
+
     figures = {
         "engine.catalog_load": (load * 1000, "ms", 300),
         "engine.assess_count": (per_assessment * 1e6, "µs", 50),
+        "engine.assess_count_attempt_or_conspiracy": (per_combined * 1e6, "µs", 50),
         "engine.assess_disposition_5_counts": (disposition * 1e6, "µs", None),
+        "engine.assess_disposition_5_counts_3_priors": (with_priors * 1e6, "µs", None),
     }
     print(f"catalog {catalog.version}: {len(catalog)} entries; {len(requests)} requests in the mix")
-    print(f"{'figure':<36} {'median':>10} {'unit':<4} {'target':>8}  ok")
+    print(f"{'figure':<44} {'median':>10} {'unit':<4} {'target':>8}  ok")
     for name, (value, unit, target) in figures.items():
         ok = "—" if target is None else ("yes" if value <= target else "NO")
         target_text = "—" if target is None else f"≤ {target}"
-        print(f"{name:<36} {value:>10.1f} {unit:<4} {target_text:>8}  {ok}")
+        print(f"{name:<44} {value:>10.1f} {unit:<4} {target_text:>8}  {ok}")
     write_results(figures)
 
 

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/considered_bench"
 # The report's own statements: its aggregates and the offers grouped by month
-# (cases.reports.build_report).
+# (compliance.report.build_report).
 REPORT_SQL = re.compile(r'^SELECT (COUNT|AVG|"cases_disposition"\."conveyed_month")', re.IGNORECASE)
 
 os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
@@ -150,7 +150,7 @@ def main():
     from django.utils import timezone
 
     from cases.models import Membership
-    from cases.reports import default_period
+    from compliance.filters import default_period
 
     setup_test_environment()  # the test client then records each response's context
     settings.DEBUG = False

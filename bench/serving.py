@@ -71,7 +71,7 @@ def write_plan(env, *, deputies=40, cases_each=6):
     code = f"""
 import json
 from cases.models import Case, Membership
-from cases.volume import VOLUME_PASSWORD
+from cases.devdata.volume import VOLUME_PASSWORD
 plan = {{"password": VOLUME_PASSWORD, "deputies": {{}}, "supervisors": []}}
 deputies = Membership.objects.filter(role="deputy").order_by("user__username")
 for membership in deputies.select_related("user")[:{deputies}]:

@@ -8,7 +8,7 @@ its id and address to the audit log.
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit, binding
+from . import audit, binding, report_columns
 from .access import ensure_may_review, ensure_may_sign
 from .choices import (
     ApprovalPolicy,
@@ -25,19 +25,14 @@ from .choices import (
 )
 from .integrity import ConflictError, CountsBound, OfferFrozen, WorksheetSigned, check_version
 from .models import (
-    SCOPE_FIELDS,
     Case,
     Charge,
     Disposition,
     FlagOverride,
-    LateSignature,
     PleaTerm,
     Review,
     StatusDisclosure,
     Worksheet,
-    WorksheetGround,
-    flagged_grounds_in,
-    ground_mask,
 )
 
 
@@ -81,31 +76,17 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
     check_version(case, version)
     if charges is not None:
         _ensure_bound_counts_stay(case, charges)
-    scope_before = [getattr(case, name) for name in SCOPE_FIELDS]
+    scope_before = report_columns.scope_of(case)
     for name, value in fields.items():
         setattr(case, name, value)
     case.lock_version += 1
     case.save()
-    if [getattr(case, name) for name in SCOPE_FIELDS] != scope_before:
-        _move_scope(case)
+    if report_columns.scope_of(case) != scope_before:
+        report_columns.move_scope(case)
     if charges is not None:
         _replace_charges(case, charges)
     audit.record(AuditAction.CHANGE, case, user=by_user, request=request)
     return case
-
-
-def _move_scope(case):
-    """The case moved (unit or deputy): its offers, worksheets and reviews follow, so the
-    compliance report's copies of the scope (`models.CaseScope`) stay the case's as it is now.
-
-    The one `update()` on worksheets the application makes: only these three columns, which
-    are not part of what was signed; on PostgreSQL the frozen-worksheet trigger lets exactly
-    these through (migration 0007) and refuses any other change.
-    """
-    scope = {name: getattr(case, name) for name in SCOPE_FIELDS}
-    Disposition.objects.filter(case=case).update(**scope)
-    Worksheet.objects.filter(case=case).update(**scope)
-    Review.objects.filter(worksheet__case=case).update(**scope)
 
 
 def _ensure_bound_counts_stay(case, charges):
@@ -256,10 +237,13 @@ def convey_offer(disposition, *, by_user, request=None):
     now = timezone.now()
     terms_hash = binding.terms_hash_now(disposition)
     disposition.status = DispositionStatus.CONVEYED
-    disposition.conveyed_at = now
     disposition.conveyed_terms_hash = terms_hash
-    disposition.conveyed_with_signed_worksheet = binding.froze_same_terms(
-        disposition, terms_hash, signed_by=now
+    report_columns.mark_conveyed(
+        disposition,
+        now,
+        with_signed_worksheet=report_columns.signed_worksheet_froze(
+            disposition, terms_hash, signed_by=now
+        ),
     )
     disposition.save()
     summary = (
@@ -530,15 +514,11 @@ def sign_worksheet(worksheet, *, by_user, request=None):
     worksheet.content_hash = content_hash(content)
     worksheet.signed_by = by_user
     worksheet.signed_at = now
-    worksheet.flagged_grounds = ground_mask(
-        flagged_grounds_in(worksheet.engine_output, worksheet.chosen_disposition_id)
-    )
+    worksheet.flagged_grounds = report_columns.flagged_grounds(worksheet)
     worksheet.save()
-    # The flagged grounds, denormalised for the compliance report's SQL aggregate.
-    WorksheetGround.objects.bulk_create(WorksheetGround.rows_for(worksheet))
-    LateSignature.write_for(worksheet)
+    report_columns.record_late_signatures(worksheet)
     if review_required(worksheet):
-        scope = {name: getattr(worksheet, name) for name in SCOPE_FIELDS}
+        scope = report_columns.scope_of(worksheet)
         Review.objects.create(worksheet=worksheet, requested_at=now, **scope)
     audit.record(AuditAction.SIGN, worksheet, user=by_user, request=request)
     return worksheet

@@ -221,6 +221,9 @@ class DispositionAdmin(OfficeScopedAdmin):
     list_display = ["case", "label", "status", "conveyed_at"]
     list_filter = ["label", "status"]
     inlines = [PleaTermInline]
+    # Conveyance is recorded by actions.convey_offer, which writes the report's columns with it
+    # (cases.report_columns); an edit here would leave them disagreeing.
+    readonly_fields = ["conveyed_at", "conveyed_with_signed_worksheet", "signed_late"]
 
 
 @admin.register(PleaTerm)

@@ -10,17 +10,17 @@ amendment of the worksheet. We chose the new offer (copy-on-write, `actions.revi
 - the revision is a draft like any other: before its conveyance counts as compliant, a signed
   worksheet (an amendment, or the current draft) has to consider it, and the compliance check
   compares the hash of its terms at conveyance with the hash that worksheet froze
-  (`froze_same_terms`).
+  (`report_columns.signed_worksheet_froze`, the one writer of the report's columns).
 
 Three layers keep the rule, as for signed worksheets: the actions refuse with a message
 (`actions.save_disposition`, `actions.update_case`); `cases.frozen` refuses ORM writes of frozen
 terms whatever the caller (SQLite's only database-side guard); on PostgreSQL the triggers of
-migration `0013_offer_terms_frozen` refuse them even from raw SQL.
+migration `0014_offer_terms_frozen` refuse them even from raw SQL.
 """
 
 from .choices import DispositionStatus
 from .models import Disposition, Worksheet
-from .worksheets import live_offer_terms_hash, signed_offer_terms_hash
+from .worksheets import live_offer_terms_hash
 
 # The offer's own columns that are part of its terms (its worksheet entry reads them, or they
 # change what is pleaded): the PostgreSQL trigger and `cases.frozen` refuse changes to these.
@@ -72,21 +72,6 @@ def is_frozen_in_database(disposition_id):
         .exists()
     )
     return conveyed or bool(signed_versions_considering([disposition_id]))
-
-
-def froze_same_terms(disposition, terms_hash, *, signed_by):
-    """Did a worksheet signed at or before `signed_by` consider this offer with exactly the
-    terms whose hash is `terms_hash`? What makes a conveyance compliant (DESIGN.md: "offers with
-    a signed worksheet before conveyance"): a worksheet that considered other terms under the
-    same offer id does not count. Reads the few signed worksheets that considered the offer."""
-    signed = Worksheet.objects.signed().filter(
-        case_id=disposition.case_id, signed_at__lte=signed_by, dispositions_considered=disposition
-    )
-    return any(
-        signed_offer_terms_hash(content, disposition.pk) == terms_hash
-        for content in signed.values_list("signed_content", flat=True)
-        if content
-    )
 
 
 def terms_hash_now(disposition):

@@ -15,7 +15,7 @@ from django.forms.models import construct_instance
 from django.urls import reverse
 
 from consequences import engine
-from consequences.codes import parse
+from consequences.codes import CODES, parse
 from consequences.statuses import Status, Verdict
 
 from . import reauth
@@ -97,7 +97,9 @@ def statute_input_attrs(key, help_id):
 def statute_fields(text):
     """A statute as typed split into code, section and subdivision (blank when unreadable)."""
     parsed = parse(text)
-    if parsed is None:
+    # A federal section ("18 USC 922(g)") is kept as typed: Charge.code holds a California code
+    # only (four characters), and Charge.statute falls back to the text, which the engine reads.
+    if parsed is None or parsed.code not in CODES:
         return {"code": "", "section": "", "subdivision": ""}
     return {"code": parsed.code, "section": parsed.section, "subdivision": parsed.subdivision}
 

@@ -1,14 +1,15 @@
 """Signed means frozen, whatever code path tries to change it: the application guard.
 
-`cases.integrity.ensure_unsigned` is what the actions call, with a message for the user. This
-module is the safety net under it, for SQLite above all (PostgreSQL also has the triggers of
-migration 0003): any ORM save or delete of a signed worksheet, any change to its
-`dispositions_considered` and any save or delete of one of its flag overrides raises
-`WorksheetSigned` before the database is touched. It reads the stored row, so an in-memory
-object that is stale or was tampered with cannot slip past.
+The actions refuse a signed worksheet themselves (they re-read it locked and raise
+`WorksheetSigned`, with a message for the user). This module is the safety net under them,
+for SQLite above all (PostgreSQL also has the triggers of migration 0003): any ORM save or
+delete of a signed worksheet, any change to its `dispositions_considered` and any save or
+delete of one of its flag overrides raises `WorksheetSigned` before the database is touched.
+It reads the stored row, so an in-memory object that is stale or was tampered with cannot
+slip past.
 The same net holds the terms of offers that were conveyed or that a signed worksheet considered
-(`cases.binding`, PostgreSQL: migration 0013's triggers): their plea terms are not saved, added
-or deleted, their own term fields do not change, and the offer is not deleted.
+(`cases.binding`; on PostgreSQL also migration 0014's triggers): their plea terms are not
+saved, added or deleted, their own term fields do not change, and the offer is not deleted.
 Connected once in `CasesConfig.ready`. `QuerySet.update()` sends no signal: the trigger is the
 guard there, and application code must not use it on worksheets.
 """

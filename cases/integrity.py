@@ -45,9 +45,3 @@ def check_version(obj, submitted_version):
         raise ConflictError() from None
     if version != obj.lock_version:
         raise ConflictError()
-
-
-def ensure_unsigned(worksheet):
-    """The application guard that backs the database trigger (and stands alone on SQLite)."""
-    if worksheet.signed_at is not None:
-        raise WorksheetSigned()

@@ -202,7 +202,7 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["office", "next_hearing"], name="case_office_hearing"),
-            # The compliance report's scope filters (cases.reports).
+            # The compliance report's scope filters (compliance.metrics).
             models.Index(fields=["office", "unit"], name="case_office_unit"),
             models.Index(fields=["office", "assigned_deputy"], name="case_office_deputy"),
         ]
@@ -252,9 +252,9 @@ class CaseScope(models.Model):
     and indexes instead of joining every case of the office.
 
     Written where the row is created (`save` copies them from the case when they are not
-    given; bulk writers such as `cases.volume` set them) and rewritten by `actions.update_case`
-    in the same transaction when a case moves to another unit or deputy, so they are always
-    the case's as it is now.
+    given; bulk writers call `report_columns.copy_scope`) and rewritten by `actions.update_case`
+    in the same transaction when a case moves to another unit or deputy
+    (`report_columns.move_scope`), so they are always the case's as it is now.
     """
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -280,9 +280,8 @@ class CaseScope(models.Model):
         return self.case
 
     def copy_scope(self, case):
-        self.office_id = case.office_id
-        self.unit_id = case.unit_id
-        self.assigned_deputy_id = case.assigned_deputy_id
+        for name in SCOPE_FIELDS:
+            setattr(self, name, getattr(case, name))
 
 
 SCOPE_FIELDS = ("office_id", "unit_id", "assigned_deputy_id")
@@ -299,14 +298,6 @@ _SCOPES = {
 class DispositionQuerySet(models.QuerySet):
     def for_office(self, office):
         return self.filter(case__office=office)
-
-
-def local_month(moment):
-    """The first day of the month `moment` falls in, in settings.TIME_ZONE (California), the
-    zone the reports count months in; None for None."""
-    if moment is None:
-        return None
-    return timezone.localtime(moment, timezone.get_default_timezone()).date().replace(day=1)
 
 
 class Disposition(CaseScope):
@@ -329,8 +320,9 @@ class Disposition(CaseScope):
         null=True,
         blank=True,
         editable=False,
-        help_text="The first day of the local month of conveyed_at, kept by save(): the "
-        "compliance report's trend groups on it instead of converting every offer's time.",
+        help_text="The first day of the local month of conveyed_at, set with it "
+        "(report_columns.mark_conveyed): the compliance report's trend groups on it instead of "
+        "converting every offer's time.",
     )
     conveyed_with_signed_worksheet = models.BooleanField(
         null=True, help_text="Recorded when conveyed: was a signed worksheet in place?"
@@ -401,13 +393,6 @@ class Disposition(CaseScope):
 
     def __str__(self):
         return self.name or self.get_label_display()
-
-    def save(self, *args, **kwargs):
-        self.conveyed_month = local_month(self.conveyed_at)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "conveyed_at" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "conveyed_month"}
-        super().save(*args, **kwargs)
 
     @property
     def is_standard(self):
@@ -722,47 +707,13 @@ class Review(CaseScope):
         return self.outcome == ReviewOutcome.RETURNED
 
 
-class WorksheetGround(models.Model):
-    """One ground flagged in a signed worksheet's frozen engine output, one row per ground.
-
-    A denormalised copy of `Worksheet.engine_output`, written by `actions.sign_worksheet` in the
-    same transaction, so that flagged grounds are plain SQL on SQLite and PostgreSQL alike (no
-    JSON functions); the compliance report counts the same grounds from the worksheet's own
-    `flagged_grounds` bits, set in that transaction too. A ground counts when it is
-    flagged (verdict yes, assume yes or unclear) on any offer the worksheet considered;
-    `on_chosen_offer` says whether it is also flagged on the offer chosen.
-    """
-
-    worksheet = models.ForeignKey(Worksheet, on_delete=models.CASCADE, related_name="grounds")
-    ground = models.CharField(max_length=40, choices=Ground)
-    on_chosen_offer = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["worksheet", "ground"]
-        constraints = [
-            models.UniqueConstraint(fields=["worksheet", "ground"], name="worksheet_ground_unique")
-        ]
-        indexes = [models.Index(fields=["ground", "worksheet"], name="worksheet_ground")]
-
-    def __str__(self):
-        return f"{self.get_ground_display()} in {self.worksheet_id}"
-
-    @classmethod
-    def rows_for(cls, worksheet):
-        """Unsaved rows for a signed worksheet, read from its frozen engine output."""
-        grounds = flagged_grounds_in(worksheet.engine_output, worksheet.chosen_disposition_id)
-        return [
-            cls(worksheet=worksheet, ground=ground, on_chosen_offer=on_chosen)
-            for ground, on_chosen in grounds.items()
-        ]
-
-
 class LateSignature(models.Model):
     """An offer conveyed without a signed worksheet, and when a worksheet considering it was
     first signed afterwards.
 
-    Written by `actions.sign_worksheet` in the same transaction, so the compliance report tells
-    late from missing with a join to this small table rather than a subquery per offer.
+    Written by `actions.sign_worksheet` in the same transaction
+    (`report_columns.record_late_signatures`), with the offer's `signed_late` flag that the
+    compliance report counts without a join.
     """
 
     disposition = models.OneToOneField(
@@ -773,29 +724,6 @@ class LateSignature(models.Model):
 
     def __str__(self):
         return f"Offer {self.disposition_id}: worksheet signed after conveyance"
-
-    @classmethod
-    def write_for(cls, worksheet):
-        """Write the rows for a just-signed worksheet and mark their offers `signed_late`."""
-        rows = cls.objects.bulk_create(cls.rows_for(worksheet))
-        Disposition.objects.filter(pk__in=[row.disposition_id for row in rows]).update(
-            signed_late=True
-        )
-        return rows
-
-    @classmethod
-    def rows_for(cls, worksheet):
-        """Unsaved rows for the offers a just-signed worksheet considered that had already been
-        conveyed without one (and have no earlier late signature)."""
-        late = worksheet.dispositions_considered.filter(
-            conveyed_at__lt=worksheet.signed_at,
-            conveyed_with_signed_worksheet=False,
-            late_signature__isnull=True,
-        ).values_list("pk", flat=True)
-        return [
-            cls(disposition_id=pk, signed_at=worksheet.signed_at, worksheet=worksheet)
-            for pk in late
-        ]
 
 
 # One bit per ground in Worksheet.flagged_grounds. Fixed values, never renumbered: signed

@@ -10,7 +10,6 @@ from .views import (
     worksheet_pdf,
     worksheets,
 )
-from .views import reports as report_views
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -52,9 +51,4 @@ urlpatterns = [
     path("audit/export.csv", audit_log.audit_log_export, name="audit_log_export"),
     path("reviews/", review.review_queue, name="review_queue"),
     path("reviews/<int:pk>/", review.review_decide, name="review_decide"),
-    path("reports/", report_views.dashboard, name="report_dashboard"),
-    path("reports/cases/", report_views.drilldown, name="report_drilldown"),
-    path("reports/export.csv", report_views.export_csv, name="report_export_csv"),
-    path("reports/codebook.csv", report_views.codebook_csv, name="report_codebook_csv"),
-    path("reports/report.pdf", report_views.report_pdf, name="report_pdf"),
 ]

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "axes",
     "consequences",
     "cases",
+    "compliance",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("cases.urls")),
+    path("", include("compliance.urls")),
 ]
 
 # A database outage anywhere in the request becomes the 503 page; anything else the plain 500.

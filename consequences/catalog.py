@@ -62,8 +62,14 @@ DOMESTIC_VIOLENCE_SUBCATEGORIES = (
 CONTROLLED_SUBSTANCE_SUBCATEGORIES = ("conviction", "trafficking_reason_to_believe", "drug_abuser")
 AGGRAVATED_FELONY_LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTU")
 
+# What an entry is (docs/catalog.md, "Kinds"). Only an "offense" is analysed. A "guidance" entry
+# (a federal or renumbered section) and a "not_an_offense" entry (PC 1203.4, PC 17(b), ...) carry
+# no flags: the engine answers them as unknown, never safe, with the entry's summary as the text.
+KINDS = ("offense", "guidance", "not_an_offense")
+
 _ENTRY_FIELDS = {
     "code",
+    "kind",
     "title",
     "levels",
     "tags",
@@ -137,6 +143,7 @@ class Offense:
     alternatives: tuple[Alternative, ...]
     see_also: tuple[str, ...]
     file: str
+    kind: str = "offense"
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +298,8 @@ def _alternative_problem(alternative, target):
     """(field, problem) if an alternative cannot be assessed as written, else None."""
     if target is None:
         return "code", f"{alternative.code} is not in the catalog"
+    if target.kind != "offense":
+        return "code", f"{alternative.code} is a {target.kind} entry, not an offense to plead to"
     if alternative.level is not None and alternative.level not in target.levels:
         return "level", f"{alternative.code} cannot be a {alternative.level}"
     days = alternative.sentence_days_max
@@ -398,6 +407,11 @@ def _read_offense(raw, file, index, effective):
     if raw_code is None:
         raise entry.error("code", "required")
     parsed = entry.code(raw_code, "code")
+    kind = entry.choice(raw, "kind", KINDS, default="offense")
+    if kind != "offense":
+        return _read_guidance(entry, raw, parsed, kind, file, effective)
+    if parsed.code not in codes.CODES:
+        raise entry.error("kind", f'{raw_code} is not a California code: write kind = "guidance"')
     levels = entry.texts(raw, "levels")
     for level in levels:
         entry.one_of(level, "levels", Level.values)
@@ -406,15 +420,7 @@ def _read_offense(raw, file, index, effective):
     tags = entry.texts(raw, "tags", required=False)
     for tag in tags:
         entry.one_of(tag, "tags", sorted(TAGS))
-    last_reviewed = raw.get("last_reviewed")
-    if not _is_date(last_reviewed):
-        raise entry.error(
-            "last_reviewed", "required, a date such as 2026-11-27 (no quotes, no time)"
-        )
-    if last_reviewed > effective:
-        raise entry.error(
-            "last_reviewed", f"{last_reviewed} is after the catalog's effective date {effective}"
-        )
+    last_reviewed = _last_reviewed(entry, raw, effective)
     raw_flags = raw.get("flag")
     if not isinstance(raw_flags, list) or not raw_flags:
         raise entry.error(
@@ -441,6 +447,45 @@ def _read_offense(raw, file, index, effective):
         ),
         see_also=see_also,
         file=file,
+    )
+
+
+def _last_reviewed(entry, raw, effective):
+    last_reviewed = raw.get("last_reviewed")
+    if not _is_date(last_reviewed):
+        raise entry.error(
+            "last_reviewed", "required, a date such as 2026-11-27 (no quotes, no time)"
+        )
+    if last_reviewed > effective:
+        raise entry.error(
+            "last_reviewed", f"{last_reviewed} is after the catalog's effective date {effective}"
+        )
+    return last_reviewed
+
+
+def _read_guidance(entry, raw, parsed, kind, file, effective):
+    """A "guidance" or "not_an_offense" entry: its summary is the whole answer, with no flags,
+    levels or alternatives, so nothing in it can be read as an analysis."""
+    for name in ("flag", "alternative", "levels", "tags"):
+        if name in raw:
+            raise entry.error(name, f"a {kind} entry has no {name}: it is never analysed")
+    see_also = entry.texts(raw, "see_also", required=False)
+    for number, code in enumerate(see_also, start=1):
+        entry.code(code, f"see_also[{number}]")
+    return Offense(
+        code=raw["code"],
+        parsed=parsed,
+        title=entry.text(raw, "title"),
+        levels=(),
+        tags=frozenset(),
+        summary=entry.text(raw, "summary"),
+        last_reviewed=_last_reviewed(entry, raw, effective),
+        sources=entry.texts(raw, "sources"),
+        flags=(),
+        alternatives=(),
+        see_also=see_also,
+        file=file,
+        kind=kind,
     )
 
 

@@ -22,6 +22,15 @@ _ALIASES = {
 _CODE_BY_ALIAS = {alias: code for code, aliases in _ALIASES.items() for alias in aliases}
 CODES = tuple(_ALIASES)
 
+# A federal section: "18 USC 922(g)", "18 U.S.C. § 922(g)(1)", "21 U.S.C.A. 841". The title is part
+# of the code ("18 USC"), so the catalog can carry guidance for it (kind = "guidance"); the engine
+# never analyses it as a California offense.
+_FEDERAL = re.compile(
+    r"^\s*(?P<title>\d{1,2})\s*u\.?\s*s\.?\s*c\.?\s*(?:a\.?)?\s*(?:§+|sec\.?|section)?\s*"
+    r"(?P<number>\d+)(?P<letter>[a-z]?)(?P<parens>(?:\s*\(\s*[a-z0-9]{1,4}\s*\))*)\s*$",
+    re.IGNORECASE,
+)
+
 # A section number ("273.5", "273a"), then its subdivisions: "(a)(1)", "(a) (1)", or glued on
 # as in "273.5a" or "243e1".
 _SECTION = re.compile(
@@ -90,6 +99,12 @@ def readings(text):
 
 @lru_cache(maxsize=4096)
 def _readings(text):
+    federal = _FEDERAL.match(text)
+    if federal:
+        # "1028A": a section's letter in capitals, as the U.S. Code writes it.
+        section = str(int(federal["number"])) + federal["letter"].upper()
+        parts = _subdivisions(_PARENS.findall(federal["parens"]))
+        return (OffenseCode(f"{int(federal['title'])} USC", section, parts),)
     cleaned = _NOISE.sub(" ", text).strip()
     matches = list(_SECTION.finditer(cleaned))
     if len(matches) != 1:
@@ -142,3 +157,100 @@ def _subdivisions(raw):
         else:
             parts.append(part.lower())
     return tuple(parts)
+
+
+# --- Attempt, conspiracy and solicitation written with their target -----------------------------
+
+ATTEMPT = "attempt"
+CONSPIRACY = "conspiracy"
+SOLICITATION = "solicitation"
+
+# The section that makes each form a crime, and the canonical code the result is filed under.
+# PC 664 (attempt, with its penalty subdivisions), PC 182 / 182(a)(1) (conspiracy to commit a
+# crime; 182(a)(2)-(6) are crimes of their own) and PC 653f (solicitation of listed crimes).
+_FORM_SECTIONS = {"664": ATTEMPT, "182": CONSPIRACY, "653f": SOLICITATION}
+FORM_CODES = {ATTEMPT: "PC 664", CONSPIRACY: "PC 182(a)(1)", SOLICITATION: "PC 653f"}
+# "attempted PC 211", "attempt to commit PC 211", "conspiracy to commit HS 11352",
+# "solicitation of PC 211": the form in words, before the target.
+_FORM_WORDS = re.compile(
+    r"^\s*(?P<word>attempted|attempt|conspiracy|conspiring|solicitation|soliciting)\b"
+    r"(?:\s+(?:to\s+commit|to|of|for))?\s+(?P<target>.+)$",
+    re.IGNORECASE,
+)
+_WORD_KIND = {
+    "attempted": ATTEMPT,
+    "attempt": ATTEMPT,
+    "conspiracy": CONSPIRACY,
+    "conspiring": CONSPIRACY,
+    "solicitation": SOLICITATION,
+    "soliciting": SOLICITATION,
+}
+_BARE_SECTION = re.compile(r"^\s*\d+(?:\.\d+)?[a-z]?\d*(?:\s*\(\s*[a-z0-9]{1,4}\s*\))*\s*$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class CombinedForm:
+    """An attempt, conspiracy or solicitation and the target as written ("PC 664/211").
+
+    ``target`` is the target's text; ``target_code_given`` is False when it is a bare section
+    ("211", "11352"), whose code the catalog decides (``Catalog.resolve_target``).
+    """
+
+    kind: str
+    form_code: str
+    target: str
+    target_code_given: bool
+
+
+def combined_form(text: object) -> CombinedForm | None:
+    """The attempt, conspiracy or solicitation ``text`` writes with a target, or None.
+
+    Every practitioner spelling: "PC 664/211", "PC 211/664", "664/211 PC", "PC 664/187(a)",
+    "PC 182(a)(1)/HS 11352", "PC 182(a)(1)/11352", "attempted PC 211", "attempt PC 211",
+    "attempt to commit PC 211", "conspiracy to commit HS 11352", "solicitation of PC 211".
+    A bare form ("PC 664", "PC 653f(d)") is not combined: it keeps its own catalog entry.
+    Tests: tests/consequences/test_codes.py TestCombinedForms.
+    """
+    if not isinstance(text, str) or len(text) > 200:
+        return None
+    return _combined_form(text)
+
+
+@lru_cache(maxsize=4096)
+def _combined_form(text: str) -> CombinedForm | None:
+    if "/" not in text:
+        words = _FORM_WORDS.match(text)
+        if words is None:
+            return None
+        kind = _WORD_KIND[words["word"].lower()]
+        target = words["target"].strip()
+        return CombinedForm(kind, FORM_CODES[kind], target, not _BARE_SECTION.match(target))
+    parts = [part.strip() for part in text.split("/")]
+    if len(parts) != 2 or not all(parts):
+        return None
+    given = [parse(part) for part in parts]
+    if given == [None, None]:
+        return None  # "664/211" names no code at all
+    for index in (0, 1):
+        found = given[index]
+        if found is None and _BARE_SECTION.match(parts[index]):
+            # "PC 211/664", "HS 11352/182": a bare form is a Penal Code section.
+            found = parse(f"PC {parts[index]}")
+        kind = _form_kind(found)
+        if kind is None:
+            continue
+        other = parts[1 - index]
+        target_given = given[1 - index] is not None
+        if not target_given and not _BARE_SECTION.match(other):
+            return None
+        return CombinedForm(kind, FORM_CODES[kind], other, target_given)
+    return None
+
+
+def _form_kind(found: OffenseCode | None) -> str | None:
+    if found is None or found.code != "PC":
+        return None
+    kind = _FORM_SECTIONS.get(found.section)
+    if kind == CONSPIRACY and found.subdivisions not in ((), ("a",), ("a", "1")):
+        return None  # PC 182(a)(2)-(6) are not conspiracies to commit a named target
+    return kind

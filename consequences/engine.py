@@ -5,11 +5,17 @@ test_real_catalog.py):
 
 - ``assess_count(offense, *, level, sentence_days, suspended_days, facts, status)``
   → ``CountAssessment``
-- ``assess_disposition(counts, *, status)`` → ``DispositionAssessment`` (every count, plus the
-  grounds only a whole disposition can trigger: two CIMTs, five years aggregate, DACA's three and
-  TPS's two misdemeanors, a second DUI)
+- ``assess_disposition(counts, *, status, priors, single_scheme)`` → ``DispositionAssessment``
+  (every count, plus the grounds only a whole disposition and the person's known priors can
+  trigger: two CIMTs, the petty-offense exception, recidivist possession, five years aggregate,
+  DACA's three and TPS's two misdemeanors, a second DUI, good moral character;
+  tests/consequences/test_priors.py)
 - ``suggest(prefix, limit=10)`` → ``[Suggestion]`` for autocomplete
-- ``catalog_version()`` → ``"2026.11.2"``
+- ``catalog_version()`` → ``"2026.12.1"``
+
+An attempt, conspiracy or solicitation written with its target ("PC 664/211", "conspiracy to
+commit HS 11352") is assessed from the target's entry, each ground adjusted by
+``rules.inchoate_flag`` (tests/consequences/test_inchoate.py).
 
 Every result says whether the offense was found (``known``); an offense that is not in the catalog
 is never returned as a safe-looking empty answer: it has ``known = False`` and a ``message``.
@@ -17,13 +23,16 @@ Impossible input (a 400-day misdemeanor, an unknown status or fact) raises ``Inv
 Everything is advisory, not legal advice.
 """
 
+import dataclasses
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import codes, rules
-from .catalog import FACT_TYPES, fact_has_type, get_catalog
+from .catalog import FACT_TYPES, FlagRule, Match, fact_has_type, get_catalog
+from .priors import PriorConviction, read_prior
 from .rules import InvalidInput
 from .statuses import Ground, Level, Status, Verdict
 
@@ -35,6 +44,8 @@ __all__ = [
     "DispositionAssessment",
     "Flag",
     "InvalidInput",
+    "PriorAssessment",
+    "PriorConviction",
     "Suggestion",
     "assess_count",
     "assess_disposition",
@@ -75,15 +86,21 @@ class CountInput:
     sentence_days: int | None = None
     suspended_days: int = 0
     facts: Mapping | None = None
+    # When the offense was committed, for a disposition's history rules (DACA's same-date rule,
+    # two CIMTs, a prior's finality); None when not given.
+    offense_date: datetime.date | None = None
 
     def to_dict(self):
-        return {
+        data = {
             "offense": self.offense,
             "level": None if self.level is None else str(self.level),
             "sentence_days": self.sentence_days,
             "suspended_days": self.suspended_days,
             "facts": dict(self.facts or {}),
         }
+        if self.offense_date is not None:  # the one-count output stays as it was
+            data["offense_date"] = self.offense_date.isoformat()
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +183,7 @@ class CountAssessment:
     all_flags: tuple[Flag, ...] = field(default=(), repr=False)  # before narrowing by status
     tags: frozenset = field(default=frozenset(), repr=False)
     possible_levels: tuple[Level, ...] = field(default=(), repr=False)
+    kind: str | None = None  # the kind of the entry found ("offense", "guidance", ...), else None
 
     @property
     def flagged(self):
@@ -187,6 +205,30 @@ class CountAssessment:
 
 
 @dataclass(frozen=True, slots=True)
+class PriorAssessment:
+    """A prior conviction as the engine read it: its catalog entry's answer, or unknown."""
+
+    prior: PriorConviction
+    assessment: CountAssessment
+
+    @property
+    def known(self) -> bool:
+        return self.assessment.known
+
+    def to_dict(self) -> dict[str, object]:
+        assessed = self.assessment
+        return {
+            **self.prior.to_dict(),
+            "offense": {"code": assessed.code, "title": assessed.title, "known": assessed.known},
+            "flagged": [
+                {"ground": flag.ground.value, "subcategory": flag.subcategory}
+                for flag in assessed.all_flags
+                if flag.is_flagged and flag.ground not in _DERIVED_GROUNDS
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class DispositionAssessment:
     """The answer for a whole disposition: each count, and the grounds only the whole triggers."""
 
@@ -196,17 +238,31 @@ class DispositionAssessment:
     catalog_version: str
     message: str | None = None
     all_flags: tuple[Flag, ...] = field(default=(), repr=False)
+    priors: tuple[PriorAssessment, ...] = ()
+    single_scheme: bool | None = None
 
     @property
     def known(self):
         """True only if every count's offense is in the catalog."""
         return all(count.known for count in self.counts)
 
+    @property
+    def unknown_priors(self) -> tuple[PriorAssessment, ...]:
+        """Priors not in the catalog: counted for sentence totals and levels only."""
+        return tuple(prior for prior in self.priors if not prior.known)
+
     def to_dict(self):
-        return {
+        given = {}
+        if self.priors or self.single_scheme is not None:  # earlier output stays as it was
+            given = {
+                "priors": [prior.prior.to_dict() for prior in self.priors],
+                "single_scheme": self.single_scheme,
+            }
+        data = {
             "input": {
                 "counts": [count.input.to_dict() for count in self.counts],
                 "status": self.status.value,
+                **given,
             },
             "known": self.known,
             "catalog_version": self.catalog_version,
@@ -215,6 +271,9 @@ class DispositionAssessment:
             "message": self.message,
             "disclaimer": DISCLAIMER,
         }
+        if self.priors:
+            data["priors"] = [prior.to_dict() for prior in self.priors]
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,37 +310,71 @@ def assess_count(
     return _assess(catalog or get_catalog(), count_input, _status(status), with_alternatives=True)
 
 
-def assess_disposition(counts, *, status=Status.UNKNOWN, catalog=None):
-    """Assess every count of a disposition together.
+def assess_disposition(
+    counts,
+    *,
+    status=Status.UNKNOWN,
+    priors=(),
+    single_scheme=None,
+    catalog=None,
+    today=None,
+):
+    """Assess every count of a disposition together, against the person's known priors.
 
-    ``counts`` holds ``CountInput``s or mappings with the same keys (``offense`` required).
-    Disposition-level grounds (8 U.S.C. 1227(a)(2)(A)(ii), 1182(a)(2)(B); DACA, TPS; Matter of
-    Castillo-Perez) are computed on every count's flags before narrowing by status.
+    ``counts`` holds ``CountInput``s or mappings with the same keys (``offense`` required;
+    ``offense_date`` optional). ``priors`` holds ``PriorConviction``s or mappings (code,
+    convicted_on, sentence_days, level, source, pleaded_and_proven). ``single_scheme`` is the
+    deputy's answer to "do these counts arise from a single scheme or act?": True, False or None
+    (unknown, read as "assume yes" for the grounds it would clear). Disposition-level grounds
+    (8 U.S.C. 1227(a)(2)(A)(ii), 1182(a)(2)(A)(ii)(II), 1182(a)(2)(B), 1101(a)(43)(B) recidivist
+    possession; DACA, TPS; Matter of Castillo-Perez; 1101(f)) are computed on every count's flags
+    and the priors' before narrowing by status. ``today`` (default: the date) bounds a prior's
+    date. Tests: test_engine.py TestDisposition, test_priors.py.
     """
     catalog = catalog or get_catalog()
     status = _status(status)
+    if single_scheme not in (True, False, None):
+        raise InvalidInput(
+            f"single_scheme must be true (yes), false (no) or null (unknown), got {single_scheme!r}"
+        )
+    today = today or datetime.date.today()
+    if isinstance(priors, (str, bytes, Mapping)):
+        raise InvalidInput("priors must be a list of prior convictions")
+    prior_results = tuple(
+        _assess_prior(catalog, read_prior(prior, number, today), number)
+        for number, prior in enumerate(priors, start=1)
+    )
     assessed = tuple(
         _assess(catalog, _count_input(count, number), status, with_alternatives=True)
         for number, count in enumerate(counts, start=1)
     )
-    all_flags = tuple(_disposition_flags(assessed))
+    all_flags = tuple(_disposition_flags(assessed, prior_results, single_scheme, today))
     unknown = [count.input.offense for count in assessed if not count.known]
-    message = None
+    unknown_priors = [prior.prior.code for prior in prior_results if not prior.known]
+    messages = []
     if unknown:
-        message = (
+        messages.append(
             f"{len(unknown)} count(s) not in the catalog ({', '.join(map(str, unknown))}) — no "
             f"analysis for them, "
             "so the disposition-level grounds (two CIMTs, DACA, TPS) may be understated."
         )
-    elif status.is_citizen:
-        message = _CITIZEN_MESSAGE
+    if unknown_priors:
+        messages.append(
+            f"{len(unknown_priors)} prior(s) not in the catalog ({', '.join(unknown_priors)}): "
+            "counted for the sentence total and, where the level is given, the DACA and TPS "
+            "counts; their other grounds are unknown, so history-based grounds may be understated."
+        )
+    if not messages and status.is_citizen:
+        messages.append(_CITIZEN_MESSAGE)
     return DispositionAssessment(
         counts=assessed,
         status=status,
         flags=_narrow(all_flags, status),
         catalog_version=catalog.version,
-        message=message,
+        message=" ".join(messages) or None,
         all_flags=all_flags,
+        priors=prior_results,
+        single_scheme=single_scheme,
     )
 
 
@@ -324,19 +417,38 @@ def _assess(catalog, count_input, status, *, with_alternatives):
     suspended = _days(count_input.suspended_days, "suspended_days") or 0
     sentence = rules.immigration_sentence(custody, suspended)
     facts = _facts(count_input.facts)
-    parsed, match = catalog.resolve(text)
+    form = codes.combined_form(text)
+    if form is None:
+        parsed, match = catalog.resolve(text)
+    else:
+        parsed, match = _resolve_target(catalog, form)
     if match is None:
         problem = rules.sentence_problem(level, sentence, custody)
         if problem:
             raise InvalidInput(f"{text}: {problem}")
-        return _unknown(catalog, count_input, status, parsed, level, sentence)
+        return _unknown(catalog, count_input, status, parsed, level, sentence, form)
 
     offense = match.offense
-    if level is not None and level not in offense.levels:
-        allowed = ", ".join(offense.levels)
-        raise InvalidInput(f"{offense.code} cannot be a {level} (the statute allows: {allowed})")
-    level = rules.level_at_plea(level, offense.levels, sentence)
+    if offense.kind != "offense":
+        problem = rules.sentence_problem(level, sentence, custody)
+        if problem:
+            raise InvalidInput(f"{text}: {problem}")
+        return _not_analysed(catalog, count_input, status, offense, level, sentence, match)
+    form_entry = None if form is None else catalog.get(form.form_code)
+    levels, code, title = offense.levels, offense.code, offense.title
+    if form is not None:
+        levels = rules.inchoate_levels(
+            form.kind, offense.levels, form_entry.levels if form_entry else offense.levels
+        )
+        code = f"{form.form_code}/{offense.code}"
+        title = f"{form.kind.capitalize()} ({form.form_code}) to commit: {offense.title}"
+    if level is not None and level not in levels:
+        allowed = ", ".join(levels)
+        raise InvalidInput(f"{code} cannot be a {level} (the statute allows: {allowed})")
+    level = rules.level_at_plea(level, levels, sentence)
     problem = rules.sentence_problem(level, sentence, custody)
+    if problem is None and form is not None:
+        problem = rules.inchoate_sentence_problem(form.kind, level, sentence)
     if (
         problem is None
         and level is None
@@ -348,15 +460,18 @@ def _assess(catalog, count_input, status, *, with_alternatives):
             "and PC 18.5 caps a misdemeanor at 364 days"
         )
     if problem:
-        raise InvalidInput(f"{offense.code}: {problem}")
+        raise InvalidInput(f"{code}: {problem}")
 
-    count = rules.Count(level, offense.levels, sentence, custody, facts, offense.tags)
-    all_flags = _count_flags(offense, count)
+    count = rules.Count(level, levels, sentence, custody, facts, offense.tags)
+    all_flags = _count_flags(offense, count, form)
+    # A combined count's safer pleas are the form's own (PC 32 for an attempt or conspiracy).
+    offered = (
+        offense.alternatives if form is None else (form_entry.alternatives if form_entry else ())
+    )
     alternatives = ()
-    if with_alternatives and offense.alternatives:
+    if with_alternatives and offered:
         alternatives = tuple(
-            _alternative(catalog, alternative, count, status)
-            for alternative in offense.alternatives
+            _alternative(catalog, alternative, count, status) for alternative in offered
         )
     flags = _narrow(all_flags, status)
     message = None
@@ -366,15 +481,15 @@ def _assess(catalog, count_input, status, *, with_alternatives):
         message = _POSSIBLE_CITIZEN_MESSAGE
     elif not flags:
         message = (
-            f"None of the {len(all_flags)} grounds listed for {offense.code} matters for status "
+            f"None of the {len(all_flags)} grounds listed for {code} matters for status "
             f"'{status.label}'; they are shown when the status is unknown."
         )
     return CountAssessment(
         input=count_input,
         status=status,
         known=True,
-        code=offense.code,
-        title=offense.title,
+        code=code,
+        title=title,
         level=level,
         sentence_days=sentence,
         flags=flags,
@@ -384,14 +499,62 @@ def _assess(catalog, count_input, status, *, with_alternatives):
         message=message,
         all_flags=all_flags,
         tags=offense.tags,
-        possible_levels=offense.levels,
+        possible_levels=levels,
+        kind=offense.kind,
     )
 
 
-def _unknown(catalog, count_input, status, parsed, level, sentence):
-    """An answer that says plainly there is no analysis, never an empty 'safe' one."""
+# Codes tried, in order, for a bare target section ("PC 182(a)(1)/11352"): the form's own code
+# first, then the others; the first whose section the catalog knows is used, and the match says so.
+_TARGET_CODE_ORDER = ("PC", "HS", "VC", "BP", "WI")
+
+
+def _resolve_target(catalog, form):
+    """The target of an attempt, conspiracy or solicitation: (parsed or None, Match or None)."""
+    if form.target_code_given:
+        return catalog.resolve(form.target)
+    first = None
+    for code_name in _TARGET_CODE_ORDER:
+        parsed, match = catalog.resolve(f"{code_name} {form.target}")
+        first = first or parsed
+        if match is not None:
+            if code_name != "PC":
+                note = f"Read the target {form.target!r} as {parsed.canonical}."
+                match = Match(
+                    match.offense,
+                    match.requested,
+                    False,
+                    note + (f" {match.note}" if match.note else ""),
+                )
+            return parsed, match
+    return first, None
+
+
+def _unknown(catalog, count_input, status, parsed, level, sentence, form=None):
+    """An answer that says plainly there is no analysis, never an empty 'safe' one.
+
+    An attempt, conspiracy or solicitation of an unknown target is unknown with the same warning.
+    """
     candidates = ()
-    if parsed is None:
+    if form is not None and parsed is None:
+        message = (
+            f"Could not read the target offense {form.target!r} of this {form.kind} "
+            f"({form.form_code}) as a California offense code (for example 'PC 211') — no "
+            "analysis. Do not treat it as safe."
+        )
+    elif form is not None:
+        candidates = tuple(offense.code for offense in catalog.in_section(parsed))
+        message = (
+            f"The target offense {parsed.canonical} of this {form.kind} ({form.form_code}) is not "
+            "in the catalog — no analysis. Do not treat it as safe; ask immigration counsel."
+        )
+        if candidates and not parsed.subdivisions:
+            message = (
+                f"The target {parsed.canonical} of this {form.kind} ({form.form_code}) has several "
+                f"subdivisions in the catalog ({', '.join(candidates)}): name one — no analysis "
+                "yet."
+            )
+    elif parsed is None:
         message = (
             f"Could not read {count_input.offense!r} as a California offense code (for "
             "example 'PC 273.5(a)') — no analysis. Do not treat it as safe."
@@ -412,7 +575,7 @@ def _unknown(catalog, count_input, status, parsed, level, sentence):
         input=count_input,
         status=status,
         known=False,
-        code=None if parsed is None else parsed.canonical,
+        code=_unknown_code(parsed, form),
         title=None,
         level=level,
         sentence_days=sentence,
@@ -424,10 +587,42 @@ def _unknown(catalog, count_input, status, parsed, level, sentence):
     )
 
 
-def _count_flags(offense, count):
+def _unknown_code(parsed, form):
+    if parsed is None:
+        return None
+    return parsed.canonical if form is None else f"{form.form_code}/{parsed.canonical}"
+
+
+def _not_analysed(catalog, count_input, status, offense, level, sentence, match):
+    """A guidance or not-an-offense entry: still unknown and never safe (``known`` false, no flags),
+    but with the entry's explanation instead of a bare "not in the catalog"."""
+    if offense.kind == "not_an_offense":
+        lead = f"{offense.code}, {offense.title}, is not an offense, so there is no analysis of it."
+        tail = "Enter the offense of conviction to see its consequences."
+    else:
+        lead = f"{offense.code}, {offense.title}: this catalog has no analysis of it."
+        tail = "Do not treat it as safe; ask immigration counsel."
+    return CountAssessment(
+        input=count_input,
+        status=status,
+        known=False,
+        code=offense.code,
+        title=offense.title,
+        level=level,
+        sentence_days=sentence,
+        flags=(),
+        alternatives=(),
+        catalog_version=catalog.version,
+        match_note=match.note,
+        message=f"{lead} {offense.summary} {tail}",
+        kind=offense.kind,
+    )
+
+
+def _count_flags(offense, count, form=None):
     """The entry's flags with their conditions decided, then the derived grounds."""
     stated, stated_derived = [], {}
-    for rule in offense.flags:
+    for rule in offense.flags + _shared_rules(offense, count):
         holds = rules.CONDITIONS[rule.when](count)
         if_unknown, if_true, if_false = rules.CONDITION_TEXT[rule.when]
         if holds is None:
@@ -439,6 +634,11 @@ def _count_flags(offense, count):
                 rules.verdict_when_condition_fails(rule.when, rule.otherwise),
                 if_false,
             )
+        note, citations = rule.note, rule.citations
+        if form is not None:
+            verdict, condition, note, citations = _from_target(
+                form, offense, rule, verdict, condition
+            )
         if rule.ground == Ground.CIMT and verdict.is_flagged:
             condition = _cimt_condition(condition, count)
         flag = Flag(
@@ -448,14 +648,115 @@ def _count_flags(offense, count):
             condition,
             rule.statuses,
             rule.fix,
-            rule.citations,
-            rule.note,
+            citations,
+            note,
         )
         if rule.ground in _DERIVED_GROUNDS:
             stated_derived.setdefault((rule.ground, rule.subcategory), []).append(flag)
         else:
             stated.append(flag)
     return tuple(stated) + _merge_derived(_derived_flags(stated, count), stated_derived)
+
+
+def _shared_rules(offense, count):
+    """Flags a shared rule gives every entry it reaches, unless the entry states its own.
+
+    Each is one rule function in ``rules`` keyed by a tag, so it cannot be applied to one entry
+    and forgotten on its sibling (issue 16 item 3): the obstruction aggravated felony after Pugin
+    (tag ``obstruction``, ``rules.obstruction_after_pugin``) and the domestic-violence ground of a
+    crime of violence against a person (tag ``violent_force``,
+    ``rules.domestic_violence_from_crime_of_violence``). Tests: test_catalog_rules.py.
+    """
+    tags = offense.tags
+    if "obstruction" not in tags and "violent_force" not in tags:
+        return ()
+    own = {(rule.ground, rule.subcategory): rule for rule in offense.flags}
+    found = []
+    if "obstruction" in tags and (Ground.AGGRAVATED_FELONY, "S") not in own:
+        rule = _PUGIN_RULES.get(rules.obstruction_after_pugin(count.possible_levels))
+        if rule is not None:
+            found.append(rule)
+    if "violent_force" in tags and (Ground.DOMESTIC_VIOLENCE, "domestic_violence") not in own:
+        violence = own.get((Ground.AGGRAVATED_FELONY, "F"))
+        verdict = rules.domestic_violence_from_crime_of_violence(violence and violence.verdict)
+        if verdict is not None:
+            found.append(_DV_FROM_VIOLENCE_RULES[verdict])
+    return tuple(found)
+
+
+def _shared_rule(ground, subcategory, verdict, when, otherwise, note, fix, citations):
+    return FlagRule(
+        ground,
+        subcategory,
+        verdict,
+        when,
+        otherwise,
+        note,
+        fix,
+        citations,
+        rules.statuses_for(ground, subcategory),
+    )
+
+
+_PUGIN_RULES = {
+    verdict: _shared_rule(
+        Ground.AGGRAVATED_FELONY,
+        "S",
+        verdict,
+        "sentence_365",
+        Verdict.NO,
+        "An offense relating to obstruction of justice, with a year or more imposed; after Pugin "
+        "v. Garland no pending proceeding is needed (shared rule for every entry tagged "
+        "obstruction).",
+        "Keep the sentence imposed on this count, suspended time included, to 364 days or less.",
+        (
+            "8 U.S.C. § 1101(a)(43)(S)",
+            "Pugin v. Garland, 599 U.S. 600 (2023)",
+        ),
+    )
+    for verdict in Verdict
+}
+_DV_FROM_VIOLENCE_RULES = {
+    verdict: _shared_rule(
+        Ground.DOMESTIC_VIOLENCE,
+        "domestic_violence",
+        verdict,
+        "domestic_relationship",
+        Verdict.NO,
+        "A crime of violence against a person is a crime of domestic violence when the victim is "
+        "a protected person (shared rule for every entry tagged violent_force whose crime-of-"
+        "violence answer is flagged).",
+        "Plead to an offense without violent force (e.g. one limited to offensive touching), or "
+        "keep the relationship out of the record (the BIA may still look beyond it).",
+        (
+            "8 U.S.C. § 1227(a)(2)(E)(i)",
+            "18 U.S.C. § 16(a)",
+            "Matter of H. Estrada, 26 I&N Dec. 749 (BIA 2016)",
+        ),
+    )
+    for verdict in Verdict
+}
+
+
+def _from_target(form, offense, rule, verdict, condition):
+    """A target offense's flag as it applies to its attempt, conspiracy or solicitation.
+
+    The verdict is adjusted by ``rules.inchoate_flag`` (8 U.S.C. 1101(a)(43)(U), the CIMT and
+    drug grounds' "attempt or conspiracy" words); derived grounds (DACA, TPS, detention, good
+    moral character) keep the target entry's word, since the engine derives its own from the
+    adjusted flags. The note says the flag comes from the target offense. Returns (verdict,
+    condition, note, citations). Tests: test_engine.py TestCombinedForms.
+    """
+    origin = f"From the target offense {offense.code} ({form.kind}, {form.form_code})"
+    if rule.ground in _DERIVED_GROUNDS:
+        return verdict, condition, f"{origin}: {rule.note}", rule.citations
+    adjusted = rules.inchoate_flag(form.kind, rule.ground, verdict)
+    if form.kind == rules.ATTEMPT and rule.when == "sentence_365":
+        condition = f"{condition}; {rules.ATTEMPT_SENTENCE_TEXT}"
+    if form.kind == rules.ATTEMPT and rule.when == "loss_over_10000":
+        condition = f"{condition}; for an attempt the intended loss counts (Matter of Onyido)"
+    citations = adjusted.citations + tuple(c for c in rule.citations if c not in adjusted.citations)
+    return adjusted.verdict, condition, f"{origin}: {adjusted.why}. {rule.note}", citations
 
 
 def _merge_derived(engine_flags, stated_derived):
@@ -585,6 +886,34 @@ _DERIVED_TEXT = {
         "Plead one count to a non-DUI offense such as VC 23103.5 (wet reckless) or VC 23103.",
         ("Matter of Castillo-Perez, 27 I&N Dec. 664 (A.G. 2019)",),
     ),
+    (Ground.CIMT, "petty_offense_exception_lost"): (
+        "The petty-offense exception covers a person's only CIMT; with another one, a CIMT makes "
+        "the person inadmissible.",
+        "Plead the count to an offense that is not a CIMT.",
+        ("8 U.S.C. § 1182(a)(2)(A)(ii)(II)", "8 U.S.C. § 1182(a)(2)(A)(i)(I)"),
+    ),
+    (Ground.AGGRAVATED_FELONY, "B"): (
+        "A second simple possession is an illicit-trafficking aggravated felony only when the "
+        "conviction rests on a prior drug conviction that was final, pleaded and proven.",
+        "Do not plead or prove the prior drug conviction in this case (no recidivist "
+        "allegation), or plead to a non-drug offense.",
+        (
+            "8 U.S.C. § 1101(a)(43)(B)",
+            "21 U.S.C. § 844(a)",
+            "Lopez v. Gonzales, 549 U.S. 47 (2006)",
+            "Carachuri-Rosendo v. Holder, 560 U.S. 563 (2010)",
+        ),
+    ),
+    (Ground.GOOD_MORAL_CHARACTER, "prior_aggravated_felony"): (
+        "An aggravated felony conviction bars good moral character permanently.",
+        "Nothing in this plea clears a prior's bar; weigh it with the defense.",
+        ("8 U.S.C. § 1101(f)(8)",),
+    ),
+    (Ground.GOOD_MORAL_CHARACTER, "prior_cimt_or_controlled_substance"): (
+        "A CIMT or drug conviction within the statutory period bars good moral character.",
+        "Nothing in this plea clears a prior's bar; weigh it with the defense.",
+        ("8 U.S.C. § 1101(f)(3)", "8 U.S.C. § 1427(a)"),
+    ),
     Ground.OTHER_INADMISSIBILITY: (
         "Two or more convictions with aggregate sentences of five years or more make a person "
         "inadmissible.",
@@ -672,33 +1001,146 @@ def _alternative(catalog, alternative, count, status):
 # --- Disposition-level grounds ------------------------------------------------------------------
 
 
-def _disposition_flags(counts):
-    cimt_verdicts = []
-    for count in counts:
-        pair = _worst_pair(count.all_flags, Ground.CIMT)
-        if pair:
-            cimt_verdicts.append(pair[0])
-    convictions = sum(
-        1
+def _assess_prior(catalog, prior, number):
+    """A prior's catalog answer (status unknown: every ground), or an unknown one."""
+    count_input = CountInput(prior.code, prior.level, prior.sentence_days)
+    try:
+        assessment = _assess(catalog, count_input, Status.UNKNOWN, with_alternatives=False)
+    except InvalidInput as error:
+        raise InvalidInput(f"prior {number} ({prior.code}): {error}") from None
+    return PriorAssessment(prior, assessment)
+
+
+_CS_CONVICTION = frozenset({None, "conviction"})
+_DRUG_TAGS = frozenset({"drug_possession", "drug_distribution"})
+
+
+def _verdict(assessment, ground, subcategories=None):
+    """The surest verdict of one ground on an assessment (before narrowing), or None."""
+    verdicts = [
+        flag.verdict
+        for flag in assessment.all_flags
+        if flag.ground == ground and (subcategories is None or flag.subcategory in subcategories)
+    ]
+    return max(verdicts, key=lambda verdict: verdict.severity, default=None)
+
+
+def _disposition_flags(counts, priors=(), single_scheme=None, today=None):
+    """The grounds only the whole disposition, with the person's priors, can trigger."""
+    cimt_verdicts = [v for v in (_verdict(count, Ground.CIMT) for count in counts) if v]
+    prior_cimts = [v for v in (_verdict(p.assessment, Ground.CIMT) for p in priors) if v]
+    cimt_dates = [
+        count.input.offense_date
         for count in counts
-        if rules.conviction_counts_as_misdemeanor_or_felony(count.level, count.possible_levels)
+        if (_verdict(count, Ground.CIMT) or Verdict.NO).is_flagged
+    ]
+    dates_differ = None not in cimt_dates and len(set(cimt_dates)) > 1
+    misdemeanors = [
+        count for count in counts if rules.counts_as_misdemeanor(count.level, count.possible_levels)
+    ]
+    # A prior of unknown offense and unknown level cannot be counted either way; it is listed.
+    prior_misdemeanors = [
+        prior
+        for prior in priors
+        if (prior.known or prior.prior.level is not None)
+        and rules.counts_as_misdemeanor(prior.assessment.level, prior.assessment.possible_levels)
+    ]
+    occasions = rules.misdemeanor_occasions(
+        [count.input.offense_date for count in misdemeanors],
+        single_scheme,
+        [prior.prior.convicted_on for prior in prior_misdemeanors],
     )
+    number = len(misdemeanors) + len(prior_misdemeanors)
+    prior_felony = next(
+        (
+            finding
+            for finding in (rules.prior_felony(prior.assessment.level) for prior in priors)
+            if finding
+        ),
+        None,
+    )
+    duis = sum(1 for item in (*counts, *(p.assessment for p in priors)) if "dui" in item.tags)
     findings = [
-        (Ground.CIMT, rules.two_cimts(cimt_verdicts)),
+        (
+            Ground.CIMT,
+            rules.two_cimts_with_history(cimt_verdicts, prior_cimts, single_scheme, dates_differ),
+        ),
+        (Ground.CIMT, rules.petty_offense_exception_lost(cimt_verdicts, prior_cimts)),
         (
             Ground.OTHER_INADMISSIBILITY,
-            rules.aggregate_sentence([count.sentence_days for count in counts]),
+            rules.aggregate_sentence(
+                [count.sentence_days for count in counts]
+                + [prior.prior.sentence_days for prior in priors]
+            ),
         ),
-        (Ground.DACA_BAR, rules.three_misdemeanors(convictions)),
-        (Ground.TPS_BAR, rules.two_misdemeanors(convictions)),
-        (
-            Ground.GOOD_MORAL_CHARACTER,
-            rules.second_dui(sum(1 for count in counts if "dui" in count.tags)),
-        ),
+        (Ground.AGGRAVATED_FELONY, _recidivist_possession(counts, priors)),
+        (Ground.DACA_BAR, rules.daca_three_misdemeanors(number, occasions)),
+        (Ground.DACA_BAR, prior_felony),
+        (Ground.TPS_BAR, rules.two_misdemeanors(number)),
+        (Ground.TPS_BAR, prior_felony),
+        (Ground.GOOD_MORAL_CHARACTER, rules.second_dui(duis)),
     ]
+    findings += [(Ground.GOOD_MORAL_CHARACTER, finding) for finding in _prior_gmc(priors, today)]
     for ground, finding in findings:
         if finding is not None:
             yield _derived(ground, finding)
+
+
+def _recidivist_possession(counts, priors):
+    """The surest recidivist-possession finding over the simple-possession counts (rules)."""
+    drug_priors = [
+        prior
+        for prior in priors
+        if prior.known
+        and (
+            prior.assessment.tags & _DRUG_TAGS
+            or (_verdict(prior.assessment, Ground.CONTROLLED_SUBSTANCE) or Verdict.NO).is_flagged
+        )
+    ]
+    if not drug_priors:
+        return None
+    answers = {prior.prior.pleaded_and_proven for prior in drug_priors}
+    pleaded = True if True in answers else (False if answers == {False} else None)
+    found = []
+    for count in counts:
+        if "drug_possession" not in count.tags:
+            continue
+        verdict = _verdict(count, Ground.CONTROLLED_SUBSTANCE, _CS_CONVICTION)
+        if verdict is None:
+            continue
+        committed = count.input.offense_date
+        final = None
+        if committed is not None:
+            final = any(prior.prior.convicted_on < committed for prior in drug_priors)
+        finding = rules.recidivist_possession(verdict, True, pleaded, final)
+        if finding is not None:
+            found.append(finding)
+    return max(found, key=lambda finding: finding.verdict.severity, default=None)
+
+
+def _prior_gmc(priors, today):
+    """Good-moral-character bars from the priors (rules.prior_good_moral_character)."""
+    today = today or datetime.date.today()
+    af = [v for v in (_verdict(p.assessment, Ground.AGGRAVATED_FELONY) for p in priors) if v]
+    recent = [
+        prior
+        for prior in priors
+        if (today - prior.prior.convicted_on).days <= rules.GMC_STATUTORY_PERIOD_DAYS
+    ]
+    cimt_cs = [
+        verdict
+        for prior in recent
+        for verdict in (
+            _verdict(prior.assessment, Ground.CIMT),
+            _verdict(prior.assessment, Ground.CONTROLLED_SUBSTANCE, _CS_CONVICTION),
+        )
+        if verdict is not None
+    ]
+    return rules.prior_good_moral_character(
+        max(af, key=lambda v: v.severity, default=None),
+        max(cimt_cs, key=lambda v: v.severity, default=None),
+        bool(cimt_cs),
+    )
 
 
 # --- Input ---------------------------------------------------------------------------------------
@@ -706,10 +1148,19 @@ def _disposition_flags(counts):
 
 def _count_input(count, number):
     if isinstance(count, CountInput):
-        return count
+        if count.offense_date is None or type(count.offense_date) is datetime.date:
+            return count
+        return dataclasses.replace(count, offense_date=_offense_date(count.offense_date, number))
     if not isinstance(count, Mapping):
         raise InvalidInput(f"count {number}: expected a mapping with an 'offense'")
-    unknown = set(count) - {"offense", "level", "sentence_days", "suspended_days", "facts"}
+    unknown = set(count) - {
+        "offense",
+        "level",
+        "sentence_days",
+        "suspended_days",
+        "facts",
+        "offense_date",
+    }
     if unknown:
         raise InvalidInput(f"count {number}: unknown field(s) {', '.join(sorted(unknown))}")
     if "offense" not in count:
@@ -720,7 +1171,22 @@ def _count_input(count, number):
         count.get("sentence_days"),
         count.get("suspended_days") or 0,
         count.get("facts"),
+        _offense_date(count.get("offense_date"), number),
     )
+
+
+def _offense_date(value, number):
+    """A count's offense date from a date or an ISO string; None when not given."""
+    if value is None or (
+        isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+    ):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidInput(f"count {number}: offense_date {value!r} is not a date such as 2026-05-01")
 
 
 _STATUSES = {status.value: status for status in Status}
@@ -798,7 +1264,9 @@ def _suggest_index(catalog):
         whole, _, decimals = parsed.section.partition(".")
         number = re.match(r"\d+", whole).group()
         letters = whole[len(number) :]
-        return (codes.CODES.index(parsed.code), int(number), letters, decimals, parsed.subdivisions)
+        # Federal guidance entries ("18 USC 922(g)") sort after the California codes.
+        body = codes.CODES.index(parsed.code) if parsed.code in codes.CODES else len(codes.CODES)
+        return (body, parsed.code, int(number), letters, decimals, parsed.subdivisions)
 
     index = []
     for offense in sorted(catalog.offenses.values(), key=order):

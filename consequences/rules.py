@@ -247,6 +247,19 @@ def force_beyond_touching(count):
     return None if touching is None else not touching
 
 
+def record_shows_minor(count):
+    """The record of conviction shows a minor victim, for a statute with no age element.
+
+    Unlike ``victim_minor``, a silent record answers False, not unknown: under the categorical
+    approach a statute without an age element is not sexual abuse of a minor, so an unknown age
+    can never make it one (Esquivel-Quintana v. Sessions, 581 U.S. 385 (2017); Mathis v. United
+    States, 579 U.S. 500 (2016): a non-element fact cannot be read from the record). Where the
+    record does show a minor the entry says "unclear" (the BIA may still look).
+    Tests: tests/consequences/test_catalog_rules.py.
+    """
+    return count.facts.get("victim_minor") is True
+
+
 CONDITIONS = {
     "always": always,
     "sentence_365": sentence_365,
@@ -259,6 +272,7 @@ CONDITIONS = {
     "permanent_taking": permanent_taking,
     "firearm_in_record": firearm_in_record,
     "force_beyond_touching": force_beyond_touching,
+    "record_shows_minor": record_shows_minor,
 }
 
 # For each condition: (while the fact is unknown, when it holds, when it is known not to hold).
@@ -315,6 +329,11 @@ CONDITION_TEXT = {
         "unless the record limits the conduct to offensive touching",
         "the record does not limit the conduct to offensive touching",
         "the record limits the conduct to offensive touching",
+    ),
+    "record_shows_minor": (
+        None,
+        "the record shows a minor victim, though the statute has no age element",
+        "the statute has no age element and the record shows no minor victim",
     ),
 }
 
@@ -734,3 +753,426 @@ def second_dui(number_of_dui_counts):
         "two_dui",
         "two or more DUI convictions: presumed to lack good moral character",
     )
+
+
+# --- Attempt, conspiracy and solicitation (PC 664, 182(a)(1), 653f) with a named target --------
+# The combined count takes the target offense's grounds, each adjusted by one function below.
+# Tests: tests/consequences/test_rules.py TestInchoate, test_real_catalog.py (attempts).
+
+ATTEMPT, CONSPIRACY, SOLICITATION = "attempt", "conspiracy", "solicitation"
+# PC 664(b): an attempted misdemeanor is punished by at most half the target's term; a
+# California misdemeanor is at most 364 days (PC 18.5), so an attempt is at most 182.
+ATTEMPTED_MISDEMEANOR_MAX_DAYS = MISDEMEANOR_MAX_DAYS // 2
+
+
+class Adjusted(NamedTuple):
+    """A target flag's verdict for the combined count, why, and what to cite."""
+
+    verdict: Verdict
+    why: str
+    citations: tuple[str, ...]
+
+
+def _article(kind):
+    return ("an " if kind == ATTEMPT else "a ") + kind
+
+
+def _at_most(verdict, ceiling):
+    return verdict if verdict.severity <= ceiling.severity else ceiling
+
+
+def inchoate_aggravated_felony(kind, verdict):
+    """An attempt or conspiracy to commit an aggravated felony is one; a solicitation may not be.
+
+    Source: 8 U.S.C. 1101(a)(43)(U) ("an attempt or conspiracy to commit an offense described in
+    this paragraph"), on the target's own terms (sentence, loss); Matter of Onyido, 22 I&N Dec.
+    552 (BIA 1999) (attempted fraud: the intended loss counts). Solicitation is not in (U):
+    Leyva-Licea v. INS, 187 F.3d 1147 (9th Cir. 1999); other circuits may differ, so at most
+    "unclear". Tests: TestInchoate.
+    """
+    if kind == SOLICITATION:
+        return Adjusted(
+            _at_most(verdict, Verdict.UNCLEAR),
+            "solicitation is not an attempt or conspiracy under (U) in the Ninth Circuit "
+            "(Leyva-Licea); unsettled elsewhere",
+            ("8 U.S.C. § 1101(a)(43)(U)", "Leyva-Licea v. INS, 187 F.3d 1147 (9th Cir. 1999)"),
+        )
+    return Adjusted(
+        verdict,
+        f"{_article(kind)} to commit an aggravated felony is one under (U), on the target's terms",
+        ("8 U.S.C. § 1101(a)(43)(U)", "Matter of Onyido, 22 I&N Dec. 552 (BIA 1999)"),
+    )
+
+
+def inchoate_cimt(kind, verdict):
+    """An attempted or conspired CIMT is a CIMT; a solicited one is treated as one.
+
+    Source: 8 U.S.C. 1182(a)(2)(A)(i)(I) ("a crime involving moral turpitude ... or an attempt or
+    conspiracy to commit such a crime"), a rule the BIA applies to deportability alike (turpitude
+    lies in the intended act); Barragan-Lopez v. Mukasey, 508 F.3d 899 (9th Cir. 2007)
+    (solicitation of a turpitudinous crime), graded at most "assume yes" as the PC 653f entry
+    does. Tests: TestInchoate.
+    """
+    if kind == SOLICITATION:
+        return Adjusted(
+            _at_most(verdict, Verdict.ASSUME_YES),
+            "soliciting a turpitudinous crime is treated as a CIMT",
+            ("Barragan-Lopez v. Mukasey, 508 F.3d 899 (9th Cir. 2007)",),
+        )
+    return Adjusted(
+        verdict,
+        f"{_article(kind)} to commit a CIMT is a CIMT",
+        ("8 U.S.C. § 1182(a)(2)(A)(i)(I)",),
+    )
+
+
+def inchoate_controlled_substance(kind, verdict):
+    """Attempts and conspiracies "relating to" a controlled substance are drug offenses.
+
+    Source: 8 U.S.C. 1227(a)(2)(B)(i) and 1182(a)(2)(A)(i)(II) ("or a conspiracy or attempt to
+    violate"). Solicitation is not named: Coronado-Durazo v. INS, 123 F.3d 1322 (9th Cir. 1997)
+    held a generic solicitation is not a drug offense, but the BIA reads "relating to" broadly,
+    so at most "unclear". Tests: TestInchoate.
+    """
+    if kind == SOLICITATION:
+        return Adjusted(
+            _at_most(verdict, Verdict.UNCLEAR),
+            "solicitation is not named in the drug grounds (Coronado-Durazo, 9th Cir.); unsettled "
+            "elsewhere",
+            ("Coronado-Durazo v. INS, 123 F.3d 1322 (9th Cir. 1997)",),
+        )
+    return Adjusted(
+        verdict,
+        f"the drug grounds name {_article(kind)} to violate a drug law",
+        ("8 U.S.C. § 1227(a)(2)(B)(i)", "8 U.S.C. § 1182(a)(2)(A)(i)(II)"),
+    )
+
+
+def inchoate_other(kind, ground, verdict):
+    """Every other ground of the target for the combined count.
+
+    Firearm: 8 U.S.C. 1227(a)(2)(C) names "attempting or conspiring". Domestic violence: a crime
+    of violence includes the "attempted use" of force (18 U.S.C. 16(a)), but United States v.
+    Taylor, 596 U.S. 845 (2022) held an attempt need not attempt force, so an attempt is at most
+    "assume yes"; a conspiracy or solicitation has no force element, so "unclear". Other grounds
+    are not written for inchoate forms: at most "unclear" for a conspiracy or solicitation, and
+    the target's answer for an attempt. Tests: TestInchoate.
+    """
+    if ground == Ground.FIREARM and kind != SOLICITATION:
+        return Adjusted(
+            verdict,
+            f"the firearm ground names {'attempting' if kind == ATTEMPT else 'conspiring'}",
+            ("8 U.S.C. § 1227(a)(2)(C)",),
+        )
+    if ground == Ground.DOMESTIC_VIOLENCE and kind == ATTEMPT:
+        return Adjusted(
+            _at_most(verdict, Verdict.ASSUME_YES),
+            "a crime of violence includes an attempted use of force; Taylor leaves room to argue",
+            ("18 U.S.C. § 16(a)", "United States v. Taylor, 596 U.S. 845 (2022)"),
+        )
+    if kind == ATTEMPT:
+        return Adjusted(verdict, "an attempt is treated as the completed target offense", ())
+    return Adjusted(
+        _at_most(verdict, Verdict.UNCLEAR),
+        f"the ground does not name {_article(kind)}; unsettled",
+        (),
+    )
+
+
+def inchoate_flag(kind, ground, verdict):
+    """The one place a target's ground is adjusted for an attempt, conspiracy or solicitation."""
+    if ground == Ground.AGGRAVATED_FELONY:
+        return inchoate_aggravated_felony(kind, verdict)
+    if ground == Ground.CIMT:
+        return inchoate_cimt(kind, verdict)
+    if ground == Ground.CONTROLLED_SUBSTANCE:
+        return inchoate_controlled_substance(kind, verdict)
+    return inchoate_other(kind, ground, verdict)
+
+
+def inchoate_levels(kind, target_levels, form_levels):
+    """The levels the combined offense allows.
+
+    Attempt: the target's (PC 664(a)-(b): an attempted felony is punished as a felony, an
+    attempted misdemeanor as a misdemeanor). Conspiracy: PC 182(a) punishes a conspiracy to
+    commit a felony as that felony, and one to commit a misdemeanor as a wobbler (county jail up
+    to a year, or 1170(h)). Solicitation: the PC 653f entry's levels. Tests: TestInchoate.
+    """
+    if kind == CONSPIRACY:
+        if Level.FELONY in target_levels:
+            return tuple(level for level in target_levels if level != Level.INFRACTION)
+        return (Level.FELONY, Level.MISDEMEANOR)
+    if kind == SOLICITATION:
+        return tuple(form_levels)
+    return tuple(level for level in target_levels if level != Level.INFRACTION) or tuple(
+        target_levels
+    )
+
+
+def inchoate_sentence_problem(kind, level, sentence_days):
+    """Why a sentence is impossible for an attempt, or None.
+
+    PC 664(b): an attempted misdemeanor carries at most half the target's term, so never more
+    than 182 days. Tests: TestInchoate.
+    """
+    if (
+        kind == ATTEMPT
+        and level == Level.MISDEMEANOR
+        and sentence_days is not None
+        and sentence_days > ATTEMPTED_MISDEMEANOR_MAX_DAYS
+    ):
+        return (
+            f"an attempted misdemeanor cannot carry {sentence_days} days: PC 664(b) allows at "
+            f"most half the target's term ({ATTEMPTED_MISDEMEANOR_MAX_DAYS} days)"
+        )
+    return None
+
+
+ATTEMPT_SENTENCE_TEXT = (
+    "the sentence imposed on the attempt counts, and PC 664 halves the target's term"
+)
+
+
+# --- Prior convictions and the whole history (issue 16 item 2) ---------------------------------
+# The disposition-level rules above take the present counts; these take the priors too.
+# Tests: tests/consequences/test_priors.py.
+
+GMC_STATUTORY_PERIOD_DAYS = 5 * 365  # 8 U.S.C. 1427(a): five years before naturalization
+
+
+def counts_as_misdemeanor(level, possible_levels):
+    """Whether a conviction is, or may be, a misdemeanor for the DACA and TPS counts.
+
+    Only misdemeanors count toward "two misdemeanors" (TPS, 8 U.S.C. 1254a(c)(2)(B)(i); 8 C.F.R.
+    244.1) and "three misdemeanors" (DACA, 8 C.F.R. 236.22(b)(6)); a felony bars by itself and an
+    infraction never counts. A wobbler whose level is open is either a misdemeanor or a felony
+    that bars anyway, so it counts; so does a prior of unknown level and offense. Tests:
+    TestMisdemeanorCounts.
+    """
+    if level is not None:
+        return level == Level.MISDEMEANOR
+    return Level.MISDEMEANOR in possible_levels or not possible_levels
+
+
+def misdemeanor_occasions(count_dates, single_scheme, prior_dates):
+    """(fewest, most) separate occasions the misdemeanors fall on, for DACA's three.
+
+    8 C.F.R. 236.22(b)(6) counts misdemeanors "not occurring on the same date and not arising
+    out of the same act, omission or scheme of misconduct". ``count_dates`` are the present
+    misdemeanor counts' offense dates (None when not given); ``single_scheme`` the deputy's
+    answer (True, False or None); ``prior_dates`` the prior misdemeanors' conviction dates, each
+    date a separate case. Tests: TestMisdemeanorCounts.
+    """
+    known = {date for date in count_dates if date is not None}
+    if not count_dates:
+        fewest = most = 0
+    elif single_scheme is True:
+        fewest = most = 1
+    elif None not in count_dates:
+        most = len(known)
+        fewest = most if single_scheme is False else 1
+    else:
+        most = len(count_dates)
+        fewest = max(1, len(known)) if single_scheme is False else 1
+    priors = len(set(prior_dates))
+    return fewest + priors, most + priors
+
+
+def daca_three_misdemeanors(number, occasions):
+    """DACA's three misdemeanors, decided from the dates and the single-scheme answer.
+
+    Source: 8 C.F.R. 236.22(b)(6). ``number`` counts the misdemeanors (present and prior),
+    ``occasions`` is ``misdemeanor_occasions``'s (fewest, most). Three certain occasions: yes;
+    fewer than three possible: no; otherwise "assume yes" with the condition, as before.
+    Tests: TestMisdemeanorCounts.
+    """
+    if number < 3:
+        return None
+    fewest, most = occasions
+    if fewest >= 3:
+        return Finding(
+            Verdict.YES,
+            "three_misdemeanors",
+            f"{fewest} misdemeanors on separate dates, not from one act or scheme",
+        )
+    if most < 3:
+        return Finding(
+            Verdict.NO,
+            "three_misdemeanors",
+            "on the same date or from the same act or scheme: they count as fewer than three",
+        )
+    return three_misdemeanors(number)
+
+
+def two_cimts_with_history(count_verdicts, prior_verdicts, single_scheme, dates_differ=False):
+    """Two CIMTs after admission (deportable, any sentence) across the present counts and priors.
+
+    Source: 8 U.S.C. 1227(a)(2)(A)(ii), "not arising out of a single scheme of criminal
+    misconduct", read narrowly (Matter of Adetiba, 20 I&N Dec. 506 (BIA 1992); Szonyi v.
+    Whitaker, 915 F.3d 1228 (9th Cir. 2019)): a prior conviction is a separate scheme; counts
+    committed on different dates are too. The deputy's "single scheme" answer decides the present
+    counts; unknown keeps the verdict with the condition in words. Needs at least one present
+    CIMT (two old ones are not this plea's consequence). Tests: TestTwoCimts.
+    """
+    present = sorted((v for v in count_verdicts if v.is_flagged), key=_severity, reverse=True)
+    prior = sorted((v for v in prior_verdicts if v.is_flagged), key=_severity, reverse=True)
+    if not present or len(present) + len(prior) < 2:
+        return None
+    findings = []
+    if prior:
+        verdict = min(present[0], prior[0], key=_severity)
+        findings.append(
+            Finding(verdict, "two_cimts", "a prior CIMT conviction and a CIMT in this disposition")
+        )
+    if len(present) >= 2:
+        if single_scheme is True:
+            findings.append(
+                Finding(
+                    Verdict.ARGUABLY_NOT,
+                    "two_cimts",
+                    "the counts arise from a single scheme of criminal misconduct, as recorded "
+                    "(read narrowly: Matter of Adetiba)",
+                )
+            )
+        elif single_scheme is False or dates_differ:
+            why = "not from a single scheme, as recorded"
+            if single_scheme is None:
+                why = "committed on different dates, so not a single scheme (Matter of Adetiba)"
+            findings.append(Finding(present[1], "two_cimts", why))
+        else:
+            findings.append(two_cimts(present))
+    return max(findings, key=lambda finding: finding.verdict.severity)
+
+
+def petty_offense_exception_lost(count_verdicts, prior_verdicts):
+    """The petty-offense exception ends once the person has another CIMT.
+
+    Source: 8 U.S.C. 1182(a)(2)(A)(ii)(II): it covers "only one crime"; a single scheme does not
+    save it (inadmissibility has no single-scheme rule). So with a present CIMT and any other
+    CIMT, present or prior, the person is inadmissible for a CIMT. Tests: TestTwoCimts.
+    """
+    present = sorted((v for v in count_verdicts if v.is_flagged), key=_severity, reverse=True)
+    prior = sorted((v for v in prior_verdicts if v.is_flagged), key=_severity, reverse=True)
+    every = sorted(present + prior, key=_severity, reverse=True)
+    if not present or len(every) < 2:
+        return None
+    return Finding(
+        every[1],
+        "petty_offense_exception_lost",
+        "another CIMT"
+        + (" (a prior conviction)" if prior else "")
+        + ": the petty-offense exception covers only one crime, so a CIMT here makes the person "
+        "inadmissible",
+    )
+
+
+def recidivist_possession(possession_verdict, prior_is_drug, pleaded_and_proven, prior_final):
+    """A second simple possession as an illicit-trafficking aggravated felony (B).
+
+    Source: Lopez v. Gonzales, 549 U.S. 47 (2006) (a state offense is (B) only if it would be a
+    federal felony); Carachuri-Rosendo v. Holder, 560 U.S. 563 (2010): a second possession is a
+    federal felony (21 U.S.C. 844(a)) only if the conviction itself rests on a prior drug
+    conviction that was final, pleaded and proven. ``possession_verdict`` is the present count's
+    controlled-substance verdict; ``prior_is_drug`` whether a prior is a drug conviction;
+    ``pleaded_and_proven`` and ``prior_final`` True, False or None. Tests: TestRecidivist.
+    """
+    if not possession_verdict.is_flagged or not prior_is_drug:
+        return None
+    if pleaded_and_proven is False:
+        return Finding(
+            Verdict.NO,
+            "B",
+            "the prior drug conviction is not pleaded and proven in this case, so not recidivist "
+            "possession (Carachuri-Rosendo)",
+        )
+    if prior_final is False:
+        return Finding(
+            Verdict.NO,
+            "B",
+            "the prior drug conviction was not final when this offense was committed",
+        )
+    if pleaded_and_proven is True:
+        verdict = min(possession_verdict, Verdict.ASSUME_YES, key=_severity)
+        return Finding(
+            verdict,
+            "B",
+            "a prior drug conviction pleaded and proven: recidivist possession, a federal felony "
+            "(21 U.S.C. 844(a))" + ("" if prior_final else ", if the prior was final"),
+        )
+    return Finding(
+        Verdict.UNCLEAR,
+        "B",
+        "if the prior drug conviction is pleaded and proven in this case (Carachuri-Rosendo)",
+    )
+
+
+def prior_felony(level):
+    """A prior felony bars TPS and DACA by itself. Source: 8 U.S.C. 1254a(c)(2)(B)(i); 8 C.F.R.
+    236.22(b)(6). Tests: TestMisdemeanorCounts."""
+    if level != Level.FELONY:
+        return None
+    return Finding(Verdict.YES, "prior_felony", "a prior felony conviction")
+
+
+def prior_good_moral_character(af_verdict, cimt_or_cs_verdict, recent):
+    """Good moral character bars a prior conviction carries.
+
+    Source: 8 U.S.C. 1101(f)(8): an aggravated felony (convicted on or after Nov. 29, 1990) bars
+    it permanently; 1101(f)(3): a CIMT or drug offense within the statutory period (usually five
+    years, 8 U.S.C. 1427(a)). ``recent`` says whether the prior falls in the last five years.
+    Tests: TestGoodMoralCharacterHistory.
+    """
+    findings = []
+    if af_verdict is not None and af_verdict.is_flagged:
+        findings.append(
+            Finding(
+                af_verdict,
+                "prior_aggravated_felony",
+                "a prior aggravated felony: a permanent bar (if convicted on or after "
+                "Nov. 29, 1990)",
+            )
+        )
+    if cimt_or_cs_verdict is not None and cimt_or_cs_verdict.is_flagged and recent:
+        findings.append(
+            Finding(
+                cimt_or_cs_verdict,
+                "prior_cimt_or_controlled_substance",
+                "a prior CIMT or drug conviction within the last five years",
+            )
+        )
+    return findings
+
+
+def _severity(verdict):
+    return verdict.severity
+
+
+# --- Shared rules keyed by a tag (issue 16 item 3) ----------------------------------------------
+
+
+def obstruction_after_pugin(possible_levels):
+    """The (S) obstruction-of-justice verdict for an entry tagged ``obstruction``, or None.
+
+    Source: 8 U.S.C. 1101(a)(43)(S) (obstruction of justice, a term of a year or more); Pugin v.
+    Garland, 599 U.S. 600 (2023) (no pending proceeding needed); ILRC chart (PC 32, 136.1,
+    148(b)-(d), VC 20001: keep the sentence under a year). A misdemeanor-only offense can never
+    reach a year (PC 18.5), so it gets none. "Assume yes" when the entry does not grade it itself.
+    Tests: tests/consequences/test_catalog_rules.py.
+    """
+    if Level.FELONY not in possible_levels:
+        return None
+    return Verdict.ASSUME_YES
+
+
+def domestic_violence_from_crime_of_violence(crime_of_violence_verdict):
+    """The domestic-violence verdict of a crime of violence against a person, or None.
+
+    Source: 8 U.S.C. 1227(a)(2)(E)(i): a crime of domestic violence is a crime of violence (18
+    U.S.C. 16(a)) against a protected person; the relationship is circumstance-specific (Matter
+    of H. Estrada, 26 I&N Dec. 749 (BIA 2016)). The entry's (F) verdict grades the force element
+    (Borden v. United States, 593 U.S. 420 (2021); United States v. Draper, 84 F.4th 797 (9th
+    Cir. 2023)); the condition is the relationship. Tests: test_catalog_rules.py.
+    """
+    if crime_of_violence_verdict is None or not crime_of_violence_verdict.is_flagged:
+        return None
+    return crime_of_violence_verdict

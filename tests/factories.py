@@ -5,6 +5,7 @@ import itertools
 from django.contrib.auth import get_user_model
 
 from cases.choices import ChargeLevel, DispositionLabel, PleaLevel, Role
+from cases.forms import statute_fields
 from cases.models import Case, Charge, Disposition, Membership, Office, PleaTerm, Unit
 from cases.roles import assign_role
 
@@ -43,8 +44,6 @@ def make_case(office, unit, deputy=None, number=None, **kwargs):
 
 
 def make_charge(case, number=None, statute="PC 273.5(a)", level=ChargeLevel.WOBBLER, **kwargs):
-    from cases.demo import statute_fields
-
     number = case.charges.count() + 1 if number is None else number
     return Charge.objects.create(
         case=case,

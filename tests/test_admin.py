@@ -14,11 +14,14 @@ def test_admin_sees_only_their_office_cases(client, dave, case, outsider_case):
     assert "OMEGA-0001" not in page
 
 
-def test_admin_cannot_open_another_office_case(client, dave, outsider_case):
+def test_admin_cannot_open_another_office_case(client, dave, case, outsider_case):
     client.force_login(dave)
     response = client.get(f"/admin/cases/case/{outsider_case.pk}/change/")
     assert response.status_code == 302  # the admin's "does not exist" redirect
-    assert client.get("/admin/cases/case/").status_code == 200
+    listing = client.get("/admin/cases/case/").content.decode()
+    assert f"/admin/cases/case/{case.pk}/change/" in listing  # his own office's case is listed
+    assert f"/admin/cases/case/{outsider_case.pk}/change/" not in listing
+    assert outsider_case.court_case_number not in listing
 
 
 def test_admin_cannot_change_another_office_case(client, dave, outsider_case):
@@ -94,7 +97,9 @@ def test_audit_log_is_read_only_in_the_admin(client, dave, case):
 
     event = record("view", case, user=dave)
     client.force_login(dave)
-    assert client.get("/admin/cases/auditevent/").status_code == 200
+    listing = client.get("/admin/cases/auditevent/")
+    assert listing.status_code == 200
+    assert f"/admin/cases/auditevent/{event.pk}/change/" in listing.content.decode()
     assert client.get(f"/admin/cases/auditevent/{event.pk}/delete/").status_code == 403
     assert client.get("/admin/cases/auditevent/add/").status_code == 403
 

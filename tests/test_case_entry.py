@@ -194,7 +194,9 @@ def test_the_administrator_may_not_enter_cases(client, dave, case):
 
 def test_a_colleague_may_edit_and_an_outsider_sees_nothing(client, bob, olivia, frank, case):
     client.force_login(bob)
-    assert client.get(reverse("case_edit", args=[case.pk])).status_code == 200
+    response = client.get(reverse("case_edit", args=[case.pk]))
+    assert response.status_code == 200
+    assert f'value="{case.court_case_number}"' in response.content.decode()
     client.force_login(frank)
     assert client.get(reverse("case_edit", args=[case.pk])).status_code == 404
     client.force_login(olivia)
@@ -207,11 +209,13 @@ def test_edit_page_query_count_does_not_grow_with_counts(client, alice, case):
     client.force_login(alice)
     url = reverse("case_edit", args=[case.pk])
     with CaptureQueriesContext(connection) as few:
-        client.get(url)
+        response = client.get(url)
+    assert response.status_code == 200 and "HS 11351" in response.content.decode()
     for number in range(3, 12):
         factories.make_charge(case, number, "PC 459")
     with CaptureQueriesContext(connection) as many:
-        client.get(url)
+        response = client.get(url)
+    assert response.status_code == 200 and "PC 459" in response.content.decode()
     assert len(many) == len(few)
 
 

@@ -199,10 +199,15 @@ def test_conveying_needs_post_and_an_editing_role(client, alice, dave, olivia, c
 
 
 def test_roles_on_the_offer_pages(client, bob, dave, olivia, case):
-    offer = factories.make_disposition(case)
+    offer = factories.make_disposition(case, name="Bob's offer")
     client.force_login(bob)
-    assert client.get(reverse("disposition_create", args=[case.pk])).status_code == 200
-    assert client.get(reverse("disposition_edit", args=[offer.pk])).status_code == 200
+    for url in (
+        reverse("disposition_create", args=[case.pk]),
+        reverse("disposition_edit", args=[offer.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200 and case.court_case_number in response.content.decode()
+    assert "Bob&#x27;s offer" in response.content.decode()  # the edit form holds the offer
     client.force_login(dave)
     assert client.get(reverse("disposition_create", args=[case.pk])).status_code == 403
     assert client.get(reverse("disposition_edit", args=[offer.pk])).status_code == 403
@@ -218,11 +223,13 @@ def test_offer_page_query_count_does_not_grow_with_counts(client, alice, case):
     client.force_login(alice)
     url = reverse("disposition_edit", args=[offer.pk])
     with CaptureQueriesContext(connection) as few:
-        client.get(url)
+        response = client.get(url)
+    assert response.status_code == 200 and case.court_case_number in response.content.decode()
     for number in range(3, 10):
         factories.make_term(offer, factories.make_charge(case, number, "PC 459"))
     with CaptureQueriesContext(connection) as many:
-        client.get(url)
+        response = client.get(url)
+    assert response.status_code == 200 and "PC 459" in response.content.decode()
     assert len(many) == len(few)
 
 

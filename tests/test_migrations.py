@@ -8,7 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from cases.models import AuditEvent, Disposition, local_month
+from cases.models import AuditEvent, Disposition
+from cases.report_columns import local_month
 
 BEFORE = [("cases", "0010_report_indexes_lead_with_office")]
 AFTER = [("cases", "0011_disposition_conveyed_month_for_reports")]

@@ -1,7 +1,5 @@
 """The database itself refuses bad data: constraints and triggers, not only forms."""
 
-import datetime as dt
-
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -111,22 +109,6 @@ def test_one_term_per_count_per_offer(case):
 
 def test_a_conveyed_offer_needs_its_conveyance_date(case):
     refused(lambda: factories.make_disposition(case, status="conveyed"))
-
-
-def test_an_offer_keeps_the_local_month_it_was_conveyed_in(case):
-    """The report's trend groups on it: 23:30 on 30 November in California is already
-    December in UTC, and must count in November."""
-    offer = factories.make_disposition(case)
-    offer.status = "conveyed"
-    offer.conveyed_at = timezone.make_aware(dt.datetime(2026, 11, 30, 23, 30))
-    offer.save(update_fields=["status", "conveyed_at"])
-    offer.refresh_from_db()
-    assert offer.conveyed_at.astimezone(dt.UTC).month == 12
-    assert offer.conveyed_month == dt.date(2026, 11, 1)
-    with timezone.override("UTC"):  # a zone activated for a request changes nothing
-        offer.save()
-    offer.refresh_from_db()
-    assert offer.conveyed_month == dt.date(2026, 11, 1)
 
 
 def test_a_conveyance_time_without_its_month_is_refused(case):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from cases import actions, binding
 from cases.choices import DispositionStatus
 from cases.integrity import CountsBound, OfferFrozen
-from cases.models import Disposition, PleaTerm, Worksheet
+from cases.models import Disposition, LateSignature, PleaTerm, Worksheet
 from cases.worksheets import offer_terms_hash, signed_offer_terms_hash
 from tests import factories
 from tests.test_case_entry import case_data, with_rows
@@ -197,6 +197,31 @@ def test_terms_changed_after_signing_are_not_compliant_whatever_path_changed_the
     assert conveyed.conveyed_terms_hash != signed_offer_terms_hash(
         worksheet.signed_content, offer.pk
     )
+
+
+def test_a_late_signature_counts_only_for_the_terms_that_were_conveyed(alice, case):
+    """Conveyed without a worksheet, then changed past the guards, then considered by a signed
+    worksheet: that worksheet froze other terms, so the offer stays missing, not late."""
+    count_2 = case.charges.get(number=2)
+    changed, kept = factories.make_disposition(case), factories.make_disposition(case)
+    term = factories.make_term(changed, count_2, "HS 11350(a)", custody_days_imposed=90)
+    factories.make_term(kept, count_2, "HS 11350(a)", custody_days_imposed=90)
+    for offer in (changed, kept):
+        assert actions.convey_offer(offer, by_user=alice).conveyed_with_signed_worksheet is False
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE cases_pleaterm DISABLE TRIGGER pleaterm_offer_frozen")
+        cursor.execute(
+            "UPDATE cases_pleaterm SET statute_pleaded = 'HS 11351' WHERE id = %s", [term.pk]
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE cases_pleaterm ENABLE TRIGGER pleaterm_offer_frozen")
+    sign(actions.start_worksheet(case, by_user=alice), alice)
+    changed.refresh_from_db()
+    kept.refresh_from_db()
+    assert (changed.signed_late, kept.signed_late) == (False, True)
+    assert not LateSignature.objects.filter(disposition=changed).exists()
 
 
 def test_a_worksheet_signed_before_per_offer_hashes_is_read_from_its_offer_entry(alice, case):

@@ -59,9 +59,12 @@ def test_login_and_logout(client, alice):
         reverse("login"), {"username": "alice", "password": "correct-horse-battery"}
     )
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    home = client.get(reverse("home"))
+    assert home.status_code == 200
+    assert "Log out" in home.content.decode() and home.context["user"] == alice
     client.post(reverse("logout"))
-    assert client.get(reverse("home")).status_code == 302
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
 def test_a_wrong_password_gets_a_generic_message(client, alice):

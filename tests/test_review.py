@@ -225,18 +225,19 @@ def test_nav_links_follow_permissions(client, carol, dave, alice):
 
 
 def test_turnaround_reaches_the_report(carol, pending, dave):
-    from cases import reports
+    from compliance.filters import ReportFilterForm
+    from compliance.report import build_report
 
     Review.objects.filter(worksheet=pending).update(
         requested_at=timezone.now() - dt.timedelta(days=4)
     )
     actions.review_worksheet(pending, by_user=carol, outcome=ReviewOutcome.APPROVED)
     today = timezone.localdate()
-    form = reports.ReportFilterForm(
+    form = ReportFilterForm(
         {"date_from": (today - dt.timedelta(days=10)).isoformat(), "date_to": today.isoformat()},
         user=dave,
     )
     assert form.is_valid()
-    report = reports.build_report(form.report_filter(), dave, 90)
+    report = build_report(form.report_filter(), dave, 90)
     assert report.counts["reviews_3_to_7_days"] == 1
     assert report.average_turnaround.days == 4

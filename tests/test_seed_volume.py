@@ -9,7 +9,6 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 
-from cases import reports
 from cases.choices import Decision, DispositionStatus, ReviewOutcome, Role
 from cases.models import (
     Case,
@@ -19,10 +18,12 @@ from cases.models import (
     Office,
     Review,
     Worksheet,
-    WorksheetGround,
     flagged_grounds_in,
     ground_mask,
 )
+from cases.report_columns import local_month
+from compliance.filters import ReportFilterForm
+from compliance.report import build_report
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -78,13 +79,12 @@ def test_worksheets_are_signed_complete_and_grounds_match(seeded):
     assert worksheets.exists()
     assert not worksheets.filter(signed_at=None).exists()
     for worksheet in worksheets.order_by("?")[:60]:
-        expected = flagged_grounds_in(worksheet.engine_output, worksheet.chosen_disposition_id)
-        assert dict(worksheet.grounds.values_list("ground", "on_chosen_offer")) == expected
+        expected = flagged_grounds_in(worksheet.engine_output)
         assert worksheet.flagged_grounds == ground_mask(expected)
         assert set(worksheet.dispositions_considered.values_list("pk", flat=True)) == set(
             worksheet.case.dispositions.values_list("pk", flat=True)
         )
-    assert WorksheetGround.objects.exists()
+    assert worksheets.exclude(flagged_grounds=0).exists()
 
 
 def test_signed_late_agrees_with_the_late_signatures(seeded):
@@ -93,6 +93,17 @@ def test_signed_late_agrees_with_the_late_signatures(seeded):
     assert set(late.values_list("pk", flat=True)) == set(
         Disposition.objects.filter(signed_late=True).values_list("pk", flat=True)
     )
+    # Late as sign_worksheet records it: conveyed without a worksheet, one signed afterwards.
+    assert not late.exclude(conveyed_with_signed_worksheet=False).exists()
+    assert not late.filter(late_signature__signed_at__lte=F("conveyed_at")).exists()
+
+
+def test_each_offer_counts_in_the_local_month_it_was_conveyed_in(seeded):
+    conveyed = Disposition.objects.exclude(conveyed_at=None)
+    assert conveyed.exists()
+    for conveyed_at, month in conveyed.values_list("conveyed_at", "conveyed_month"):
+        assert month == local_month(conveyed_at)
+    assert not Disposition.objects.filter(conveyed_at=None).exclude(conveyed_month=None).exists()
 
 
 def test_offers_worksheets_and_reviews_carry_their_case_scope(seeded):
@@ -119,12 +130,12 @@ def test_reviews_follow_the_departures_policy(seeded):
 def test_the_report_adds_up_on_seeded_data(seeded):
     admin = Membership.objects.get(role=Role.ADMIN, office__slug="volume-1").user
     today = timezone.localdate()
-    form = reports.ReportFilterForm(
+    form = ReportFilterForm(
         {"date_from": (today - dt.timedelta(days=365 * 3)).isoformat(), "date_to": today},
         user=admin,
     )
     assert form.is_valid(), form.errors
-    counts = reports.build_report(form.report_filter(), admin, 90).counts
+    counts = build_report(form.report_filter(), admin, 90).counts
     assert (
         counts["offers_conveyed"]
         == Disposition.objects.filter(case__office=admin.membership.office)
@@ -149,7 +160,7 @@ def test_running_again_adds_cases():
 
 
 def test_volume_users_can_log_in(client):
-    from cases.volume import VOLUME_PASSWORD
+    from cases.devdata.volume import VOLUME_PASSWORD
 
     call_command("seed_volume", cases=5, offices=1, verbosity=0, stdout=io.StringIO())
     assert client.login(username="v1admin", password=VOLUME_PASSWORD)

@@ -2,6 +2,7 @@
 it, the supervisor's queue per office policy, overrides, and volunteered status only."""
 
 import datetime as dt
+import hashlib
 
 import pytest
 import time_machine
@@ -259,8 +260,9 @@ def test_an_override_of_a_flag_that_is_not_there_is_refused(client, alice, works
         "deputy_verdict": "no",
         "reason": "Because.",
     }
-    response = client.post(reverse("worksheet_override", args=[worksheet.pk]), data)
-    assert response.status_code == 302
+    response = client.post(reverse("worksheet_override", args=[worksheet.pk]), data, follow=True)
+    assert response.redirect_chain[0][1] == 302
+    assert "The override was not recorded" in response.content.decode()
     assert not FlagOverride.objects.exists()
 
 
@@ -302,13 +304,22 @@ def test_a_status_needs_its_source(client, alice, worksheet):
 
 def test_roles_without_the_status_permission_never_see_it(client, alice, dave, worksheet):
     actions.record_status_disclosure(
-        worksheet.case, by_user=alice, status="daca", source="defense_letter"
+        worksheet.case,
+        by_user=alice,
+        status="daca",
+        source="defense_letter",
+        disclosed_on=dt.date(2026, 11, 20),
     )
+    shown = ("volunteered, defense letter", "Nov 20, 2026")
+    client.force_login(alice)  # the control: a deputy sees the disclosure on this page
+    page = client.get(worksheet.get_absolute_url()).content.decode()
+    assert all(text in page for text in shown) and "Save draft" in page
     client.force_login(dave)
     response = client.get(worksheet.get_absolute_url())
     page = response.content.decode()
-    assert response.status_code == 200
-    assert "Immigration status" not in page and "Defense letter" not in page
+    assert response.status_code == 200 and "Offers considered and their possible" in page
+    assert "Immigration status" not in page
+    assert not [text for text in (*shown, "defense letter") if text.lower() in page.lower()]
     assert "Save draft" not in page  # read-only role
     assert client.post(reverse("worksheet_status", args=[worksheet.pk]), {}).status_code == 403
 
@@ -325,16 +336,26 @@ def test_outsiders_get_404_and_read_only_roles_403(client, olivia, frank, dave, 
 
 
 def test_the_pdf_include_renders_on_a_signed_worksheet(client, alice, worksheet, offers):
+    """The signed worksheet's page offers both PDFs and lists the SHA-256 of each copy issued."""
     client.force_login(alice)
     client.post(reverse("worksheet_sign", args=[worksheet.pk]), form_data(worksheet, offers))
-    assert client.get(worksheet.get_absolute_url()).status_code == 200
+    worksheet.refresh_from_db()
+    assert worksheet.is_signed
+    pdf = client.get(reverse("worksheet_pdf", args=[worksheet.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    body = b"".join(pdf.streaming_content) if pdf.streaming else pdf.content
+    page = client.get(worksheet.get_absolute_url()).content.decode()
+    assert "PDF for the case file" in page
+    assert f'href="{reverse("worksheet_pdf", args=[worksheet.pk])}?variant=archival"' in page
+    assert hashlib.sha256(body).hexdigest() in page
 
 
 def test_query_count_does_not_grow_with_offers_or_counts(client, alice, case, worksheet, offers):
     client.force_login(alice)
     url = worksheet.get_absolute_url()
     with CaptureQueriesContext(connection) as few:
-        client.get(url)
+        response = client.get(url)
+    assert response.status_code == 200 and "Standard offer" in response.content.decode()
     for number in range(3, 7):
         charge = factories.make_charge(case, number, "PC 459")
         for offer in offers:
@@ -345,7 +366,9 @@ def test_query_count_does_not_grow_with_offers_or_counts(client, alice, case, wo
             factories.make_term(offer, charge)
         worksheet.dispositions_considered.add(offer)
     with CaptureQueriesContext(connection) as many:
-        client.get(url)
+        response = client.get(url)
+    page = response.content.decode()
+    assert response.status_code == 200 and "PC 459" in page  # the new counts are on the page
     assert len(many) == len(few)
 
 

@@ -14,7 +14,7 @@ from cases.choices import (
     ProposedBy,
     SentenceForm,
 )
-from cases.demo import statute_fields
+from cases.forms import statute_fields
 
 # Statutes the catalog knows, charged and with a plea a deputy might look at instead.
 CHARGES = [

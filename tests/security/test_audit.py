@@ -67,7 +67,9 @@ def test_only_administrators_open_the_audit_log(client, alice, carol, erin, dave
         assert client.get(reverse("audit_log")).status_code == 403
         assert client.get(reverse("audit_log_export")).status_code == 403
     client.force_login(dave)
-    assert client.get(reverse("audit_log")).status_code == 200
+    response = client.get(reverse("audit_log"))
+    assert response.status_code == 200
+    assert "<td>dave</td>" in response.content.decode()  # the events, his log-in among them
 
 
 def test_the_log_shows_only_the_admins_office(client, dave, events):

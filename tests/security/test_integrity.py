@@ -6,15 +6,9 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
-from cases import actions
-from cases.choices import Decision, DispositionStatus, ParityAnswer
-from cases.integrity import (
-    ConflictError,
-    OfferFrozen,
-    WorksheetSigned,
-    check_version,
-    ensure_unsigned,
-)
+from cases import actions, frozen
+from cases.choices import AuditAction, Decision, DispositionStatus, ParityAnswer
+from cases.integrity import ConflictError, OfferFrozen, WorksheetSigned, check_version
 from cases.models import AuditEvent, FlagOverride, Worksheet
 from tests import factories
 from tests.security.worlds import make_world
@@ -48,8 +42,62 @@ def test_a_stale_copy_loaded_before_signing_cannot_overwrite_it(world):
     stale.reasons = "overwrite"
     with pytest.raises(WorksheetSigned), transaction.atomic():
         stale.save()
-    with pytest.raises(WorksheetSigned), transaction.atomic():
-        ensure_unsigned(Worksheet.objects.get(pk=world.worksheet.pk))
+    assert Worksheet.objects.get(pk=world.worksheet.pk).reasons == "ALPHA reasons"
+
+
+@pytest.fixture
+def without_the_safety_net():
+    """cases.frozen's signal handlers disconnected, so that a test sees the actions' own guard
+    (on PostgreSQL the triggers still stand behind it)."""
+    from django.db.models.signals import m2m_changed, pre_delete, pre_save
+
+    handlers = [
+        (pre_save, Worksheet, "frozen_worksheet_save"),
+        (pre_delete, Worksheet, "frozen_worksheet_delete"),
+        (m2m_changed, Worksheet.dispositions_considered.through, "frozen_worksheet_m2m"),
+        (pre_save, FlagOverride, "frozen_ovr_save"),
+        (pre_delete, FlagOverride, "frozen_ovr_delete"),
+    ]
+    for signal, sender, uid in handlers:
+        assert signal.disconnect(sender=sender, dispatch_uid=uid), uid
+    yield
+    frozen.connect()
+
+
+def test_the_actions_refuse_a_stale_copy_of_a_signed_worksheet(world, without_the_safety_net):
+    """The actions re-read the worksheet locked, so a copy loaded before signing (which says
+    unsigned in memory) is refused before anything is written or audited."""
+    stale = Worksheet.objects.get(pk=world.worksheet.pk)
+    from tests.security.worlds import sign_directly
+
+    sign_directly(world.worksheet, world.user)
+    events = AuditEvent.objects.filter(action=AuditAction.CHANGE).count()
+    with pytest.raises(WorksheetSigned):
+        actions.update_worksheet(
+            stale,
+            by_user=world.user,
+            version=Worksheet.objects.get(pk=stale.pk).lock_version,
+            fields={"reasons": "overwrite"},
+        )
+    with pytest.raises(WorksheetSigned):
+        actions.set_override(
+            stale,
+            by_user=world.user,
+            disposition=world.disposition,
+            charge=world.charge,
+            ground="firearm",
+            subcategory="",
+            engine_verdict="yes",
+            deputy_verdict="no",
+            reason="late",
+        )
+    override = world.draft_override  # recorded before signing, so now part of what was signed
+    with pytest.raises(WorksheetSigned):
+        actions.remove_override(override, by_user=world.user)
+    assert Worksheet.objects.get(pk=stale.pk).reasons == "ALPHA reasons"
+    assert not FlagOverride.objects.filter(worksheet=stale, reason="late").exists()
+    assert FlagOverride.objects.filter(pk=override.pk).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.CHANGE).count() == events
 
 
 def test_a_signed_worksheet_cannot_be_deleted(world):
@@ -88,10 +136,30 @@ def test_the_overrides_of_a_signed_worksheet_cannot_change(world):
 
 
 def test_a_draft_worksheet_still_changes(world):
+    """The guards refuse only what is signed: a draft is saved, its offers and overrides change,
+    through the ORM and through the actions."""
     world.worksheet.reasons = "still drafting"
     world.worksheet.save()
     world.worksheet.dispositions_considered.clear()
-    ensure_unsigned(world.worksheet)
+    world.draft_override.reason = "changed my mind"
+    world.draft_override.save()
+    draft = Worksheet.objects.get(pk=world.worksheet.pk)
+    assert draft.reasons == "still drafting"
+    assert not draft.dispositions_considered.exists()
+    assert FlagOverride.objects.get(pk=world.draft_override.pk).reason == "changed my mind"
+    updated = actions.update_worksheet(
+        draft,
+        by_user=world.user,
+        version=draft.lock_version,
+        fields={"reasons": "drafted again"},
+        considered=[world.disposition],
+    )
+    assert updated.lock_version == draft.lock_version + 1
+    draft.refresh_from_db()
+    assert draft.reasons == "drafted again"
+    assert list(draft.dispositions_considered.all()) == [world.disposition]
+    actions.remove_override(world.draft_override, by_user=world.user)
+    assert not FlagOverride.objects.filter(pk=world.draft_override.pk).exists()
 
 
 # --- Database triggers (PostgreSQL) -------------------------------------------------------------

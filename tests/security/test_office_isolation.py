@@ -6,6 +6,10 @@ the answer is 404 (or 405 for a method the view never takes; 403 only when the s
 403 for an id that exists nowhere, so the refusal reveals nothing). Nothing of the other office
 may change and nothing of it may appear in any page. A new screen is walked automatically; one
 whose parameter the walk cannot fill fails here until it is taught.
+
+Every URL and admin page walked also gets its positive control (urlwalk.assert_control): the same
+URL, for the other office's own people, shows that office's record, so a 404 or an empty page for
+the insiders is never taken for isolation when the URL is simply wrong.
 """
 
 import hashlib
@@ -15,6 +19,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.core import serializers
+from django.utils.html import escape
 
 from cases.models import AuditEvent
 from tests.security import urlwalk
@@ -91,7 +96,7 @@ def test_another_offices_records_are_not_found(client, route, insiders, outsider
         for name in INSIDERS:
             client.force_login(insiders[name])
             for method in ("get", "post"):
-                response = getattr(client, method)(url, {"lock_version": "1", "version": "1"})
+                response = getattr(client, method)(url, urlwalk.post_data(outsider_world))
                 status = response.status_code
                 if status == 403:
                     control = getattr(client, method)(missing, {"lock_version": "1"})
@@ -106,6 +111,16 @@ def test_another_offices_records_are_not_found(client, route, insiders, outsider
     assert saw_404, f"{route.name}: no insider got 404; is the lookup scoped to the office?"
     assert snapshot(outsider_world) == before, f"{route.name} changed another office's records"
     assert AuditEvent.objects.filter(office=outsider_world.office).count() == events_before
+    for variant in urlwalk.variants(route):  # last: a POST-only control changes the record
+        urlwalk.assert_control(
+            client,
+            route,
+            urlwalk.url_for(route, outsider_world, swap=variant),
+            urlwalk.people(outsider_world),
+            _shows_canary,
+            urlwalk.post_data(outsider_world),
+            missing=urlwalk.url_for(route, outsider_world, swap=variant, missing_pk=True),
+        )
 
 
 @pytest.mark.parametrize(
@@ -120,6 +135,11 @@ def test_lists_and_exports_show_nothing_of_another_office(client, route, insider
         response = client.get(url)
         assert response.status_code in (200, 302, 400, 403, 404, 405), f"GET {url} as {name}"
         _assert_no_canary(response, f"GET {url} as {name}")
+    urlwalk.assert_control(client, route, url, urlwalk.people(outsider_world), _shows_canary)
+
+
+def _shows_canary(response, text):
+    return any(canary in text for canary in CANARIES)
 
 
 def _assert_no_canary(response, where):
@@ -186,12 +206,31 @@ def test_admin_pages_of_another_offices_rows_are_not_found(client, dave, outside
                 ), f"{method.upper()} {url} → {response.url}"
             _assert_no_canary(response, f"{method.upper()} {url}")
     assert snapshot(outsider_world) == before
+    # Control: the other office's administrator opens the same page and it names the row; a page
+    # no office administrator may open (status disclosures) is opened by the deployment's
+    # superuser instead.
+    for model, obj in _admin_objects(outsider_world).items():
+        if model not in admin.site._registry:
+            continue
+        meta = model._meta
+        url = f"/admin/{meta.app_label}/{meta.model_name}/{obj.pk}/{suffix}"
+        urlwalk.assert_admin_control(client, outsider_world, url, escape(str(obj)), model)
 
 
 def test_admin_lists_show_nothing_of_another_office(client, dave, outsider_world):
     client.force_login(dave)
     for model in admin.site._registry:
         meta = model._meta
-        response = client.get(f"/admin/{meta.app_label}/{meta.model_name}/")
+        url = f"/admin/{meta.app_label}/{meta.model_name}/"
+        response = client.get(url)
         assert response.status_code in (200, 302, 403)
         _assert_no_canary(response, f"admin list of {meta.model_name}")
+    # Control: each list, as the other office's administrator (or the superuser where no office
+    # administrator may look), links to that office's row. The deployment-wide models hold no
+    # office's rows; office admins get 403 there (see above).
+    for model, obj in _admin_objects(outsider_world).items():
+        if model not in admin.site._registry:
+            continue
+        meta = model._meta
+        url = f"/admin/{meta.app_label}/{meta.model_name}/"
+        urlwalk.assert_admin_control(client, outsider_world, url, f"{url}{obj.pk}/change/")

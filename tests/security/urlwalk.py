@@ -5,6 +5,11 @@ Used by the isolation, status and XSS walks. A parameter is filled from its name
 (`worksheet_pdf` → worksheet) or else from the view's module (`cases.views.worksheets` →
 worksheet). A parameter nobody taught this module to fill fails the walk loudly, naming the
 pattern: add its kind to OBJECT_KINDS or its value to VALUE_KWARGS, never skip it.
+
+"Nothing leaked" means nothing only if the page rendered. `assert_control` is the positive control
+every walk runs on every URL it walks: the same URL, for someone allowed to open it, renders and
+shows the record's data (a page that shows no record at all says so, with its reason, in
+NO_RECORD_DATA); a URL that only takes POST finds the record for its owner.
 """
 
 from dataclasses import dataclass
@@ -23,8 +28,11 @@ OBJECT_KINDS = {
     "worksheet": lambda w: w.worksheet,
     "signed_worksheet": lambda w: w.signed_worksheet,
     "review": lambda w: w.review,
-    "override": lambda w: w.override,
-    "flagoverride": lambda w: w.override,
+    # The override on the draft worksheet; the signed variant of a walk swaps in the signed one,
+    # so a URL naming a worksheet and an override names an override of that worksheet.
+    "override": lambda w: w.draft_override,
+    "flagoverride": lambda w: w.draft_override,
+    "signed_override": lambda w: w.override,
     "submission": lambda w: w.submission,
     "defensesubmission": lambda w: w.submission,
     "disclosure": lambda w: w.disclosure,
@@ -40,6 +48,11 @@ OBJECT_KINDS = {
     "office": lambda w: w.office,
 }
 
+# A parameter whose kind neither its name nor its URL name gives: (URL name, parameter) → kind.
+PARAM_KINDS = {
+    ("review_decide", "pk"): "signed_worksheet",  # a review is opened by its worksheet's id
+}
+
 # Parameters that are not records: a fixed, valid value each.
 VALUE_KWARGS = {
     "format": "csv",
@@ -47,6 +60,30 @@ VALUE_KWARGS = {
     "year": "2026",
     "month": "11",
     "slug": "test",
+}
+
+# Form fields that name a record in a POST (field → kind): the walk's POSTs carry the world's own
+# records, so a 404 comes from the URL's record and not from a missing field.
+POST_FIELDS = {
+    "charge": "charge",
+    "source": "disposition",
+}
+
+# Query strings a page needs to show anything at all (without one the drill-down is a 404).
+QUERY = {
+    "report_drilldown": "?metric=worksheets_signed",
+}
+
+# Pages that show no record of an office whatever is in it: their control is only that they
+# render for someone allowed to open them. A new page missing from here must show the record.
+NO_RECORD_DATA = {
+    "case_create": "an empty case form",
+    "count_row": "an empty row of the case form",
+    "statute_suggest": "catalog suggestions for what is typed",
+    "report_dashboard": "aggregates only, small cells shown as <5",
+    "report_export_csv": "aggregates only, small cells shown as <5",
+    "report_codebook_csv": "the definitions of the report's columns",
+    "report_pdf": "aggregates only, small cells shown as <5",
 }
 
 # URL names open to anyone (no office data behind them).
@@ -95,6 +132,8 @@ def _walk(resolver, namespace, found):
 
 
 def kind_of(route, param):
+    if (route.name, param) in PARAM_KINDS:
+        return PARAM_KINDS[(route.name, param)]
     base = param.removesuffix("_pk").removesuffix("_id")
     if base in OBJECT_KINDS:
         return base
@@ -124,14 +163,14 @@ def url_for(route, world, missing_pk=False, swap=None):
             kind = (swap or {}).get(kind, kind)
             obj = OBJECT_KINDS[kind](world)
             kwargs[param] = 999_999_999 if missing_pk else obj.pk
-    return reverse(route.name, kwargs=kwargs)
+    return reverse(route.name, kwargs=kwargs) + QUERY.get(route.name, "")
 
 
 def variants(route):
     """Swaps worth walking for this route: a worksheet URL is walked draft and signed."""
     kinds = {kind_of(route, p) for p in route.object_params}
     if "worksheet" in kinds:
-        return [None, {"worksheet": "signed_worksheet"}]
+        return [None, {"worksheet": "signed_worksheet", "override": "signed_override"}]
     return [None]
 
 
@@ -147,9 +186,69 @@ def response_text(response):
     return body.decode("utf-8", errors="replace")
 
 
+def post_data(world):
+    """What the walk POSTs: a lock version, and the world's records in the fields that name one."""
+    data = {"lock_version": "1", "version": "1"}
+    for name, kind in POST_FIELDS.items():
+        data[name] = OBJECT_KINDS[kind](world).pk
+    return data
+
+
+def people(world):
+    """Who may open the world's pages: its deputy, its unit's supervisor, its administrator."""
+    return [world.user, world.supervisor, world.admin]
+
+
+def assert_control(client, route, url, readers, shows, data=None, missing=None):
+    """Positive control for a walked URL: fails unless someone in `readers` (allowed to open it)
+    gets the page rendered (200) and `shows(response, text)` finds the record's data in it; for
+    a page in NO_RECORD_DATA, rendering is enough. When the URL only takes POST (405 to GET for
+    its owner too), the owner's POST with `data` must find the record: neither 404, 405 nor an
+    error, and a 403 only when the same POST to `missing` (the URL with an id that exists
+    nowhere) is a 404, so the refusal is about this record (a signed worksheet is frozen), not
+    the URL. Such a POST changes the record, so walks run this control last.
+    Returns the response that passed."""
+    answers = []
+    for reader in readers:
+        client.force_login(reader)
+        response = client.get(url)
+        status = response.status_code
+        if status == 200:
+            if route.name in NO_RECORD_DATA or shows(response, response_text(response)):
+                return response
+            status = "200 without the record's data"
+        answers.append(f"{reader.username}: {status}")
+    if all(answer.endswith(": 405") for answer in answers):
+        client.force_login(readers[0])
+        response = client.post(url, data or {})
+        status = response.status_code
+        if status == 403 and missing is not None:
+            status = f"403, and {client.post(missing, data or {}).status_code} for a missing id"
+            if status.endswith(" 404 for a missing id"):
+                return response
+        assert status not in (403, 404, 405) and int(str(status)[:3]) < 500, (
+            f"control: POST {url} as its owner {readers[0].username} answers "
+            f"{status}: the walk's 404 for others proves nothing"
+        )
+        return response
+    raise AssertionError(
+        f"control: GET {url} shows nothing of its record to anyone allowed to open it "
+        f"({', '.join(answers)}), so finding nothing there for others proves nothing. Fix the "
+        "walk's URL or world, or list the page in urlwalk.NO_RECORD_DATA with its reason."
+    )
+
+
 def admin_pages(world):
     """The admin's list and change page of every registered model, for one record of `world`."""
+    return [url for url, _, _ in admin_pages_with_controls(world)]
+
+
+def admin_pages_with_controls(world):
+    """(url, what the page shows of the record, model) for the admin's list and change page of
+    every registered model, for one record of `world`: the list links to the record's change
+    page, the change page names it."""
     from django.contrib import admin
+    from django.utils.html import escape
 
     from cases.models import AuditEvent
 
@@ -159,7 +258,41 @@ def admin_pages(world):
     for model, obj in objects.items():
         if model in admin.site._registry:
             meta = model._meta
-            pages.append(f"/admin/{meta.app_label}/{meta.model_name}/")
-            pages.append(f"/admin/{meta.app_label}/{meta.model_name}/{obj.pk}/change/")
+            listing = f"/admin/{meta.app_label}/{meta.model_name}/"
+            change = f"{listing}{obj.pk}/change/"
+            pages.append((listing, change, model))
+            pages.append((change, escape(str(obj)), model))
     assert pages, "the world holds no record the admin shows: the walk would check nothing"
     return pages
+
+
+def assert_admin_control(client, world, url, marker, model=None):
+    """Positive control for an admin page: as the world's office administrator, or as the
+    superuser where no office administrator may look (status disclosures), the page renders and
+    shows `marker`. A delete page that refuses even the superuser is accepted only when the
+    model's admin says nobody deletes its records."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    client.force_login(world.admin)
+    response = client.get(url)
+    if response.status_code == 403:
+        client.force_login(superuser())
+        response = client.get(url)
+    if response.status_code == 403 and url.endswith("/delete/"):
+        # Records that change only through the actions (signed worksheets, reviews, audit).
+        request = RequestFactory().get(url)
+        request.user = superuser()
+        assert not admin.site._registry[model].has_delete_permission(request), url
+        return
+    assert response.status_code == 200, f"control: GET {url} as its office's admin or superuser"
+    assert marker in response.content.decode(), f"control: {url} does not show {marker!r}"
+
+
+def superuser():
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    return user_model.objects.filter(username="root").first() or (
+        user_model.objects.create_superuser("root", "root@example.org", "correct-horse-battery")
+    )

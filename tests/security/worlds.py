@@ -2,8 +2,10 @@
 
 `make_world(office)` builds a case with a count, an offer with its term, a draft and a signed
 worksheet, a review, an override, a defense submission, a status disclosure, an audit event and
-a user. The URL walk asks `world.for_kind(kind)` for the object behind a URL parameter; a new
-kind of record gets a line here and one in `OBJECT_KINDS` of test_office_isolation.
+the people of the office who may open them (the deputy who owns the case, the unit's supervisor
+and the office administrator: the walks' positive controls read each page as them). The URL walk
+finds the object behind a URL parameter through `urlwalk.OBJECT_KINDS`; a new kind of record gets
+a line here and one there.
 """
 
 import datetime as dt
@@ -48,6 +50,9 @@ class World:
     submission: object
     disclosure: object
     event: object
+    supervisor: object = None
+    admin: object = None
+    draft_override: object = None
     extra: dict = field(default_factory=dict)
 
     def all_objects(self):
@@ -73,6 +78,8 @@ def make_world(office, prefix, text=None):
     (for the XSS walk); `prefix` makes the case number and names unique and recognisable."""
     unit = factories.make_unit(office, f"{prefix} Unit")
     user = factories.make_user(f"{prefix.lower()}-deputy", office, Role.DEPUTY, unit)
+    supervisor = factories.make_user(f"{prefix.lower()}-supervisor", office, Role.SUPERVISOR, unit)
+    admin = factories.make_user(f"{prefix.lower()}-admin", office, Role.ADMIN)
     case = factories.make_case(
         office,
         unit,
@@ -98,11 +105,22 @@ def make_world(office, prefix, text=None):
         deputy_verdict="no",
         reason=f"{prefix} override reason",
     )
+    draft_override = FlagOverride.objects.create(
+        worksheet=worksheet,
+        disposition=disposition,
+        charge=charge,
+        ground="cimt",
+        engine_verdict="yes",
+        deputy_verdict="no",
+        reason=f"{prefix} draft override reason",
+    )
     submission = DefenseSubmission.objects.create(case=case, equities=f"{prefix} equities")
     disclosure = StatusDisclosure.objects.create(
         case=case,
         status=STATUS_VALUE,
         source=DisclosureSource.DEFENSE_LETTER,
+        disclosed_on=DISCLOSED_ON,
+        admission_date=ADMITTED_ON,
         notes=f"{prefix} status canary",
         recorded_by=user,
     )
@@ -117,6 +135,7 @@ def make_world(office, prefix, text=None):
         worksheet,
         signed,
         override,
+        draft_override,
         submission,
         disclosure,
     ]
@@ -154,6 +173,9 @@ def make_world(office, prefix, text=None):
         submission,
         disclosure,
         event,
+        supervisor=supervisor,
+        admin=admin,
+        draft_override=draft_override,
     )
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cases.demo import DEMO_PASSWORD, seed
+from cases.devdata.demo import DEMO_PASSWORD, seed
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from cases import volume
+from cases.devdata import volume
 from cases.models import Case
 
 

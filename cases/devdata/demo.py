@@ -11,9 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from consequences.codes import parse
-
-from .choices import (
+from ..choices import (
     CaseStage,
     ChargeLevel,
     Condition,
@@ -29,8 +27,9 @@ from .choices import (
     SentenceForm,
     TermAction,
 )
-from .models import Case, Charge, Disposition, Membership, Office, PleaTerm, Unit
-from .roles import assign_role, sync_role_groups
+from ..forms import statute_fields
+from ..models import Case, Charge, Disposition, Membership, Office, PleaTerm, Unit
+from ..roles import assign_role, sync_role_groups
 
 DEMO_PASSWORD = "considered-demo-2026"  # noqa: S105 - printed for the demo, never used elsewhere
 
@@ -483,14 +482,6 @@ NEIGHBOR_CASES = [
 ]
 
 
-def statute_fields(text):
-    """Split a statute as typed into code, section and subdivision; blank parts if unreadable."""
-    parsed = parse(text)
-    if parsed is None:
-        return {"code": "", "section": "", "subdivision": ""}
-    return {"code": parsed.code, "section": parsed.section, "subdivision": parsed.subdivision}
-
-
 @transaction.atomic
 def seed(today=None):
     """Create the demo offices, users and cases if missing. Returns the demo logins."""
@@ -518,7 +509,7 @@ def _ensure_worksheets():
     """Worksheets in each state a reader should see: signed and awaiting review (DEMO-0001),
     returned by the supervisor and amended (DEMO-0002), signed with the standard offer kept and
     conveyed (DEMO-0003), an unsigned draft (DEMO-0004), and an offer conveyed without one."""
-    from . import actions
+    from .. import actions
 
     office = Office.objects.get(name=DEMO_OFFICE)
     cases = {case.court_case_number: case for case in Case.objects.for_office(office)}

@@ -19,9 +19,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from .. import audit, charts, reports
-from ..access import membership_of
-from ..choices import AuditAction
+from cases import audit
+from cases.access import membership_of
+from cases.choices import AuditAction
+
+from . import charts
+from .export import (
+    CSV_COLUMNS,
+    DENOMINATORS,
+    SUPPRESSION_THRESHOLD,
+    TREND_METRICS,
+    codebook_metric_keys,
+    csv_safe,
+    export_rows,
+    percent,
+    suppress,
+)
+from .filters import ReportFilterForm
+from .metrics import METRICS, OFFERS, WORKSHEETS, rows_for
+from .offense_groups import OFFENSE_GROUPS
+from .report import build_report
 
 PAGE_SIZE = 50
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -70,12 +87,12 @@ CAVEATS = {
 def _load(request):
     """The viewer's filter form and, when it is valid, the report and its office."""
     membership = membership_of(request.user)
-    form = reports.ReportFilterForm(request.GET, user=request.user)
+    form = ReportFilterForm(request.GET, user=request.user)
     if not form.is_valid():
         return form, None, membership.office
     office = membership.office
     report_filter = form.report_filter()
-    report = reports.build_report(report_filter, request.user, office.compliance_goal_percent)
+    report = build_report(report_filter, request.user, office.compliance_goal_percent)
     return form, report, office
 
 
@@ -89,17 +106,17 @@ def _link(report_filter, metric_key, month=None):
 def _sections(report, *, links, suppressed):
     """The report's tables: per section, each metric with its count, share and link.
 
-    Suppressed (exports): counts as `reports.suppress` shows them and shares only where both
+    Suppressed (exports): counts as `export.suppress` shows them and shares only where both
     parts are shown.
     """
-    counts = reports.suppress(report.counts) if suppressed else report.counts
+    counts = suppress(report.counts) if suppressed else report.counts
     sections = []
     for name, title in SECTION_TITLES.items():
-        denominator = counts[reports.DENOMINATORS[name]]
+        denominator = counts[DENOMINATORS[name]]
         rows = []
         for metric in report.section(name):
             count = counts[metric.key]
-            share = reports.percent(count, denominator)
+            share = percent(count, denominator)
             rows.append(
                 {
                     "metric": metric,
@@ -115,7 +132,7 @@ def _sections(report, *, links, suppressed):
 
 
 def _charts(report, *, suppressed, links):
-    counts = reports.suppress(report.counts) if suppressed else report.counts
+    counts = suppress(report.counts) if suppressed else report.counts
     link = (lambda key: _link(report.filter, key)) if links else (lambda key: None)
     compliance = charts.bar_chart(
         "chart-compliance",
@@ -123,7 +140,7 @@ def _charts(report, *, suppressed, links):
         f"Of {counts['offers_conveyed']} offers conveyed, how many had a signed worksheet "
         "beforehand, how many had one signed only afterwards, and how many have none.",
         [
-            (reports.METRICS[key].label, counts[key], link(key))
+            (METRICS[key].label, counts[key], link(key))
             for key in ("offers_compliant", "offers_late", "offers_missing")
         ],
         total=counts["offers_conveyed"],
@@ -207,22 +224,22 @@ def dashboard(request):
     form, report, office = _load(request)
     _audit(request, AuditAction.VIEW, office, "compliance_report", report and report.filter)
     context = _context(form, report, office, suppressed=False, links=True)
-    return render(request, "reports/dashboard.html", context, status=200 if report else 400)
+    return render(request, "compliance/dashboard.html", context, status=200 if report else 400)
 
 
 @permission_required("cases.view_compliance", raise_exception=True)
 def drilldown(request):
     """The offers, worksheets or reviews behind one number of the dashboard."""
-    metric = reports.METRICS.get(request.GET.get("metric", ""))
+    metric = METRICS.get(request.GET.get("metric", ""))
     if metric is None:
         raise Http404("No such figure.")
     form, report_filter, office = _filter_only(request)
     if report_filter is None:
         context = {"form": form, "metric": metric, "page": None}
-        return render(request, f"reports/drilldown_{metric.source}.html", context, status=400)
+        return render(request, f"compliance/drilldown_{metric.source}.html", context, status=400)
     month = _month(request.GET.get("month", ""), report_filter)
     scoped = report_filter.for_month(month) if month else report_filter
-    rows = _for_display(metric, reports.rows_for(metric, scoped, request.user))
+    rows = _for_display(metric, rows_for(metric, scoped, request.user))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     _audit(request, AuditAction.VIEW, office, "compliance_drilldown", scoped)
     query = urlencode({**scoped.as_query(), "metric": metric.key})
@@ -235,12 +252,12 @@ def drilldown(request):
         "query_string": query,
         "back": reverse("report_dashboard") + "?" + urlencode(report_filter.as_query()),
     }
-    return render(request, f"reports/drilldown_{metric.source}.html", context)
+    return render(request, f"compliance/drilldown_{metric.source}.html", context)
 
 
 def _filter_only(request):
     membership = membership_of(request.user)
-    form = reports.ReportFilterForm(request.GET, user=request.user)
+    form = ReportFilterForm(request.GET, user=request.user)
     office = membership.office
     return form, (form.report_filter() if form.is_valid() else None), office
 
@@ -262,11 +279,11 @@ def _month(value, report_filter):
 
 def _for_display(metric, rows):
     """The drill-down's rows with what each list shows, in a fixed number of queries."""
-    if metric.source == reports.OFFERS:
+    if metric.source == OFFERS:
         return rows.select_related(
             "case", "case__unit", "case__assigned_deputy", "late_signature"
         ).order_by("-conveyed_at", "-pk")
-    if metric.source == reports.WORKSHEETS:
+    if metric.source == WORKSHEETS:
         return rows.select_related(
             "case", "case__unit", "case__assigned_deputy", "signed_by"
         ).order_by("-signed_at", "-pk")
@@ -282,18 +299,18 @@ def export_csv(request):
     if report is None:
         return render(
             request,
-            "reports/dashboard.html",
+            "compliance/dashboard.html",
             _context(form, None, office, suppressed=True, links=False),
             status=400,
         )
     _audit(request, AuditAction.EXPORT, office, "compliance_csv", report.filter)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "csv")}"'
-    writer = csv.DictWriter(response, fieldnames=reports.CSV_COLUMNS)
+    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     unit_label, deputy_label = _scope_labels(form)
-    for row in reports.export_rows(report, unit_label=unit_label, deputy_label=deputy_label):
-        writer.writerow({key: reports.csv_safe(value) for key, value in row.items()})
+    for row in export_rows(report, unit_label=unit_label, deputy_label=deputy_label):
+        writer.writerow({key: csv_safe(value) for key, value in row.items()})
     return response
 
 
@@ -306,11 +323,11 @@ def codebook_csv(request):
     writer.writerow(["kind", "name", "meaning"])
     for name, meaning in CODEBOOK_COLUMNS.items():
         writer.writerow(["column", name, meaning])
-    for key in reports.codebook_metric_keys():
-        metric = reports.METRICS.get(key) or reports.METRICS[reports.TREND_METRICS[key]]
-        section = "trend" if key in reports.TREND_METRICS else metric.section
+    for key in codebook_metric_keys():
+        metric = METRICS.get(key) or METRICS[TREND_METRICS[key]]
+        section = "trend" if key in TREND_METRICS else metric.section
         writer.writerow(["metric", key, f"{section}: {metric.label}"])
-    for group in reports.OFFENSE_GROUPS.values():
+    for group in OFFENSE_GROUPS.values():
         writer.writerow(["offense_group", group.key, f"{group.label}: {group.definition}"])
     return response
 
@@ -346,31 +363,31 @@ def _filename(report, extension):
 @permission_required("cases.view_compliance", raise_exception=True)
 def report_pdf(request):
     """The report as a PDF through the shared WeasyPrint pipeline, small cells suppressed."""
-    from ..pdf import render_pdf
+    from cases.pdf import render_pdf
 
     form, report, office = _load(request)
     if report is None:
         return render(
             request,
-            "reports/dashboard.html",
+            "compliance/dashboard.html",
             _context(form, None, office, suppressed=True, links=False),
             status=400,
         )
     _audit(request, AuditAction.EXPORT, office, "compliance_pdf", report.filter)
     context = _context(form, report, office, suppressed=True, links=False)
-    shown = reports.suppress(report.counts)
+    shown = suppress(report.counts)
     unit_label, deputy_label = _scope_labels(form)
     decided = report.counts["reviews_decided"]
     context.update(
-        export_rate=reports.percent(shown["offers_compliant"], shown["offers_conveyed"]),
+        export_rate=percent(shown["offers_compliant"], shown["offers_conveyed"]),
         export_turnaround_hours=(
-            context["turnaround_hours"] if decided >= reports.SUPPRESSION_THRESHOLD else None
+            context["turnaround_hours"] if decided >= SUPPRESSION_THRESHOLD else None
         ),
         unit_label=unit_label,
         deputy_label=deputy_label,
         generated_at=timezone.localtime(),
     )
-    html = render_to_string("reports/report_pdf.html", context, request=request)
+    html = render_to_string("compliance/report_pdf.html", context, request=request)
     pdf = render_pdf(
         html,
         title=f"Compliance report, {office.name}",

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from django.utils.safestring import mark_safe
 
-from .reports import SUPPRESSED, SUPPRESSION_THRESHOLD
+from .export import SUPPRESSED, SUPPRESSION_THRESHOLD
 
 # "Considered Sans" is the shipped font the PDF pipeline declares; browsers fall back.
 FONT = "Considered Sans, DejaVu Sans, Arial, sans-serif"
@@ -61,7 +61,7 @@ def bar_chart(chart_id, title, description, items, *, total=None, caveats=(), su
     rows = []
     for index, (label, count, href) in enumerate(items):
         y = 8 + index * row_height
-        # A count may come already suppressed ("<5") from `reports.suppress`.
+        # A count may come already suppressed ("<5") from `export.suppress`.
         hidden = isinstance(count, str) or (suppressed and count < SUPPRESSION_THRESHOLD)
         shown = SUPPRESSED if hidden else count
         share = (

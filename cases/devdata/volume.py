@@ -29,7 +29,8 @@ from django.utils import timezone
 
 from consequences.engine import DISCLAIMER
 
-from .choices import (
+from .. import report_columns
+from ..choices import (
     ApprovalPolicy,
     CaseStage,
     ChargeLevel,
@@ -43,8 +44,8 @@ from .choices import (
     ReviewOutcome,
     Role,
 )
-from .demo import statute_fields
-from .models import (
+from ..forms import statute_fields
+from ..models import (
     Case,
     Charge,
     Disposition,
@@ -55,13 +56,9 @@ from .models import (
     Review,
     Unit,
     Worksheet,
-    WorksheetGround,
-    flagged_grounds_in,
-    ground_mask,
-    local_month,
 )
-from .roles import sync_role_groups
-from .worksheets import ATTESTATION, SCHEMA_VERSION, content_hash
+from ..roles import sync_role_groups
+from ..worksheets import ATTESTATION, SCHEMA_VERSION, content_hash
 
 VOLUME_PASSWORD = "considered-volume-2026"  # noqa: S105 - synthetic demo logins only
 YEARS = 3
@@ -235,7 +232,7 @@ class Generator:
             s.text: statute_fields(s.text) for _, _, _, statutes, _ in staff.units for s in statutes
         }
         self.written = dict.fromkeys(
-            ["cases", "charges", "dispositions", "worksheets", "reviews", "grounds", "overrides"], 0
+            ["cases", "charges", "dispositions", "worksheets", "reviews", "overrides"], 0
         )
 
     @transaction.atomic
@@ -301,7 +298,7 @@ class Generator:
             plan["offers"] = self._offers(plan)
             self._plan_worksheet(plan)
             offers.extend(plan["offers"])
-        _copy_scope(offers, lambda offer: offer.case)
+        report_columns.copy_scope(offers, lambda offer: offer.case)
         Disposition.objects.bulk_create(offers)
 
         self._worksheets([plan for plan in plans if "signed_at" in plan])
@@ -337,9 +334,9 @@ class Generator:
                         else ProposedBy.PROSECUTION
                     ),
                     status=status,
+                    # The report's columns that go with it are set once the worksheet's
+                    # signing time is drawn (`_plan_worksheet`).
                     conveyed_at=conveyed_at if conveyed else None,
-                    # bulk_create skips save(), which keeps the month with the time.
-                    conveyed_month=local_month(conveyed_at) if conveyed else None,
                 )
             )
             day += rng.uniform(7, 45)
@@ -365,11 +362,15 @@ class Generator:
                 signed_at = None
         for offer in plan["offers"]:
             if offer.conveyed_at:
-                offer.conveyed_with_signed_worksheet = (
-                    signed_at is not None and signed_at <= offer.conveyed_at
+                report_columns.mark_conveyed(
+                    offer,
+                    offer.conveyed_at,
+                    with_signed_worksheet=signed_at is not None and signed_at <= offer.conveyed_at,
                 )
                 # Its LateSignature row is written with the worksheet (`_freeze`).
-                offer.signed_late = signed_at is not None and signed_at > offer.conveyed_at
+                offer.signed_late = signed_at is not None and report_columns.is_signed_late(
+                    offer, signed_at
+                )
         if signed_at is not None:
             plan["signed_at"] = signed_at
 
@@ -416,7 +417,7 @@ class Generator:
         )
         content = synthetic_content(plan, worksheet, output, signed_at)
         worksheet.engine_output = content["analysis"]
-        worksheet.flagged_grounds = ground_mask(flagged_grounds_in(worksheet.engine_output))
+        worksheet.flagged_grounds = report_columns.flagged_grounds(worksheet)
         worksheet.signed_content = content
         worksheet.content_hash = content_hash(content)
         return worksheet
@@ -427,7 +428,7 @@ class Generator:
             (self._worksheet(plan, signed_at=plan["signed_at"]), plan, plan["signed_at"])
             for plan in plans
         ]
-        _copy_scope([w for w, _, _ in versions], lambda worksheet: worksheet.case)
+        report_columns.copy_scope([w for w, _, _ in versions], lambda worksheet: worksheet.case)
         Worksheet.objects.bulk_create([w for w, _, _ in versions])
         reviews, amendments = [], []
         for worksheet, plan, signed_at in versions:
@@ -447,7 +448,7 @@ class Generator:
                         parity=worksheet.parity_answer,
                     )
                     amendments.append((amendment, plan, amended_at))
-        _copy_scope([a for a, _, _ in amendments], lambda worksheet: worksheet.case)
+        report_columns.copy_scope([a for a, _, _ in amendments], lambda worksheet: worksheet.case)
         Worksheet.objects.bulk_create([a for a, _, _ in amendments])
         for amendment, plan, amended_at in amendments:
             versions.append((amendment, plan, amended_at))
@@ -465,7 +466,7 @@ class Generator:
             else:
                 reviews.append(Review(worksheet=amendment, requested_at=amended_at))
         self._freeze(versions)
-        _copy_scope(reviews, lambda review: review.worksheet.case)
+        report_columns.copy_scope(reviews, lambda review: review.worksheet.case)
         Review.objects.bulk_create(reviews)
         self.written["worksheets"] += len(versions)
         self.written["reviews"] += len(reviews)
@@ -489,11 +490,11 @@ class Generator:
         )
 
     def _freeze(self, versions):
-        """Considered offers, overrides and grounds, then the signing time: in the order the
+        """Considered offers and overrides, then the signing time: in the order the
         PostgreSQL trigger needs (a signed worksheet's parts cannot change)."""
         rng = self.rng
         through = Worksheet.dispositions_considered.through
-        considered, overrides, grounds = [], [], []
+        considered, overrides = [], []
         for worksheet, plan, _signed_at in versions:
             considered.extend(
                 through(worksheet_id=worksheet.pk, disposition_id=offer.pk)
@@ -512,29 +513,18 @@ class Generator:
                         reason="Synthetic: the record of conviction is silent.",
                     )
                 )
-            grounds.extend(WorksheetGround.rows_for(worksheet))
         through.objects.bulk_create(considered)
         FlagOverride.objects.bulk_create(overrides)
-        WorksheetGround.objects.bulk_create(grounds)
         _sign(versions)
-        # Offers conveyed before the first version was signed: signed late, as sign_worksheet
-        # records it.
+        # Offers conveyed before the first version was signed: signed late, by the rule
+        # sign_worksheet records it with (an amendment finds them late already).
         LateSignature.objects.bulk_create(
-            LateSignature(disposition=offer, signed_at=signed_at, worksheet=worksheet)
+            row
             for worksheet, plan, signed_at in versions
             if worksheet.version == 1
-            for offer in plan["offers"]
-            if offer.conveyed_at and not offer.conveyed_with_signed_worksheet
+            for row in report_columns.late_signatures(worksheet, plan["offers"], signed_at)
         )
-        self.written["grounds"] += len(grounds)
         self.written["overrides"] += len(overrides)
-
-
-def _copy_scope(rows, case_of):
-    """The case's office, unit and deputy on each row, as `models.CaseScope.save` would set
-    them (bulk_create does not call save); the cases are in memory, so no query."""
-    for row in rows:
-        row.copy_scope(case_of(row))
 
 
 def synthetic_content(plan, worksheet, analysis, signed_at):

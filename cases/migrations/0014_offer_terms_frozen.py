@@ -92,7 +92,7 @@ def _run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0012_auditevent_data")]
+    dependencies = [("cases", "0013_delete_worksheetground")]
 
     operations = [
         migrations.AddField(
