@@ -169,7 +169,9 @@ def test_finding_1_through_the_actions(alice, case):
     assert offer.conveyed_terms_hash == signed_offer_terms_hash(first.signed_content, offer.pk)
 
 
-def test_terms_changed_after_signing_are_not_compliant_whatever_path_changed_them(alice, case):
+def test_terms_changed_after_signing_are_not_compliant_whatever_path_changed_them(
+    client, alice, carol, case
+):
     """Data from before the guards (or anything that got past them): the worksheet froze other
     terms under the same offer id, so the conveyance is not counted as considered."""
     count_2 = case.charges.get(number=2)
@@ -197,6 +199,10 @@ def test_terms_changed_after_signing_are_not_compliant_whatever_path_changed_the
     assert conveyed.conveyed_terms_hash != signed_offer_terms_hash(
         worksheet.signed_content, offer.pk
     )
+    # The finding's drill-down: the offer is among the missing, not the compliant.
+    client.force_login(carol)
+    assert case.court_case_number not in drilldown_cases(client, "offers_compliant")
+    assert case.court_case_number in drilldown_cases(client, "offers_missing")
 
 
 def test_a_late_signature_counts_only_for_the_terms_that_were_conveyed(alice, case):
@@ -339,6 +345,9 @@ def test_the_orm_refuses_to_change_a_frozen_offers_terms(alice, case, conveyed):
         conveyed.save()
     with pytest.raises(OfferFrozen), transaction.atomic():
         conveyed.delete()
+    bare = actions.convey_offer(factories.make_disposition(case), by_user=alice)
+    with pytest.raises(OfferFrozen), transaction.atomic():
+        bare.delete()  # no term of its own refuses first: the offer's guard does
     # Its status still moves on.
     actions.set_disposition_status(conveyed, by_user=alice, status=DispositionStatus.ACCEPTED)
     assert terms_of(conveyed)[1][1] == "HS 11350(a)"
