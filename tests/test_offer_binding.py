@@ -16,7 +16,7 @@ from django.utils import timezone
 from cases import actions, binding
 from cases.choices import DispositionStatus
 from cases.integrity import CountsBound, OfferFrozen
-from cases.models import Disposition, LateSignature, PleaTerm, Worksheet
+from cases.models import AuditEvent, Disposition, LateSignature, PleaTerm, Worksheet
 from cases.worksheets import offer_terms_hash, signed_offer_terms_hash
 from tests import factories
 from tests.test_case_entry import case_data, with_rows
@@ -325,6 +325,23 @@ def test_a_count_only_draft_offers_plead_is_still_removed_with_its_terms(alice, 
     rows = [{"pk": count_1.pk, "statute_as_entered": "PC 273.5(a)", "level": "wobbler"}]
     actions.update_case(case, by_user=alice, version=1, fields={}, charges=rows)
     assert terms_of(offer) == []
+
+
+def test_revising_needs_post_and_an_editing_role(client, alice, dave, olivia, case, conveyed):
+    url = reverse("disposition_revise", args=[conveyed.pk])
+    client.force_login(alice)
+    assert client.get(url).status_code == 405
+    client.force_login(dave)  # an administrator reads offers but does not change them
+    assert client.post(url).status_code == 403
+    client.force_login(olivia)  # another office: as if it did not exist
+    assert client.post(url).status_code == 404
+    assert not Disposition.objects.filter(revised_from=conveyed).exists()
+    client.force_login(alice)
+    response = client.post(url)
+    revision = Disposition.objects.get(revised_from=conveyed)
+    assert response.status_code == 302 and revision.status == DispositionStatus.DRAFT
+    event = AuditEvent.objects.get(action="create", object_type="disposition")
+    assert event.object_id == str(revision.pk) and event.data == {"revised_from": conveyed.pk}
 
 
 # --- The guards under the actions ---------------------------------------------------------------
