@@ -89,9 +89,13 @@ def test_finding_1_through_the_pages(client, alice, carol, case):
     assert reverse("disposition_revise", args=[offer.pk]) in page
     assert reverse("disposition_edit", args=[offer.pk]) not in page
     assert "was considered by the signed worksheet v1" in page
-    # Opening the edit page sends the deputy back with the reason.
-    response = client.get(reverse("disposition_edit", args=[offer.pk]), follow=True)
-    assert "Revise as a new offer" in response.content.decode()
+    # Its page shows the terms read-only, why, and the way out; no save button.
+    response = client.get(reverse("disposition_edit", args=[offer.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "HS 11350(a)" in html
+    assert "<fieldset disabled" in html and "Save offer" not in html
+    assert "was considered by the signed worksheet v1, so its terms stay as they are" in html
+    assert reverse("disposition_revise", args=[offer.pk]) in html
 
     # The edit of the finding, posted anyway: refused, what was typed stays on the page.
     data = offer_data(case, AS_CHANGED)
