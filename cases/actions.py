@@ -7,9 +7,10 @@ its id and address to the audit log.
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit, binding, report_columns
-from .access import ensure_may_review, ensure_may_sign
+from . import audit, backup_codes, binding, report_columns
+from .access import ensure_may_review, ensure_may_sign, office_of
 from .choices import (
     ApprovalPolicy,
     AuditAction,
@@ -593,3 +594,45 @@ def review_worksheet(worksheet, *, by_user, outcome, comments="", request=None):
         data={"outcome": str(outcome)},
     )
     return review
+
+
+# --- Second factor ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrol_second_factor(device, *, by_user, request=None):
+    """Confirm a TOTP device and issue the first backup codes with it; return the codes.
+
+    Together, so that nobody ends up with an authenticator app and no way back in without it.
+    Any earlier app of the user's is removed: enrolling again is how a lost phone is replaced.
+    """
+    TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = backup_codes.issue(device.user)
+    audit.record(
+        AuditAction.CHANGE,
+        device.user,
+        user=by_user,
+        office=office_of(device.user),
+        request=request,
+        object_type="user",
+        summary=f"second factor enrolled; {len(codes)} backup codes issued",
+    )
+    return codes
+
+
+@transaction.atomic
+def issue_backup_codes(user, *, by_user, request=None):
+    """New backup codes for the user, voiding any left; returned once, to be shown once."""
+    codes = backup_codes.issue(user)
+    audit.record(
+        AuditAction.CHANGE,
+        user,
+        user=by_user,
+        office=office_of(user),
+        request=request,
+        object_type="user",
+        summary=f"{len(codes)} new backup codes issued; earlier codes void",
+    )
+    return codes

@@ -28,7 +28,7 @@ def record(
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         summary=summary[:300],
         request_id=getattr(request, "request_id", "") if request is not None else "",
-        ip_address=_client_address(request),
+        ip_address=client_address(request),
         data=data or {},
     )
 
@@ -40,15 +40,16 @@ def _office_of(obj):
     return case.office if case is not None else None
 
 
-def _client_address(request):
+def client_address(request):
     """The client's address: behind PROXY_COUNT trusted proxies, read from X-Forwarded-For.
 
     Only the entries the trusted proxies appended are believed; anything further left could
-    have been written by the client.
+    have been written by the client. django-axes keys its lockout on this too
+    (AXES_CLIENT_IP_CALLABLE), so the lockout and the audit log name the same client.
     """
     if request is None:
         return None
-    proxies = settings.AXES_IPWARE_PROXY_COUNT or 0
+    proxies = settings.PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]

@@ -751,14 +751,14 @@ class ReauthForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, user, required, **kwargs):
+    def __init__(self, *args, request, required, **kwargs):
         super().__init__(*args, **kwargs)
         # Said from the window cases.reauth enforces, so the two never disagree.
         self.fields["password"].help_text = (
             f"Asked again because you logged in more than "
             f"{in_words(reauth.REAUTH_AFTER_SECONDS)} ago."
         )
-        self.user = user
+        self.request = request
         self.required = required
 
     def clean_password(self):
@@ -767,7 +767,10 @@ class ReauthForm(forms.Form):
             return password
         if not password:
             raise forms.ValidationError("Enter your password to sign.")
-        if not self.user.check_password(password):
+        # Checked as a log-in is: counted toward the lockout and audited as a failed log-in.
+        if not reauth.confirm_password(self.request, password):
+            if reauth.locked_out(self.request):
+                raise forms.ValidationError(reauth.locked_out_message())
             raise forms.ValidationError("That is not your password. Nothing was signed.")
         return password
 

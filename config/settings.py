@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # backup codes (cases.backup_codes)
     "axes",
     "consequences",
     "cases",
@@ -163,10 +164,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cases.views.auth.locked_out"
 AXES_DISABLE_ACCESS_LOG = True  # successes are in our own audit log
 AXES_VERBOSE = False  # failures are in our own audit log, without the username typed
-# Behind the TLS proxy the client address is the proxy's unless the proxy count is set.
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
-if AXES_IPWARE_PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# PROXY_COUNT: how many proxies in front of the app append to X-Forwarded-For (1 behind the
+# documented TLS proxy). Lockout and audit log read the client through the same function, so a
+# lockout names the client the audit log records. Not django-ipware: its proxy_count counts
+# the hops inside X-Forwarded-For, one fewer than ours, and with PROXY_COUNT=1 it would return
+# no address for a normal request and the forged one for a request that brings its own header.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"PROXY_COUNT must be 0 or more, not {PROXY_COUNT}")
+AXES_CLIENT_IP_CALLABLE = "cases.audit.client_address"
 
 OTP_TOTP_ISSUER = "Considered"
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/verify/", auth_screens.otp_verify, name="otp_verify"),
     path("login/second-factor/", auth_screens.otp_enroll, name="otp_enroll"),
+    path("login/backup-codes/", auth_screens.otp_backup_codes, name="otp_backup_codes"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("cases.urls")),

@@ -1,6 +1,7 @@
 """Forms: what each one accepts, what it refuses in plain words, and the dict it hands on."""
 
 import pytest
+from django.test import RequestFactory
 
 from cases.choices import Factor, ParityRule, TermAction
 from cases.forms import (
@@ -146,10 +147,13 @@ def test_an_unknown_count_is_accepted_without_a_title():
 
 def test_reauth_checks_the_password_only_when_required(db, office, unit):
     user = factories.make_user("rita", office, unit=unit, password="right-password-1")
-    assert ReauthForm({"password": ""}, user=user, required=False).is_valid()
-    wrong = ReauthForm({"password": "nope"}, user=user, required=True)
+    request = RequestFactory().post("/", REMOTE_ADDR="10.0.0.1")
+    request.user = user
+    assert ReauthForm({"password": ""}, request=request, required=False).is_valid()
+    wrong = ReauthForm({"password": "nope"}, request=request, required=True)
     assert not wrong.is_valid() and "not your password" in wrong.errors["password"][0]
-    assert ReauthForm({"password": "right-password-1"}, user=user, required=True).is_valid()
+    right = ReauthForm({"password": "right-password-1"}, request=request, required=True)
+    assert right.is_valid()
 
 
 def test_amending_needs_a_reason():

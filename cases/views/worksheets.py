@@ -63,7 +63,7 @@ def worksheet_sign(request, pk):
     """Save what was typed, then sign: the engine output, catalog version and SHA-256 freeze."""
     worksheet = get_worksheet_for_signing(request.user, pk)
     form = _worksheet_form(request, worksheet, request.POST)
-    password = ReauthForm(request.POST, user=request.user, required=reauth.password_needed(request))
+    password = ReauthForm(request.POST, request=request, required=reauth.password_needed(request))
     if not form.is_valid():
         return _page(request, worksheet, form=form, reauth_form=password, status=400)
     try:
@@ -76,7 +76,8 @@ def worksheet_sign(request, pk):
     form.is_valid()
     if not password.is_valid():
         form.add_error(None, "Your changes were saved as a draft; nothing was signed.")
-        return _page(request, worksheet, form=form, reauth_form=password, status=400)
+        status = reauth.refusal_status(request)  # 429 once the password lockout applies
+        return _page(request, worksheet, form=form, reauth_form=password, status=status)
     if password.required:
         reauth.refresh(request)
     try:
@@ -306,7 +307,7 @@ def _page(
         "form": form,
         "editable": editable,
         "reauth_form": reauth_form
-        or ReauthForm(user=request.user, required=reauth.password_needed(request)),
+        or ReauthForm(request=request, required=reauth.password_needed(request)),
         "amend_form": amend_form or AmendForm(),
         "can_amend": worksheet.is_signed
         and is_current

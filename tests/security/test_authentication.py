@@ -141,10 +141,19 @@ def test_an_admin_must_enrol_when_the_office_requires_it(client, office, dave):
     assert client.get("/admin/").url.startswith(reverse("otp_enroll"))
     client.get(reverse("otp_enroll"))
     device = TOTPDevice.objects.get(user=dave, confirmed=False)
-    assert client.post(reverse("otp_enroll"), {"token": "000000"}).status_code == 200
+    response = client.post(reverse("otp_enroll"), {"password": PASSWORD, "token": "000000"})
+    assert response.status_code == 400
+    assert "code is not valid" in response.content.decode()
     unthrottle(device)
+    # The password is asked as well as the code (issue 13.3): the code alone is refused.
     response = client.post(reverse("otp_enroll"), {"token": current_code(device)})
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert "Enter your password" in response.content.decode()
+    response = client.post(
+        reverse("otp_enroll"), {"password": PASSWORD, "token": current_code(device)}
+    )
+    assert response.status_code == 200
+    assert "Backup codes" in response.content.decode()
     device.refresh_from_db()
     assert device.confirmed
     assert client.get(reverse("home")).status_code == 200

@@ -73,12 +73,14 @@ def test_the_lockout_message_says_the_pause(client, alice, settings, cool_off, s
             reverse("login"), {"username": "alice", "password": "wrong"}, REMOTE_ADDR="10.0.0.9"
         )
     assert response.status_code == 429
-    assert f"Log-in is paused for {said};" in response.content.decode()
+    assert f"Log-in and signing are paused for {said};" in response.content.decode()
 
 
-def test_the_password_prompt_says_the_reauthentication_window(alice, monkeypatch):
-    default = ReauthForm(user=alice, required=True)
+def test_the_password_prompt_says_the_reauthentication_window(alice, monkeypatch, rf):
+    request = rf.post("/")
+    request.user = alice
+    default = ReauthForm(request=request, required=True)
     assert "more than 15 minutes ago" in default.fields["password"].help_text
     monkeypatch.setattr(reauth, "REAUTH_AFTER_SECONDS", 5 * 60)
-    shorter = ReauthForm(user=alice, required=True)
+    shorter = ReauthForm(request=request, required=True)
     assert "more than 5 minutes ago" in shorter.fields["password"].help_text

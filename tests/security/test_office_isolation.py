@@ -155,6 +155,7 @@ def _assert_no_canary(response, where):
 NOT_FOR_OFFICE_ADMINS = {
     "auth.group",
     "otp_totp.totpdevice",
+    "otp_static.staticdevice",
     "axes.accessattempt",
     "axes.accesslog",
     "axes.accessfailurelog",

@@ -19,7 +19,7 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 IDLE_MESSAGE = "Your session ended after 30 minutes without activity."
-ABSOLUTE_MESSAGE = "Your session reached its 12-hour limit."
+ABSOLUTE_MESSAGE = "Your session reached its limit of 12 hours."
 
 
 def log_in(client):

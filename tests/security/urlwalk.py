@@ -87,7 +87,7 @@ NO_RECORD_DATA = {
 }
 
 # URL names open to anyone (no office data behind them).
-PUBLIC = {"login", "logout", "healthz", "otp_verify", "otp_enroll"}
+PUBLIC = {"login", "logout", "healthz", "otp_verify", "otp_enroll", "otp_backup_codes"}
 
 
 class UnknownParameter(AssertionError):
