@@ -28,19 +28,13 @@ def disposition_create(request, case_pk):
 
 def disposition_edit(request, pk):
     """Change a draft offer. A conveyed offer is what the defense heard, and one a signed
-    worksheet considered is what the deputy signed for: neither changes (cases.binding), the
-    deputy revises it as a new offer instead. A form posted anyway is refused by the action and
-    shown again with what was typed."""
+    worksheet considered is what the deputy signed for: neither changes (cases.binding). Its
+    page shows its terms read-only, says why, and offers "Revise as a new offer"; a form posted
+    anyway is refused by the action and shown again with what was typed."""
     disposition = get_disposition_for_editing(request.user, pk)
-    why = binding.why_frozen(disposition)
-    if why and request.method != "POST":
-        messages.error(
-            request,
-            f"“{disposition}” {why}, so its terms stay as they are. "
-            "Use “Revise as a new offer” to change them in a new draft.",
-        )
-        return redirect(reverse("case_detail", args=[disposition.case_id]) + f"#disp-{pk}")
-    return _offer_page(request, disposition.case, disposition)
+    return _offer_page(
+        request, disposition.case, disposition, frozen_because=binding.why_frozen(disposition)
+    )
 
 
 @require_POST
@@ -56,9 +50,11 @@ def disposition_revise(request, pk):
     return redirect("disposition_edit", pk=revision.pk)
 
 
-def _offer_page(request, case, disposition):
+def _offer_page(request, case, disposition, frozen_because=""):
     charges = list(case.charges.all())
     existing = {term.charge_id: term for term in disposition.terms.all()} if disposition.pk else {}
+    if frozen_because:  # its terms as they stand, not blank ones for counts it does not plead
+        charges = [charge for charge in charges if charge.pk in existing]
     data = request.POST if request.method == "POST" else None
     form = DispositionForm(data, instance=disposition)
     term_forms = [
@@ -87,13 +83,15 @@ def _offer_page(request, case, disposition):
                 )
             except ConflictError as conflict:
                 form.add_error(None, str(conflict))  # what was typed stays on the page
-                return _render_offer(request, case, disposition, form, term_forms, status=409)
+                return _render_offer(
+                    request, case, disposition, form, term_forms, frozen_because, status=409
+                )
             messages.success(request, f"Offer “{saved}” saved.")
             return redirect(f"{case.get_absolute_url()}#disp-{saved.pk}")
-    return _render_offer(request, case, disposition, form, term_forms)
+    return _render_offer(request, case, disposition, form, term_forms, frozen_because)
 
 
-def _render_offer(request, case, disposition, form, term_forms, status=200):
+def _render_offer(request, case, disposition, form, term_forms, frozen_because="", status=200):
     return render(
         request,
         "cases/disposition_form.html",
@@ -102,8 +100,8 @@ def _render_offer(request, case, disposition, form, term_forms, status=200):
             "disposition": disposition,
             "form": form,
             "term_forms": term_forms,
-            # Only on a refused post: the way out, beside what was typed.
-            "frozen_because": binding.why_frozen(disposition) if status == 409 else "",
+            # Why its terms can no longer change, and the way out (cases.binding).
+            "frozen_because": frozen_because,
         },
         status=status,
     )
