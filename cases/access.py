@@ -17,7 +17,7 @@ The rules that must hold whoever calls (a view, the admin, an import, a future A
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .models import Case, Disposition, Review, Worksheet
+from .models import Case, Disposition, PriorConviction, Review, Worksheet
 
 
 def membership_of(user):
@@ -85,6 +85,18 @@ def get_case_for_editing(user, pk):
     case = get_case_for_user(user, pk)
     _require(user, "cases.change_case", "Your role can read this case but not change it.")
     return case
+
+
+def get_prior_for_editing(user, pk):
+    """A prior conviction of a case this user may change (404 for another office's)."""
+    prior = get_object_or_404(
+        PriorConviction.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
+            "case"
+        ),
+        pk=pk,
+    )
+    _require(user, "cases.change_case", "Your role can read this case but not change it.")
+    return prior
 
 
 def get_office_for_new_case(user):

@@ -22,15 +22,18 @@ from .choices import (
     ProposedBy,
     Reduction17b,
     ReviewOutcome,
+    SchemeAnswer,
     TermAction,
 )
 from .integrity import ConflictError, CountsBound, OfferFrozen, WorksheetSigned, check_version
 from .models import (
+    YES_NO_FACTS,
     Case,
     Charge,
     Disposition,
     FlagOverride,
     PleaTerm,
+    PriorConviction,
     Review,
     StatusDisclosure,
     Worksheet,
@@ -282,17 +285,6 @@ def set_disposition_status(disposition, *, by_user, status, request=None):
     return disposition
 
 
-# Record-of-conviction facts an engine alternative may name, as PleaTerm fields.
-_TERM_FACTS = (
-    "substance_named",
-    "victim_minor",
-    "domestic_relationship",
-    "offensive_touching_only",
-    "temporary_taking",
-    "firearm_in_record",
-)
-
-
 @transaction.atomic
 def adopt_alternative(case, *, by_user, charge, alternative, source=None, request=None):
     """Turn an engine-suggested alternative for one count into a new offer, in one step.
@@ -302,7 +294,7 @@ def adopt_alternative(case, *, by_user, charge, alternative, source=None, reques
     facts the engine assessed it at. The sentence is kept, capped at 364 days when the plea
     becomes a misdemeanor (PC 18.5). `alternative` is the engine's dict (analysis results).
     """
-    from .models import MISDEMEANOR_MAX_DAYS
+    from consequences.rules import MISDEMEANOR_MAX_DAYS
 
     charges = list(case.charges.order_by("number"))
     source_terms = {term.charge_id: term for term in source.terms.all()} if source else {}
@@ -331,7 +323,7 @@ def adopt_alternative(case, *, by_user, charge, alternative, source=None, reques
         values["custody_days_imposed"] = imposed
         values["custody_days_suspended"] = min(values.get("custody_days_suspended") or 0, imposed)
     for name, value in (assessed.get("facts") or {}).items():
-        if name in _TERM_FACTS:
+        if name in YES_NO_FACTS:  # a fact an engine alternative names, as a PleaTerm field
             values[name] = value
     fields = {
         "label": DispositionLabel.ALTERNATIVE,
@@ -357,6 +349,75 @@ def record_status_disclosure(case, *, by_user, request=None, **fields):
     disclosure = StatusDisclosure.objects.create(case=case, recorded_by=by_user, **fields)
     audit.record(AuditAction.CREATE, disclosure, user=by_user, request=request)
     return disclosure
+
+
+# --- Prior convictions and the single-scheme answer (issue 16 item 2) ----------------------------
+
+
+@transaction.atomic
+def add_prior(case, *, by_user, request=None, **fields):
+    """Record a prior conviction of the defendant. The audit data holds the code, date and
+    source (what changes the analysis), never a name."""
+    prior = PriorConviction.objects.create(case=case, entered_by=by_user, **fields)
+    audit.record(
+        AuditAction.CREATE,
+        prior,
+        user=by_user,
+        request=request,
+        summary=f"prior {prior.code} for case {case.pk}",
+        data=_prior_data(prior),
+    )
+    return prior
+
+
+@transaction.atomic
+def remove_prior(prior, *, by_user, request=None):
+    """Remove a prior entered by mistake. A signed worksheet keeps the priors it froze."""
+    prior = (
+        PriorConviction.objects.select_for_update().select_related("case__office").get(pk=prior.pk)
+    )
+    audit.record(
+        AuditAction.DELETE,
+        prior,
+        user=by_user,
+        request=request,
+        summary=f"prior {prior.code} for case {prior.case_id}",
+        data=_prior_data(prior),
+    )
+    prior.delete()
+
+
+def _prior_data(prior):
+    return {
+        "case": prior.case_id,
+        "code": prior.code,
+        "convicted_on": prior.convicted_on.isoformat(),
+        "sentence_days": prior.sentence_days,
+        "level": prior.level,
+        "source": prior.source,
+    }
+
+
+@transaction.atomic
+def set_single_scheme(case, *, by_user, answer, request=None):
+    """Record the deputy's answer to "do these counts arise from a single scheme or act?".
+
+    Only this field is written (update_fields), so a case edit open meanwhile loses nothing.
+    """
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    answer = SchemeAnswer(answer)
+    if case.single_scheme != answer:
+        case.single_scheme = answer
+        case.save(update_fields=["single_scheme", "updated_at"])
+    audit.record(
+        AuditAction.CHANGE,
+        case,
+        user=by_user,
+        request=request,
+        summary=f"single scheme: {answer}",
+        data={"single_scheme": str(answer)},
+    )
+    return case
 
 
 # --- Exports ------------------------------------------------------------------------------------

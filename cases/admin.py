@@ -47,14 +47,14 @@ class OfficeScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         office = office_of(request.user)
-        if office is not None and not request.user.is_superuser:
+        if field is not None and office is not None and not request.user.is_superuser:
             field.queryset = _scope_choices(field.queryset, office)
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         office = office_of(request.user)
-        if office is not None and not request.user.is_superuser:
+        if field is not None and office is not None and not request.user.is_superuser:
             field.queryset = _scope_choices(field.queryset, office)
         return field
 
@@ -123,7 +123,7 @@ class MembershipForm(forms.ModelForm):
         fields = ["user", "office", "unit", "role", "bar_number"]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         unit, office = cleaned.get("unit"), cleaned.get("office")
         if unit and office and unit.office_id != office.pk:
             self.add_error("unit", "This unit belongs to another office.")
@@ -210,7 +210,7 @@ class PleaTermInline(admin.StackedInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         office = office_of(request.user)
-        if office is not None and not request.user.is_superuser:
+        if field is not None and office is not None and not request.user.is_superuser:
             field.queryset = _scope_choices(field.queryset, office)
         return field
 

@@ -9,12 +9,78 @@ Status is deliberately not passed: the analysis is run for an unknown status, so
 is shown with the statuses it matters for and nothing on the page betrays a disclosed status.
 """
 
+import datetime
+
 from consequences import engine
+from consequences.priors import read_prior
 from consequences.statuses import Ground, Verdict
 
-from .choices import PleaLevel, Reduction17b, TermAction
+from .choices import PleaLevel, Reduction17b, SchemeAnswer, TermAction
 
 ANALYSIS_STATUS = "unknown"
+
+_SCHEME = {SchemeAnswer.YES: True, SchemeAnswer.NO: False}
+
+
+class History:
+    """What the engine needs of a case beyond the plea: the defendant's known priors and the
+    deputy's single-scheme answer (None = unknown, read by the engine as "assume yes")."""
+
+    __slots__ = ("priors", "single_scheme", "refused")
+
+    def __init__(self, priors=(), single_scheme=None, refused=()):
+        self.priors = tuple(priors)
+        self.single_scheme = single_scheme
+        self.refused = tuple(refused)  # the engine's reasons for priors it could not read
+
+    @classmethod
+    def of(cls, case, priors=None):
+        """The case's history; pass ``priors`` (PriorConviction rows) when already fetched.
+
+        The form refuses what the engine cannot read, but a row written another way (the
+        admin, an import) might hold a future date or an unreadable code: it is left out and
+        said so on every offer, rather than failing the page or being silently dropped.
+        """
+        rows = case.priors.all() if priors is None else priors
+        readable, refused = [], []
+        for number, row in enumerate(rows, start=1):
+            prior = prior_input(row)
+            try:
+                read_prior(prior, number, datetime.date.today())
+            except engine.InvalidInput as problem:
+                refused.append(str(problem))
+            else:
+                readable.append(prior)
+        return cls(readable, _SCHEME.get(case.single_scheme), refused)
+
+    @classmethod
+    def from_content(cls, content):
+        """The history a worksheet's content froze (None-safe for content signed before it)."""
+        frozen = content.get("history") or {}
+        priors = [
+            engine.PriorConviction(
+                code=item["code"],
+                convicted_on=datetime.date.fromisoformat(item["convicted_on"]),
+                sentence_days=item.get("sentence_days"),
+                level=item.get("level"),
+                source=item.get("source") or "rap_sheet",
+                pleaded_and_proven=item.get("pleaded_and_proven"),
+            )
+            for item in frozen.get("priors", [])
+        ]
+        return cls(priors, frozen.get("single_scheme"))
+
+
+def prior_input(row):
+    """A PriorConviction row as the engine reads it."""
+    return engine.PriorConviction(
+        code=row.code,
+        convicted_on=row.convicted_on,
+        sentence_days=row.sentence_days,
+        level=row.level or None,
+        source=row.source,
+        pleaded_and_proven=row.pleaded_and_proven,
+    )
 
 
 def count_input_for_term(term):
@@ -29,6 +95,7 @@ def count_input_for_term(term):
         sentence_days=max(served, 0),
         suspended_days=term.custody_days_suspended,
         facts=term.record_facts(),
+        offense_date=term.charge.offense_date,
     )
 
 
@@ -48,28 +115,46 @@ def assess_charge(charge):
     return result.to_dict()
 
 
-def assess_offer(disposition, terms=None):
+def assess_offer(disposition, terms=None, history=None, catalog=None):
     """The engine's answer for every count pleaded in an offer, plus disposition-level grounds.
 
-    Returns {"known", "flags", "message", "catalog_version", "terms": {charge_id: count dict}}.
-    Dismissed counts carry no conviction and so no consequence; they are listed as dismissed.
+    Returns {"known", "flags", "message", "catalog_version", "terms": {charge_id: count dict},
+    "priors": [the engine's reading of each prior]}. Dismissed counts carry no conviction and so
+    no consequence; they are listed as dismissed. ``history`` (a ``History``; default: the
+    case's, one query) gives the priors and the single-scheme answer; ``catalog`` another
+    catalog than the running one (the impact report).
     """
     terms = list(disposition.terms.all() if terms is None else terms)
+    if history is None:
+        history = History.of(disposition.case)
     pleaded = [term for term in terms if term.action == TermAction.PLEAD]
     by_charge = {}
     inputs = {term: count_input_for_term(term) for term in pleaded}
+
+    def assess(count_inputs):
+        if not count_inputs:
+            return None
+        return engine.assess_disposition(
+            count_inputs,
+            priors=history.priors,
+            single_scheme=history.single_scheme,
+            catalog=catalog,
+        )
+
     try:
-        result = engine.assess_disposition(list(inputs.values())) if inputs else None
+        result = assess(list(inputs.values()))
     except engine.InvalidInput:
         # Some count's terms are impossible (say a felony plea to a misdemeanor-only statute):
         # find which, say why on that count, and assess the others together.
         for term, count_input in list(inputs.items()):
             try:
-                engine.assess_count(**_as_kwargs(count_input))
+                engine.assess_count(**_as_kwargs(count_input), catalog=catalog)
             except engine.InvalidInput as problem:
-                by_charge[term.charge_id] = _not_analysed(count_input.offense, str(problem))
+                by_charge[term.charge_id] = _not_analysed(
+                    count_input.offense, str(problem), catalog
+                )
                 del inputs[term]
-        result = engine.assess_disposition(list(inputs.values())) if inputs else None
+        result = assess(list(inputs.values()))
     if result is not None:
         for term, count in zip(inputs, result.counts, strict=True):
             by_charge[term.charge_id] = count.to_dict()
@@ -78,6 +163,12 @@ def assess_offer(disposition, terms=None):
             by_charge[term.charge_id] = {"dismissed": True, "flags": [], "offense": {"known": True}}
     not_analysed = [c for c in by_charge.values() if not c["offense"]["known"]]
     messages = [result.message] if result is not None and result.message else []
+    if history.refused:
+        messages.append(
+            "Prior conviction(s) left out of the analysis: "
+            + "; ".join(history.refused)
+            + ". Correct them on the case page; history-based grounds may be understated."
+        )
     if not_analysed and (result is None or result.known):
         messages.append(
             f"{len(not_analysed)} count(s) could not be analysed — see each count. "
@@ -87,8 +178,9 @@ def assess_offer(disposition, terms=None):
         "known": not not_analysed and (result is None or result.known),
         "flags": [flag.to_dict() for flag in result.flags] if result is not None else [],
         "message": " ".join(messages) or None,
-        "catalog_version": engine.catalog_version(),
+        "catalog_version": engine.catalog_version(catalog),
         "terms": by_charge,
+        "priors": [prior.to_dict() for prior in result.priors] if result is not None else [],
     }
 
 
@@ -102,13 +194,13 @@ def _as_kwargs(count_input):
     }
 
 
-def _not_analysed(code, reason):
+def _not_analysed(code, reason, catalog=None):
     return {
         "offense": {"code": code, "title": None, "known": False},
         "flags": [],
         "alternatives": [],
         "message": f"No analysis: {reason}. Do not treat this count as safe.",
-        "catalog_version": engine.catalog_version(),
+        "catalog_version": engine.catalog_version(catalog),
     }
 
 

@@ -15,7 +15,7 @@ amendment of the worksheet. We chose the new offer (copy-on-write, `actions.revi
 Three layers keep the rule, as for signed worksheets: the actions refuse with a message
 (`actions.save_disposition`, `actions.update_case`); `cases.frozen` refuses ORM writes of frozen
 terms whatever the caller (SQLite's only database-side guard); on PostgreSQL the triggers of
-migration `0014_offer_terms_frozen` refuse them even from raw SQL.
+migration `0016_offer_terms_frozen` refuse them even from raw SQL.
 """
 
 from .choices import DispositionStatus

@@ -140,6 +140,24 @@ class FactualBasis(models.TextChoices):
     POLICE_REPORT = "police_report", "Police report or preliminary hearing transcript"
 
 
+class PriorSource(models.TextChoices):
+    """Where a prior conviction was learned (issue 16 item 2). The engine reads the same values."""
+
+    RAP_SHEET = "rap_sheet", "Rap sheet"
+    DEFENSE = "defense", "Defense"
+    COURT_RECORD = "court_record", "Court record"
+
+
+class SchemeAnswer(models.TextChoices):
+    """The answer to "do these counts arise from a single scheme or act?". Unknown is read as
+    "assume yes" for the grounds it would clear (8 U.S.C. 1227(a)(2)(A)(ii); DACA's same-act
+    rule)."""
+
+    UNKNOWN = "unknown", "Unknown"
+    YES = "yes", "Yes, a single scheme or act"
+    NO = "no", "No, separate schemes or acts"
+
+
 class DisclosureSource(models.TextChoices):
     """Where a volunteered status came from. Never a federal database (Gov. Code § 7284.6)."""
 
@@ -203,3 +221,6 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", "Log in"
     LOGOUT = "logout", "Log out"
     LOGIN_FAILED = "login_failed", "Failed log-in"
+    # A security event: a signed-in user was refused a page (403) or asked for one that is not
+    # theirs or does not exist (404). See cases.middleware.RefusalAuditMiddleware.
+    REFUSED = "refused", "Refused access (security event)"

@@ -13,9 +13,11 @@ from django.core.validators import MinValueValidator
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import construct_instance
 from django.urls import reverse
+from django.utils import timezone
 
 from consequences import engine
-from consequences.codes import CODES, parse
+from consequences.codes import CODES, combined_form, parse, readings
+from consequences.rules import MISDEMEANOR_MAX_DAYS
 from consequences.statuses import Status, Verdict
 
 from . import reauth
@@ -31,21 +33,29 @@ from .choices import (
     PleaLevel,
     Reduction17b,
     Role,
+    SchemeAnswer,
     TermAction,
 )
 from .durations import in_words
 from .models import (
-    MISDEMEANOR_MAX_DAYS,
+    RECORD_FACTS,
+    YES_NO_FACTS,
     Case,
     Charge,
     Disposition,
     Membership,
     PleaTerm,
+    PriorConviction,
     StatusDisclosure,
     Worksheet,
 )
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _row(**widths):
+    """A layout row of fields, each its width in Bootstrap's 12 columns: _row(stage=3, notes=9)."""
+    return Row(*[Column(name, css_class=f"col-md-{width}") for name, width in widths.items()])
 
 
 def _helper(*layout):
@@ -138,17 +148,11 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(
-            Row(
-                Column("q", css_class="col-md-4"),
-                Column("stage", css_class="col-md-2"),
-                Column("worksheet", css_class="col-md-2"),
-                Column("hearing_from", css_class="col-md-2"),
-                Column("hearing_to", css_class="col-md-2"),
-            )
+            _row(q=4, stage=2, worksheet=2, hearing_from=2, hearing_to=2)
         )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         start, end = cleaned.get("hearing_from"), cleaned.get("hearing_to")
         if start and end and end < start:
             self.add_error("hearing_to", "The end date is before the start date.")
@@ -238,46 +242,28 @@ class CaseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.office = office
         self.fields["caption"].required = False
-        self.fields["unit"].queryset = office.units.all()
-        self.fields["unit"].empty_label = None
+        self.fields["unit"].queryset = office.units.all()  # type: ignore[attr-defined]
+        self.fields["unit"].empty_label = None  # type: ignore[attr-defined]
         people = Membership.objects.filter(
             office=office, role__in=[Role.DEPUTY, Role.SUPERVISOR]
         ).values("user")
-        self.fields["assigned_deputy"].queryset = (
+        self.fields["assigned_deputy"].queryset = (  # type: ignore[attr-defined]
             get_user_model().objects.filter(pk__in=people).order_by("last_name", "first_name")
         )
-        self.fields["assigned_deputy"].label_from_instance = lambda user: (
+        self.fields["assigned_deputy"].label_from_instance = lambda user: (  # type: ignore[attr-defined]
             user.get_full_name() or user.username
         )
         self.fields["assigned_deputy"].label = "Assigned deputy"
-        choices = self.fields["defense_type"].choices[1:]
-        self.fields["defense_type"].choices = [("", "Not recorded"), *choices]
+        choices = self.fields["defense_type"].choices[1:]  # type: ignore[attr-defined]
+        self.fields["defense_type"].choices = [("", "Not recorded"), *choices]  # type: ignore[attr-defined]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.lock_version
         self.helper = _helper(
-            Row(
-                Column("court_case_number", css_class="col-md-3"),
-                Column("da_file_number", css_class="col-md-3"),
-                Column("defendant_name", css_class="col-md-3"),
-                Column("aliases", css_class="col-md-3"),
-            ),
-            Row(Column("caption", css_class="col-md-12")),
-            Row(
-                Column("unit", css_class="col-md-3"),
-                Column("assigned_deputy", css_class="col-md-3"),
-                Column("stage", css_class="col-md-3"),
-                Column("next_hearing", css_class="col-md-3"),
-            ),
-            Row(
-                Column("court_name", css_class="col-md-4"),
-                Column("department", css_class="col-md-2"),
-                Column("judicial_officer", css_class="col-md-3"),
-                Column("interpreter_language", css_class="col-md-3"),
-            ),
-            Row(
-                Column("defense_counsel", css_class="col-md-6"),
-                Column("defense_type", css_class="col-md-6"),
-            ),
+            _row(court_case_number=3, da_file_number=3, defendant_name=3, aliases=3),
+            _row(caption=12),
+            _row(unit=3, assigned_deputy=3, stage=3, next_hearing=3),
+            _row(court_name=4, department=2, judicial_officer=3, interpreter_language=3),
+            _row(defense_counsel=6, defense_type=6),
             "version",
         )
 
@@ -291,7 +277,7 @@ class CaseForm(forms.ModelForm):
         return number
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         if not cleaned.get("caption") and cleaned.get("defendant_name"):
             cleaned["caption"] = f"People of the State of California v. {cleaned['defendant_name']}"
         return cleaned
@@ -320,7 +306,7 @@ class ChargeForm(forms.Form):
     offense_date = forms.DateField(label="Offense date", required=False, widget=DATE_INPUT)
 
     def __init__(self, *args, row_key, **kwargs):
-        super().__init__(*args, prefix=f"count-{row_key}", **kwargs)
+        super().__init__(*args, prefix=f"count-{row_key}", **kwargs)  # type: ignore[misc]
         self.row_key = row_key
         self.fields["statute"].widget.attrs.update(
             statute_input_attrs(row_key, f"id_{self.prefix}-statute_helptext")
@@ -342,7 +328,7 @@ class ChargeForm(forms.Form):
         }
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         statute = cleaned.get("statute")
         if statute:
             self.statute_info = describe_statute(statute)
@@ -387,16 +373,8 @@ class DispositionForm(forms.ModelForm):
             self.initial["version"] = self.instance.lock_version
         self.helper = _helper(
             "version",
-            Row(
-                Column("label", css_class="col-md-3"),
-                Column("name", css_class="col-md-3"),
-                Column("proposed_by", css_class="col-md-3"),
-                Column("diversion", css_class="col-md-3"),
-            ),
-            Row(
-                Column("diversion_requires_plea", css_class="col-md-3"),
-                Column("notes", css_class="col-md-9"),
-            ),
+            _row(label=3, name=3, proposed_by=3, diversion=3),
+            _row(diversion_requires_plea=3, notes=9),
         )
 
 
@@ -412,16 +390,6 @@ class RecordSilentSelect(forms.NullBooleanSelect):
         ]
 
 
-FACT_FIELDS = [
-    "substance_named",
-    "grams",
-    "victim_minor",
-    "domestic_relationship",
-    "offensive_touching_only",
-    "temporary_taking",
-    "loss_amount",
-    "firearm_in_record",
-]
 TERM_FIELDS = [
     "action",
     "statute_pleaded",
@@ -437,7 +405,7 @@ TERM_FIELDS = [
     "harvey_waiver",
     "factual_basis",
     "factual_basis_text",
-    *FACT_FIELDS,
+    *RECORD_FACTS,
 ]
 
 
@@ -481,24 +449,22 @@ class PleaTermForm(forms.ModelForm):
         }
         widgets = {
             "factual_basis_text": forms.Textarea(attrs={"rows": 2}),
-            **dict.fromkeys(
-                (
-                    "substance_named",
-                    "victim_minor",
-                    "domestic_relationship",
-                    "offensive_touching_only",
-                    "temporary_taking",
-                    "firearm_in_record",
-                ),
-                RecordSilentSelect,
-            ),
+            **dict.fromkeys(YES_NO_FACTS, RecordSilentSelect),
         }
 
     def __init__(self, *args, charge, **kwargs):
         kwargs.setdefault("prefix", f"term-{charge.pk}")
         super().__init__(*args, **kwargs)
         self.charge = charge
-        for name in ("custody_days_imposed", "custody_days_suspended", "probation_months"):
+        # Each mirrors a CHECK constraint, so a negative number is a message next to its field
+        # rather than an IntegrityError (a 500) when the offer is saved.
+        for name in (
+            "custody_days_imposed",
+            "custody_days_suspended",
+            "probation_months",
+            "grams",
+            "loss_amount",
+        ):
             self.fields[name].validators.append(MinValueValidator(0, "Enter 0 or more."))
             self.fields[name].widget.attrs["min"] = 0
         self.fields["statute_pleaded"].required = False
@@ -526,11 +492,11 @@ class PleaTermForm(forms.ModelForm):
                 Column("plea_type", css_class="col-md-2"),
                 Column("reduction_17b", css_class="col-md-3"),
             ),
-            Row(
-                Column("sentence_form", css_class="col-md-3"),
-                Column("custody_days_imposed", css_class="col-md-3"),
-                Column("custody_days_suspended", css_class="col-md-3"),
-                Column("probation_months", css_class="col-md-3"),
+            _row(
+                sentence_form=3,
+                custody_days_imposed=3,
+                custody_days_suspended=3,
+                probation_months=3,
             ),
             Row(
                 Column(Field("conditions"), css_class="col-md-6 conditions"),
@@ -538,17 +504,14 @@ class PleaTermForm(forms.ModelForm):
             ),
             Fieldset(
                 "Record of conviction",
-                Row(
-                    Column("factual_basis", css_class="col-md-4"),
-                    Column("factual_basis_text", css_class="col-md-8"),
-                ),
-                Row(*[Column(name, css_class="col-md-3") for name in FACT_FIELDS]),
+                _row(factual_basis=4, factual_basis_text=8),
+                _row(**dict.fromkeys(RECORD_FACTS, 3)),
                 css_class="record-facts",
             ),
         )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         if cleaned.get("action") == TermAction.DISMISS:
             return cleaned
         if not (cleaned.get("statute_pleaded") or "").strip():
@@ -579,12 +542,12 @@ class PleaTermForm(forms.ModelForm):
                 self, self.instance, self._meta.fields, self._meta.exclude
             )
             self.instance.full_clean(
-                exclude=self._get_validation_exclusions(),
+                exclude=self._get_validation_exclusions(),  # type: ignore[attr-defined]
                 validate_unique=False,
                 validate_constraints=False,
             )
         except forms.ValidationError as error:
-            self._update_errors(error)
+            self._update_errors(error)  # type: ignore[attr-defined]
 
     def term_values(self):
         data = self.cleaned_data
@@ -670,12 +633,12 @@ class WorksheetForm(forms.Form):
             )
             self.factor_rows.append((factor, weight, note))
         offers = list(offers)
-        self.fields["considered"].queryset = Disposition.objects.filter(
+        self.fields["considered"].queryset = Disposition.objects.filter(  # type: ignore[attr-defined]
             pk__in=[offer.pk for offer in offers]
         )
-        self.fields["considered"].choices = [(offer.pk, str(offer)) for offer in offers]
-        self.fields["chosen_disposition"].queryset = self.fields["considered"].queryset
-        self.fields["chosen_disposition"].choices = [
+        self.fields["considered"].choices = [(offer.pk, str(offer)) for offer in offers]  # type: ignore[attr-defined]
+        self.fields["chosen_disposition"].queryset = self.fields["considered"].queryset  # type: ignore[attr-defined]
+        self.fields["chosen_disposition"].choices = [  # type: ignore[attr-defined]
             ("", "None yet"),
             *[(offer.pk, str(offer)) for offer in offers],
         ]
@@ -713,7 +676,7 @@ class WorksheetForm(forms.Form):
         return initial
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         chosen, considered = cleaned.get("chosen_disposition"), cleaned.get("considered")
         if chosen is not None and considered is not None and chosen not in considered:
             self.add_error(
@@ -824,16 +787,100 @@ class StatusDisclosureForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # "Unknown / not disclosed" is the default of every case, not something to record.
-        self.fields["status"].choices = [
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
             ("", "Choose…"),
             *[(value, label) for value, label in Status.choices if value != Status.UNKNOWN],
         ]
         self.helper = _helper(
-            Row(
-                Column("status", css_class="col-md-4"),
-                Column("source", css_class="col-md-3"),
-                Column("disclosed_on", css_class="col-md-2"),
-                Column("admission_date", css_class="col-md-3"),
-            ),
+            _row(status=4, source=3, disclosed_on=2, admission_date=3),
             Div("notes"),
         )
+
+
+# --- Prior convictions (issue 16 item 2) ----------------------------------------------------------
+
+
+class PriorConvictionForm(forms.ModelForm):
+    """One prior conviction as read on the rap sheet or given by the defense or the court.
+
+    Each refusal names the field and says what to type; what was typed stays in the form.
+    Priors are not immigration status: nothing here asks about status.
+    """
+
+    sentence_days = forms.IntegerField(
+        label="Sentence imposed (days)",
+        required=False,
+        min_value=0,
+        help_text="The whole term imposed, suspended time included; blank if not known.",
+        error_messages={
+            "min_value": "The sentence imposed cannot be negative: enter 0 or more days, or "
+            "leave it blank if not known.",
+            "invalid": "Enter the sentence imposed as a whole number of days.",
+        },
+    )
+    pleaded_and_proven = forms.NullBooleanField(
+        label="Pleaded and proven in this case?",
+        required=False,
+        widget=forms.Select(choices=[("unknown", "Not known"), ("true", "Yes"), ("false", "No")]),
+    )
+
+    class Meta:
+        model = PriorConviction
+        fields = ["code", "convicted_on", "sentence_days", "level", "source", "pleaded_and_proven"]
+        widgets = {"convicted_on": DATE_INPUT}
+        error_messages = {
+            "code": {"required": "Enter the offense code of the prior, e.g. PC 484."},
+            "convicted_on": {
+                "required": "Enter the date of conviction.",
+                "invalid": "Enter the date of conviction as a date, e.g. 2021-03-04.",
+            },
+        }
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["level"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
+            ("", "Not known"),
+            *PleaLevel.choices,
+        ]
+        self.helper = _helper(
+            Row(
+                Column("code", css_class="col-md-3"),
+                Column("convicted_on", css_class="col-md-3"),
+                Column("sentence_days", css_class="col-md-2"),
+                Column("level", css_class="col-md-2"),
+                Column("source", css_class="col-md-2"),
+            ),
+            Div("pleaded_and_proven"),
+        )
+
+    def clean_code(self):
+        code = " ".join(self.cleaned_data["code"].split())
+        # The engine's own test of a prior's code (consequences.priors.read_prior).
+        if not (readings(code) or combined_form(code)):
+            raise forms.ValidationError(
+                f"“{code}” cannot be read as an offense code. Write it as on the rap sheet, "
+                "e.g. PC 484, HS 11350(a), VC 23152(b) or PC 664/211."
+            )
+        return code
+
+    def clean_convicted_on(self):
+        convicted_on = self.cleaned_data["convicted_on"]
+        today = self.today or timezone.localdate()
+        if convicted_on > today:
+            raise forms.ValidationError(
+                f"The date of conviction ({convicted_on:%Y-%m-%d}) is in the future; enter the "
+                "date the prior conviction was entered."
+            )
+        return convicted_on
+
+
+class SingleSchemeForm(forms.Form):
+    """The deputy's answer to "do these counts arise from a single scheme or act?"."""
+
+    single_scheme = forms.ChoiceField(
+        label="Do these counts arise from a single scheme or act?",
+        choices=SchemeAnswer.choices,
+        help_text="Unknown is read as “assume yes” wherever the answer would clear a ground.",
+        error_messages={"invalid_choice": "Answer yes, no or unknown."},
+    )

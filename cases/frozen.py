@@ -8,7 +8,7 @@ delete of one of its flag overrides raises `WorksheetSigned` before the database
 It reads the stored row, so an in-memory object that is stale or was tampered with cannot
 slip past.
 The same net holds the terms of offers that were conveyed or that a signed worksheet considered
-(`cases.binding`; on PostgreSQL also migration 0014's triggers): their plea terms are not
+(`cases.binding`; on PostgreSQL also migration 0016's triggers): their plea terms are not
 saved, added or deleted, their own term fields do not change, and the offer is not deleted.
 Connected once in `CasesConfig.ready`. `QuerySet.update()` sends no signal: the trigger is the
 guard there, and application code must not use it on worksheets.

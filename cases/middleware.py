@@ -1,10 +1,27 @@
-"""Request-scoped plumbing: a request id that ties log lines and audit events together."""
+"""Request-scoped plumbing: a request id that ties log lines and audit events together,
+responses that no shared or browser cache keeps, and the check that picks up a newly installed
+offense catalog."""
 
+import logging
 import re
+import time
+
+from django.conf import settings
+
+from consequences import catalog
 
 from .models import new_request_id
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9-]{8,40}$")
+log = logging.getLogger("considered.catalog")
+
+# A UUID or a proxy's token of letters, digits, dots, hyphens and underscores, no longer than the
+# audit column (40). `fullmatch`, not `match` with `$`: `$` also matches before a final newline,
+# and a header value ending in "\n" was taken, stored in the audit log and echoed back.
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{8,40}")
+
+
+def well_formed_request_id(value):
+    return bool(value) and _SAFE_ID.fullmatch(value) is not None
 
 
 class RequestIdMiddleware:
@@ -12,9 +29,120 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # A proxy's id is kept when it is well-formed, so its log and ours can be matched.
+        # A proxy's id is kept when it is well-formed, so its log and ours can be matched;
+        # anything else a client sends is replaced, never stored or echoed.
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _SAFE_ID.match(incoming) else new_request_id()
+        request.request_id = incoming if well_formed_request_id(incoming) else new_request_id()
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response to a signed-in user, static files aside.
+
+    Case, worksheet and report pages and their CSV and PDF exports hold names, charges and
+    sometimes a volunteered status: no browser history, disk cache or shared proxy may keep a
+    copy after the session ends. Marking every signed-in response is simpler and safer than
+    listing the views that show case data (a new view is covered without anyone remembering).
+    Static files are public and served by WhiteNoise before this runs; the check on STATIC_URL
+    covers the development server.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(settings.STATIC_URL):
+            return response
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and "no-store" not in response.get("Cache-Control", "")
+        ):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
+class RefusalAuditMiddleware:
+    """Record, as a security event an administrator can filter on, every page refused to a
+    signed-in user: a 403 (PermissionDenied) or a 404 raised by a view (Http404) — which is what
+    another office's case, offer or worksheet looks like, so probing for IDs leaves a trail.
+
+    `process_exception` runs after the view's transaction has rolled back, so the event is
+    written on its own and survives. It names the path (IDs only; never the query string,
+    which can hold a searched name) and the status; the refused response is unchanged.
+    Unknown URLs (no view) and anonymous requests are not recorded.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        if isinstance(exception, PermissionDenied):
+            status = 403
+        elif isinstance(exception, Http404):
+            status = 404
+        else:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        from . import audit
+        from .access import office_of
+        from .choices import AuditAction
+
+        path = request.path[:200]
+        audit.record(
+            AuditAction.REFUSED,
+            None,
+            user=user,
+            office=office_of(user),
+            request=request,
+            object_type="request",
+            summary=f"{status} {request.method} {path}",
+            data={"status": status, "method": request.method, "path": path},
+        )
+        return None
+
+
+class CatalogRefreshMiddleware:
+    """Every CATALOG_CHECK_SECONDS, look whether a new catalog was installed and load it.
+
+    Each application process holds its own parsed catalog (parsed at start-up), so a reload in
+    one process would leave the others on the old law; this check lets every worker pick up a
+    new version on its own, without a restart. Files that fail validation are refused and the
+    running version stays (consequences.catalog.refresh_catalog); both outcomes are logged.
+    The check is a few stat calls, at most once per interval per process.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.interval = settings.CATALOG_CHECK_SECONDS
+        self.next_check = time.monotonic() + self.interval
+
+    def __call__(self, request):
+        if self.interval > 0 and time.monotonic() >= self.next_check:
+            self.next_check = time.monotonic() + self.interval
+            check_installed_catalog()
+        return self.get_response(request)
+
+
+def check_installed_catalog():
+    """Load the installed catalog if it changed; log the new version or the refusal."""
+    before = catalog.refused_catalog()
+    loaded = catalog.refresh_catalog()
+    if loaded is not None:
+        log.warning("Offense catalog %s loaded while running.", loaded.version)
+    refused = catalog.refused_catalog()
+    if refused is not None and refused is not before:
+        log.error("New offense catalog refused; the running version stays: %s", refused)
+    return loaded

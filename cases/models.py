@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from consequences.rules import MISDEMEANOR_MAX_DAYS  # PC 18.5: the engine's, declared once
 from consequences.statuses import Ground, Status
 
 from .choices import (
@@ -31,16 +32,16 @@ from .choices import (
     ParityRule,
     PleaLevel,
     PleaType,
+    PriorSource,
     ProposedBy,
     Reduction17b,
     ReviewOutcome,
     Role,
+    SchemeAnswer,
     SentenceForm,
     TermAction,
     WorksheetScope,
 )
-
-MISDEMEANOR_MAX_DAYS = 364  # PC 18.5: no California misdemeanor is punishable by a year.
 
 
 class Office(models.Model):
@@ -187,6 +188,11 @@ class Case(models.Model):
     next_hearing = models.DateField(null=True, blank=True)
     interpreter_language = models.CharField(max_length=60, blank=True)
     routed_to_counsel = models.BooleanField(default=False)
+    # The deputy's answer to "do these counts arise from a single scheme or act?", which the
+    # engine needs for two CIMTs and DACA's same-act rule (cases.analysis.history_of).
+    single_scheme = models.CharField(
+        max_length=10, choices=SchemeAnswer, default=SchemeAnswer.UNKNOWN
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     lock_version = models.PositiveIntegerField(default=1)
@@ -246,6 +252,43 @@ class Charge(models.Model):
         return self.statute_as_entered
 
 
+class PriorConviction(models.Model):
+    """A prior conviction of the defendant the office knows of, as read on the rap sheet or
+    given by the defense or the court (issue 16 item 2). The engine uses it for the grounds that
+    depend on history; it says nothing of immigration status and none is asked.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="priors")
+    code = models.CharField(
+        "offense code", max_length=60, help_text="As written, e.g. PC 484 or HS 11350(a)."
+    )
+    convicted_on = models.DateField("date of conviction")
+    sentence_days = models.PositiveIntegerField(
+        "sentence imposed (days)",
+        null=True,
+        blank=True,
+        help_text="The whole term imposed, suspended time included; blank if not known.",
+    )
+    level = models.CharField(max_length=20, choices=PleaLevel, blank=True)
+    source = models.CharField(max_length=20, choices=PriorSource, default=PriorSource.RAP_SHEET)
+    pleaded_and_proven = models.BooleanField(
+        "pleaded and proven in this case",
+        null=True,
+        blank=True,
+        help_text="Recidivist possession needs the prior pleaded and proven (Carachuri-Rosendo).",
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "convicted_on", "pk"]
+
+    def __str__(self):
+        return f"Prior {self.code} ({self.convicted_on:%Y-%m-%d})"
+
+
 class CaseScope(models.Model):
     """The case's office, unit and assigned deputy, copied onto the rows the compliance report
     counts (offers, worksheets, reviews), so that its aggregates filter on their own columns
@@ -277,7 +320,7 @@ class CaseScope(models.Model):
         super().save(*args, **kwargs)
 
     def scope_case(self):
-        return self.case
+        return self.case  # type: ignore[attr-defined]  # every concrete subclass has one
 
     def copy_scope(self, case):
         for name in SCOPE_FIELDS:
@@ -484,19 +527,28 @@ class PleaTerm(models.Model):
 
     def record_facts(self):
         """The record-of-conviction facts the engine reads, leaving out what is unknown."""
-        facts = {
-            "substance_named": self.substance_named,
-            "victim_minor": self.victim_minor,
-            "domestic_relationship": self.domestic_relationship,
-            "offensive_touching_only": self.offensive_touching_only,
-            "temporary_taking": self.temporary_taking,
-            "firearm_in_record": self.firearm_in_record,
-        }
+        facts: dict[str, bool | float | None] = {name: getattr(self, name) for name in YES_NO_FACTS}
         if self.grams is not None:
             facts["grams"] = float(self.grams)
         if self.loss_amount is not None:
             facts["loss_over_10000"] = self.loss_amount > 10000
         return {name: value for name, value in facts.items() if value is not None}
+
+
+# The record-of-conviction facts of a plea term, declared once, in the order the offer form shows
+# them. The yes/no ones are named as the engine names its facts (consequences.catalog
+# FACT_TYPES); `record_facts` turns the two amounts into the engine's facts.
+RECORD_FACTS = (
+    "substance_named",
+    "grams",
+    "victim_minor",
+    "domestic_relationship",
+    "offensive_touching_only",
+    "temporary_taking",
+    "loss_amount",
+    "firearm_in_record",
+)
+YES_NO_FACTS = tuple(name for name in RECORD_FACTS if name not in ("grams", "loss_amount"))
 
 
 class DefenseSubmission(models.Model):
@@ -761,7 +813,7 @@ def flagged_grounds_in(engine_output, chosen_disposition_id=None):
     """
     offers = (engine_output or {}).get("dispositions") or {}
     chosen = str(chosen_disposition_id) if chosen_disposition_id else None
-    found = {}
+    found: dict[str, bool] = {}
     for offer_id, offer in offers.items():
         for ground in offer.get("grounds_flagged") or ():
             found[ground] = found.get(ground, False) or offer_id == chosen

@@ -100,7 +100,9 @@ def confirm_password(request, password):
     `locked_out(request)` is true and AxesMiddleware answers with `views.auth.locked_out`.
     """
     user = authenticate(
-        _CredentialsOnly(request), username=request.user.get_username(), password=password
+        _CredentialsOnly(request),  # type: ignore[arg-type]  # stands in for the request
+        username=request.user.get_username(),
+        password=password,
     )
     return user is not None and user.pk == request.user.pk
 

@@ -4,7 +4,9 @@ prove a second factor before anything else.
 Status (PC 1016.3(c), Gov. Code § 7284.6): a volunteered immigration status is shown only to roles
 with `cases.view_status`. Every page, export and PDF goes through `can_see_status`,
 `status_disclosures_for` or `redact_status` (and the `restricted` template tags), so a role without
-the permission receives documents in which the status is simply absent — not blanked, not hinted.
+the permission receives documents in which the status is simply absent — not blanked, not hinted:
+the same document a worksheet without a status gives, and no audit fact or list of issued copies
+that would tell them one exists (`cases.worksheet_print.issue_pdf`, `issued_copies`).
 
 Second factor (django-otp TOTP): anyone who enrolled a device proves it at each log-in; an office
 with `second_factor_required` also makes its administrators enrol first. Until then
@@ -122,7 +124,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def csv_safe(value):
     """A CSV cell a spreadsheet will not run as a formula (OWASP "CSV injection").
 
-    Every CSV export writes its text cells through this; numbers pass through unchanged.
+    Text that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe.
+    Every CSV export (the audit log, the compliance report) writes its cells through this one
+    function. Numbers pass through unchanged: -3 is a value, not a formula, and stays a number
+    in the spreadsheet; None stays an empty cell. Tests: tests/security/test_csv_safe.py.
     """
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value

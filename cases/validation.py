@@ -8,9 +8,12 @@ every form field of a POST (names and values) is checked against the raw bytes b
 runs, and a 400 page says what is wrong. Uploaded files are not text and are not checked here.
 """
 
+import datetime as dt
 import re
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.template.loader import render_to_string
 
@@ -53,10 +56,38 @@ def request_problem(request):
     if content_type == "application/x-www-form-urlencoded":
         return problem_in_urlencoded(request.body)
     if content_type == "multipart/form-data":
-        return problem_in_text(
-            list(request.POST)
-            + [v for key in request.POST for v in request.POST.getlist(key)]
+        return problem_in_multipart(request) or problem_in_text(
+            list(request.POST) + [v for key in request.POST for v in request.POST.getlist(key)]
         )
+    return None
+
+
+def problem_in_multipart(request):
+    """The problem with a multipart form field (not a file) that is not valid UTF-8, or None.
+
+    Django decodes multipart fields with replacement characters, so the check reads the raw
+    parts, as `problem_in_urlencoded` does for a url-encoded body: the same text is refused
+    the same way however the browser encoded the form. A body too large to hold in memory is
+    a file upload, whose text fields are checked for the replacement character instead.
+    """
+    boundary = request.content_params.get("boundary", "").encode("latin-1", errors="replace")
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if not boundary or (limit is not None and length > limit):
+        values = [v for key in request.POST for v in request.POST.getlist(key)]
+        return "not UTF-8" if any("\ufffd" in v for v in [*request.POST, *values]) else None
+    for part in request.body.split(b"--" + boundary):
+        head, blank_line, content = part.partition(b"\r\n\r\n")
+        if not blank_line or b"filename=" in head.lower():
+            continue  # the preamble, the closing delimiter, or a file (not text)
+        try:
+            head.decode("utf-8")
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            return "not UTF-8"
     return None
 
 
@@ -74,3 +105,20 @@ class CleanTextMiddleware:
         if request_problem(request):
             return bad_text_response(request)
         return self.get_response(request)
+
+
+# --- Dates a search may cover -------------------------------------------------------------------
+
+# A search's end date is turned into "before the next midnight": 9999-12-31 has no next day, and
+# year 1 has no previous one in some time zones. Nothing the office records falls outside these
+# years, so a date beyond them is a typing slip that gets a message, not an OverflowError (a 500).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+
+
+def validate_search_date(value):
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            f"Enter a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}.",
+            code="date_out_of_range",
+        )

@@ -47,7 +47,45 @@ def lay_out(content):
         "pleas": pleas,
         "authorities": _number_citations(pleas, offers),
         "alternatives": _alternatives(content, offers),
+        "history": lay_out_history(content),
     }
+
+
+_PRIOR_SOURCES = {"rap_sheet": "Rap sheet", "defense": "Defense", "court_record": "Court record"}
+_SCHEME_LABELS = {True: "Yes", False: "No", None: "Unknown (read as “assume yes”)"}
+
+
+def lay_out_history(content):
+    """The priors and the single-scheme answer the analysis used, as frozen in the content.
+
+    Each prior: the frozen input plus `source_label`, `known` and `title` (the engine's reading,
+    taken from the first offer's analysis that read it; a prior not in the catalog is listed as
+    unknown). Content signed before priors were recorded has none: `recorded` is False then, so
+    the page says nothing was frozen rather than "no priors".
+    """
+    frozen = content.get("history")
+    if frozen is None:
+        return {"recorded": False, "priors": [], "single_scheme": ""}
+    readings = []
+    for result in content["analysis"]["dispositions"].values():
+        if result.get("priors"):
+            readings = result["priors"]
+            break
+    priors = []
+    for number, prior in enumerate(frozen["priors"]):
+        reading = readings[number] if number < len(readings) else {}
+        offense = reading.get("offense") or {}
+        priors.append(
+            {
+                **prior,
+                "source_label": _PRIOR_SOURCES.get(prior.get("source"), prior.get("source")),
+                "level_label": (prior.get("level") or "not known").capitalize(),
+                "known": bool(offense.get("known")),
+                "title": offense.get("title") or "",
+            }
+        )
+    scheme = frozen.get("single_scheme_label") or _SCHEME_LABELS[frozen.get("single_scheme")]
+    return {"recorded": True, "priors": priors, "single_scheme": scheme}
 
 
 def lay_out_offers(content):
@@ -175,7 +213,7 @@ def _number_citations(pleas, offers):
     The same few statutes and cases are cited by many flags; printing them once, in a numbered
     list, keeps the flags table short (and the PDF quick to lay out) without losing any.
     """
-    numbers = {}
+    numbers: dict[str, int] = {}
     flags = [flag for plea in pleas for flag in plea["term"].get("flagged", [])]
     flags += [flag for offer in offers for flag in offer["whole_flags"]]
     for flag in flags:

@@ -31,12 +31,12 @@ CONFIDENTIAL = "Confidential — attorney work product; not for filing"
 def print_context(worksheet, *, printed_at=None, show_status=True):
     """The template context: the content, rearranged for reading on paper.
 
-    `show_status=False` (a reader without the view_status permission) prints that a volunteered
-    status was withheld instead of the status itself.
+    `show_status=False` (a reader without the view_status permission) gets the document of a
+    worksheet without a volunteered status: the status is absent, not blanked, not hinted at
+    (cases/security.py). Section numbers are those of a worksheet without one.
     """
     content = content_for_display(worksheet)
-    status_withheld = bool(content.get("status_disclosure")) and not show_status
-    if status_withheld:
+    if not show_status:
         content = {**content, "status_disclosure": None}
     review = _review(worksheet)
     signed_at = _parse(content["attestation"]["signed_at"])
@@ -56,7 +56,6 @@ def print_context(worksheet, *, printed_at=None, show_status=True):
         "title": document_title(content),
         "confidential": CONFIDENTIAL,
         "status_legend": worksheet_layout.STATUS_LEGEND,
-        "status_withheld": status_withheld,
         "header_left": f"{content['case']['court_case_number']} · worksheet v"
         f"{content['worksheet']['version']}",
     }
@@ -118,8 +117,10 @@ def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=N
     """Render the worksheet's PDF for someone and record, in the audit log, that it left.
 
     Returns (bytes, SHA-256 hex). The audit event's `data` holds the variant, whether the
-    worksheet was signed, whether a disclosed status was withheld from this reader, how it left
-    and the file's SHA-256 (never a name or a status), which is how the worksheet page lists the
+    worksheet was signed, whether the reader's role may see a volunteered status (`status_shown`:
+    a fact about the reader, true or false whether or not the case has a status, so the log
+    hints at nothing), how it left and the file's SHA-256 (never a name or a status), which is
+    how the worksheet page lists the
     copies issued: rendering is deterministic, so every download of the same signed version and
     review has the same hash, and a copy in a case file can be checked against the page years
     later. The summary says the same in words for the log's reader; nothing parses it.
@@ -130,12 +131,11 @@ def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=N
     show_status = by_user is None or by_user.has_perm("cases.view_status")
     data = render_worksheet_pdf(worksheet, variant=variant, show_status=show_status)
     digest = hashlib.sha256(data).hexdigest()
-    withheld = not show_status and bool(content_for_display(worksheet).get("status_disclosure"))
     facts = {
         "document": ISSUED_DOCUMENT,
         "variant": variant,
         "signed": worksheet.is_signed,
-        "status_withheld": withheld,
+        "status_shown": show_status,
         "via": via or "web",
         "sha256": digest,
     }
@@ -145,7 +145,6 @@ def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=N
             "pdf",
             variant,
             "signed" if worksheet.is_signed else "draft",
-            "status-withheld" if withheld else "",
             via,
             "sha256",
             digest,
@@ -156,10 +155,14 @@ def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=N
     return data, digest
 
 
-def issued_copies(worksheet):
+def issued_copies(worksheet, user=None):
     """The distinct PDFs issued of a signed worksheet, newest first, from the audit log's data.
 
     Drafts printed before signing are the same worksheet row but not a signed copy: left out.
+    A `user` without `cases.view_status` is listed only the copies made for such a role: a
+    copy with a status has another hash, so listing it would tell them a status exists. Events
+    written before `status_shown` was recorded cannot say which kind they are and are left out
+    for that user too. `user=None` (a command, a test) lists every copy.
     """
     if not worksheet.is_signed:
         return []
@@ -170,7 +173,9 @@ def issued_copies(worksheet):
         data__document=ISSUED_DOCUMENT,
         data__signed=True,
     ).order_by("at", "pk")
-    copies = {}
+    if user is not None and not user.has_perm("cases.view_status"):
+        events = events.filter(data__status_shown=False)
+    copies: dict[str, dict] = {}
     for event in events.only("at", "data"):
         facts = event.data
         copy = copies.setdefault(
@@ -179,7 +184,9 @@ def issued_copies(worksheet):
                 "sha256": facts["sha256"],
                 "variant": facts["variant"],
                 "variant_label": VARIANT_LABELS.get(facts["variant"], facts["variant"]),
-                "status_withheld": bool(facts.get("status_withheld")),
+                # made for a role that may not see status (old events: status withheld)
+                "without_status": facts.get("status_shown") is False
+                or bool(facts.get("status_withheld")),
                 "first_issued": event.at,
                 "times": 0,
             },

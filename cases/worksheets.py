@@ -23,6 +23,7 @@ from .choices import (
     FactorWeight,
     ParityAnswer,
     PleaLevel,
+    SchemeAnswer,
     SentenceForm,
 )
 from .models import PleaTerm
@@ -60,17 +61,19 @@ def build_content(worksheet, *, signer=None, signed_at=None):
         )
     )
     charges = list(case.charges.order_by("number"))
+    history = analysis.History.of(case)
     offers = []
     offer_analysis = {}
     for disposition in considered:
         terms = sorted(disposition.terms.all(), key=lambda term: term.charge.number)
-        result = analysis.assess_offer(disposition, terms)
+        result = analysis.assess_offer(disposition, terms, history)
         offer_analysis[str(disposition.pk)] = {
             "known": result["known"],
             "flags": result["flags"],
             "message": result["message"],
             "counts": {str(pk): count for pk, count in result["terms"].items()},
             "grounds_flagged": analysis.offer_grounds(result),
+            "priors": result["priors"],
         }
         offers.append(_offer(disposition, terms))
     return {
@@ -83,6 +86,7 @@ def build_content(worksheet, *, signer=None, signed_at=None):
         # signed, hashed. Worksheets signed before this key read it from "dispositions".
         "offer_hashes": {offer["id"]: offer_terms_hash(offer) for offer in offers},
         "analysis": {"status": analysis.ANALYSIS_STATUS, "dispositions": offer_analysis},
+        "history": _history(case, history),
         "overrides": [
             {
                 "disposition": str(override.disposition_id),
@@ -123,6 +127,17 @@ def build_content(worksheet, *, signer=None, signed_at=None):
             "signed_at": signed_at.isoformat() if signed_at else None,
         },
         "disclaimer": engine.DISCLAIMER,
+    }
+
+
+def _history(case, history):
+    """The priors and the single-scheme answer the analysis used, frozen with it (issue 16):
+    the engine's inputs, so the impact report can re-read a signed worksheet under a new
+    catalog, and the labels a reader needs."""
+    return {
+        "priors": [prior.to_dict() for prior in history.priors],
+        "single_scheme": history.single_scheme,
+        "single_scheme_label": SchemeAnswer(case.single_scheme).label,
     }
 
 

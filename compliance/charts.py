@@ -5,9 +5,10 @@ comes with the rows of a data table that templates print as its text alternative
 JavaScript and no style attributes (the Content-Security-Policy forbids inline styles): colours
 and fonts are SVG presentation attributes, which WeasyPrint and browsers both honour.
 
-With `suppressed=True` (exports), a count under 5 is drawn as no bar and labelled "<5", and a
-rate whose numerator or denominator is under 5 is left out, so a chart never reveals what its
-table hides.
+With `suppressed=True` (exports), counts arrive as `export.suppress_report` leaves them: a
+hidden count ("<5") is drawn as no bar, and a month's rate is left out where either of its
+counts is hidden, so a chart never reveals what its table hides. A count from 1 to 4 that
+somehow arrives unhidden is hidden here too; 0 is drawn as 0.
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from django.utils.safestring import mark_safe
 
-from .export import SUPPRESSED, SUPPRESSION_THRESHOLD
+from .suppression import SUPPRESSED, is_small
 
 # "Considered Sans" is the shipped font the PDF pipeline declares; browsers fall back.
 FONT = "Considered Sans, DejaVu Sans, Arial, sans-serif"
@@ -48,6 +49,20 @@ def _open(chart_id, width, height, title, description):
     ]
 
 
+
+def _close(chart_id, title, description, parts, headers, rows, caveats):
+    """The chart from the SVG parts `_open` began, with its data table and caveats."""
+    parts.append("</svg>")
+    return Chart(
+        id=chart_id,
+        title=title,
+        description=description,
+        svg=mark_safe("".join(parts)),  # noqa: S308 - every text and attribute is escaped
+        headers=headers,
+        rows=rows,
+        caveats=list(caveats),
+    )
+
 def bar_chart(chart_id, title, description, items, *, total=None, caveats=(), suppressed=False):
     """Horizontal bars: `items` are (label, count, href or None); shares are of `total`.
 
@@ -61,8 +76,8 @@ def bar_chart(chart_id, title, description, items, *, total=None, caveats=(), su
     rows = []
     for index, (label, count, href) in enumerate(items):
         y = 8 + index * row_height
-        # A count may come already suppressed ("<5") from `export.suppress`.
-        hidden = isinstance(count, str) or (suppressed and count < SUPPRESSION_THRESHOLD)
+        # A count may come already suppressed ("<5") from `export.suppress_report`.
+        hidden = isinstance(count, str) or (suppressed and is_small(count))
         shown = SUPPRESSED if hidden else count
         share = (
             "" if hidden or not total or isinstance(total, str) else f"{100 * count / total:.0f}%"
@@ -83,23 +98,16 @@ def bar_chart(chart_id, title, description, items, *, total=None, caveats=(), su
             f"{escape(value_text)}</text>"
         )
         rows.append([label, (shown, href) if href else shown, share])
-    parts.append("</svg>")
-    return Chart(
-        id=chart_id,
-        title=title,
-        description=description,
-        svg=mark_safe("".join(parts)),  # noqa: S308 - every text and attribute above is escaped
-        headers=["Category", "Count", "Share"],
-        rows=rows,
-        caveats=list(caveats),
-    )
+    headers = ["Category", "Count", "Share"]
+    return _close(chart_id, title, description, parts, headers, rows, caveats)
 
 
 def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppressed=False):
     """Monthly compliance rate as a line, with the office's goal as a dashed line.
 
     `points` are dicts with "label", "conveyed", "compliant", "rate" (percent or None) and
-    "href" (the month's drill-down, or None).
+    "href" (the month's drill-down, or None). Suppressed, the counts are as exported ("<5"
+    where hidden) and a month's rate is drawn only where both its counts are printed.
     """
     left, right, top, bottom = 48, 16, 12, 40
     plot_width = 600  # fixed, so a long period makes a denser line, not a smaller chart
@@ -120,7 +128,8 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{AXIS}">{tick}%</text>'
         )
     step = plot_width / max(len(points), 1)
-    coordinates, rows = [], []
+    coordinates: list[tuple[float, float] | None] = []
+    rows = []
     for index, point in enumerate(points):
         x = left + step * (index + 0.5)
         if index % max(1, -(-len(points) // 9)) == 0:  # at most nine month labels
@@ -130,10 +139,12 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
             )
         conveyed, compliant, rate = point["conveyed"], point["compliant"], point["rate"]
         if suppressed:
-            small = min(conveyed, compliant) < SUPPRESSION_THRESHOLD
-            rate = None if small else rate
-            conveyed = SUPPRESSED if conveyed < SUPPRESSION_THRESHOLD else conveyed
-            compliant = SUPPRESSED if compliant < SUPPRESSION_THRESHOLD else compliant
+            conveyed = SUPPRESSED if isinstance(conveyed, str) or is_small(conveyed) else conveyed
+            compliant = (
+                SUPPRESSED if isinstance(compliant, str) or is_small(compliant) else compliant
+            )
+            if SUPPRESSED in (conveyed, compliant):
+                rate = None
         if rate is not None:
             coordinates.append((x, y_of(rate)))
         else:
@@ -151,7 +162,7 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
         f'fill="{GOAL}">Goal {goal}%</text>'
     )
     # A gap in the line where a month has no offers (or a rate is suppressed).
-    segment = []
+    segment: list[tuple[float, float]] = []
     for coordinate in [*coordinates, None]:
         if coordinate is None:
             if len(segment) > 1:
@@ -167,16 +178,8 @@ def trend_chart(chart_id, title, description, points, *, goal, caveats=(), suppr
             parts.append(
                 f'<circle cx="{coordinate[0]:.1f}" cy="{coordinate[1]:.1f}" r="3" fill="{LINE}"/>'
             )
-    parts.append("</svg>")
-    return Chart(
-        id=chart_id,
-        title=title,
-        description=description,
-        svg=mark_safe("".join(parts)),  # noqa: S308 - every text and attribute above is escaped
-        headers=["Month", "Offers conveyed", "With a signed worksheet beforehand", "Rate"],
-        rows=rows,
-        caveats=list(caveats),
-    )
+    headers = ["Month", "Offers conveyed", "With a signed worksheet beforehand", "Rate"]
+    return _close(chart_id, title, description, parts, headers, rows, caveats)
 
 
 def _shorten(text, limit):

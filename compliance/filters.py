@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cases.choices import Role
 from cases.models import Unit
+from cases.validation import validate_search_date
 
 from .offense_groups import OFFENSE_GROUPS, Level
 
@@ -93,9 +94,15 @@ class ReportFilterForm(forms.Form):
     unknown unit, deputy or group is a validation error in plain words.
     """
 
-    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_search_date],
+    )
     date_to = forms.DateField(
-        label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
+        label="To (inclusive)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_search_date],
     )
     unit = forms.ModelChoiceField(
         label="Unit", queryset=Unit.objects.none(), required=False, empty_label="All units"
@@ -123,15 +130,15 @@ class ReportFilterForm(forms.Form):
         if self.membership.role != Role.ADMIN and self.membership.unit_id:
             units = units.filter(pk=self.membership.unit_id)
             deputies = deputies.filter(membership__unit_id=self.membership.unit_id)
-        self.fields["unit"].queryset = units
-        self.fields["deputy"].queryset = deputies.order_by("last_name", "first_name", "username")
-        self.fields["deputy"].label_from_instance = lambda u: u.get_full_name() or u.username
-        self.fields["offense_group"].choices = [("", "All offense groups")] + [
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["deputy"].queryset = deputies.order_by("last_name", "first_name", "username")  # type: ignore[attr-defined]
+        self.fields["deputy"].label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[attr-defined]
+        self.fields["offense_group"].choices = [("", "All offense groups")] + [  # type: ignore[attr-defined]
             (group.key, group.label) for group in OFFENSE_GROUPS.values()
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to:
             if date_from > date_to:

@@ -201,14 +201,29 @@ def _metrics():
 METRICS = _metrics()
 
 # Sets of metrics that add up to a total: a total minus the others would give away a suppressed
-# cell, so exports suppress a second cell where only one is (see `suppress`).
+# cell, so exports hide more cells until none can be worked out (`export.suppress`; the trend's
+# months add two more, `export.report_partitions`). Listed also where one follows from two
+# others (decided = approved + returned, from the two partitions of reviews requested), so
+# that the rule sees it directly.
 PARTITIONS = [
     ("offers_conveyed", ["offers_compliant", "offers_late", "offers_missing"]),
     ("worksheets_signed", [f"decision_{d.value}" for d in Decision]),
     ("worksheets_signed", [f"parity_{p.value}" for p in ParityAnswer] + ["parity_not_answered"]),
     ("reviews_requested", ["reviews_approved", "reviews_returned", "reviews_pending"]),
     ("reviews_requested", ["reviews_decided", "reviews_pending"]),
+    ("reviews_decided", ["reviews_approved", "reviews_returned"]),
     ("reviews_decided", ["reviews_within_2_days", "reviews_3_to_7_days", "reviews_over_7_days"]),
+]
+
+# What else a reader knows of the figures, as (smaller, larger): sum(smaller) <= sum(larger).
+# A ground is flagged, and a flag overridden, on at most every signed worksheet; a worksheet
+# with an override has at least one ground overridden. (An override need not be of a ground
+# the engine flagged, so override <= ground is not among them.)
+INEQUALITIES = [
+    *(([f"ground_{g.value}"], ["worksheets_signed"]) for g in Ground),
+    (["overrides_any"], ["worksheets_signed"]),
+    *(([f"override_{g.value}"], ["overrides_any"]) for g in Ground),
+    (["overrides_any"], [f"override_{g.value}" for g in Ground]),
 ]
 
 

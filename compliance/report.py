@@ -47,7 +47,7 @@ def _counted(metrics):
 def build_report(report_filter, user, goal_percent):
     """Every figure of the dashboard, in four aggregate queries whatever the volume."""
     by_source = {source: [m for m in METRICS.values() if m.source == source] for source in SOURCES}
-    counts = {}
+    counts: dict[str, int] = {}
     trend = _offers_by_month(report_filter, user, by_source[OFFERS], counts)
     overrides = [m for m in by_source[WORKSHEETS] if m.section == "overrides"]
     plain = [m for m in by_source[WORKSHEETS] if m not in overrides]

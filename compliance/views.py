@@ -3,7 +3,8 @@
 Supervisors and administrators (perm cases.view_compliance) read reports for what they may
 see: a supervisor of a unit, that unit; an administrator, the office. Every view and export is
 audited with the filter (ids and codes only). Exports suppress small cells; the screen, which
-never leaves the office and links each number to its cases, shows exact counts.
+stays in the office and links each number to its cases, shows exact counts, and shows them as
+exported (`?view=exported`, no links) for a screen that is shown or shared outside it.
 """
 
 import csv
@@ -22,18 +23,17 @@ from django.utils.http import urlencode
 from cases import audit
 from cases.access import membership_of
 from cases.choices import AuditAction
+from cases.security import csv_safe
 
 from . import charts
 from .export import (
     CSV_COLUMNS,
     DENOMINATORS,
-    SUPPRESSION_THRESHOLD,
     TREND_METRICS,
     codebook_metric_keys,
-    csv_safe,
     export_rows,
     percent,
-    suppress,
+    suppress_report,
 )
 from .filters import ReportFilterForm
 from .metrics import METRICS, OFFERS, WORKSHEETS, rows_for
@@ -103,13 +103,12 @@ def _link(report_filter, metric_key, month=None):
     return reverse("report_drilldown") + "?" + urlencode(params)
 
 
-def _sections(report, *, links, suppressed):
+def _sections(report, counts, *, links):
     """The report's tables: per section, each metric with its count, share and link.
 
-    Suppressed (exports): counts as `export.suppress` shows them and shares only where both
-    parts are shown.
+    `counts` are the report's, or as exported (`export.suppress_report`): then a share is
+    printed only where both its count and its total are.
     """
-    counts = suppress(report.counts) if suppressed else report.counts
     sections = []
     for name, title in SECTION_TITLES.items():
         denominator = counts[DENOMINATORS[name]]
@@ -131,8 +130,7 @@ def _sections(report, *, links, suppressed):
     return sections
 
 
-def _charts(report, *, suppressed, links):
-    counts = suppress(report.counts) if suppressed else report.counts
+def _charts(report, counts, trend, *, suppressed, links):
     link = (lambda key: _link(report.filter, key)) if links else (lambda key: None)
     compliance = charts.bar_chart(
         "chart-compliance",
@@ -160,7 +158,7 @@ def _charts(report, *, suppressed, links):
                     _link(report.filter, "offers_conveyed", point["month"]) if links else None
                 ),
             }
-            for point in report.trend
+            for point in trend
         ],
         goal=report.goal_percent,
         caveats=CAVEATS["trend"],
@@ -189,20 +187,34 @@ def _charts(report, *, suppressed, links):
 
 
 def _context(form, report, office, *, suppressed, links):
-    context = {"form": form, "report": report, "office": office}
+    """The dashboard's context; `suppressed`, every figure as it leaves the office (one call
+    to `export.suppress_report` for the tables, the charts and the headline alike)."""
+    context = {"form": form, "report": report, "office": office, "exported": suppressed}
     if report is not None:
+        counts, trend = suppress_report(report) if suppressed else (report.counts, report.trend)
+        turnaround_hours = (
+            None
+            if report.average_turnaround is None
+            else report.average_turnaround.total_seconds() / 3600
+        )
         context.update(
-            sections=_sections(report, links=links, suppressed=suppressed),
-            charts=_charts(report, suppressed=suppressed, links=links),
+            sections=_sections(report, counts, links=links),
+            charts=_charts(report, counts, trend, suppressed=suppressed, links=links),
             compliance_rate=report.rate(),
             query=urlencode(report.filter.as_query()),
-            turnaround_hours=(
-                None
-                if report.average_turnaround is None
-                else report.average_turnaround.total_seconds() / 3600
-            ),
+            turnaround_hours=turnaround_hours,
             decided_href=_link(report.filter, "reviews_decided") if links else None,
         )
+        if suppressed:
+            # The rate rests on two counts and the average on the decided reviews: shown only
+            # where those counts are.
+            context.update(
+                compliance_rate=None,
+                export_rate=percent(counts["offers_compliant"], counts["offers_conveyed"]),
+                export_turnaround_hours=(
+                    None if isinstance(counts["reviews_decided"], str) else turnaround_hours
+                ),
+            )
     return context
 
 
@@ -220,10 +232,14 @@ def _audit(request, action, office, what, report_filter):
 
 @permission_required("cases.view_compliance", raise_exception=True)
 def dashboard(request):
-    """Compliance for a period and a scope; every number links to the cases behind it."""
+    """Compliance for a period and a scope; every number links to the cases behind it.
+
+    With `view=exported`, the figures as the CSV and PDF show them (small cells hidden, no
+    links), for a screen that is projected or shared outside the office."""
     form, report, office = _load(request)
+    exported = request.GET.get("view") == "exported"
     _audit(request, AuditAction.VIEW, office, "compliance_report", report and report.filter)
-    context = _context(form, report, office, suppressed=False, links=True)
+    context = _context(form, report, office, suppressed=exported, links=not exported)
     return render(request, "compliance/dashboard.html", context, status=200 if report else 400)
 
 
@@ -292,17 +308,22 @@ def _for_display(metric, rows):
     ).order_by("-requested_at", "-pk")
 
 
+def _refused_export(request, form, office):
+    """An export asked for with a filter that does not validate: the dashboard with its errors."""
+    return render(
+        request,
+        "compliance/dashboard.html",
+        _context(form, None, office, suppressed=True, links=False),
+        status=400,
+    )
+
+
 @permission_required("cases.view_compliance", raise_exception=True)
 def export_csv(request):
     """The report as CSV, small cells suppressed; docs/codebook.md explains every column."""
     form, report, office = _load(request)
     if report is None:
-        return render(
-            request,
-            "compliance/dashboard.html",
-            _context(form, None, office, suppressed=True, links=False),
-            status=400,
-        )
+        return _refused_export(request, form, office)
     _audit(request, AuditAction.EXPORT, office, "compliance_csv", report.filter)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "csv")}"'
@@ -337,7 +358,10 @@ CODEBOOK_COLUMNS = {
     "metric": "The figure's identifier (see the metric rows of this codebook).",
     "label": "The figure's name in plain words.",
     "month": "YYYY-MM for monthly trend rows; empty for figures over the whole period.",
-    "count": 'The count; "<5" when under 5 or when it could be worked out from other cells.',
+    "count": (
+        'The count; "<5" when from 1 to 4, or when it could be worked out from other cells '
+        "(then it may be larger). 0 is shown as 0."
+    ),
     "denominator": "The total the count is a share of; empty for totals.",
     "percent": "count / denominator × 100, one decimal; empty when either is suppressed.",
     "period_start": "First day of the period (office's local date).",
@@ -367,22 +391,11 @@ def report_pdf(request):
 
     form, report, office = _load(request)
     if report is None:
-        return render(
-            request,
-            "compliance/dashboard.html",
-            _context(form, None, office, suppressed=True, links=False),
-            status=400,
-        )
+        return _refused_export(request, form, office)
     _audit(request, AuditAction.EXPORT, office, "compliance_pdf", report.filter)
     context = _context(form, report, office, suppressed=True, links=False)
-    shown = suppress(report.counts)
     unit_label, deputy_label = _scope_labels(form)
-    decided = report.counts["reviews_decided"]
     context.update(
-        export_rate=percent(shown["offers_compliant"], shown["offers_conveyed"]),
-        export_turnaround_hours=(
-            context["turnaround_hours"] if decided >= SUPPRESSION_THRESHOLD else None
-        ),
         unit_label=unit_label,
         deputy_label=deputy_label,
         generated_at=timezone.localtime(),

@@ -76,8 +76,13 @@ INSTALLED_APPS = [
     "compliance",
 ]
 
+# How often (seconds) each process looks for a newly installed offense catalog; 0 turns it off
+# (cases.middleware.CatalogRefreshMiddleware).
+CATALOG_CHECK_SECONDS = env_int("CATALOG_CHECK_SECONDS", 60)
+
 MIDDLEWARE = [
     "cases.middleware.RequestIdMiddleware",
+    "cases.middleware.CatalogRefreshMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -87,11 +92,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cases.middleware.NoStoreMiddleware",  # no-store on every signed-in response
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cases.sessions.SessionLimitsMiddleware",
     "cases.security.SecondFactorMiddleware",
+    "cases.middleware.RefusalAuditMiddleware",  # 403s and 404s from views: security events
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks

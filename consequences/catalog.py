@@ -9,9 +9,9 @@ Tests: tests/consequences/test_catalog.py.
 
 import datetime
 import re
+import threading
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from . import codes, rules
@@ -257,7 +257,7 @@ def _load(root, *, collect):
         problems.append(error)
 
     version, effective, description = _read_header(root / "catalog.toml")
-    offenses = {}
+    offenses: dict[str, Offense] = {}
     for path in sorted((root / "offenses").glob("*.toml")):
         label = f"offenses/{path.name}"
         try:
@@ -280,14 +280,14 @@ def _load(root, *, collect):
             offenses[offense.code] = offense
     for offense in offenses.values():
         for number, alternative in enumerate(offense.alternatives, start=1):
-            error = _alternative_problem(alternative, offenses.get(alternative.code))
-            if error:
+            wrong = _alternative_problem(alternative, offenses.get(alternative.code))
+            if wrong:
                 problem(
                     CatalogError(
-                        offense.file, offense.code, f"alternative[{number}].{error[0]}", error[1]
+                        offense.file, offense.code, f"alternative[{number}].{wrong[0]}", wrong[1]
                     )
                 )
-    by_section = {}
+    by_section: dict[tuple[str, str], tuple[Offense, ...]] = {}
     for offense in offenses.values():
         key = (offense.parsed.code, offense.parsed.section)
         by_section[key] = by_section.get(key, ()) + (offense,)
@@ -311,10 +311,117 @@ def _alternative_problem(alternative, target):
     return None
 
 
-@cache
+class _Running:
+    """The catalog this process answers from, and how the installed files looked when it was
+    read (so ``refresh_catalog`` can tell that a new version was installed)."""
+
+    lock = threading.Lock()
+    catalog: "Catalog | None" = None
+    fingerprint: object = None
+    # (fingerprint, CatalogError) of installed files that failed validation
+    refused: "tuple[object, CatalogError] | None" = None
+    previous: "Catalog | None" = None  # the catalog the last reload replaced, for the impact report
+
+
 def get_catalog():
-    """The project's catalog, loaded and validated once per process."""
-    return load_catalog(CATALOG_ROOT)
+    """The running catalog: the installed one, loaded and validated once per process, until
+    ``reload_catalog`` replaces it with a newer one that validates."""
+    catalog = _Running.catalog
+    if catalog is None:
+        with _Running.lock:
+            if _Running.catalog is None:
+                fingerprint = installed_fingerprint()
+                _Running.catalog = load_catalog(CATALOG_ROOT)
+                _Running.fingerprint = fingerprint
+            catalog = _Running.catalog
+    return catalog
+
+
+def reload_catalog(root=None):
+    """Load the catalog under ``root`` (default: the installed one) while the application runs.
+
+    The new files are validated first: on any problem ``CatalogError`` is raised and the
+    running version stays in place, untouched (issue 16: "A catalog file that fails validation
+    is refused at load, and the running version stays in place"). On success the new catalog
+    replaces the running one at once, for every later request of this process; an assessment
+    already under way finishes on the catalog it started with (each engine call reads
+    ``get_catalog()`` once). Returns (old, new). Tests: tests/consequences/test_reload.py.
+    """
+    installed = root is None or Path(root).resolve() == Path(CATALOG_ROOT).resolve()
+    fingerprint = installed_fingerprint() if installed else None
+    try:
+        new = load_catalog(CATALOG_ROOT if root is None else root)
+    except CatalogError as error:
+        if installed:
+            _Running.refused = (fingerprint, error)
+        raise
+    with _Running.lock:
+        old = _Running.catalog
+        _Running.catalog = new
+        _Running.fingerprint = fingerprint
+        _Running.refused = None
+        if old is not None and old.version != new.version:
+            _Running.previous = old
+    return old, new
+
+
+def refresh_catalog():
+    """Reload the installed catalog if its files changed since the running one was read.
+
+    What each application process calls now and then (``cases.middleware.CatalogRefresh``), so
+    that every worker picks up a new version without a restart. Installed files that fail
+    validation are refused once (not retried until they change again) and the running version
+    stays. Returns the new catalog if one was loaded, else None; raises nothing.
+    """
+    fingerprint = installed_fingerprint()
+    if fingerprint == _Running.fingerprint or _Running.catalog is None:
+        return None
+    refused = _Running.refused
+    if refused is not None and refused[0] == fingerprint:
+        return None
+    try:
+        return reload_catalog()[1]
+    except CatalogError:
+        return None
+
+
+def previous_catalog():
+    """The catalog the last reload of this process replaced (another version), or None."""
+    return _Running.previous
+
+
+def installed_changed():
+    """True when the installed files are not those the running catalog was read from."""
+    return _Running.catalog is not None and installed_fingerprint() != _Running.fingerprint
+
+
+def refused_catalog():
+    """The validation error of installed files that were refused at load, or None."""
+    refused = _Running.refused
+    return refused[1] if refused is not None else None
+
+
+def forget_catalog():
+    """Drop the running catalog, so the next ``get_catalog()`` reads the installed files again
+    (tests that point CATALOG_ROOT elsewhere)."""
+    with _Running.lock:
+        _Running.catalog = _Running.fingerprint = _Running.refused = _Running.previous = None
+
+
+def installed_fingerprint(root=None):
+    """The names, sizes and modification times of the installed catalog's files: cheap to read
+    (a few hundred stat calls), and it changes whenever a file is replaced or edited."""
+    root = Path(CATALOG_ROOT if root is None else root)
+    paths = [root / "catalog.toml", *sorted((root / "offenses").glob("*.toml"))]
+    found = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            found.append((path.name, None, None))
+        else:
+            found.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
 
 
 def _read_toml(path, label):

@@ -54,19 +54,19 @@ class OffenseCode:
     subdivisions: tuple[str, ...] = ()
 
     @property
-    def subdivision(self):
+    def subdivision(self) -> str:
         """The subdivision path as written after the section, e.g. "(e)(1)"; "" for none."""
         return "".join(f"({part})" for part in self.subdivisions)
 
     @property
-    def canonical(self):
+    def canonical(self) -> str:
         """The catalog's spelling: "PC 273.5(a)"."""
         return f"{self.code} {self.section}{self.subdivision}"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.canonical
 
-    def fallbacks(self):
+    def fallbacks(self) -> tuple["OffenseCode", ...]:
         """This code, then each less specific one down to the bare section, never another section.
 
         "PC 273.5(a)(1)" gives "PC 273.5(a)(1)", "PC 273.5(a)", "PC 273.5".
@@ -77,13 +77,13 @@ class OffenseCode:
         )
 
 
-def parse(text):
+def parse(text: object) -> OffenseCode | None:
     """The ``OffenseCode`` that ``text`` names, or None if it cannot be read unambiguously."""
     found = readings(text)
     return found[0] if found else None
 
 
-def readings(text):
+def readings(text: object) -> tuple[OffenseCode, ...]:
     """Every way to read ``text``, the likeliest first; () if it names no code.
 
     A letter glued to a section number is the one ambiguity: "PC 273a" and "PC 496d" are sections
@@ -98,7 +98,7 @@ def readings(text):
 
 
 @lru_cache(maxsize=4096)
-def _readings(text):
+def _readings(text: str) -> tuple[OffenseCode, ...]:
     federal = _FEDERAL.match(text)
     if federal:
         # "1028A": a section's letter in capitals, as the U.S. Code writes it.
@@ -133,12 +133,12 @@ def _readings(text):
     return (as_section, as_subdivisions)
 
 
-def code_for_name(words):
+def code_for_name(words: str) -> str | None:
     """ "Pen. Code" → "PC", "H & S" → "HS"; None for anything else."""
     return _CODE_BY_ALIAS.get(_alias_key(words))
 
 
-def _alias_key(words):
+def _alias_key(words: str) -> str:
     key = words.lower().replace(".", "").replace(" and ", "&")
     key = re.sub(r"\s+", "", key)
     key = re.sub(r"^(cal|california)(?=.)", "", key)
@@ -146,7 +146,7 @@ def _alias_key(words):
     return key
 
 
-def _subdivisions(raw):
+def _subdivisions(raw: list[str]) -> tuple[str, ...]:
     """Subdivisions in California's case: (a) lower, (1), (A) upper after a number, (i) lower."""
     parts = []
     for index, part in enumerate(p for p in raw if p):
@@ -236,14 +236,14 @@ def _combined_form(text: str) -> CombinedForm | None:
         if found is None and _BARE_SECTION.match(parts[index]):
             # "PC 211/664", "HS 11352/182": a bare form is a Penal Code section.
             found = parse(f"PC {parts[index]}")
-        kind = _form_kind(found)
-        if kind is None:
+        form_kind = _form_kind(found)
+        if form_kind is None:
             continue
         other = parts[1 - index]
         target_given = given[1 - index] is not None
         if not target_given and not _BARE_SECTION.match(other):
             return None
-        return CombinedForm(kind, FORM_CODES[kind], other, target_given)
+        return CombinedForm(form_kind, FORM_CODES[form_kind], other, target_given)
     return None
 
 

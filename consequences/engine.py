@@ -621,7 +621,8 @@ def _not_analysed(catalog, count_input, status, offense, level, sentence, match)
 
 def _count_flags(offense, count, form=None):
     """The entry's flags with their conditions decided, then the derived grounds."""
-    stated, stated_derived = [], {}
+    stated: list[Flag] = []
+    stated_derived: dict[tuple[str, str | None], list[Flag]] = {}
     for rule in offense.flags + _shared_rules(offense, count):
         holds = rules.CONDITIONS[rule.when](count)
         if_unknown, if_true, if_false = rules.CONDITION_TEXT[rule.when]
@@ -698,7 +699,7 @@ def _shared_rule(ground, subcategory, verdict, when, otherwise, note, fix, citat
     )
 
 
-_PUGIN_RULES = {
+_PUGIN_RULES: dict[Verdict | None, FlagRule] = {
     verdict: _shared_rule(
         Ground.AGGRAVATED_FELONY,
         "S",
@@ -771,7 +772,7 @@ def _merge_derived(engine_flags, stated_derived):
     keeps overrides, which are keyed that way, unambiguous. Tests: test_engine.py
     TestDerivedGrounds, test_real_catalog.py (PC 191.5(a), VC 23152).
     """
-    merged = {}
+    merged: dict[tuple[str, str | None], list[Flag]] = {}
     for flag in engine_flags:
         merged.setdefault((flag.ground, flag.subcategory), []).append(flag)
     if not stated_derived:
@@ -780,7 +781,7 @@ def _merge_derived(engine_flags, stated_derived):
         engine = merged.get(key)
         if engine is None or _worst(flags).verdict.severity >= _worst(engine).verdict.severity:
             merged[key] = flags  # keeps the engine's place when it replaces one
-    grounds = {}
+    grounds: dict[str, int] = {}
     for ground, _ in merged:
         grounds.setdefault(ground, len(grounds))
     ordered = sorted(merged.items(), key=lambda item: grounds[item[0][0]])  # stable: by ground
@@ -1262,7 +1263,7 @@ def _suggest_index(catalog):
         # "273" < "273.5" < "273a" < "274": the number, then any letter, then any decimals.
         parsed = offense.parsed
         whole, _, decimals = parsed.section.partition(".")
-        number = re.match(r"\d+", whole).group()
+        number = re.match(r"\d+", whole).group()  # type: ignore[union-attr]  # a section starts with digits
         letters = whole[len(number) :]
         # Federal guidance entries ("18 USC 922(g)") sort after the California codes.
         body = codes.CODES.index(parsed.code) if parsed.code in codes.CODES else len(codes.CODES)

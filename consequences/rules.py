@@ -6,6 +6,8 @@ defenders' charts grade them; where the Ninth Circuit and the BIA differ, the co
 is given and the text says so. Everything here is advisory, not legal advice.
 """
 
+import datetime
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -51,7 +53,7 @@ class Finding(NamedTuple):
 # --- Sentence and level ------------------------------------------------------------------------
 
 
-def immigration_sentence(custody_days, suspended_days=0):
+def immigration_sentence(custody_days: int | None, suspended_days: int | None = 0) -> int | None:
     """The sentence that counts for immigration: the term imposed, suspended time included.
 
     Source: 8 U.S.C. 1101(a)(48)(B) (any reference to a term of imprisonment includes the period
@@ -62,7 +64,9 @@ def immigration_sentence(custody_days, suspended_days=0):
     return custody_days + (suspended_days or 0)
 
 
-def sentence_problem(level, sentence_days, custody_days=None):
+def sentence_problem(
+    level: Level | None, sentence_days: int | None, custody_days: int | None = None
+) -> str | None:
     """Why a sentence is impossible for the level, or None if it is possible.
 
     A California misdemeanor cannot exceed 364 days (PC 18.5(a)); an infraction carries no custody
@@ -86,7 +90,9 @@ def sentence_problem(level, sentence_days, custody_days=None):
     return None
 
 
-def level_at_plea(level, possible_levels, sentence_days):
+def level_at_plea(
+    level: Level | None, possible_levels: Sequence[Level], sentence_days: int | None
+) -> Level | None:
     """The count's level, inferred where the law leaves only one answer.
 
     A statute allowing one level has that level; a sentence above 364 days can only be a felony
@@ -106,7 +112,9 @@ def level_at_plea(level, possible_levels, sentence_days):
     return None
 
 
-def max_sentence_one_year_or_more(level, possible_levels):
+def max_sentence_one_year_or_more(
+    level: Level | None, possible_levels: Sequence[Level]
+) -> bool | None:
     """Whether a sentence of one year or more *may* be imposed: True, False, or None if unknown.
 
     Every California felony carries more than a year; a misdemeanor at most 364 days (PC 18.5),
@@ -129,12 +137,12 @@ def max_sentence_one_year_or_more(level, possible_levels):
 # None (the fact is unknown: the verdict stands, with the condition in words).
 
 
-def always(count):
+def always(count: Count) -> bool | None:
     """The ground applies whatever the facts. Tests: TestConditions."""
     return True
 
 
-def sentence_365(count):
+def sentence_365(count: Count) -> bool | None:
     """365 days or more imposed on the count, suspended time included; never for a misdemeanor.
 
     Sources: 8 U.S.C. 1101(a)(43)(F), (G), (R), (S) ("term of imprisonment at least one year");
@@ -148,7 +156,7 @@ def sentence_365(count):
     return count.sentence_days >= ONE_YEAR_DAYS
 
 
-def felony(count):
+def felony(count: Count) -> bool | None:
     """The count is a felony at plea, not reduced under PC 17(b) at sentencing.
 
     Source: PC 17(b) (a wobbler is a misdemeanor for all purposes once reduced); used by the DACA
@@ -161,7 +169,7 @@ def felony(count):
     return None
 
 
-def loss_over_10000(count):
+def loss_over_10000(count: Count) -> bool | None:
     """The loss to the victim(s) exceeds $10,000.
 
     Source: 8 U.S.C. 1101(a)(43)(M)(i); Nijhawan v. Holder, 557 U.S. 29 (2009): the loss is a
@@ -171,7 +179,7 @@ def loss_over_10000(count):
     return count.facts.get("loss_over_10000")
 
 
-def federal_substance_named(count):
+def federal_substance_named(count: Count) -> bool | None:
     """The record of conviction names a federally controlled substance.
 
     Source: Mellouli v. Lynch, 575 U.S. 798 (2015): the conviction must relate to a substance on
@@ -182,7 +190,7 @@ def federal_substance_named(count):
     return count.facts.get("substance_named")
 
 
-def marijuana_over_30g(count):
+def marijuana_over_30g(count: Count) -> bool | None:
     """More than 30 grams of marijuana (possession for one's own use of 30 g or less is excepted).
 
     Source: 8 U.S.C. 1227(a)(2)(B)(i); Matter of Davey, 26 I&N Dec. 37 (BIA 2012) (the amount
@@ -194,7 +202,7 @@ def marijuana_over_30g(count):
     return not marijuana_exception(grams)
 
 
-def victim_minor(count):
+def victim_minor(count: Count) -> bool | None:
     """The record shows the victim was a minor.
 
     Source: Esquivel-Quintana v. Sessions, 581 U.S. 385 (2017) (age-based sexual abuse of a
@@ -204,7 +212,7 @@ def victim_minor(count):
     return count.facts.get("victim_minor")
 
 
-def domestic_relationship(count):
+def domestic_relationship(count: Count) -> bool | None:
     """The record shows a domestic relationship with the victim.
 
     Source: 8 U.S.C. 1227(a)(2)(E)(i). The BIA treats the relationship as circumstance-specific
@@ -215,7 +223,7 @@ def domestic_relationship(count):
     return count.facts.get("domestic_relationship")
 
 
-def permanent_taking(count):
+def permanent_taking(count: Count) -> bool | None:
     """The record does not show a temporary taking (an intent to deprive permanently).
 
     Source: Matter of Diaz-Lizarraga, 26 I&N Dec. 847 (BIA 2016) (theft is a CIMT when it intends
@@ -226,7 +234,7 @@ def permanent_taking(count):
     return None if temporary is None else not temporary
 
 
-def firearm_in_record(count):
+def firearm_in_record(count: Count) -> bool | None:
     """The record shows the weapon was a firearm.
 
     Source: 8 U.S.C. 1227(a)(2)(C); a divisible "deadly weapon" statute is a firearm offense only
@@ -236,7 +244,7 @@ def firearm_in_record(count):
     return count.facts.get("firearm_in_record")
 
 
-def force_beyond_touching(count):
+def force_beyond_touching(count: Count) -> bool | None:
     """The record does not limit the conduct to offensive touching.
 
     Source: Johnson v. United States, 559 U.S. 133 (2010) (violent force); 18 U.S.C. 16(a);
@@ -247,7 +255,7 @@ def force_beyond_touching(count):
     return None if touching is None else not touching
 
 
-def record_shows_minor(count):
+def record_shows_minor(count: Count) -> bool | None:
     """The record of conviction shows a minor victim, for a statute with no age element.
 
     Unlike ``victim_minor``, a silent record answers False, not unknown: under the categorical
@@ -344,7 +352,7 @@ CIRCUMSTANCE_SPECIFIC_CONDITIONS = frozenset(
 )
 
 
-def verdict_when_condition_fails(when, otherwise):
+def verdict_when_condition_fails(when: str, otherwise: Verdict) -> Verdict:
     """The verdict when a flag's condition is known not to hold.
 
     Normally the entry's ``otherwise``. For circumstance-specific facts (fraud loss: Nijhawan v.
@@ -364,7 +372,7 @@ def verdict_when_condition_fails(when, otherwise):
 # --- Record-of-conviction rules -----------------------------------------------------------------
 
 
-def marijuana_exception(grams):
+def marijuana_exception(grams: float) -> bool:
     """True if the amount fits the one-time exception for 30 g or less of marijuana.
 
     Source: 8 U.S.C. 1227(a)(2)(B)(i) ("a single offense involving possession for one's own use of
@@ -377,7 +385,7 @@ def marijuana_exception(grams):
 # --- CIMT -------------------------------------------------------------------------------------
 
 
-def one_cimt_deportable(max_one_year_or_more):
+def one_cimt_deportable(max_one_year_or_more: bool | None) -> tuple[bool | None, str]:
     """Whether one CIMT makes an admitted person deportable, and on what condition.
 
     Source: 8 U.S.C. 1227(a)(2)(A)(i): committed within five years after admission *and* a
@@ -391,7 +399,9 @@ def one_cimt_deportable(max_one_year_or_more):
     return True, "deportable if committed within 5 years of admission"
 
 
-def petty_offense_exception(max_one_year_or_more, sentence_days):
+def petty_offense_exception(
+    max_one_year_or_more: bool | None, sentence_days: int | None
+) -> bool | None:
     """Whether the petty-offense exception to CIMT inadmissibility can apply: True, False, None.
 
     Source: 8 U.S.C. 1182(a)(2)(A)(ii)(II): only one CIMT, a maximum possible penalty of one year
@@ -408,7 +418,7 @@ def petty_offense_exception(max_one_year_or_more, sentence_days):
     return True
 
 
-def petty_offense_text(applies):
+def petty_offense_text(applies: bool | None) -> str:
     """The words for ``petty_offense_exception``'s answer. Tests: TestCimt."""
     if applies is True:
         return (
@@ -423,7 +433,7 @@ def petty_offense_text(applies):
     )
 
 
-def two_cimts(cimt_verdicts):
+def two_cimts(cimt_verdicts: Iterable[Verdict]) -> Finding | None:
     """Two or more CIMTs in one disposition: deportable unless from a single scheme.
 
     Source: 8 U.S.C. 1227(a)(2)(A)(ii) (two CIMTs after admission, any sentence, not arising out
@@ -491,7 +501,7 @@ GOOD_MORAL_CHARACTER_STATUSES = (
 )
 
 
-def statuses_for(ground, subcategory=None):
+def statuses_for(ground: Ground, subcategory: str | None = None) -> tuple[Status, ...]:
     """The statuses a ground matters for, in Status order.
 
     Sources: deportability grounds reach admitted people (8 U.S.C. 1227(a)): firearm
@@ -523,7 +533,7 @@ def statuses_for(ground, subcategory=None):
     return NONCITIZEN_STATUSES
 
 
-def matters_for(status, statuses):
+def matters_for(status: Status, statuses: Collection[Status]) -> bool:
     """Whether a flag tagged with ``statuses`` is shown for a person of ``status``.
 
     Citizens and nationals: never (8 U.S.C. 1101(a)(22); removal reaches only "aliens").
@@ -541,7 +551,7 @@ def matters_for(status, statuses):
 # --- Derived grounds (docs/catalog.md: the engine derives these) ---------------------------------
 
 
-def daca_bar(count):
+def daca_bar(count: Count) -> Finding:
     """DACA: a felony, a "significant misdemeanor", or one of three misdemeanors.
 
     Source: 8 C.F.R. 236.22(b)(6) (DACA rule, 2022): significant misdemeanor = domestic violence,
@@ -580,7 +590,7 @@ def daca_bar(count):
     return Finding(Verdict.NO, "misdemeanor", counts_toward)
 
 
-def tps_bar(count):
+def tps_bar(count: Count) -> Finding:
     """TPS: one felony, or two misdemeanors.
 
     Source: 8 U.S.C. 1254a(c)(2)(B)(i); 8 C.F.R. 244.1 (a misdemeanor is punishable by more than
@@ -601,7 +611,9 @@ def tps_bar(count):
     return Finding(Verdict.NO, "misdemeanor", counts_toward)
 
 
-def asylum_bar(af_verdict, af_condition, count):
+def asylum_bar(
+    af_verdict: Verdict | None, af_condition: str | None, count: Count
+) -> Finding | None:
     """Asylum and withholding: particularly serious crime.
 
     Source: 8 U.S.C. 1158(b)(2)(A)(ii), (B)(i): an aggravated felony is a particularly serious
@@ -624,7 +636,7 @@ def asylum_bar(af_verdict, af_condition, count):
     return None
 
 
-def mandatory_detention(flagged):
+def mandatory_detention(flagged: Iterable[tuple[Verdict, str | None]]) -> Finding | None:
     """Detention without bond on conviction: aggravated felony, controlled substance, firearm, CIMT.
 
     Source: 8 U.S.C. 1226(c)(1)(A)-(C). ``flagged`` is the count's (verdict, condition) pairs for
@@ -638,7 +650,7 @@ def mandatory_detention(flagged):
     return Finding(verdict, "conviction", condition)
 
 
-def laken_riley_detention(tags):
+def laken_riley_detention(tags: Collection[str]) -> Finding | None:
     """Detention without bond on a mere charge or arrest, for inadmissible noncitizens.
 
     Source: Laken Riley Act, Pub. L. 119-1 (2025), adding 8 U.S.C. 1226(c)(1)(E): a person
@@ -657,7 +669,11 @@ def laken_riley_detention(tags):
     )
 
 
-def good_moral_character(af, cimt_or_cs, custody_days):
+def good_moral_character(
+    af: tuple[Verdict, str | None] | None,
+    cimt_or_cs: tuple[Verdict, str | None] | None,
+    custody_days: int | None,
+) -> list[Finding]:
     """Good moral character bars: aggravated felony (permanent), CIMT or CS, 180 days confined.
 
     Source: 8 U.S.C. 1101(f)(8) (aggravated felony: permanent bar), 1101(f)(3) (offenses in
@@ -686,7 +702,7 @@ def good_moral_character(af, cimt_or_cs, custody_days):
 # --- Disposition-level rules --------------------------------------------------------------------
 
 
-def aggregate_sentence(sentences):
+def aggregate_sentence(sentences: Sequence[int | None]) -> Finding | None:
     """Two or more convictions with aggregate sentences of five years or more.
 
     Source: 8 U.S.C. 1182(a)(2)(B) (any offenses, any single trial or not; sentences "actually
@@ -705,7 +721,9 @@ def aggregate_sentence(sentences):
     return None
 
 
-def conviction_counts_as_misdemeanor_or_felony(level, possible_levels):
+def conviction_counts_as_misdemeanor_or_felony(
+    level: Level | None, possible_levels: Sequence[Level]
+) -> bool:
     """Whether a count is a misdemeanor or felony (so counts toward DACA/TPS multiple bars).
 
     Either level counts (a felony bars by itself); an unstated level counts unless the statute
@@ -716,7 +734,7 @@ def conviction_counts_as_misdemeanor_or_felony(level, possible_levels):
     return any(allowed != Level.INFRACTION for allowed in possible_levels) or not possible_levels
 
 
-def three_misdemeanors(number):
+def three_misdemeanors(number: int) -> Finding | None:
     """DACA: three or more misdemeanors not on the same date and not from the same act.
 
     Source: 8 C.F.R. 236.22(b)(6). Counts in one case often share a date, hence "assume yes"
@@ -731,7 +749,7 @@ def three_misdemeanors(number):
     )
 
 
-def two_misdemeanors(number):
+def two_misdemeanors(number: int) -> Finding | None:
     """TPS: two or more misdemeanors (or a felony). Source: 8 U.S.C. 1254a(c)(2)(B)(i).
 
     Tests: TestDisposition.
@@ -741,7 +759,7 @@ def two_misdemeanors(number):
     return Finding(Verdict.YES, "two_misdemeanors", None)
 
 
-def second_dui(number_of_dui_counts):
+def second_dui(number_of_dui_counts: int) -> Finding | None:
     """Two DUI convictions create a presumption against good moral character.
 
     Source: Matter of Castillo-Perez, 27 I&N Dec. 664 (A.G. 2019). Tests: TestDisposition.
@@ -773,15 +791,15 @@ class Adjusted(NamedTuple):
     citations: tuple[str, ...]
 
 
-def _article(kind):
+def _article(kind: str) -> str:
     return ("an " if kind == ATTEMPT else "a ") + kind
 
 
-def _at_most(verdict, ceiling):
+def _at_most(verdict: Verdict, ceiling: Verdict) -> Verdict:
     return verdict if verdict.severity <= ceiling.severity else ceiling
 
 
-def inchoate_aggravated_felony(kind, verdict):
+def inchoate_aggravated_felony(kind: str, verdict: Verdict) -> Adjusted:
     """An attempt or conspiracy to commit an aggravated felony is one; a solicitation may not be.
 
     Source: 8 U.S.C. 1101(a)(43)(U) ("an attempt or conspiracy to commit an offense described in
@@ -804,7 +822,7 @@ def inchoate_aggravated_felony(kind, verdict):
     )
 
 
-def inchoate_cimt(kind, verdict):
+def inchoate_cimt(kind: str, verdict: Verdict) -> Adjusted:
     """An attempted or conspired CIMT is a CIMT; a solicited one is treated as one.
 
     Source: 8 U.S.C. 1182(a)(2)(A)(i)(I) ("a crime involving moral turpitude ... or an attempt or
@@ -826,7 +844,7 @@ def inchoate_cimt(kind, verdict):
     )
 
 
-def inchoate_controlled_substance(kind, verdict):
+def inchoate_controlled_substance(kind: str, verdict: Verdict) -> Adjusted:
     """Attempts and conspiracies "relating to" a controlled substance are drug offenses.
 
     Source: 8 U.S.C. 1227(a)(2)(B)(i) and 1182(a)(2)(A)(i)(II) ("or a conspiracy or attempt to
@@ -848,7 +866,7 @@ def inchoate_controlled_substance(kind, verdict):
     )
 
 
-def inchoate_other(kind, ground, verdict):
+def inchoate_other(kind: str, ground: Ground, verdict: Verdict) -> Adjusted:
     """Every other ground of the target for the combined count.
 
     Firearm: 8 U.S.C. 1227(a)(2)(C) names "attempting or conspiring". Domestic violence: a crime
@@ -879,7 +897,7 @@ def inchoate_other(kind, ground, verdict):
     )
 
 
-def inchoate_flag(kind, ground, verdict):
+def inchoate_flag(kind: str, ground: Ground, verdict: Verdict) -> Adjusted:
     """The one place a target's ground is adjusted for an attempt, conspiracy or solicitation."""
     if ground == Ground.AGGRAVATED_FELONY:
         return inchoate_aggravated_felony(kind, verdict)
@@ -890,7 +908,9 @@ def inchoate_flag(kind, ground, verdict):
     return inchoate_other(kind, ground, verdict)
 
 
-def inchoate_levels(kind, target_levels, form_levels):
+def inchoate_levels(
+    kind: str, target_levels: Sequence[Level], form_levels: Sequence[Level]
+) -> tuple[Level, ...]:
     """The levels the combined offense allows.
 
     Attempt: the target's (PC 664(a)-(b): an attempted felony is punished as a felony, an
@@ -909,7 +929,9 @@ def inchoate_levels(kind, target_levels, form_levels):
     )
 
 
-def inchoate_sentence_problem(kind, level, sentence_days):
+def inchoate_sentence_problem(
+    kind: str, level: Level | None, sentence_days: int | None
+) -> str | None:
     """Why a sentence is impossible for an attempt, or None.
 
     PC 664(b): an attempted misdemeanor carries at most half the target's term, so never more
@@ -940,7 +962,7 @@ ATTEMPT_SENTENCE_TEXT = (
 GMC_STATUTORY_PERIOD_DAYS = 5 * 365  # 8 U.S.C. 1427(a): five years before naturalization
 
 
-def counts_as_misdemeanor(level, possible_levels):
+def counts_as_misdemeanor(level: Level | None, possible_levels: Sequence[Level]) -> bool:
     """Whether a conviction is, or may be, a misdemeanor for the DACA and TPS counts.
 
     Only misdemeanors count toward "two misdemeanors" (TPS, 8 U.S.C. 1254a(c)(2)(B)(i); 8 C.F.R.
@@ -954,7 +976,11 @@ def counts_as_misdemeanor(level, possible_levels):
     return Level.MISDEMEANOR in possible_levels or not possible_levels
 
 
-def misdemeanor_occasions(count_dates, single_scheme, prior_dates):
+def misdemeanor_occasions(
+    count_dates: Sequence[datetime.date | None],
+    single_scheme: bool | None,
+    prior_dates: Iterable[datetime.date],
+) -> tuple[int, int]:
     """(fewest, most) separate occasions the misdemeanors fall on, for DACA's three.
 
     8 C.F.R. 236.22(b)(6) counts misdemeanors "not occurring on the same date and not arising
@@ -978,7 +1004,7 @@ def misdemeanor_occasions(count_dates, single_scheme, prior_dates):
     return fewest + priors, most + priors
 
 
-def daca_three_misdemeanors(number, occasions):
+def daca_three_misdemeanors(number: int, occasions: tuple[int, int]) -> Finding | None:
     """DACA's three misdemeanors, decided from the dates and the single-scheme answer.
 
     Source: 8 C.F.R. 236.22(b)(6). ``number`` counts the misdemeanors (present and prior),
@@ -1004,7 +1030,12 @@ def daca_three_misdemeanors(number, occasions):
     return three_misdemeanors(number)
 
 
-def two_cimts_with_history(count_verdicts, prior_verdicts, single_scheme, dates_differ=False):
+def two_cimts_with_history(
+    count_verdicts: Iterable[Verdict],
+    prior_verdicts: Iterable[Verdict],
+    single_scheme: bool | None,
+    dates_differ: bool = False,
+) -> Finding | None:
     """Two CIMTs after admission (deportable, any sentence) across the present counts and priors.
 
     Source: 8 U.S.C. 1227(a)(2)(A)(ii), "not arising out of a single scheme of criminal
@@ -1040,11 +1071,15 @@ def two_cimts_with_history(count_verdicts, prior_verdicts, single_scheme, dates_
                 why = "committed on different dates, so not a single scheme (Matter of Adetiba)"
             findings.append(Finding(present[1], "two_cimts", why))
         else:
-            findings.append(two_cimts(present))
+            both = two_cimts(present)
+            assert both is not None  # two flagged present CIMTs always make a finding
+            findings.append(both)
     return max(findings, key=lambda finding: finding.verdict.severity)
 
 
-def petty_offense_exception_lost(count_verdicts, prior_verdicts):
+def petty_offense_exception_lost(
+    count_verdicts: Iterable[Verdict], prior_verdicts: Iterable[Verdict]
+) -> Finding | None:
     """The petty-offense exception ends once the person has another CIMT.
 
     Source: 8 U.S.C. 1182(a)(2)(A)(ii)(II): it covers "only one crime"; a single scheme does not
@@ -1066,7 +1101,12 @@ def petty_offense_exception_lost(count_verdicts, prior_verdicts):
     )
 
 
-def recidivist_possession(possession_verdict, prior_is_drug, pleaded_and_proven, prior_final):
+def recidivist_possession(
+    possession_verdict: Verdict,
+    prior_is_drug: bool | None,
+    pleaded_and_proven: bool | None,
+    prior_final: bool | None,
+) -> Finding | None:
     """A second simple possession as an illicit-trafficking aggravated felony (B).
 
     Source: Lopez v. Gonzales, 549 U.S. 47 (2006) (a state offense is (B) only if it would be a
@@ -1106,7 +1146,7 @@ def recidivist_possession(possession_verdict, prior_is_drug, pleaded_and_proven,
     )
 
 
-def prior_felony(level):
+def prior_felony(level: Level | None) -> Finding | None:
     """A prior felony bars TPS and DACA by itself. Source: 8 U.S.C. 1254a(c)(2)(B)(i); 8 C.F.R.
     236.22(b)(6). Tests: TestMisdemeanorCounts."""
     if level != Level.FELONY:
@@ -1114,7 +1154,9 @@ def prior_felony(level):
     return Finding(Verdict.YES, "prior_felony", "a prior felony conviction")
 
 
-def prior_good_moral_character(af_verdict, cimt_or_cs_verdict, recent):
+def prior_good_moral_character(
+    af_verdict: Verdict | None, cimt_or_cs_verdict: Verdict | None, recent: bool | None
+) -> list[Finding]:
     """Good moral character bars a prior conviction carries.
 
     Source: 8 U.S.C. 1101(f)(8): an aggravated felony (convicted on or after Nov. 29, 1990) bars
@@ -1143,14 +1185,14 @@ def prior_good_moral_character(af_verdict, cimt_or_cs_verdict, recent):
     return findings
 
 
-def _severity(verdict):
+def _severity(verdict: Verdict) -> int:
     return verdict.severity
 
 
 # --- Shared rules keyed by a tag (issue 16 item 3) ----------------------------------------------
 
 
-def obstruction_after_pugin(possible_levels):
+def obstruction_after_pugin(possible_levels: Sequence[Level]) -> Verdict | None:
     """The (S) obstruction-of-justice verdict for an entry tagged ``obstruction``, or None.
 
     Source: 8 U.S.C. 1101(a)(43)(S) (obstruction of justice, a term of a year or more); Pugin v.
@@ -1164,7 +1206,9 @@ def obstruction_after_pugin(possible_levels):
     return Verdict.ASSUME_YES
 
 
-def domestic_violence_from_crime_of_violence(crime_of_violence_verdict):
+def domestic_violence_from_crime_of_violence(
+    crime_of_violence_verdict: Verdict | None,
+) -> Verdict | None:
     """The domestic-violence verdict of a crime of violence against a person, or None.
 
     Source: 8 U.S.C. 1227(a)(2)(E)(i): a crime of domestic violence is a crime of violence (18

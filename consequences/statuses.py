@@ -31,12 +31,12 @@ class Status(models.TextChoices):
     UNKNOWN = "unknown", "Unknown / not disclosed"
 
     @property
-    def is_citizen(self):
+    def is_citizen(self) -> bool:
         """Citizens and nationals face no immigration consequence (8 U.S.C. 1101(a)(22))."""
         return self in (Status.US_CITIZEN, Status.US_NATIONAL)
 
     @property
-    def shows_every_ground(self):
+    def shows_every_ground(self) -> bool:
         """Unknown, or a possible citizen who may not be one: the worst case across statuses."""
         return self in (Status.UNKNOWN, Status.POSSIBLE_DERIVATIVE_CITIZEN)
 
@@ -72,12 +72,12 @@ class Verdict(models.TextChoices):
     NO = "no", "No"
 
     @property
-    def is_flagged(self):
+    def is_flagged(self) -> bool:
         """A ground is flagged when its verdict is yes, assume yes or unclear (DESIGN.md)."""
         return self in (Verdict.YES, Verdict.ASSUME_YES, Verdict.UNCLEAR)
 
     @property
-    def severity(self):
+    def severity(self) -> int:
         """4 for yes down to 0 for no: the conservative answer is the higher one."""
         return _SEVERITY[self]
 

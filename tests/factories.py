@@ -4,7 +4,8 @@ import itertools
 
 from django.contrib.auth import get_user_model
 
-from cases.choices import ChargeLevel, DispositionLabel, PleaLevel, Role
+from cases import actions
+from cases.choices import ChargeLevel, Decision, DispositionLabel, ParityAnswer, PleaLevel, Role
 from cases.forms import statute_fields
 from cases.models import Case, Charge, Disposition, Membership, Office, PleaTerm, Unit
 from cases.roles import assign_role
@@ -66,4 +67,21 @@ def make_term(disposition, charge, statute=None, level=PleaLevel.MISDEMEANOR, **
         statute_pleaded=statute or charge.statute,
         level_at_plea=level,
         **kwargs,
+    )
+
+
+def ready_worksheet(case, user, chosen=None, decision=Decision.STANDARD_KEPT, **fields):
+    """A draft worksheet with everything signing asks for, made through the actions."""
+    worksheet = actions.start_worksheet(case, by_user=user)
+    return actions.update_worksheet(
+        worksheet,
+        by_user=user,
+        version=worksheet.lock_version,
+        fields={
+            "chosen_disposition": chosen,
+            "decision": decision,
+            "reasons": "Weighed as one factor among the others.",
+            "parity_answer": ParityAnswer.SAME,
+            **fields,
+        },
     )

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from cases import access, actions
-from cases.choices import ApprovalPolicy, AuditAction, Decision, ParityAnswer, ReviewOutcome, Role
+from cases.choices import ApprovalPolicy, AuditAction, Decision, ReviewOutcome, Role
 from cases.models import AuditEvent, Review
 from cases.roles import group_name
 from tests import factories
@@ -29,18 +29,7 @@ def ready_worksheet(case, user):
     disposition = factories.make_disposition(case)
     for charge in case.charges.all():
         factories.make_term(disposition, charge)
-    worksheet = actions.start_worksheet(case, by_user=user)
-    return actions.update_worksheet(
-        worksheet,
-        by_user=user,
-        version=worksheet.lock_version,
-        fields={
-            "chosen_disposition": disposition,
-            "decision": Decision.MODIFIED,
-            "reasons": "Weighed as one factor among the others.",
-            "parity_answer": ParityAnswer.SAME,
-        },
-    )
+    return factories.ready_worksheet(case, user, disposition, Decision.MODIFIED)
 
 
 @pytest.fixture

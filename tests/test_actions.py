@@ -11,7 +11,6 @@ from cases.choices import (
     Decision,
     DispositionLabel,
     DispositionStatus,
-    ParityAnswer,
     ParityRule,
     PleaLevel,
     ReviewOutcome,
@@ -21,6 +20,7 @@ from cases.integrity import ConflictError, WorksheetSigned
 from cases.models import AuditEvent, Review, Worksheet
 from cases.worksheets import content_hash
 from tests import factories
+from tests.factories import ready_worksheet
 
 pytestmark = pytest.mark.django_db
 
@@ -38,21 +38,6 @@ def offers(case):
     )
     factories.make_term(defense, count2, "HS 11350(a)", custody_days_imposed=364)
     return standard, defense
-
-
-def ready_worksheet(case, user, chosen, decision=Decision.STANDARD_KEPT):
-    worksheet = actions.start_worksheet(case, by_user=user)
-    return actions.update_worksheet(
-        worksheet,
-        by_user=user,
-        version=worksheet.lock_version,
-        fields={
-            "chosen_disposition": chosen,
-            "decision": decision,
-            "reasons": "Weighed as one factor among the others.",
-            "parity_answer": ParityAnswer.SAME,
-        },
-    )
 
 
 def events(action):

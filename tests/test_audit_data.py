@@ -49,7 +49,7 @@ def pdf_facts(sha256, **changes):
         "document": "worksheet_pdf",
         "variant": "tagged",
         "signed": True,
-        "status_withheld": False,
+        "status_shown": True,  # alice's role may see status; says nothing of the case
         "via": "web",
         "sha256": sha256,
         **changes,
@@ -80,7 +80,7 @@ def test_issued_copies_are_read_from_the_data(client, signed, alice):
     [copy] = issued_copies(signed)
     assert copy["sha256"] == hashlib.sha256(first).hexdigest()
     assert copy["variant"] == "tagged" and copy["times"] == 2
-    assert copy["status_withheld"] is False
+    assert copy["without_status"] is False
 
 
 def test_a_misleading_summary_does_not_change_the_hash_listed(signed):
@@ -94,12 +94,12 @@ def test_a_misleading_summary_does_not_change_the_hash_listed(signed):
     issued_event(
         signed,
         summary="downloaded",
-        data=pdf_facts("b" * 64, variant="archival", status_withheld=True),
+        data=pdf_facts("b" * 64, variant="archival", status_shown=False),
     )
     copies = issued_copies(signed)
     assert [copy["sha256"] for copy in copies] == ["b" * 64, TRUE_HASH]
     assert copies[0]["variant_label"] == "Archival PDF (PDF/A-2b)"
-    assert copies[0]["status_withheld"] is True
+    assert copies[0]["without_status"] is True
 
 
 def test_a_draft_printed_before_signing_is_not_a_signed_copy(signed):
@@ -152,7 +152,7 @@ def test_the_audit_log_shows_and_exports_the_data(client, signed, dave):
     [issued] = [row for row in rows if row["object_type"] == "worksheet"]
     assert issued["data"] == (
         '{"document":"worksheet_pdf","sha256":"' + TRUE_HASH + '","signed":true,'
-        '"status_withheld":false,"variant":"tagged","via":"web"}'
+        '"status_shown":true,"variant":"tagged","via":"web"}'
     )
     [export] = [row for row in rows if row["object_type"] == "auditevent"]
     assert export["data"] == ""

@@ -36,3 +36,37 @@ def test_apps_import_one_way(app, forbidden):
     imports = imported_apps(app)
     assert any(package == "django" for _, package in imports)  # the walk found the imports
     assert sorted((path, pkg) for path, pkg in imports if pkg in forbidden) == []
+
+
+def top_level_definitions(name):
+    """The modules of the apps that define ``name`` at top level (def, class or assignment)."""
+    found = []
+    for app in ("cases", "compliance", "consequences", "config"):
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.parse(path.read_text(), filename=str(path)).body:
+                if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                    names = [node.name]
+                elif isinstance(node, ast.Assign):
+                    names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    names = [node.target.id]
+                else:
+                    continue
+                if name in names:
+                    found.append(path.relative_to(ROOT).as_posix())
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "home"),
+    [
+        ("MISDEMEANOR_MAX_DAYS", "consequences/rules.py"),  # PC 18.5, the engine's
+        ("csv_safe", "cases/security.py"),  # every CSV export
+        ("statute_fields", "cases/forms.py"),  # forms, seed data and factories
+        ("RECORD_FACTS", "cases/models.py"),  # model, actions, forms
+    ],
+)
+def test_one_place_per_fact(name, home):
+    assert top_level_definitions(name) == [home]

@@ -194,3 +194,37 @@ def test_record_facts_leave_out_what_is_unknown(case):
         offer, case.charges.get(number=1), victim_minor=False, loss_amount=12000
     )
     assert term.record_facts() == {"victim_minor": False, "loss_over_10000": True}
+
+
+def test_every_record_fact_reaches_the_engine_the_form_and_an_adopted_alternative(case):
+    # RECORD_FACTS is the one list of a plea term's record facts: every nullable yes/no field
+    # of PleaTerm is in it, the engine knows each by the same name, and the offer form shows
+    # each, so a fact added to the model is not silently left out of any of them.
+    from django.db import models
+
+    from cases.forms import PleaTermForm
+    from cases.models import RECORD_FACTS, YES_NO_FACTS, PleaTerm
+    from consequences.catalog import FACT_TYPES
+
+    yes_no_fields = {
+        field.name
+        for field in PleaTerm._meta.get_fields()
+        if isinstance(field, models.BooleanField) and field.null
+    }
+    assert set(YES_NO_FACTS) == yes_no_fields
+    assert set(YES_NO_FACTS) | {"grams", "loss_over_10000"} == set(FACT_TYPES)
+    charge = case.charges.get(number=1)
+    form = PleaTermForm(charge=charge)
+    assert set(RECORD_FACTS) <= set(form.fields)
+    term = factories.make_term(
+        factories.make_disposition(case),
+        charge,
+        grams=2,
+        loss_amount=5,
+        **dict.fromkeys(YES_NO_FACTS, True),
+    )
+    assert term.record_facts() == {
+        **dict.fromkeys(YES_NO_FACTS, True),
+        "grams": 2.0,
+        "loss_over_10000": False,
+    }

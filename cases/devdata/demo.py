@@ -6,6 +6,7 @@ changes nothing the second time. Names and facts are invented.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -84,7 +85,7 @@ class DemoCase:
 
 FELONY, MISDEMEANOR, WOBBLER = ChargeLevel.FELONY, ChargeLevel.MISDEMEANOR, ChargeLevel.WOBBLER
 
-OFFICES = {
+OFFICES: dict[str, dict[str, Any]] = {
     DEMO_OFFICE: {
         "county": "Demo",
         "slug": "demo",

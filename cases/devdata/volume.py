@@ -169,7 +169,9 @@ def ensure_office(number, *, deputies_per_unit, password_hash):
     user_model = get_user_model()
     groups = sync_role_groups()
     units = []
-    new_users, memberships, roles = [], [], []
+    new_users: list = []
+    memberships: list[tuple] = []
+    roles: list = []
     for unit_index, (unit_name, statutes) in enumerate(UNITS.items()):
         unit, _ = Unit.objects.get_or_create(office=office, name=unit_name)
         wanted = [(f"v{number}u{unit_index}d{i}", Role.DEPUTY) for i in range(deputies_per_unit)]
@@ -494,7 +496,8 @@ class Generator:
         PostgreSQL trigger needs (a signed worksheet's parts cannot change)."""
         rng = self.rng
         through = Worksheet.dispositions_considered.through
-        considered, overrides = [], []
+        considered: list = []
+        overrides: list = []
         for worksheet, plan, _signed_at in versions:
             considered.extend(
                 through(worksheet_id=worksheet.pk, disposition_id=offer.pk)

@@ -111,3 +111,13 @@ def get_bound(form, name):
 @register.filter
 def not_flagged(flags):
     return [flag for flag in flags or () if not is_flagged(flag)]
+
+
+@register.filter
+def impact_verdict(value):
+    """A verdict in the catalog impact report, including "not flagged" and "not in catalog"."""
+    if value == "none":
+        return "Not flagged"
+    if value == "not_in_catalog":
+        return "Not in the catalog (no analysis)"
+    return verdict_label(value)

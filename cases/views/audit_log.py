@@ -23,7 +23,8 @@ from .. import audit
 from ..access import membership_of
 from ..choices import AuditAction
 from ..models import AuditEvent
-from ..security import csv_safe
+from ..security import can_see_status, csv_safe
+from ..validation import validate_search_date
 
 _token = RegexValidator(r"^[A-Za-z0-9_-]+$", "Use only letters, digits, hyphens and underscores.")
 CSV_COLUMNS = [
@@ -40,7 +41,19 @@ CSV_COLUMNS = [
 ]
 
 
+# What an administrator looks at first after an incident: refused pages and failed log-ins.
+SECURITY_ACTIONS = (AuditAction.REFUSED, AuditAction.LOGIN_FAILED)
+
+
 class AuditFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Events",
+        choices=[
+            ("", "All events"),
+            ("security", "Security events (refused access, failed log-ins)"),
+        ],
+        required=False,
+    )
     action = forms.ChoiceField(choices=[("", "Any action"), *AuditAction.choices], required=False)
     object_type = forms.CharField(max_length=40, required=False, validators=[_token])
     object_id = forms.CharField(max_length=40, required=False, validators=[_token])
@@ -48,21 +61,30 @@ class AuditFilterForm(forms.Form):
         queryset=get_user_model().objects.none(), required=False, empty_label="Anyone"
     )
     request_id = forms.CharField(max_length=40, required=False, validators=[_token])
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_search_date],
+    )
+    date_to = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_search_date],
+    )
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]
             get_user_model().objects.filter(membership__office=office).order_by("username")
         )
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
         self.fields["action"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["kind"].widget.attrs["class"] = "form-select form-select-sm"
         self.fields["user"].widget.attrs["class"] = "form-select form-select-sm"
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")
@@ -70,6 +92,8 @@ class AuditFilterForm(forms.Form):
 
     def filter(self, events):
         data = self.cleaned_data
+        if data.get("kind") == "security":
+            events = events.filter(action__in=SECURITY_ACTIONS)
         for name in ("action", "object_type", "object_id", "request_id"):
             if data.get(name):
                 events = events.filter(**{name: data[name]})
@@ -86,6 +110,23 @@ class AuditFilterForm(forms.Form):
             events = events.filter(at__lt=end)
         return events
 
+    def as_audit_data(self):
+        """The search as the audit log records it: closed lists, tokens, ids and dates only."""
+        if not self.is_bound:
+            return {}
+        if not self.is_valid():
+            return {"valid": False}
+        facts = {}
+        for name, value in self.cleaned_data.items():
+            if value in (None, ""):
+                continue
+            if name == "user":
+                value = value.pk
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            facts[name] = value
+        return facts
+
 
 def _events(request):
     office = membership_of(request.user).office
@@ -101,8 +142,22 @@ def _events(request):
 @permission_required("cases.view_audit_log", raise_exception=True)
 def audit_log(request):
     """An administrator searches their office's audit log, newest first."""
-    _, form, events = _events(request)
+    office, form, events = _events(request)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page.object_list = [
+        _as_shown(event, request.user) for event in page.object_list
+    ]  # read before this view's own event is written
+    # Reading the log is itself recorded: who looked, for what (never a name).
+    audit.record(
+        AuditAction.VIEW,
+        None,
+        user=request.user,
+        office=office,
+        request=request,
+        object_type="auditevent",
+        summary="audit log search",
+        data={"search": form.as_audit_data(), "page": page.number},
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -125,7 +180,7 @@ def audit_log_export(request):
         object_type="auditevent",
         summary="audit log export",
     )
-    rows = (_csv_row(event) for event in events.iterator(chunk_size=2000))
+    rows = (_csv_row(event, request.user) for event in events.iterator(chunk_size=2000))
     writer = csv.writer(_Echo())
     stream = (writer.writerow(row) for row in _with_header(rows))
     response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
@@ -144,8 +199,21 @@ def _with_header(rows):
     yield from rows
 
 
-def _csv_row(event):
-    return [csv_safe(value) for value in _values(event)]
+def _csv_row(event, user):
+    return [csv_safe(value) for value in _values(_as_shown(event, user))]
+
+
+def _as_shown(event, user):
+    """The event as this reader may see it. Events written before the second release said
+    "status-withheld" when a PDF left without a volunteered status, which tells a reader who
+    may not see status that one exists; for such a reader those words are left out. The
+    stored row is not changed (the log is append-only); only the copy in memory is."""
+    if can_see_status(user):
+        return event
+    if "status_withheld" in (event.data or {}):
+        event.data = {k: v for k, v in event.data.items() if k != "status_withheld"}
+    event.summary = event.summary.replace(" status-withheld", "")
+    return event
 
 
 def _values(event):

@@ -43,10 +43,10 @@ def _case_page(request, case):
     if request.method == "POST":
         form = CaseForm(request.POST, instance=case, office=case.office)
         rows = [ChargeForm(request.POST, row_key=key) for key in _posted_row_keys(request.POST)]
-        rows_error = "" if rows else "Enter at least one count."
+        rows_error = _rows_problem(rows)
         # Every row is validated (no short-circuit) so each shows its own errors at once.
         rows_valid = [row.is_valid() for row in rows]
-        if form.is_valid() and rows and all(rows_valid):
+        if form.is_valid() and not rows_error and all(rows_valid):
             charges = [row.charge_fields() for row in rows]
             try:
                 case = _save(request, case, form, charges)
@@ -101,7 +101,20 @@ def _posted_row_keys(data):
     for key in data.getlist("row"):
         if _ROW_KEY.match(key) and key not in keys:
             keys.append(key)
-    return keys[:MAX_COUNTS]
+    return keys
+
+
+def _rows_problem(rows):
+    """Why the counts cannot be saved as posted, or "". Every row posted stays on the page, so
+    nothing typed is lost; rows beyond the limit used to be dropped without a word."""
+    if not rows:
+        return "Enter at least one count."
+    if len(rows) > MAX_COUNTS:
+        return (
+            f"A case can have at most {MAX_COUNTS} counts; this one has {len(rows)}. "
+            "Remove the extra rows, or enter the rest in a related case."
+        )
+    return ""
 
 
 def new_row_key():

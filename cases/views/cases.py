@@ -10,6 +10,7 @@ from ..access import can_edit_cases, get_case_for_user, membership_of
 from ..choices import AuditAction, DispositionStatus
 from ..forms import CaseFilterForm
 from ..models import Case, Charge, Disposition, PleaTerm, Worksheet
+from .priors import priors_context
 
 PAGE_SIZE = 25
 
@@ -34,6 +35,24 @@ def case_list(request):
         .by_next_hearing()
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # the same one query, read here to audit it
+    # The list shows defendant names, so reading it is a view of each case on the page. The
+    # search text is not recorded (it may be a name): only that there was one, and the filters.
+    audit.record(
+        AuditAction.VIEW,
+        None,
+        user=request.user,
+        office=membership_of(request.user).office,
+        request=request,
+        object_type="case_list",
+        summary=f"case list page {page.number}, {len(page.object_list)} cases",
+        data={
+            "cases": [case.pk for case in page.object_list],
+            "page": page.number,
+            "searched": bool(form.cleaned_data.get("q") if hasattr(form, "cleaned_data") else ""),
+            "filters": _filters_for_audit(form),
+        },
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -50,6 +69,16 @@ def case_list(request):
 
 
 home = case_list
+
+
+def _filters_for_audit(form):
+    """The list's filters other than the search text: closed lists and dates only."""
+    data = getattr(form, "cleaned_data", {})
+    return {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in data.items()
+        if name != "q" and value not in (None, "")
+    }
 
 
 def _count_per_case(model):
@@ -76,9 +105,11 @@ def case_detail(request, pk):
         )
     )
     counts = [{"charge": charge, "result": analysis.assess_charge(charge)} for charge in charges]
+    priors = list(case.priors.select_related("entered_by"))
+    history = analysis.History.of(case, priors)
     # Why each offer's terms are frozen, if they are (one query for all offers: cases.binding).
     signed = binding.signed_versions_considering(disposition.pk for disposition in dispositions)
-    offers = [_offer_view(disposition, signed) for disposition in dispositions]
+    offers = [_offer_view(disposition, history, signed) for disposition in dispositions]
     worksheet = case.worksheets.current().order_by("-version").first()
     audit.record(AuditAction.VIEW, case, user=request.user, request=request)
     return render(
@@ -90,14 +121,15 @@ def case_detail(request, pk):
             "offers": offers,
             "worksheet": worksheet,
             "can_edit": can_edit_cases(request.user),
+            **priors_context(case, priors),
         },
     )
 
 
-def _offer_view(disposition, signed_versions=None):
+def _offer_view(disposition, history, signed_versions=None):
     """An offer with each term beside the engine's answer for it."""
     terms = sorted(disposition.terms.all(), key=lambda term: term.charge.number)
-    result = analysis.assess_offer(disposition, terms)
+    result = analysis.assess_offer(disposition, terms, history)
     rows = [{"term": term, "result": result["terms"].get(term.charge_id)} for term in terms]
     return {
         "disposition": disposition,

@@ -31,7 +31,8 @@ def compare(request, case_pk):
     if reference is not None:
         shown.remove(reference)
         shown.insert(0, reference)
-    columns = [_column(offer) for offer in shown]
+    history = analysis.History.of(case)  # once, not once per offer
+    columns = [_column(offer, history) for offer in shown]
     base = columns[0] if columns else None
     rows = [
         {"charge": charge, "cells": [_cell(column, base, charge) for column in columns]}
@@ -54,9 +55,9 @@ def compare(request, case_pk):
     )
 
 
-def _column(offer):
+def _column(offer, history):
     terms = {term.charge_id: term for term in offer.terms.all()}
-    result = analysis.assess_offer(offer, list(terms.values()))
+    result = analysis.assess_offer(offer, list(terms.values()), history)
     return {
         "offer": offer,
         "terms": terms,
@@ -107,7 +108,7 @@ def _cell(column, base, charge):
 
 def _worst_verdicts(flags):
     """Each flagged ground once, with its most serious verdict on the count."""
-    worst = {}
+    worst: dict[str, Verdict] = {}
     for flag in analysis.flagged(flags):
         verdict = Verdict(flag["verdict"])
         if flag["ground"] not in worst or verdict.severity > worst[flag["ground"]].severity:

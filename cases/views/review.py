@@ -47,7 +47,7 @@ class ReviewForm(forms.Form):
         self.helper.layout = Layout(Field("outcome"), Field("comments"))
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         if (
             cleaned.get("outcome") == ReviewOutcome.RETURNED
             and not cleaned.get("comments", "").strip()

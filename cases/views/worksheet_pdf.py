@@ -2,8 +2,8 @@
 
 Anyone who may read the worksheet may download it (404 for another office's); every download is
 recorded in the audit log with the file's SHA-256, which the worksheet page lists so that a copy
-can be checked later. A reader without the view_status permission gets a copy with any
-volunteered status withheld.
+can be checked later. A reader without the view_status permission gets the copy of a worksheet
+without a status: nothing in it says whether one was volunteered.
 """
 
 from django.http import HttpResponse, HttpResponseBadRequest

@@ -304,6 +304,7 @@ def _page(
         "case": case,
         "content": content,
         "offers": _offers_view(content, overrides, editable),
+        "history": worksheet_layout.lay_out_history(content),
         "form": form,
         "editable": editable,
         "reauth_form": reauth_form

@@ -40,7 +40,8 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
             kept = triggers_naming(cursor, model._meta.db_table)
         for name, _ in kept:
             self.execute(f"DROP TRIGGER {self.quote_name(name)}", params=None)
-        super()._remake_table(
+        # A private method of Django's SQLite schema editor, absent from django-stubs.
+        super()._remake_table(  # type: ignore[misc]
             model, create_field=create_field, delete_field=delete_field, alter_fields=alter_fields
         )
         for _, sql in kept:

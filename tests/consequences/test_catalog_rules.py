@@ -25,16 +25,6 @@ def worst(result, ground, subcategory=None):
     return max(verdicts, key=lambda v: v.severity, default=Verdict.NO)
 
 
-@pytest.fixture
-def assess(real_catalog):
-    def assess(code, **terms):
-        result = assess_count(code, catalog=real_catalog, **terms)
-        assert result.known, result.message
-        return result
-
-    return assess
-
-
 def test_the_catalog_version_is_bumped_for_these_corrections(real_catalog):
     """docs/catalog.md: bump the version on every change; 2026.12.1 records issue 16's pass."""
     assert real_catalog.version == "2026.12.1"

@@ -10,25 +10,7 @@ import pytest
 from consequences import codes, rules
 from consequences.engine import InvalidInput, assess_count
 from consequences.statuses import Ground, Level, Verdict
-
-
-def worst(result, ground, subcategory=None):
-    verdicts = [
-        f.verdict
-        for f in result.flags
-        if f.ground == ground and (subcategory is None or f.subcategory == subcategory)
-    ]
-    return max(verdicts, key=lambda v: v.severity, default=Verdict.NO)
-
-
-@pytest.fixture
-def assess(real_catalog):
-    def assess(code, **terms):
-        result = assess_count(code, catalog=real_catalog, **terms)
-        assert result.known, result.message
-        return result
-
-    return assess
+from tests.consequences.conftest import worst
 
 
 class TestCombinedForms:

@@ -14,26 +14,7 @@ import pytest
 from consequences.catalog import CATALOG_ROOT
 from consequences.engine import assess_count, suggest
 from consequences.statuses import Ground, Verdict
-
-
-@pytest.fixture
-def assess(real_catalog):
-    def assess(code, **terms):
-        result = assess_count(code, catalog=real_catalog, **terms)
-        assert result.known, result.message
-        return result
-
-    return assess
-
-
-def worst(result, ground, subcategory=None):
-    """The surest verdict the result gives on a ground (NO if the ground is not listed)."""
-    verdicts = [
-        f.verdict
-        for f in result.flags
-        if f.ground == ground and (subcategory is None or f.subcategory == subcategory)
-    ]
-    return max(verdicts, key=lambda v: v.severity, default=Verdict.NO)
+from tests.consequences.conftest import worst
 
 
 def test_version_and_effective_date(real_catalog):

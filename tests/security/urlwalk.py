@@ -46,6 +46,8 @@ OBJECT_KINDS = {
     "member": lambda w: w.user,
     "membership": lambda w: w.user.membership,
     "office": lambda w: w.office,
+    "prior": lambda w: w.prior,
+    "priorconviction": lambda w: w.prior,
 }
 
 # A parameter whose kind neither its name nor its URL name gives: (URL name, parameter) → kind.
@@ -84,6 +86,8 @@ NO_RECORD_DATA = {
     "report_export_csv": "aggregates only, small cells shown as <5",
     "report_codebook_csv": "the definitions of the report's columns",
     "report_pdf": "aggregates only, small cells shown as <5",
+    "catalog_impact": "the catalog versions; records only when a new catalog changes them "
+    "(tests/test_catalog_impact.py: its isolation with such records)",
 }
 
 # URL names open to anyone (no office data behind them).

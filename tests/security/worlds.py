@@ -19,6 +19,7 @@ from cases.models import (
     AuditEvent,
     DefenseSubmission,
     FlagOverride,
+    PriorConviction,
     Review,
     StatusDisclosure,
     Worksheet,
@@ -53,6 +54,7 @@ class World:
     supervisor: object = None
     admin: object = None
     draft_override: object = None
+    prior: object = None
     extra: dict = field(default_factory=dict)
 
     def all_objects(self):
@@ -115,6 +117,9 @@ def make_world(office, prefix, text=None):
         reason=f"{prefix} draft override reason",
     )
     submission = DefenseSubmission.objects.create(case=case, equities=f"{prefix} equities")
+    prior = PriorConviction.objects.create(
+        case=case, code="PC 484(a)", convicted_on=dt.date(2019, 6, 7), entered_by=user
+    )
     disclosure = StatusDisclosure.objects.create(
         case=case,
         status=STATUS_VALUE,
@@ -138,6 +143,7 @@ def make_world(office, prefix, text=None):
         draft_override,
         submission,
         disclosure,
+        prior,
     ]
     if text is not None:
         for obj in objects:
@@ -176,6 +182,7 @@ def make_world(office, prefix, text=None):
         supervisor=supervisor,
         admin=admin,
         draft_override=draft_override,
+        prior=prior,
     )
 
 

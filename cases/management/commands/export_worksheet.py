@@ -59,15 +59,15 @@ class Command(BaseCommand):
         cases = Case.objects.filter(court_case_number=number).select_related("office")
         if office is not None:
             cases = cases.filter(office=office)
-        cases = list(cases)
-        if not cases:
+        found = list(cases)
+        if not found:
             raise CommandError(f"No case numbered {number!r}{' in that office' if office else ''}.")
-        if len(cases) > 1:
-            slugs = ", ".join(sorted(case.office.slug for case in cases))
+        if len(found) > 1:
+            slugs = ", ".join(sorted(case.office.slug for case in found))
             raise CommandError(
                 f"Case number {number!r} exists in several offices ({slugs}); add --office."
             )
-        worksheet = current_worksheets(Case.objects.filter(pk=cases[0].pk)).first()
+        worksheet = current_worksheets(Case.objects.filter(pk=found[0].pk)).first()
         if worksheet is None:
             raise CommandError(f"Case {number!r} has no worksheet yet.")
         digest = self._write(worksheet, out, variant)

@@ -29,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError("--cases, --offices and --chunk must be at least 1.")
         started = time.perf_counter()
         password_hash = volume.password_hash()
-        totals = {}
+        totals: dict[str, int] = {}
         with tqdm(total=cases, unit="case", disable=options["verbosity"] == 0) as progress:
             for number in range(1, offices + 1):
                 staff = volume.ensure_office(

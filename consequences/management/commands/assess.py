@@ -223,7 +223,8 @@ _PRIOR_KEYS = {"convicted", "sentence", "level", "source", "pleaded"}
 
 def _split_spec(spec, where, keys):
     """ "PC 487(a) level=felony sentence=90" → ("PC 487(a)", {"level": "felony", ...})."""
-    words, options = [], {}
+    words: list[str] = []
+    options: dict[str, str] = {}
     for token in spec.split():
         name, sep, value = token.partition("=")
         if not sep:
@@ -330,14 +331,7 @@ def render_disposition(result):
     lines.append("")
     lines.append("Disposition-level grounds:")
     if result.flags:
-        lines.append(f"{'ground':<22} {'subcategory':<28} {'verdict':<12} condition")
-        for flag in result.flags:
-            lines.append(
-                f"{flag.ground.value:<22} {flag.subcategory or '':<28} "
-                f"{flag.verdict.value:<12} {flag.condition or ''}"
-            )
-            if flag.is_flagged and flag.fix:
-                lines.append(f"{'':<22} fix: {flag.fix}")
+        lines.extend(_flag_table(result.flags))
     else:
         lines.append("none")
     if result.message:
@@ -350,7 +344,7 @@ def render_disposition(result):
 
 def parse_facts(pairs):
     """["substance_named=false", "grams=28.5"] → {"substance_named": False, "grams": 28.5}"""
-    facts = {}
+    facts: dict[str, bool | int | float] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         name, value = name.strip(), value.strip().lower()
@@ -381,6 +375,19 @@ def sentence_line(result):
     )
 
 
+def _flag_table(flags):
+    """The flags as aligned text lines, a fix under each flagged ground that has one."""
+    lines = [f"{'ground':<22} {'subcategory':<28} {'verdict':<12} condition"]
+    for flag in flags:
+        lines.append(
+            f"{flag.ground.value:<22} {flag.subcategory or '':<28} "
+            f"{flag.verdict.value:<12} {flag.condition or ''}"
+        )
+        if flag.is_flagged and flag.fix:
+            lines.append(f"{'':<22} fix: {flag.fix}")
+    return lines
+
+
 def render_table(result):
     """A plain-text report of one assessment, for a terminal."""
     lines = []
@@ -395,14 +402,7 @@ def render_table(result):
             lines.append(text)
     if result.flags:
         lines.append("")
-        lines.append(f"{'ground':<22} {'subcategory':<28} {'verdict':<12} condition")
-        for flag in result.flags:
-            lines.append(
-                f"{flag.ground.value:<22} {flag.subcategory or '':<28} "
-                f"{flag.verdict.value:<12} {flag.condition or ''}"
-            )
-            if flag.is_flagged and flag.fix:
-                lines.append(f"{'':<22} fix: {flag.fix}")
+        lines.extend(_flag_table(result.flags))
     for alternative in result.alternatives:
         flagged = [f"{f.ground.value} {f.verdict.value}" for f in alternative.flags if f.is_flagged]
         lines.append("")

@@ -92,7 +92,7 @@ def _run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0013_delete_worksheetground")]
+    dependencies = [("cases", "0015_priorconviction_case_single_scheme")]
 
     operations = [
         migrations.AddField(
