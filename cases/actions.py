@@ -98,12 +98,11 @@ def _ensure_bound_counts_stay(case, charges):
     numbers_after = {
         int(item["pk"]): number for number, item in enumerate(charges, start=1) if item.get("pk")
     }
-    terms = (
+    terms = list(
         PleaTerm.objects.filter(charge__case=case)
         .select_related("charge", "disposition")
         .order_by("charge__number", "disposition_id")
     )
-    terms = list(terms)
     signed = binding.signed_versions_considering({term.disposition_id for term in terms})
     problems = {}
     for term in terms:

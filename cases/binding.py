@@ -39,7 +39,7 @@ def signed_versions_considering(disposition_ids):
         .order_by("worksheet__version")
         .values_list("disposition_id", "worksheet__version")
     )
-    versions = {}
+    versions: dict[int, int] = {}
     for disposition_id, version in rows:
         versions.setdefault(disposition_id, version)
     return versions
