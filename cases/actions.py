@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit, backup_codes, report_columns
+from . import audit, backup_codes, binding, report_columns
 from .access import ensure_may_manage_office, ensure_may_review, ensure_may_sign, office_of
 from .choices import (
     ApprovalPolicy,
@@ -28,7 +28,7 @@ from .choices import (
     SchemeAnswer,
     TermAction,
 )
-from .integrity import ConflictError, WorksheetSigned, check_version
+from .integrity import ConflictError, CountsBound, OfferFrozen, WorksheetSigned, check_version
 from .models import (
     YES_NO_FACTS,
     Case,
@@ -404,9 +404,15 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
     their plea terms); counts left out are removed with their terms; new ones are added.
     `version` is the lock_version the user's form was built from: an edit made meanwhile by
     someone else is reported as a conflict, never silently overwritten.
+
+    A count whose terms are part of an offer that was conveyed or that a signed worksheet
+    considered is neither removed nor renumbered (its term says "count 2"): the whole edit is
+    refused with `CountsBound`, naming each such count and offer, before anything is written.
     """
     case = Case.objects.select_for_update().get(pk=case.pk)
     check_version(case, version)
+    if charges is not None:
+        _ensure_bound_counts_stay(case, charges)
     scope_before = report_columns.scope_of(case)
     before = {name: getattr(case, name) for name in fields}
     for name, value in fields.items():
@@ -425,6 +431,37 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
     }
     audit.record(AuditAction.CHANGE, case, user=by_user, request=request, data=data)
     return case
+
+
+def _ensure_bound_counts_stay(case, charges):
+    """Refuse to remove or move a count that a frozen offer's terms name (cases.binding)."""
+    numbers_after = {
+        int(item["pk"]): number for number, item in enumerate(charges, start=1) if item.get("pk")
+    }
+    terms = list(
+        PleaTerm.objects.filter(charge__case=case)
+        .select_related("charge", "disposition")
+        .order_by("charge__number", "disposition_id")
+    )
+    signed = binding.signed_versions_considering({term.disposition_id for term in terms})
+    problems = {}
+    for term in terms:
+        count, offer = term.charge, term.disposition
+        if count.pk in problems or numbers_after.get(count.pk) == count.number:
+            continue
+        why = binding.why_frozen(offer, signed)
+        if not why:
+            continue
+        if count.pk in numbers_after:
+            change = f"it cannot become count {numbers_after[count.pk]}"
+        else:
+            change = "it cannot be removed"
+        problems[count.pk] = (
+            f"Count {count.number} is part of offer {offer.pk} (“{offer}”), which {why}: "
+            f"{change}. Keep it where it is and add a new count instead."
+        )
+    if problems:
+        raise CountsBound(problems)
 
 
 def _replace_charges(case, charges):
@@ -456,16 +493,21 @@ def save_disposition(case, *, by_user, fields, terms, disposition=None, version=
     """Create or change an offer and its per-count terms (dicts keyed by Charge).
 
     Changing an offer needs the `lock_version` the form was built from (a colleague's edit made
-    meanwhile is a conflict, not overwritten), and only a draft changes: a conveyed offer is
-    what the defense heard.
+    meanwhile is a conflict, not overwritten), and only a draft that no signed worksheet
+    considered changes: a conveyed offer is what the defense heard, a considered one is what
+    the deputy signed for (cases.binding). Those are revised as a new offer (`revise_offer`).
     """
     if disposition is None:
         disposition = Disposition.objects.create(case=case, created_by=by_user, **fields)
         action = AuditAction.CREATE
     else:
         disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
-        if disposition.status != DispositionStatus.DRAFT:
-            raise ConflictError("This offer was already conveyed; enter a new offer instead.")
+        why = binding.why_frozen(disposition)
+        if why:
+            raise OfferFrozen(
+                f"This offer {why}, so its terms stay as they are. "
+                "Use “Revise as a new offer” to change them."
+            )
         check_version(disposition, version)
         for name, value in fields.items():
             setattr(disposition, name, value)
@@ -485,24 +527,67 @@ def save_disposition(case, *, by_user, fields, terms, disposition=None, version=
 
 
 @transaction.atomic
+def revise_offer(disposition, *, by_user, request=None):
+    """A new draft offer with the terms of a frozen one, to change instead of it (copy-on-write).
+
+    The frozen offer stays exactly as conveyed and as its signed worksheet shows it; the new one
+    says "revised from offer N" and is an ordinary draft: its conveyance counts as compliant only
+    once a signed worksheet (an amendment) has considered it. Why a new offer rather than an
+    amendment that rewrites the old one: cases.binding.
+    """
+    source = Disposition.objects.get(pk=disposition.pk)
+    revision = Disposition.objects.create(
+        case_id=source.case_id,
+        label=source.label,
+        name=f"Revision of {source}"[:120],
+        proposed_by=source.proposed_by,
+        diversion=source.diversion,
+        diversion_requires_plea=source.diversion_requires_plea,
+        notes=source.notes,
+        revised_from=source,
+        created_by=by_user,
+    )
+    copied = [field.name for field in PleaTerm._meta.concrete_fields if field.name != "id"]
+    PleaTerm.objects.bulk_create(
+        PleaTerm(**{**{name: getattr(term, name) for name in copied}, "disposition": revision})
+        for term in source.terms.all()
+    )
+    audit.record(
+        AuditAction.CREATE,
+        revision,
+        user=by_user,
+        request=request,
+        summary=f"revised from {source.pk}",
+        data={"revised_from": source.pk},
+    )
+    return revision
+
+
+@transaction.atomic
 def convey_offer(disposition, *, by_user, request=None):
     """Mark an offer conveyed to the defense, recording whether a signed worksheet preceded it.
 
     Conveying without a signed worksheet is allowed: it is what the compliance report counts.
+    Compliant means a worksheet signed before now considered these very terms: the hash of the
+    terms conveyed is stored on the offer and compared with the hash the worksheet froze, so an
+    offer changed after its worksheet was signed (data from before issue 13, or a change that
+    got past the guards) is not counted as considered.
     A second submit finds the offer already conveyed and changes nothing.
     """
     disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
     if disposition.status != DispositionStatus.DRAFT:
         return disposition
     now = timezone.now()
-    signed_before = (
-        Worksheet.objects.signed()
-        .filter(case_id=disposition.case_id, signed_at__lte=now)
-        .filter(dispositions_considered=disposition)
-        .exists()
-    )
+    terms_hash = binding.terms_hash_now(disposition)
     disposition.status = DispositionStatus.CONVEYED
-    report_columns.mark_conveyed(disposition, now, with_signed_worksheet=signed_before)
+    disposition.conveyed_terms_hash = terms_hash
+    report_columns.mark_conveyed(
+        disposition,
+        now,
+        with_signed_worksheet=report_columns.signed_worksheet_froze(
+            disposition, terms_hash, signed_by=now
+        ),
+    )
     disposition.save()
     summary = (
         "with signed worksheet"

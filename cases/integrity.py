@@ -17,6 +17,25 @@ class WorksheetSigned(ConflictError):
     default_message = "This worksheet is signed and can no longer change. Amend it instead."
 
 
+class OfferFrozen(ConflictError):
+    """Terms of an offer that was conveyed or that a signed worksheet considered (cases.binding)."""
+
+    default_message = (
+        "This offer was conveyed or considered by a signed worksheet, so its terms stay as they "
+        "are. Revise it as a new offer instead."
+    )
+
+
+class CountsBound(ConflictError):
+    """A case edit would remove or renumber counts whose terms are part of frozen offers.
+
+    `problems` maps each such count's id to the message for its row."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__(" ".join(problems.values()))
+
+
 def check_version(obj, submitted_version):
     """Refuse a write built on an older `lock_version` than the row now has."""
     try:

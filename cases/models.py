@@ -381,6 +381,23 @@ class Disposition(CaseScope):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     lock_version = models.PositiveIntegerField(default=1)
+    # Issue 13: terms a signed worksheet considered, or that were conveyed, never change in
+    # place (cases.binding); a change is a new offer revised from this one.
+    revised_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revisions",
+        help_text="The frozen offer this one was revised from (actions.revise_offer).",
+    )
+    conveyed_terms_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the terms as conveyed (worksheets.offer_terms_hash): conveyance is "
+        "compliant only if a signed worksheet froze the same hash.",
+    )
 
     objects = DispositionQuerySet.as_manager()
 

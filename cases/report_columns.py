@@ -10,7 +10,8 @@ them too.
 - scope (`models.SCOPE_FIELDS`): the case's office, unit and assigned deputy, copied onto its
   offers, worksheets and reviews (`models.CaseScope`);
 - `Disposition.conveyed_month`: the local month of `conveyed_at`, next to
-  `conveyed_with_signed_worksheet` (was a signed worksheet in place when it was conveyed?);
+  `conveyed_with_signed_worksheet` (was a signed worksheet in place when it was conveyed, and
+  had it frozen the very terms conveyed? `signed_worksheet_froze`);
 - `Disposition.signed_late` and its `LateSignature` row: conveyed without a signed worksheet,
   and a worksheet considering it signed afterwards;
 - `Worksheet.flagged_grounds`: one bit per ground flagged on any offer considered
@@ -33,6 +34,7 @@ from .models import (
     flagged_grounds_in,
     ground_mask,
 )
+from .worksheets import signed_offer_terms_hash
 
 # --- Scope --------------------------------------------------------------------------------------
 
@@ -77,6 +79,23 @@ def local_month(moment):
     return timezone.localtime(moment, timezone.get_default_timezone()).date().replace(day=1)
 
 
+def signed_worksheet_froze(disposition, terms_hash, *, signed_by):
+    """`conveyed_with_signed_worksheet`: did a worksheet signed at or before `signed_by` consider
+    this offer with exactly the terms whose hash is `terms_hash` (`Disposition.
+    conveyed_terms_hash`)? A worksheet that froze other terms under the same offer id does not
+    count (issue 13: an offer edited after signing was counted as considered). Reads the few
+    signed worksheets that considered the offer; content signed before per-offer hashes were
+    stored is hashed from its offer entry (`worksheets.signed_offer_terms_hash`)."""
+    signed = Worksheet.objects.signed().filter(
+        case_id=disposition.case_id, signed_at__lte=signed_by, dispositions_considered=disposition
+    )
+    return any(
+        signed_offer_terms_hash(content, disposition.pk) == terms_hash
+        for content in signed.values_list("signed_content", flat=True)
+        if content
+    )
+
+
 def mark_conveyed(disposition, conveyed_at, *, with_signed_worksheet):
     """Set an offer's conveyance time and the report's columns that go with it (the caller
     saves or bulk-creates it): the trend's month, and whether a signed worksheet considering
@@ -95,23 +114,31 @@ def flagged_grounds(worksheet):
     return ground_mask(flagged_grounds_in(worksheet.engine_output))
 
 
-def is_signed_late(disposition, signed_at):
+def is_signed_late(disposition, signed_at, frozen_terms_hash=None):
     """Late, not missing: conveyed without a signed worksheet, and a worksheet considering it
-    was signed at `signed_at`, after the conveyance."""
+    was signed at `signed_at`, after the conveyance, with the terms that were conveyed: when
+    the offer recorded the hash of its conveyed terms, the worksheet's hash for it
+    (`frozen_terms_hash`) must be the same. Offers conveyed before that hash existed (and the
+    bulk seeding's, which have no terms) have none to compare."""
     return (
         disposition.conveyed_at is not None
         and disposition.conveyed_with_signed_worksheet is False
         and disposition.conveyed_at < signed_at
+        and (
+            not disposition.conveyed_terms_hash
+            or disposition.conveyed_terms_hash == frozen_terms_hash
+        )
     )
 
 
 def late_signatures(worksheet, considered, signed_at):
     """Unsaved `LateSignature` rows for the offers among `considered` (offers the worksheet
     considered that have none yet) that a signature at `signed_at` makes late."""
+    content = worksheet.signed_content or {}
     return [
         LateSignature(disposition=offer, signed_at=signed_at, worksheet=worksheet)
         for offer in considered
-        if is_signed_late(offer, signed_at)
+        if is_signed_late(offer, signed_at, signed_offer_terms_hash(content, offer.pk))
     ]
 
 

@@ -36,6 +36,7 @@ urlpatterns = [
         name="disposition_from_alternative",
     ),
     path("offers/<int:pk>/edit/", dispositions.disposition_edit, name="disposition_edit"),
+    path("offers/<int:pk>/revise/", dispositions.disposition_revise, name="disposition_revise"),
     path("offers/<int:pk>/convey/", dispositions.disposition_convey, name="disposition_convey"),
     path("cases/<int:case_pk>/compare/", compare.compare, name="compare"),
     path("cases/<int:case_pk>/worksheet/", worksheets.worksheet_start, name="worksheet_start"),

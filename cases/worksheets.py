@@ -82,6 +82,9 @@ def build_content(worksheet, *, signer=None, signed_at=None):
         "case": _case(case),
         "counts": [_count(charge) for charge in charges],
         "dispositions": offers,
+        # What conveyance is compared with (actions.convey_offer): the terms of each offer as
+        # signed, hashed. Worksheets signed before this key read it from "dispositions".
+        "offer_hashes": {offer["id"]: offer_terms_hash(offer) for offer in offers},
         "analysis": {"status": analysis.ANALYSIS_STATUS, "dispositions": offer_analysis},
         "history": _history(case, history),
         "overrides": [
@@ -173,6 +176,40 @@ def _count(charge):
         "enhancements": charge.enhancements,
         "offense_date": charge.offense_date.isoformat() if charge.offense_date else None,
     }
+
+
+# What an offer's entry says that is not one of its terms: its status moves on (draft, then
+# conveyed, accepted …) while the terms stay what was signed.
+_NOT_TERMS = ("status",)
+
+
+def offer_terms_hash(entry):
+    """SHA-256 of one offer's terms: its worksheet entry (`_offer`) without its status.
+
+    The same canonical JSON as the whole worksheet (`content_hash`), so an offer entry frozen
+    in a worksheet signed before per-offer hashes were stored gives the same hash as the live
+    offer with the same terms (`live_offer_terms_hash`).
+    """
+    return content_hash({key: value for key, value in entry.items() if key not in _NOT_TERMS})
+
+
+def live_offer_terms_hash(disposition):
+    """The hash of an offer's terms as they are in the database now."""
+    terms = sorted(disposition.terms.select_related("charge"), key=lambda term: term.charge.number)
+    return offer_terms_hash(_offer(disposition, terms))
+
+
+def signed_offer_terms_hash(content, disposition_id):
+    """The hash a signed worksheet's content froze for one offer, or None if it did not consider
+    it. Content signed before "offer_hashes" existed is hashed from its offer entry."""
+    key = str(disposition_id)
+    stored = (content.get("offer_hashes") or {}).get(key)
+    if stored:
+        return stored
+    for entry in content.get("dispositions") or ():
+        if entry.get("id") == key:
+            return offer_terms_hash(entry)
+    return None
 
 
 def _offer(disposition, terms):

@@ -124,7 +124,7 @@ def test_editing_a_draft_offer_and_not_a_conveyed_one(client, alice, case):
     assert offer.name == "New name" and offer.terms.count() == 2
     actions.convey_offer(offer, by_user=alice)
     response = client.get(reverse("disposition_edit", args=[offer.pk]), follow=True)
-    assert "already conveyed" in response.content.decode()
+    assert "was conveyed, so its terms stay as they are" in response.content.decode()
 
 
 def test_using_an_engine_alternative_makes_a_new_offer_in_one_click(client, alice, case):

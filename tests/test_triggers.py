@@ -26,6 +26,9 @@ EXPECTED = {
         ("worksheet_considered_signed_is_frozen", "cases_worksheet_dispositions_considered"),
         ("flagoverride_signed_is_frozen", "cases_flagoverride"),
         ("auditevent_append_only", "cases_auditevent"),
+        # A conveyed or considered offer's terms (migration 0016, tests/test_offer_binding.py).
+        ("pleaterm_offer_frozen", "cases_pleaterm"),
+        ("disposition_terms_frozen", "cases_disposition"),
     },
 }
 

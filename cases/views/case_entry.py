@@ -19,7 +19,7 @@ from .. import actions, audit
 from ..access import can_edit_cases, get_case_for_editing, get_office_for_new_case
 from ..choices import AuditAction
 from ..forms import CaseForm, ChargeForm, describe_statute
-from ..integrity import ConflictError
+from ..integrity import ConflictError, CountsBound
 from ..models import Case
 
 MAX_COUNTS = 60
@@ -34,7 +34,8 @@ def case_create(request):
 
 
 def case_edit(request, pk):
-    """Change a case and its counts; removing a count removes its terms in every offer."""
+    """Change a case and its counts; removing a count removes its terms from draft offers. A
+    count that a conveyed or considered offer pleads stays (actions.update_case says which)."""
     return _case_page(request, get_case_for_editing(request.user, pk))
 
 
@@ -49,6 +50,12 @@ def _case_page(request, case):
             charges = [row.charge_fields() for row in rows]
             try:
                 case = _save(request, case, form, charges)
+            except CountsBound as bound:
+                # Each refused count's row says why; what was typed stays on the page.
+                for row in rows:
+                    if row.cleaned_data.get("pk") in bound.problems:
+                        row.add_error(None, bound.problems[row.cleaned_data["pk"]])
+                form.add_error(None, str(bound))
             except ConflictError as conflict:
                 form.add_error(None, str(conflict))
             else:

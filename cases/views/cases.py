@@ -5,7 +5,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
-from .. import analysis, audit, worksheet_layout
+from .. import analysis, audit, binding, worksheet_layout
 from ..access import can_edit_cases, get_case_for_user, membership_of
 from ..choices import AuditAction, DispositionStatus
 from ..forms import CaseFilterForm
@@ -107,7 +107,9 @@ def case_detail(request, pk):
     counts = [{"charge": charge, "result": analysis.assess_charge(charge)} for charge in charges]
     priors = list(case.priors.select_related("entered_by"))
     history = analysis.History.of(case, priors)
-    offers = [_offer_view(disposition, history) for disposition in dispositions]
+    # Why each offer's terms are frozen, if they are (one query for all offers: cases.binding).
+    signed = binding.signed_versions_considering(disposition.pk for disposition in dispositions)
+    offers = [_offer_view(disposition, history, signed) for disposition in dispositions]
     grid, details = _risk_grid(counts, offers)
     worksheet = case.worksheets.current().order_by("-version").first()
     audit.record(AuditAction.VIEW, case, user=request.user, request=request)
@@ -212,7 +214,7 @@ def _plea_line(term):
     return ", ".join(part for part in parts if part)
 
 
-def _offer_view(disposition, history):
+def _offer_view(disposition, history, signed_versions=None):
     """An offer with each term beside the engine's answer for it."""
     terms = sorted(disposition.terms.all(), key=lambda term: term.charge.number)
     result = analysis.assess_offer(disposition, terms, history)
@@ -225,4 +227,5 @@ def _offer_view(disposition, history):
         "whole": {"offense": {"known": True}, "flags": result["flags"]},
         "grounds": analysis.offer_grounds(result),
         "is_draft": disposition.status == DispositionStatus.DRAFT,
+        "frozen_because": binding.why_frozen(disposition, signed_versions),
     }

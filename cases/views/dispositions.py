@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import actions, analysis, audit
+from .. import actions, analysis, audit, binding
 from ..access import get_case_for_editing, get_disposition_for_editing
 from ..choices import AuditAction, DispositionLabel, DispositionStatus
 from ..forms import DispositionForm, PleaTermForm
@@ -27,20 +27,34 @@ def disposition_create(request, case_pk):
 
 
 def disposition_edit(request, pk):
-    """Change a draft offer. A conveyed offer is what the defense heard: it no longer changes."""
+    """Change a draft offer. A conveyed offer is what the defense heard, and one a signed
+    worksheet considered is what the deputy signed for: neither changes (cases.binding). Its
+    page shows its terms read-only, says why, and offers "Revise as a new offer"; a form posted
+    anyway is refused by the action and shown again with what was typed."""
     disposition = get_disposition_for_editing(request.user, pk)
-    if disposition.status != DispositionStatus.DRAFT:
-        messages.error(
-            request,
-            "This offer was already conveyed, so it stays as conveyed. Enter a new offer instead.",
-        )
-        return redirect(disposition.case)
-    return _offer_page(request, disposition.case, disposition)
+    return _offer_page(
+        request, disposition.case, disposition, frozen_because=binding.why_frozen(disposition)
+    )
 
 
-def _offer_page(request, case, disposition):
+@require_POST
+def disposition_revise(request, pk):
+    """A new draft offer with the terms of this one, to change instead of it (copy-on-write)."""
+    disposition = get_disposition_for_editing(request.user, pk)
+    revision = actions.revise_offer(disposition, by_user=request.user, request=request)
+    messages.success(
+        request,
+        f"New draft offer “{revision}”, revised from offer {disposition.pk}. Change its terms, "
+        "then have a signed worksheet (an amendment) consider it before it is conveyed.",
+    )
+    return redirect("disposition_edit", pk=revision.pk)
+
+
+def _offer_page(request, case, disposition, frozen_because=""):
     charges = list(case.charges.all())
     existing = {term.charge_id: term for term in disposition.terms.all()} if disposition.pk else {}
+    if frozen_because:  # its terms as they stand, not blank ones for counts it does not plead
+        charges = [charge for charge in charges if charge.pk in existing]
     data = request.POST if request.method == "POST" else None
     form = DispositionForm(data, instance=disposition)
     term_forms = [
@@ -69,17 +83,26 @@ def _offer_page(request, case, disposition):
                 )
             except ConflictError as conflict:
                 form.add_error(None, str(conflict))  # what was typed stays on the page
-                return _render_offer(request, case, disposition, form, term_forms, status=409)
+                return _render_offer(
+                    request, case, disposition, form, term_forms, frozen_because, status=409
+                )
             messages.success(request, f"Offer “{saved}” saved.")
             return redirect(f"{case.get_absolute_url()}#disp-{saved.pk}")
-    return _render_offer(request, case, disposition, form, term_forms)
+    return _render_offer(request, case, disposition, form, term_forms, frozen_because)
 
 
-def _render_offer(request, case, disposition, form, term_forms, status=200):
+def _render_offer(request, case, disposition, form, term_forms, frozen_because="", status=200):
     return render(
         request,
         "cases/disposition_form.html",
-        {"case": case, "disposition": disposition, "form": form, "term_forms": term_forms},
+        {
+            "case": case,
+            "disposition": disposition,
+            "form": form,
+            "term_forms": term_forms,
+            # Why its terms can no longer change, and the way out (cases.binding).
+            "frozen_because": frozen_because,
+        },
         status=status,
     )
 
