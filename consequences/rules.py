@@ -283,6 +283,40 @@ CONDITIONS = {
     "record_shows_minor": record_shows_minor,
 }
 
+class _FactsRead(dict):
+    """An empty facts mapping that notes every fact a condition asks it for."""
+
+    def __init__(self):
+        super().__init__()
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return default
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        raise KeyError(key)
+
+
+def facts_read_by(when: str) -> frozenset[str]:
+    """The record-of-conviction facts the condition ``when`` reads, found by asking it.
+
+    Derived, not declared: each condition in ``CONDITIONS`` is run on counts at every level and
+    on both sides of the one-year line, with a facts mapping that notes what is read, so a new
+    condition that reads a fact is found without a list to keep in step. The offer page shows
+    only the facts a count's entry reads (engine.facts_used; issue 15 item 3).
+    Tests: tests/consequences/test_facts_used.py.
+    """
+    read: set[str] = set()
+    for level in (None, *Level):
+        for sentence in (None, 0, ONE_YEAR_DAYS):
+            facts = _FactsRead()
+            CONDITIONS[when](Count(level, tuple(Level), sentence, sentence, facts))
+            read |= facts.read
+    return frozenset(read)
+
+
 # For each condition: (while the fact is unknown, when it holds, when it is known not to hold).
 CONDITION_TEXT = {
     "always": (None, None, None),
