@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import codes, rules
-from .catalog import FACT_TYPES, FlagRule, Match, fact_has_type, get_catalog
+from .catalog import FACT_TYPES, FlagRule, Match, Offense, fact_has_type, get_catalog
 from .priors import PriorConviction, read_prior
 from .rules import InvalidInput
 from .statuses import Ground, Level, Status, Verdict
@@ -419,16 +419,14 @@ def did_you_mean(text, limit=3, catalog=None):
     index = catalog.memo.get("suggest")
     if index is None:
         index = catalog.memo["suggest"] = _suggest_index(catalog)
-    by_key = {}
+    # Compare with the code's letters when the text has them ("pc..."), else the section only.
+    with_code = bool(re.match(r"[a-z]", key))
+    candidates: dict[str, Offense] = {}
     for offense, code_keys, _ in index:
         if offense.kind == "offense":
-            by_key.setdefault(code_keys[0], offense)
-    # Compare with the code's letters when the text has them ("pc..."), else section only.
-    candidates = by_key if re.match(r"[a-z]", key) else {
-        code_keys[1]: offense for offense, code_keys, _ in index if offense.kind == "offense"
-    }
+            candidates.setdefault(code_keys[0] if with_code else code_keys[1], offense)
     close = difflib.get_close_matches(key, list(candidates), n=limit, cutoff=0.75)
-    return [Suggestion(candidates[k].code, candidates[k].title) for k in close if k != key]
+    return [Suggestion(candidates[k].code, candidates[k].title) for k in close]
 
 
 def facts_used(offense, catalog=None):

@@ -283,18 +283,19 @@ CONDITIONS = {
     "record_shows_minor": record_shows_minor,
 }
 
+
 class _FactsRead(dict):
     """An empty facts mapping that notes every fact a condition asks it for."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.read: set[str] = set()
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: object = None) -> object:
         self.read.add(key)
         return default
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> object:
         self.read.add(key)
         raise KeyError(key)
 

@@ -101,7 +101,9 @@ def test_the_preview_writes_nothing_and_records_no_audit_event(client, alice, ca
     assert PleaTerm.objects.values().get() == stored
 
 
-def test_the_preview_makes_a_fixed_number_of_queries(client, alice, case, django_assert_max_num_queries):
+def test_the_preview_makes_a_fixed_number_of_queries(
+    client, alice, case, django_assert_max_num_queries
+):
     client.force_login(alice)
     charge = case.charges.get(number=1)
     # Session, user, second factor, membership, office, case, permissions, the count, and the
@@ -211,8 +213,10 @@ def test_a_hidden_fact_posted_anyway_is_not_saved(client, alice, case):
 
 def test_a_fact_the_new_statute_uses_is_kept(client, alice, case):
     client.force_login(alice)
-    data = offer_data(case, {1: {"statute_pleaded": "PC 487(a)", "loss_amount": "12000",
-                                 "level_at_plea": "felony"}})
+    data = offer_data(
+        case,
+        {1: {"statute_pleaded": "PC 487(a)", "loss_amount": "12000", "level_at_plea": "felony"}},
+    )
     assert client.post(reverse("disposition_create", args=[case.pk]), data).status_code == 302
     assert PleaTerm.objects.get(charge__number=1).loss_amount == 12000
 
@@ -221,9 +225,7 @@ def test_a_fact_the_new_statute_uses_is_kept(client, alice, case):
 
 
 def selected_level(html, charge):
-    select = re.search(
-        rf'<select name="term-{charge.pk}-level_at_plea".*?</select>', html, re.S
-    )[0]
+    select = re.search(rf'<select name="term-{charge.pk}-level_at_plea".*?</select>', html, re.S)[0]
     chosen = re.search(r'<option value="(\w*)"[^>]*selected', select)
     return chosen[1] if chosen else ""
 
@@ -278,9 +280,7 @@ def test_a_statute_typo_gets_did_you_mean(client, alice):
 
 def test_without_javascript_the_page_shows_each_counts_flags_and_errors(client, alice, case):
     offer = factories.make_disposition(case)
-    factories.make_term(
-        offer, case.charges.get(number=1), level="felony", custody_days_imposed=365
-    )
+    factories.make_term(offer, case.charges.get(number=1), level="felony", custody_days_imposed=365)
     client.force_login(alice)
     html = client.get(reverse("disposition_edit", args=[offer.pk])).content.decode()
     first = counts_of(html)[0]

@@ -132,8 +132,10 @@ def test_the_tab_presses_of_a_dv_count(demo, new_page):
     page.goto(f"/cases/{case.pk}/offers/new/")
     dv_controls, dv_panel = tab_stops(page, f"term-{charge.pk}")
     all_controls, _ = tab_stops(page, f"term-{unknown.pk}")
-    print(f"\nTab stops, DV count: {dv_controls} controls + {dv_panel} in its flags panel; "
-          f"with all eight facts: {all_controls} controls")
+    print(
+        f"\nTab stops, DV count: {dv_controls} controls + {dv_panel} in its flags panel; "
+        f"with all eight facts: {all_controls} controls"
+    )
     assert all_controls - dv_controls == 8
 
 

@@ -66,7 +66,7 @@ def test_the_facts_an_entry_uses_are_those_that_can_change_its_answer():
         used = engine.facts_used(offense)
         base = engine.assess_count(offense, sentence_days=30).all_flags
         for name, kind in FACT_TYPES.items():
-            for value in ((True, False) if kind is bool else (1.0, 500.0)):
+            for value in (True, False) if kind is bool else (1.0, 500.0):
                 flags = engine.assess_count(
                     offense, sentence_days=30, facts={name: value}
                 ).all_flags
