@@ -3,23 +3,27 @@ aggravated felony clear at 364 days, the record facts follow the statute, a typo
 mean", and the page fits at 390, 768 and 1366 px. Screenshots: test-artifacts/offer-entry-*.png.
 """
 
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from cases.models import Case, PleaTerm
 from tests import factories
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import ARTIFACTS, GUIDE_IMAGES, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
-# Tab presses from a count's first control until the focus leaves the count, split into the
-# count's form controls and the stops in its flags panel (the flags' "Details").
-TAB_WALK = """async (first) => {
-  const term = document.getElementById(first).closest('fieldset.term');
-  document.getElementById(first).focus();
-  return term.id;
-}"""
+
+def count_picture(term, name):
+    """One count's fieldset as a picture: an artifact, and the guide's when asked
+    (UPDATE_GUIDE_IMAGES=1, as tests/browser/conftest.screenshot)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    term.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    if os.environ.get("UPDATE_GUIDE_IMAGES"):
+        GUIDE_IMAGES.mkdir(parents=True, exist_ok=True)
+        term.screenshot(path=str(GUIDE_IMAGES / f"{name}.png"))
 
 
 def dv_case():
@@ -70,12 +74,12 @@ def test_a_deputy_watches_the_aggravated_felony_clear_at_364_days(demo, new_page
     custody.fill("")
     custody.press_sequentially("365", delay=30)
     expect(flagged(term)).to_contain_text("Aggravated felony")
-    screenshot(page, "offer-entry-365", guide=True)
+    count_picture(term, "offer-entry-365")
     custody.press("Backspace")
     custody.press_sequentially("4", delay=30)
     expect(flagged(term)).not_to_contain_text("Aggravated felony")
     expect(term.locator(".term-preview")).to_contain_text("Aggravated felony")  # not flagged
-    screenshot(page, "offer-entry-364", guide=True)
+    count_picture(term, "offer-entry-364")
 
     # An impossible term: the error in place, nothing saved.
     term.get_by_label("Level at plea").select_option("misdemeanor")
@@ -102,7 +106,7 @@ def test_a_deputy_watches_the_aggravated_felony_clear_at_364_days(demo, new_page
     expect(term.locator(".statute-status")).to_contain_text("Not in catalog")
     expect(term.locator(".term-preview")).to_contain_text("Not in catalog")
     pick = term.get_by_role("button", name="PC 273.5(a)")
-    screenshot(page, "offer-entry-did-you-mean")
+    count_picture(term.locator(".statute-help"), "offer-entry-did-you-mean")
     pick.click()
     expect(statute).to_have_value("PC 273.5(a)")
     expect(term.locator(".statute-status")).to_contain_text("In catalog")
