@@ -565,12 +565,14 @@ class PleaTermForm(forms.ModelForm):
                 "custody_days_imposed",
                 f"A misdemeanor cannot exceed {MISDEMEANOR_MAX_DAYS} days (PC 18.5).",
             )
-        # A fact the statute's entry does not read was hidden: whatever the request says, it
-        # is not kept (a value left from another statute, or posted by hand).
+        # A fact the statute's entry does not read was hidden: whatever the request says (a
+        # value left from another statute, or posted by hand), it is ignored, errors and all,
+        # and not kept.
         shown = offer_entry.record_fields_used(cleaned.get("statute_pleaded"))
         for name in RECORD_FACTS:
-            if name not in shown and name in cleaned:
+            if name not in shown:
                 cleaned[name] = None
+                self.errors.pop(name, None)
         return cleaned
 
     def _post_clean(self):

@@ -199,7 +199,8 @@ def test_a_hidden_fact_posted_anyway_is_not_saved(client, alice, case):
     data = offer_data(
         case,
         {
-            1: {"loss_amount": "50000", "grams": "3", "victim_minor": "true"},
+            # A hidden field's bad value is ignored too: it is not kept, so it cannot be wrong.
+            1: {"loss_amount": "50000", "grams": "-3", "victim_minor": "true"},
             2: {"substance_named": "true", "loss_amount": "20000", "firearm_in_record": "true"},
         },
     )
