@@ -46,9 +46,10 @@
     if (target && target.classList && target.classList.contains("term-preview")) apply(target);
   });
 
-  // A level the deputy picks is theirs: a later statute no longer changes it.
+  // A level the deputy picks is theirs: a later statute no longer changes it. (This file's own
+  // pre-fill sends "input", never "change".)
   document.addEventListener("change", function (event) {
-    if (event.isTrusted && event.target.matches && event.target.matches("select[name$='-level_at_plea']")) {
+    if (event.target.matches && event.target.matches("select[name$='-level_at_plea']")) {
       event.target.removeAttribute("data-prefilled");
     }
   });
