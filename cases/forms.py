@@ -489,6 +489,14 @@ class PleaTermForm(forms.ModelForm):
         # the page's script shows and hides them as the statute changes, and clean() empties
         # the others, so a value left in a hidden field is never saved.
         self.facts_shown = offer_entry.record_fields_used(self.statute_as_typed())
+        if not self.is_bound and self.instance.pk:
+            # A stored value stays in sight (a frozen offer's record shows all it holds); if
+            # the entry cannot use it, saving the offer again drops it.
+            self.facts_shown = tuple(
+                name
+                for name in RECORD_FACTS
+                if name in self.facts_shown or getattr(self.instance, name) is not None
+            )
         self.helper = _helper(
             Row(
                 Column("action", css_class="col-md-2"),

@@ -212,6 +212,15 @@ def test_a_hidden_fact_posted_anyway_is_not_saved(client, alice, case):
     assert (drug.loss_amount, drug.firearm_in_record) == (None, None)
 
 
+def test_a_stored_fact_stays_in_sight_until_the_offer_is_saved_again(client, alice, case):
+    offer = factories.make_disposition(case)
+    factories.make_term(offer, case.charges.get(number=1), loss_amount=500)  # from before
+    client.force_login(alice)
+    html = client.get(reverse("disposition_edit", args=[offer.pk])).content.decode()
+    cells = fact_cells(counts_of(html)[0])
+    assert cells["loss_amount"] is False and cells["grams"] is True
+
+
 def test_a_fact_the_new_statute_uses_is_kept(client, alice, case):
     client.force_login(alice)
     data = offer_data(
