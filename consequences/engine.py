@@ -441,6 +441,15 @@ def facts_used(offense, catalog=None):
     catalog = catalog or get_catalog()
     if not isinstance(offense, str):
         return None
+    cache = catalog.memo.setdefault("facts_used", {})
+    if offense not in cache:
+        if len(cache) >= 20_000:
+            cache.clear()
+        cache[offense] = _facts_used(catalog, offense)
+    return cache[offense]
+
+
+def _facts_used(catalog, offense):
     form = codes.combined_form(offense)
     _, match = catalog.resolve(offense) if form is None else _resolve_target(catalog, form)
     if match is None or match.offense.kind != "offense":

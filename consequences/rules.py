@@ -7,7 +7,8 @@ is given and the text says so. Everything here is advisory, not legal advice.
 """
 
 import datetime
-from collections.abc import Collection, Iterable, Sequence
+import functools
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -309,11 +310,16 @@ def facts_read_by(when: str) -> frozenset[str]:
     only the facts a count's entry reads (engine.facts_used; issue 15 item 3).
     Tests: tests/consequences/test_facts_used.py.
     """
+    return _facts_read_by(CONDITIONS[when])
+
+
+@functools.cache  # keyed by the function itself: conditions never change while running
+def _facts_read_by(condition: Callable[[Count], bool | None]) -> frozenset[str]:
     read: set[str] = set()
     for level in (None, *Level):
         for sentence in (None, 0, ONE_YEAR_DAYS):
             facts = _FactsRead()
-            CONDITIONS[when](Count(level, tuple(Level), sentence, sentence, facts))
+            condition(Count(level, tuple(Level), sentence, sentence, facts))
             read |= facts.read
     return frozenset(read)
 
