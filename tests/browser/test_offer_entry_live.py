@@ -87,6 +87,8 @@ def test_a_deputy_watches_the_aggravated_felony_clear_at_364_days(demo, new_page
     custody.dispatch_event("input")
     expect(term.locator(".preview-errors")).to_contain_text("cannot exceed 364 days")
     assert not PleaTerm.objects.filter(charge=charge).exists()
+    custody.fill("364")  # the misdemeanor the deputy chose stays chosen
+    expect(term.get_by_label("Level at plea")).to_have_value("misdemeanor")
 
     # The facts follow the statute: a theft asks for the loss, a DV count hides it, emptied.
     statute = term.get_by_label("Statute pleaded to")
