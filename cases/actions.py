@@ -11,10 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit, backup_codes, binding, report_columns
+from . import audit, backup_codes, binding, policy, report_columns
 from .access import ensure_may_manage_office, ensure_may_review, ensure_may_sign, office_of
 from .choices import (
-    ApprovalPolicy,
     AuditAction,
     Decision,
     DispositionLabel,
@@ -69,12 +68,7 @@ OFFICE_FIELDS = (
     "name",
     "county",
     "slug",
-    "worksheet_scope",
-    "exclude_serious_violent",
-    "supervisor_approval",
     "parity_rule",
-    "route_to_counsel",
-    "second_factor_required",
     "deputies_see_unit_cases",
     "compliance_goal_percent",
 )
@@ -873,12 +867,7 @@ def missing_before_signing(worksheet):
 
 def review_required(worksheet):
     """Office policy: does this signed worksheet go to a supervisor? (cases.tests: test_actions)"""
-    policy = worksheet.case.office.supervisor_approval
-    if policy == ApprovalPolicy.ALWAYS:
-        return True
-    if policy == ApprovalPolicy.NEVER:
-        return False
-    return departs_from_standard(worksheet)
+    return policy.review_required_by_policy(worksheet, departs_from_standard(worksheet))
 
 
 def departs_from_standard(worksheet):

@@ -28,6 +28,7 @@ from ..choices import AuditAction, ReviewOutcome
 from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, WorksheetForm
 from ..integrity import ConflictError
 from ..models import FlagOverride, Review
+from ..policy import policy_for
 from ..worksheets import content_for_display
 
 
@@ -345,7 +346,7 @@ def _page(
         "disclosures": disclosures,
         "status_form": status_form or StatusDisclosureForm(),
         "can_record_status": show_status and can_record_status(request.user),
-        "review_required_policy": case.office.get_supervisor_approval_display(),
+        "review_required_policy": policy_for(case.office).get_supervisor_approval_display(),
         "verdict_choices": Verdict.choices,
         "ReviewOutcome": ReviewOutcome,
     }
