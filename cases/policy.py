@@ -77,11 +77,16 @@ def policy_for(office, on=None):
     """The version in force on `on` (today by default); the defaults if the office has none."""
     on = on or timezone.localdate()
     version = (
-        OfficePolicy.objects.filter(office=office, effective_from__lte=on)
+        OfficePolicy.objects.filter(office_id=_id(office), effective_from__lte=on)
         .order_by("-effective_from")
         .first()
     )
-    return version or OfficePolicy(office=office, effective_from=EPOCH)
+    return version or OfficePolicy(office_id=_id(office), effective_from=EPOCH)
+
+
+def _id(office):
+    """An office or its id (a report filter holds the id)."""
+    return getattr(office, "pk", office)
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ class Span:
 
 def versions_between(office, start, end=None):
     """The versions in force between the dates `start` and `end` (exclusive), in order."""
-    later = OfficePolicy.objects.filter(office=office, effective_from__gt=start)
+    later = OfficePolicy.objects.filter(office_id=_id(office), effective_from__gt=start)
     if end is not None:
         later = later.filter(effective_from__lt=end)
     versions = [policy_for(office, start), *later.order_by("effective_from")]
@@ -104,6 +109,14 @@ def versions_between(office, start, end=None):
         until = versions[number + 1].effective_from if number + 1 < len(versions) else end
         spans.append(Span(version, max(version.effective_from, start), until))
     return spans
+
+
+def _day_after(end):
+    """The first local day after a period that ends (exclusive) at `end`: midnight or not."""
+    if end is None:
+        return None
+    day = timezone.localdate(end)
+    return day if _midnight(day) == end else day + dt.timedelta(days=1)
 
 
 def _midnight(day):
@@ -126,7 +139,7 @@ def requires_worksheet(dispositions, office, start=None, end=None):
 def requires_worksheet_q(office, start=None, end=None, case_id="case_id"):
     """`requires_worksheet` as a condition on an offer (`case_id`: the path to its case)."""
     first_day = timezone.localdate(start) if start else EPOCH
-    last_day = timezone.localdate(end) + dt.timedelta(days=1) if end else None
+    last_day = _day_after(end)
     spans = versions_between(office, first_day, last_day)
     if len(spans) == 1 and start is not None:
         conveyed = scope_q(spans[0].policy, case_id)
@@ -226,14 +239,23 @@ def _catalog_sets():
     return sets
 
 
-def excludes_serious_violent(office, start=None, end=None):
-    """Whether any version in force in the period takes serious or violent felonies out of
-    scope: every page that counts compliance says so."""
-    first_day = timezone.localdate(start) if start else timezone.localdate()
-    last_day = timezone.localdate(end) + dt.timedelta(days=1) if end else None
-    return any(
-        s.policy.exclude_serious_violent for s in versions_between(office, first_day, last_day)
-    )
+def scope_notes(office, start, end):
+    """What office policy counted as needing a worksheet in a period, one sentence per version
+    in force: every page that counts compliance shows them (issue 17.2)."""
+    spans = versions_between(office, timezone.localdate(start), _day_after(end))
+    notes = []
+    for span in spans:
+        version = span.policy
+        text = f"Worksheet required for: {version.get_worksheet_scope_display().lower()}"
+        if version.defense_request_required:
+            text += ", once the defense asked for consideration"
+        if version.exclude_serious_violent:
+            text += "; serious (PC 1192.7(c)) and violent (PC 667.5(c)) felonies are excluded"
+        if len(spans) > 1:
+            until = f" to {span.end - dt.timedelta(days=1):%Y-%m-%d}" if span.end else " on"
+            text = f"From {span.start:%Y-%m-%d}{until}: {text[0].lower()}{text[1:]}"
+        notes.append(text + ".")
+    return notes
 
 
 # --- The other settings' readers ----------------------------------------------------------------
