@@ -144,12 +144,17 @@ def requires_worksheet_q(office, start=None, end=None, case_id="case_id"):
     if len(spans) == 1 and start is not None:
         conveyed = scope_q(spans[0].policy, case_id)
     else:
-        conveyed = Q(pk__in=[])
+        # (An empty Q() would vanish from an OR: each span's condition is built whole.)
+        parts = []
         for span in spans:
             when = Q(conveyed_at__gte=_midnight(span.start)) if span.start > EPOCH else Q()
             if span.end is not None:
                 when &= Q(conveyed_at__lt=_midnight(span.end))
-            conveyed |= when & scope_q(span.policy, case_id)
+            part = when & scope_q(span.policy, case_id)
+            parts.append(part if part else Q(pk__isnull=False))
+        conveyed = parts[0]
+        for part in parts[1:]:
+            conveyed |= part
     if start is not None:
         return conveyed
     not_yet = Q(conveyed_at__isnull=True) & scope_q(policy_for(office), case_id)
