@@ -884,8 +884,10 @@ def sign_worksheet(worksheet, *, by_user, request=None):
 
     The row is locked first, so two simultaneous sign requests produce one signature: the second
     finds it signed and returns it unchanged. Where office policy asks for it, the signed
-    worksheet enters the supervisor's review queue in the same transaction.
+    worksheet enters the supervisor's review queue, and immigration counsel's queue
+    (`counsel.route_by_policy`), in the same transaction.
     """
+    from . import counsel
     from .worksheets import build_content, content_hash
 
     # Whoever calls (a view, the admin, an import), only a role that may sign signs.
@@ -911,6 +913,7 @@ def sign_worksheet(worksheet, *, by_user, request=None):
         scope = report_columns.scope_of(worksheet)
         Review.objects.create(worksheet=worksheet, requested_at=now, **scope)
     audit.record(AuditAction.SIGN, worksheet, user=by_user, request=request)
+    counsel.route_by_policy(worksheet, by_user=by_user, request=request)
     return worksheet
 
 

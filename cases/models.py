@@ -938,7 +938,7 @@ def new_request_id():
     return uuid.uuid4().hex
 
 
-class CounselRequest(CaseScope):
+class CounselRequest(models.Model):
     """A request for immigration counsel's written view on one signed worksheet version, and the
     answer. Kept apart from the worksheet, like the review, so the signed version never changes.
 
@@ -976,7 +976,7 @@ class CounselRequest(CaseScope):
                 name="counsel_request_has_origin",
             ),
         ]
-        indexes = [models.Index(fields=["office", "answered_at"], name="counsel_queue")]
+        indexes = [models.Index(fields=["answered_at", "requested_at"], name="counsel_queue")]
 
     def __str__(self):
         return f"Counsel request on {self.worksheet}"

@@ -61,30 +61,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='CounselRequest',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('by_policy', models.BooleanField(default=False)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('question', models.TextField(blank=True)),
-                ('answer', models.TextField(blank=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assigned_deputy', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='counsel_requests', to='cases.case')),
-                ('office', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.office')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.unit')),
-                ('worksheet', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='counsel_request', to='cases.worksheet')),
-            ],
-            options={
-                'ordering': ['requested_at', 'pk'],
-                'permissions': [('answer_counsel', "Can answer requests for immigration counsel's view")],
-                'indexes': [models.Index(fields=['office', 'answered_at'], name='counsel_queue')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('answered_at__isnull', True), models.Q(('answered_by__isnull', False), models.Q(('answer', ''), _negated=True)), _connector='OR'), name='counsel_answer_complete'), models.CheckConstraint(condition=models.Q(('by_policy', True), ('requested_by__isnull', False), _connector='OR'), name='counsel_request_has_origin')],
-            },
-        ),
-        migrations.CreateModel(
             name='OfficePolicy',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -125,5 +101,26 @@ class Migration(migrations.Migration):
         migrations.RemoveField(
             model_name='office',
             name='worksheet_scope',
+        ),
+        migrations.CreateModel(
+            name='CounselRequest',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('by_policy', models.BooleanField(default=False)),
+                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('question', models.TextField(blank=True)),
+                ('answer', models.TextField(blank=True)),
+                ('answered_at', models.DateTimeField(blank=True, null=True)),
+                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='counsel_requests', to='cases.case')),
+                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('worksheet', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='counsel_request', to='cases.worksheet')),
+            ],
+            options={
+                'ordering': ['requested_at', 'pk'],
+                'permissions': [('answer_counsel', "Can answer requests for immigration counsel's view")],
+                'indexes': [models.Index(fields=['answered_at', 'requested_at'], name='counsel_queue')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('answered_at__isnull', True), models.Q(('answered_by__isnull', False), models.Q(('answer', ''), _negated=True)), _connector='OR'), name='counsel_answer_complete'), models.CheckConstraint(condition=models.Q(('by_policy', True), ('requested_by__isnull', False), _connector='OR'), name='counsel_request_has_origin')],
+            },
         ),
     ]
