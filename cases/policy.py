@@ -226,7 +226,9 @@ def _catalog_sets():
     catalog = get_catalog()
     sets = _SETS.get(catalog.version)
     if sets is None:
-        serious, clean, by_section = [], [], {}
+        serious: list = []
+        clean: list = []
+        by_section: dict[tuple[str, str], list] = {}
         for offense in catalog.offenses.values():
             by_section.setdefault((offense.parsed.code, offense.parsed.section), []).append(
                 offense.parsed

@@ -262,14 +262,15 @@ def _counsel(worksheet):
     )
     if found is None:
         return None
-    requester, answerer = found.requested_by, found.answered_by
     return {
-        "sent_by": "office policy"
-        if found.by_policy
-        else (requester.get_full_name() or requester.username),
+        "sent_by": _name(found.requested_by) or "office policy",
         "requested_at": found.requested_at,
         "question": found.question,
         "answered_at": found.answered_at,
-        "answered_by": (answerer.get_full_name() or answerer.username) if answerer else "",
+        "answered_by": _name(found.answered_by),
         "answer": found.answer,
     }
+
+
+def _name(user):
+    return (user.get_full_name() or user.username) if user is not None else ""

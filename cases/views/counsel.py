@@ -39,7 +39,7 @@ class CounselAnswerForm(forms.Form):
     answer = forms.CharField(
         label="Your written view",
         max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Attached to this worksheet version as it was signed; it does not change it.",
         error_messages={"required": "Write your answer before sending it."},
     )
@@ -155,5 +155,5 @@ def _fact(name, value):
         return f"loss over $10,000: {'yes' if value else 'no'}"
     if name == "grams":
         return f"grams: {value:g}"
-    label = PleaTerm._meta.get_field(name).verbose_name
+    label = getattr(PleaTerm._meta.get_field(name), "verbose_name", name)
     return f"{label}: {'yes' if value else 'no'}"
