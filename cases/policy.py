@@ -170,7 +170,7 @@ def scope_q(policy, case_id="case_id"):
     if policy.worksheet_scope == WorksheetScope.FELONIES:
         q &= Q(Exists(charges.filter(level__in=FELONY_LEVELS)))
     elif policy.worksheet_scope == WorksheetScope.FLAGGED:
-        q &= Q(Exists(charges.exclude(charge_resolves_to(_catalog_sets()["clean"]))))
+        q &= Q(Exists(charges.exclude(charge_resolves_to(_clean_entries()))))
     if policy.exclude_serious_violent:
         q &= ~Q(Exists(charges.filter(serious_or_violent_charge_q())))
     if policy.defense_request_required:
@@ -220,14 +220,13 @@ _SETS: dict[str, dict] = {}
 
 
 def _catalog_sets():
-    """Per catalog version: the entries tagged serious or violent, and the offenses the engine
-    flags for no ground as charged (nothing else known), which a flagged-ground scope leaves out.
-    """
+    """Per catalog version: the entries by section and those tagged serious or violent; the
+    offenses the engine flags for no ground as charged ("clean") are added on first use by a
+    flagged-ground scope (`_clean_entries`: it runs the engine on every entry, ~0.5 s once)."""
     catalog = get_catalog()
     sets = _SETS.get(catalog.version)
     if sets is None:
         serious: list = []
-        clean: list = []
         by_section: dict[tuple[str, str], list] = {}
         for offense in catalog.offenses.values():
             by_section.setdefault((offense.parsed.code, offense.parsed.section), []).append(
@@ -235,15 +234,23 @@ def _catalog_sets():
             )
             if offense.tags & {"serious_felony", "violent_felony"}:
                 serious.append(offense.parsed)
-            if (
-                offense.kind == "offense"
-                and not assess_count(offense.code, catalog=catalog).flagged
-            ):
-                clean.append(offense.parsed)
-        sets = {"serious_violent": serious, "clean": clean, "by_section": by_section}
+        sets = {"serious_violent": serious, "by_section": by_section, "catalog": catalog}
         _SETS.clear()
         _SETS[catalog.version] = sets
     return sets
+
+
+def _clean_entries():
+    """The catalog's offenses the engine flags for no ground as charged, nothing else known."""
+    sets = _catalog_sets()
+    if "clean" not in sets:
+        catalog = sets["catalog"]
+        sets["clean"] = [
+            offense.parsed
+            for offense in catalog.offenses.values()
+            if offense.kind == "offense" and not assess_count(offense.code, catalog=catalog).flagged
+        ]
+    return sets["clean"]
 
 
 def scope_notes(office, start, end):
