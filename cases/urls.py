@@ -7,8 +7,10 @@ from .views import (
     cases,
     catalog_impact,
     compare,
+    counsel,
     dispositions,
     offer_preview,
+    policy,
     priors,
     review,
     worksheet_pdf,
@@ -70,4 +72,12 @@ urlpatterns = [
     ),
     path("reviews/", review.review_queue, name="review_queue"),
     path("reviews/<int:pk>/", review.review_decide, name="review_decide"),
+    path("counsel/", counsel.counsel_queue, name="counsel_queue"),
+    path("counsel/<int:pk>/", counsel.counsel_request_detail, name="counsel_request_detail"),
+    path(
+        "worksheets/<int:pk>/counsel/",
+        counsel.counsel_request_create,
+        name="counsel_request_create",
+    ),
+    path("office/policy/edit/", policy.policy_edit, name="policy_edit"),
 ]

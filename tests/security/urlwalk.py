@@ -47,12 +47,15 @@ OBJECT_KINDS = {
     "membership": lambda w: w.user.membership,
     "office": lambda w: w.office,
     "prior": lambda w: w.prior,
+    "counsel": lambda w: w.counsel_request,
+    "counselrequest": lambda w: w.counsel_request,
     "priorconviction": lambda w: w.prior,
 }
 
 # A parameter whose kind neither its name nor its URL name gives: (URL name, parameter) → kind.
 PARAM_KINDS = {
     ("review_decide", "pk"): "signed_worksheet",  # a review is opened by its worksheet's id
+    ("counsel_request_create", "pk"): "signed_worksheet",  # counsel reads signed versions only
 }
 
 # Parameters that are not records: a fixed, valid value each.
@@ -86,6 +89,7 @@ NO_RECORD_DATA = {
     "report_export_csv": "aggregates only, small cells shown as <5",
     "report_codebook_csv": "the definitions of the report's columns",
     "report_pdf": "aggregates only, small cells shown as <5",
+    "policy_edit": "the office's own policy settings and their versions, no case record",
     "catalog_impact": "the catalog versions; records only when a new catalog changes them "
     "(tests/test_catalog_impact.py: its isolation with such records)",
 }
@@ -199,8 +203,9 @@ def post_data(world):
 
 
 def people(world):
-    """Who may open the world's pages: its deputy, its unit's supervisor, its administrator."""
-    return [world.user, world.supervisor, world.admin]
+    """Who may open the world's pages: its deputy, its unit's supervisor, its administrator,
+    and its immigration counsel (the only one who opens counsel's queue)."""
+    return [world.user, world.supervisor, world.admin, world.counsel]
 
 
 def assert_control(client, route, url, readers, shows, data=None, missing=None):
