@@ -186,6 +186,9 @@ class Case(models.Model):
     defense_type = models.CharField(max_length=20, choices=DefenseType, blank=True)
     stage = models.CharField(max_length=30, choices=CaseStage, default=CaseStage.ARRAIGNMENT)
     next_hearing = models.DateField(null=True, blank=True)
+    next_hearing_type = models.CharField(
+        max_length=60, blank=True, help_text="e.g. Pretrial, Preliminary hearing, Sentencing."
+    )
     interpreter_language = models.CharField(max_length=60, blank=True)
     routed_to_counsel = models.BooleanField(default=False)
     # The deputy's answer to "do these counts arise from a single scheme or act?", which the

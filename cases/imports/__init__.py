@@ -1,0 +1,102 @@
+"""Importing cases from the office's case management system (issue 18, docs/import.md).
+
+`import_file` is the one entry point: the management command, the upload screen and the
+folder watcher call it. It reads the file once to hash it, then streams it case by case.
+"""
+
+import hashlib
+from typing import IO
+
+from django.db import transaction
+
+from .. import audit
+from ..choices import AuditAction
+from .cleaning import Lookups
+from .formats import FORMATS, MAX_BYTES, FileRefused, detect_format, read_cases
+from .upsert import CREATED, REFUSED, UNCHANGED, UPDATED, Line, Report, upsert
+
+FORMATS_ACCEPTED = tuple(FORMATS)
+
+__all__ = [
+    "CREATED",
+    "FORMATS_ACCEPTED",
+    "MAX_BYTES",
+    "REFUSED",
+    "UNCHANGED",
+    "UPDATED",
+    "FileRefused",
+    "Line",
+    "Report",
+    "import_file",
+]
+
+
+class _DryRun(Exception):
+    pass
+
+
+def import_file(
+    stream: IO[bytes], *, name: str, office, by_user=None, dry_run=False, request=None
+) -> Report:
+    """Import `stream` (a binary file, seekable) into `office`.
+
+    The whole import is one transaction and one audit event with its totals and the file's
+    SHA-256. A dry run does the same work and rolls it back, so its report is exactly what a
+    real run would do. A file refused as a whole (size, type, header) writes nothing and comes
+    back as the report's `file_problem`.
+    """
+    report = Report()
+    try:
+        size, digest, head = _measure(stream)
+        fmt = detect_format(name, head)
+    except FileRefused as refused:
+        report.file_problem = str(refused)
+        return report
+    try:
+        with transaction.atomic():
+            upsert(read_cases(stream, fmt), Lookups.for_office(office), report)
+            if dry_run:
+                raise _DryRun
+            totals = report.totals
+            audit.record(
+                AuditAction.IMPORT,
+                user=by_user,
+                office=office,
+                request=request,
+                object_type="import",
+                summary=(
+                    f"Imported a {fmt.upper()} file (SHA-256 {digest[:12]}…): "
+                    f"{totals[CREATED]} created, {totals[UPDATED]} updated, "
+                    f"{totals[UNCHANGED]} unchanged, {totals[REFUSED]} refused"
+                ),
+                data={"format": fmt, "sha256": digest, "bytes": size, **totals},
+            )
+    except _DryRun:
+        pass
+    except FileRefused as refused:
+        report.lines.clear()
+        report.file_problem = str(refused)
+    return report
+
+
+def _measure(stream: IO[bytes]) -> tuple[int, str, bytes]:
+    """Size and SHA-256, reading in chunks (never the whole file at once); refused over the
+    limit before anything is parsed."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    stream.seek(0)
+    while chunk := stream.read(1024 * 1024):
+        if not head:
+            head = chunk[:4096]
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise FileRefused(
+                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: "
+                "split it into smaller files."
+            )
+        digest.update(chunk)
+    stream.seek(0)
+    if size == 0:
+        raise FileRefused("The file is empty.")
+    return size, digest.hexdigest(), head
