@@ -4,6 +4,7 @@ from .views import (
     access_changes,
     audit_log,
     case_entry,
+    case_import,
     cases,
     catalog_impact,
     compare,
@@ -62,6 +63,7 @@ urlpatterns = [
         access_changes.access_change_export,
         name="access_change_export",
     ),
+    path("office/import/", case_import.case_import, name="case_import"),
     path("reviews/", review.review_queue, name="review_queue"),
     path("reviews/<int:pk>/", review.review_decide, name="review_decide"),
 ]

@@ -4,14 +4,17 @@ dry run, the row report and each kind of bad input."""
 import hashlib
 import io
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from jsonschema import Draft202012Validator
 
 from cases.choices import AuditAction, ChargeLevel
 from cases.imports import CREATED, REFUSED, UNCHANGED, UPDATED, import_file
-from cases.imports.formats import MAX_BYTES
-from cases.models import AuditEvent, Case, Charge
+from cases.imports.formats import MAX_BYTES, read_cases
+from cases.models import AuditEvent, Case, Charge, Office
 from tests import factories
 
 HEADER = (
@@ -312,3 +315,130 @@ def test_query_count_does_not_grow_with_the_cases(
         report = run(office, csv_file(*rows))
     assert report.totals[CREATED] == 60
     assert Charge.objects.count() == 120
+
+
+# --- The documented format ----------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "import"
+
+
+def test_the_json_schema_is_valid_and_the_samples_follow_it():
+    schema = json.loads((DOCS / "case.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema)
+    for case in json.loads((DOCS / "sample-cases.json").read_text()):
+        validator.validate(case)
+    with (DOCS / "sample-cases.csv").open("rb") as stream:
+        for item in read_cases(stream, "csv"):
+            case = dict(item.data)
+            case["counts"] = [
+                {
+                    ("number" if key == "count_number" else key): (
+                        int(value) if key == "count_number" else value
+                    )
+                    for key, value in count.items()
+                    if key != "row" and value != ""
+                }
+                for count in case["counts"]
+            ]
+            validator.validate(case)
+
+
+def test_the_samples_import_into_the_demo_office(db):
+    from cases.devdata.demo import seed
+
+    seed()
+    office = Office.objects.get(slug="demo")
+    for name in ("sample-cases.csv", "sample-cases.json"):
+        with (DOCS / name).open("rb") as stream:
+            report = import_file(stream, name=name, office=office)
+        assert report.totals[REFUSED] == 0, report.noted
+        assert report.totals[CREATED] >= 2
+
+
+@pytest.mark.parametrize(
+    "case, where",
+    [
+        ({"defendant_name": "A", "unit": "U", "counts": [{"statute": "PC 1", "level": "M"}]}, ""),
+        (
+            {
+                "court_case_number": "1",
+                "defendant_name": "A",
+                "unit": "U",
+                "counts": [{"statute": "PC 1", "level": "severe"}],
+            },
+            "counts/0/level",
+        ),
+    ],
+)
+def test_the_schema_refuses_what_the_importer_refuses(case, where):
+    schema = json.loads((DOCS / "case.schema.json").read_text())
+    errors = list(Draft202012Validator(schema).iter_errors(case))
+    assert errors
+    assert where in ["/".join(str(p) for p in error.absolute_path) for error in errors]
+
+
+# --- The upload screen --------------------------------------------------------------------------
+
+
+def upload(client, content, name="cases.csv", dry_run=True):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"file": SimpleUploadedFile(name, content)}
+    if dry_run:
+        data["dry_run"] = "on"
+    return client.post(reverse("case_import"), data)
+
+
+def test_the_administrator_uploads_a_dry_run_then_imports(client, office, unit, alice, dave):
+    client.force_login(dave)
+    content = csv_file(*ROWS).getvalue()
+    response = upload(client, content)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Dry run: nothing was written" in text and "<strong>2</strong> new cases" in text
+    assert not Case.objects.exists()
+    response = upload(client, content, dry_run=False)
+    assert "<strong>2</strong> new cases" in response.content.decode()
+    assert Case.objects.filter(office=office).count() == 2
+    assert AuditEvent.objects.get(action=AuditAction.IMPORT).user == dave
+
+
+def test_a_bad_file_is_a_form_error_and_nothing_is_stored(client, office, unit, dave):
+    client.force_login(dave)
+    response = upload(client, b"%PDF-1.7 not a csv", dry_run=False)
+    assert response.status_code == 200
+    assert "is not a text file" in response.content.decode()
+    assert not Case.objects.exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.IMPORT).exists()
+
+
+def test_refused_rows_are_listed_with_their_reason(client, office, unit, dave):
+    client.force_login(dave)
+    content = csv_file("R-1,Al Smith,,,,,,Nowhere,1,PC 211,felony,").getvalue()
+    text = upload(client, content, dry_run=False).content.decode()
+    assert "Refused" in text and "There is no unit “Nowhere”" in text
+
+
+@pytest.mark.parametrize("who", ["alice", "carol", "erin"])
+def test_only_the_administrator_may_import(client, office, unit, who, request):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    assert client.get(reverse("case_import")).status_code == 403
+    assert upload(client, csv_file(*ROWS).getvalue(), dry_run=False).status_code == 403
+    assert not Case.objects.exists()
+
+
+def test_an_administrator_imports_into_their_own_office_only(client, office, unit, other_office):
+    from cases.choices import Role
+
+    factories.make_unit(other_office, "Felony Unit")
+    admin = factories.make_user("omar", other_office, Role.ADMIN)
+    client.force_login(admin)
+    upload(client, csv_file(ROWS[2]).getvalue(), dry_run=False)
+    assert list(Case.objects.values_list("office", flat=True)) == [other_office.pk]
+
+
+def test_the_login_is_required(client):
+    response = client.get(reverse("case_import"))
+    assert response.status_code == 302 and "/login/" in response["Location"]

@@ -88,6 +88,8 @@ NO_RECORD_DATA = {
     "report_pdf": "aggregates only, small cells shown as <5",
     "catalog_impact": "the catalog versions; records only when a new catalog changes them "
     "(tests/test_catalog_impact.py: its isolation with such records)",
+    "case_import": "an upload form; an import writes only into the uploader's own office "
+    "(tests/test_case_import.py)",
 }
 
 # URL names open to anyone (no office data behind them).
