@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from consequences import engine
-from consequences.codes import parse
+from consequences.codes import combined_form, parse
 
 from ..choices import CaseStage, ChargeLevel
 from ..forms import statute_fields
@@ -32,6 +32,7 @@ COUNT_FIELDS = (
     "enhancements",
     "offense_date",
 )
+MAX_LENGTHS = {name: Case._meta.get_field(name).max_length or 0 for name in TEXT_FIELDS}
 LEVEL_WORDS = {
     **{choice.value: choice.value for choice in ChargeLevel},
     "f": ChargeLevel.FELONY,
@@ -86,7 +87,7 @@ def clean_case(data: dict[str, Any], lookups: Lookups) -> CleanCase | list[str]:
     for name in TEXT_FIELDS:
         if name in data:
             value = _text(data[name])
-            limit = Case._meta.get_field(name).max_length or 0
+            limit = MAX_LENGTHS[name]
             if len(value) > limit:
                 problems.append(f"The {_words(name)} is longer than {limit} characters.")
             fields[name] = value
@@ -209,7 +210,7 @@ def _statute(text: str) -> dict[str, Any] | None:
     says whether the catalog holds it. Cached: a county's file names a few hundred statutes."""
     if len(text) > Charge._meta.get_field("statute_as_entered").max_length:  # type: ignore[operator]
         return None
-    if parse(text) is None:
+    if parse(text) is None and combined_form(text) is None:  # "PC 664/211" is an attempt
         return None
     result = engine.assess_count(text)
     return {

@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -50,6 +51,7 @@ class Incoming:
     data: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)  # every CSV row of the case
+    first_cells: dict[str, str] = field(default_factory=dict)  # the case's first CSV row
 
 
 def detect_format(name: str, head: bytes) -> str:
@@ -105,7 +107,7 @@ def _csv_cases(stream: IO[bytes]) -> Iterator[Incoming]:
             continue
         if current is not None:
             yield current
-        current = Incoming(row=row, rows=[row])
+        current = Incoming(row=row, rows=[row], first_cells=cells)
         current.data = {
             name: _csv_case_value(name, cells[name]) for name in CASE_COLUMNS if name in cells
         }
@@ -126,27 +128,26 @@ def _csv_case_value(name: str, value: str) -> Any:
 def _add_csv_count(case: Incoming, cells: dict[str, str], row: int, first: bool = False) -> None:
     if not first:
         case.rows.append(row)
-    if any(_undecodable(value) for value in cells.values()):
+    if any(_UNDECODABLE.search(value) for value in cells.values()):
         case.problems.append(
             f"Row {row} is not UTF-8 text: export the file as UTF-8 (the wrong encoding)."
         )
     if not first:
-        # The case's own cells must agree on every row of the case.
+        # The case's own cells must agree on every row of the case (blank means "as above").
         for name in CASE_COLUMNS:
-            if name in cells and cells[name] and name != "court_case_number":
-                value = _csv_case_value(name, cells[name])
-                if name in case.data and case.data[name] and case.data[name] != value:
-                    case.problems.append(
-                        f"Row {row} gives a different {name.replace('_', ' ')} for the same case "
-                        f"than row {case.row}."
-                    )
+            value = cells.get(name)
+            if value and value != case.first_cells.get(name) and case.first_cells.get(name):
+                case.problems.append(
+                    f"Row {row} gives a different {name.replace('_', ' ')} for the same case "
+                    f"than row {case.row}."
+                )
     count = {name: cells[name] for name in COUNT_COLUMNS if name in cells}
     count["row"] = row
     case.data["counts"].append(count)
 
 
-def _undecodable(value: str) -> bool:
-    return any("\udc80" <= char <= "\udcff" for char in value)
+# Bytes that are not UTF-8, kept as lone surrogates by errors="surrogateescape".
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 # --- JSON Lines and JSON ------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def _write(batch: list[tuple[Incoming, CleanCase]], office, report: Report) -> N
             line.outcome = CREATED
             continue
         scope_before = report_columns.scope_of(case)
-        names = [name for name, value in cleaned.fields.items() if getattr(case, name) != value]
+        names = [name for name, value in cleaned.fields.items() if _differs(case, name, value)]
         for name in names:
             setattr(case, name, cleaned.fields[name])
         counts_changed = _merge_counts(
@@ -202,6 +202,14 @@ def _merge_counts(case, counts, existing, used, line, new_charges, changed_charg
         changed_charges.append(charge)
         changed = True
     return changed
+
+
+def _differs(case: Case, name: str, value: Any) -> bool:
+    """Compare a foreign key by its id: reading `case.unit` would cost a query per case."""
+    field = Case._meta.get_field(name)
+    if field.is_relation:
+        return getattr(case, field.attname) != (value.pk if value is not None else None)
+    return getattr(case, name) != value
 
 
 def _charge(case: Case, count: dict[str, Any]) -> Charge:
