@@ -905,3 +905,19 @@ class AuditEvent(models.Model):
 
 def new_request_id():
     return uuid.uuid4().hex
+
+
+class CalendarFeed(models.Model):
+    """A user's private address for their hearing calendar (.ics), for a calendar program that
+    cannot log in. Only the token's SHA-256 is stored: the address is shown once, when made;
+    making a new one or revoking it ends the old one (cases.calendar)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     access_changes,
     audit_log,
+    calendar,
     case_entry,
     case_import,
     cases,
@@ -64,6 +65,9 @@ urlpatterns = [
         name="access_change_export",
     ),
     path("office/import/", case_import.case_import, name="case_import"),
+    path("calendar/", calendar.hearing_calendar, name="hearing_calendar"),
+    path("calendar/feed/", calendar.calendar_feed_manage, name="calendar_feed_manage"),
+    path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     path("reviews/", review.review_queue, name="review_queue"),
     path("reviews/<int:pk>/", review.review_decide, name="review_decide"),
 ]

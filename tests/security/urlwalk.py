@@ -62,6 +62,7 @@ VALUE_KWARGS = {
     "year": "2026",
     "month": "11",
     "slug": "test",
+    "token": "not-a-feed-token",
 }
 
 # Form fields that name a record in a POST (field → kind): the walk's POSTs carry the world's own
@@ -88,12 +89,22 @@ NO_RECORD_DATA = {
     "report_pdf": "aggregates only, small cells shown as <5",
     "catalog_impact": "the catalog versions; records only when a new catalog changes them "
     "(tests/test_catalog_impact.py: its isolation with such records)",
+    "hearing_calendar": "the reader's own hearings only (tests/test_calendar.py)",
     "case_import": "an upload form; an import writes only into the uploader's own office "
     "(tests/test_case_import.py)",
 }
 
 # URL names open to anyone (no office data behind them).
-PUBLIC = {"login", "logout", "healthz", "otp_verify", "otp_enroll", "otp_backup_codes"}
+# calendar_feed is opened by its token, not a session (tests/test_calendar.py: its isolation).
+PUBLIC = {
+    "login",
+    "logout",
+    "healthz",
+    "otp_verify",
+    "otp_enroll",
+    "otp_backup_codes",
+    "calendar_feed",
+}
 
 
 class UnknownParameter(AssertionError):
