@@ -32,7 +32,7 @@ COUNT_FIELDS = (
     "enhancements",
     "offense_date",
 )
-MAX_LENGTHS = {name: Case._meta.get_field(name).max_length or 0 for name in TEXT_FIELDS}
+MAX_LENGTHS = {name: getattr(Case._meta.get_field(name), "max_length", 0) for name in TEXT_FIELDS}
 LEVEL_WORDS = {
     **{choice.value: choice.value for choice in ChargeLevel},
     "f": ChargeLevel.FELONY,

@@ -141,7 +141,7 @@ def _add_csv_count(case: Incoming, cells: dict[str, str], row: int, first: bool 
                     f"Row {row} gives a different {name.replace('_', ' ')} for the same case "
                     f"than row {case.row}."
                 )
-    count = {name: cells[name] for name in COUNT_COLUMNS if name in cells}
+    count: dict[str, Any] = {name: cells[name] for name in COUNT_COLUMNS if name in cells}
     count["row"] = row
     case.data["counts"].append(count)
 

@@ -208,7 +208,8 @@ def _differs(case: Case, name: str, value: Any) -> bool:
     """Compare a foreign key by its id: reading `case.unit` would cost a query per case."""
     field = Case._meta.get_field(name)
     if field.is_relation:
-        return getattr(case, field.attname) != (value.pk if value is not None else None)
+        attname = getattr(field, "attname", name)
+        return getattr(case, attname) != (value.pk if value is not None else None)
     return getattr(case, name) != value
 
 
