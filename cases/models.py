@@ -921,3 +921,45 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
+
+
+class ServiceToken(models.Model):
+    """A service account of an office: how the office's case management system calls the API
+    (cases.api). The token is shown once when made and stored only as its SHA-256; `prefix`
+    (its first characters) lets an administrator tell tokens apart. Scopes say what it may do;
+    it sees a volunteered immigration status only when an administrator granted `view_status`.
+    """
+
+    SCOPES = {
+        "read": "Read cases and their consideration status",
+        "write_cases": "Create and update cases and counts",
+        "read_worksheets": "Download signed worksheets (PDF)",
+    }
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="service_tokens")
+    name = models.CharField(max_length=100, help_text="Which system uses it, e.g. “PbK nightly”.")
+    scopes = models.JSONField(default=list)
+    view_status = models.BooleanField(
+        default=False, help_text="May see a volunteered immigration status."
+    )
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["office", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

@@ -12,6 +12,7 @@ from .views import (
     dispositions,
     priors,
     review,
+    service_tokens,
     worksheet_pdf,
     worksheets,
 )
@@ -65,6 +66,12 @@ urlpatterns = [
         name="access_change_export",
     ),
     path("office/import/", case_import.case_import, name="case_import"),
+    path("office/api-tokens/", service_tokens.service_tokens, name="service_tokens"),
+    path(
+        "office/api-tokens/<int:pk>/revoke/",
+        service_tokens.service_token_revoke,
+        name="service_token_revoke",
+    ),
     path("calendar/", calendar.hearing_calendar, name="hearing_calendar"),
     path("calendar/feed/", calendar.calendar_feed_manage, name="calendar_feed_manage"),
     path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),

@@ -12,7 +12,7 @@ from django.db import transaction
 from .. import audit
 from ..choices import AuditAction
 from .cleaning import Lookups
-from .formats import FORMATS, MAX_BYTES, FileRefused, detect_format, read_cases
+from .formats import FORMATS, MAX_BYTES, FileRefused, Incoming, detect_format, read_cases
 from .upsert import CREATED, REFUSED, UNCHANGED, UPDATED, Line, Report, upsert
 
 FORMATS_ACCEPTED = tuple(FORMATS)
@@ -28,6 +28,7 @@ __all__ = [
     "Line",
     "Report",
     "import_file",
+    "upsert_one",
 ]
 
 
@@ -77,6 +78,14 @@ def import_file(
         report.lines.clear()
         report.file_problem = str(refused)
     return report
+
+
+def upsert_one(data: dict, *, office) -> Line:
+    """One case, as the API's PUT gives it: the same rules as a file's case. The caller holds
+    the transaction and writes the audit event."""
+    report = Report()
+    upsert([Incoming(row=1, data=data)], Lookups.for_office(office), report)
+    return report.lines[0]
 
 
 def _measure(stream: IO[bytes]) -> tuple[int, str, bytes]:

@@ -47,6 +47,7 @@ OBJECT_KINDS = {
     "membership": lambda w: w.user.membership,
     "office": lambda w: w.office,
     "prior": lambda w: w.prior,
+    "token": lambda w: w.service_token,
     "priorconviction": lambda w: w.prior,
 }
 
@@ -126,7 +127,17 @@ class Route:
 
 
 def routes():
-    """Every named URL pattern outside the Django admin, with its parameters."""
+    """Every named URL pattern outside the Django admin and the API, with its parameters."""
+    return [route for route in _all_routes() if not route.name.startswith("api_")]
+
+
+def api_routes():
+    """The API's routes: opened by a service token, not a session (tests/test_api.py walks
+    them with each office's token)."""
+    return [route for route in _all_routes() if route.name.startswith("api_")]
+
+
+def _all_routes():
     found = []
     _walk(get_resolver(), "", found)
     return found

@@ -21,6 +21,7 @@ from cases.models import (
     FlagOverride,
     PriorConviction,
     Review,
+    ServiceToken,
     StatusDisclosure,
     Worksheet,
 )
@@ -55,6 +56,7 @@ class World:
     admin: object = None
     draft_override: object = None
     prior: object = None
+    service_token: object = None
     extra: dict = field(default_factory=dict)
 
     def all_objects(self):
@@ -173,6 +175,13 @@ def make_world(office, prefix, text=None):
         review.reviewer = user
         review.decided_at = timezone.now()
         review.save()
+    service_token = ServiceToken.objects.create(
+        office=office,
+        name=f"{prefix} token",
+        scopes=["read"],
+        prefix=f"cst_{prefix[:6]}",
+        token_hash=f"{prefix}-{office.pk}".ljust(64, "0")[:64],
+    )
     return World(
         office,
         unit,
@@ -192,6 +201,7 @@ def make_world(office, prefix, text=None):
         admin=admin,
         draft_override=draft_override,
         prior=prior,
+        service_token=service_token,
     )
 
 
