@@ -177,7 +177,7 @@ def make_world(office, prefix, text=None):
         review.save()
     service_token = ServiceToken.objects.create(
         office=office,
-        name=f"{prefix} token",
+        name=f"{prefix} service token",
         scopes=["read"],
         prefix=f"cst_{prefix[:6]}",
         token_hash=f"{prefix}-{office.pk}".ljust(64, "0")[:64],
