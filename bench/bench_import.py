@@ -120,7 +120,7 @@ def timed_import(path, office, *, trace=False):
         tracemalloc.start()
     started = time.perf_counter()
     with open(path, "rb") as stream:
-        report = import_file(stream, name=path.name, office=office)
+        report = import_file(stream, name=path.name, office=office, keep_all=False)
     seconds = time.perf_counter() - started
     peak = None
     if trace:

@@ -442,3 +442,11 @@ def test_an_administrator_imports_into_their_own_office_only(client, office, uni
 def test_the_login_is_required(client):
     response = client.get(reverse("case_import"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_large_import_keeps_only_what_a_reader_must_see(office, unit):
+    rows = [f"K-{n},Al Smith,,,,,,Felony Unit,1,PC 211,felony," for n in range(30)]
+    rows.append("K-bad,Al Smith,,,,,,Nowhere,1,PC 211,felony,")
+    report = run(office, csv_file(*rows), keep_all=False)
+    assert report.totals == {CREATED: 30, UPDATED: 0, UNCHANGED: 0, REFUSED: 1}
+    assert [line.case_number for line in report.lines] == ["K-bad"]

@@ -37,16 +37,24 @@ class _DryRun(Exception):
 
 
 def import_file(
-    stream: IO[bytes], *, name: str, office, by_user=None, dry_run=False, request=None
+    stream: IO[bytes],
+    *,
+    name: str,
+    office,
+    by_user=None,
+    dry_run=False,
+    request=None,
+    keep_all=True,
 ) -> Report:
     """Import `stream` (a binary file, seekable) into `office`.
 
     The whole import is one transaction and one audit event with its totals and the file's
     SHA-256. A dry run does the same work and rolls it back, so its report is exactly what a
     real run would do. A file refused as a whole (size, type, header) writes nothing and comes
-    back as the report's `file_problem`.
+    back as the report's `file_problem`. `keep_all=False` keeps only the lines a reader must see
+    (refused, or with a note) besides the totals, so that a large import's memory stays flat.
     """
-    report = Report()
+    report = Report(keep_all=keep_all)
     try:
         size, digest, head = _measure(stream)
         fmt = detect_format(name, head)
@@ -76,6 +84,7 @@ def import_file(
         pass
     except FileRefused as refused:
         report.lines.clear()
+        report.totals = Report().totals
         report.file_problem = str(refused)
     return report
 

@@ -37,18 +37,20 @@ class Line:
 
 @dataclass
 class Report:
+    """The totals, and the lines a reader must see (refused, or imported with a note). Every
+    line is kept only when asked (`keep_all`): a large file's report then stays small."""
+
+    keep_all: bool = True
     lines: list[Line] = field(default_factory=list)
     file_problem: str = ""
+    totals: dict[str, int] = field(
+        default_factory=lambda: {CREATED: 0, UPDATED: 0, UNCHANGED: 0, REFUSED: 0}
+    )
 
-    def count(self, outcome: str) -> int:
-        return sum(1 for line in self.lines if line.outcome == outcome)
-
-    @property
-    def totals(self) -> dict[str, int]:
-        totals = {CREATED: 0, UPDATED: 0, UNCHANGED: 0, REFUSED: 0}
-        for line in self.lines:
-            totals[line.outcome] += 1
-        return totals
+    def add(self, line: Line) -> None:
+        self.totals[line.outcome] += 1
+        if self.keep_all or line.outcome == REFUSED or line.messages:
+            self.lines.append(line)
 
     @property
     def noted(self) -> list[Line]:
@@ -62,10 +64,10 @@ def upsert(incoming: Iterable[Incoming], lookups: Lookups, report: Report) -> No
     for item in incoming:
         number = str(item.data.get("court_case_number") or "").strip()
         if item.problems:
-            report.lines.append(Line(item.row, number, REFUSED, item.problems))
+            report.add(Line(item.row, number, REFUSED, item.problems))
             continue
         if number and number in seen:
-            report.lines.append(
+            report.add(
                 Line(
                     item.row,
                     number,
@@ -76,9 +78,9 @@ def upsert(incoming: Iterable[Incoming], lookups: Lookups, report: Report) -> No
             continue
         cleaned = clean_case(item.data, lookups)
         if isinstance(cleaned, list):
-            report.lines.append(Line(item.row, number, REFUSED, cleaned))
+            report.add(Line(item.row, number, REFUSED, cleaned))
             continue
-        seen[number] = item.row
+        seen[number] = item.row  # a few dozen bytes per case, to catch a repeated number
         batch.append((item, cleaned))
         if len(batch) >= BATCH:
             _write(batch, lookups.office, report)
@@ -117,13 +119,13 @@ def _write(batch: list[tuple[Incoming, CleanCase]], office, report: Report) -> N
 
     for item, cleaned in batch:
         line = Line(item.row, cleaned.number, UNCHANGED, list(cleaned.notes))
-        report.lines.append(line)
         case = existing.get(cleaned.number)
         if case is None:
             case = Case(office=office, court_case_number=cleaned.number, **cleaned.fields)
             new_cases.append(case)
             pending_counts.append((case, cleaned.counts))
             line.outcome = CREATED
+            report.add(line)
             continue
         scope_before = report_columns.scope_of(case)
         names = [name for name, value in cleaned.fields.items() if _differs(case, name, value)]
@@ -148,6 +150,7 @@ def _write(batch: list[tuple[Incoming, CleanCase]], office, report: Report) -> N
                 moved.append(case)
         if names or counts_changed:
             line.outcome = UPDATED
+        report.add(line)
 
     if new_cases:
         Case.objects.bulk_create(new_cases)

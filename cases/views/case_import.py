@@ -51,6 +51,7 @@ def case_import(request):
                 by_user=request.user,
                 dry_run=dry_run,
                 request=request,
+                keep_all=False,
             )
             if report.file_problem:
                 form.add_error("file", report.file_problem)

@@ -36,7 +36,12 @@ class Command(BaseCommand):
             raise CommandError(f"There is no file “{path}”.")
         with path.open("rb") as stream:
             report = import_file(
-                stream, name=path.name, office=office, by_user=user, dry_run=options["dry_run"]
+                stream,
+                name=path.name,
+                office=office,
+                by_user=user,
+                dry_run=options["dry_run"],
+                keep_all=options["all"],
             )
         for line in report_lines(report, everything=options["all"], dry_run=options["dry_run"]):
             self.stdout.write(line)

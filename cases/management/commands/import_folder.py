@@ -57,7 +57,7 @@ class Command(BaseCommand):
 
     def _import(self, path, office):
         with path.open("rb") as stream:
-            report = import_file(stream, name=path.name, office=office)
+            report = import_file(stream, name=path.name, office=office, keep_all=False)
         target = path.parent / ("refused" if report.file_problem else "imported")
         target.mkdir(exist_ok=True)
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
