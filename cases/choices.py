@@ -241,3 +241,5 @@ class AuditAction(models.TextChoices):
     # A security event: a signed-in user was refused a page (403) or asked for one that is not
     # theirs or does not exist (404). See cases.middleware.RefusalAuditMiddleware.
     REFUSED = "refused", "Refused access (security event)"
+    # One import of cases from the office's case management system (cases.imports).
+    IMPORT = "import", "Import of cases"

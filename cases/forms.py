@@ -147,9 +147,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
-            _row(q=4, stage=2, worksheet=2, hearing_from=2, hearing_to=2)
-        )
+        self.helper = _helper(_row(q=4, stage=2, worksheet=2, hearing_from=2, hearing_to=2))
 
     def clean(self):
         cleaned = super().clean() or self.cleaned_data

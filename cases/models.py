@@ -220,6 +220,9 @@ class Case(models.Model):
     defense_type = models.CharField(max_length=20, choices=DefenseType, blank=True)
     stage = models.CharField(max_length=30, choices=CaseStage, default=CaseStage.ARRAIGNMENT)
     next_hearing = models.DateField(null=True, blank=True)
+    next_hearing_type = models.CharField(
+        max_length=60, blank=True, help_text="e.g. Pretrial, Preliminary hearing, Sentencing."
+    )
     interpreter_language = models.CharField(max_length=60, blank=True)
     routed_to_counsel = models.BooleanField(default=False)
     # The deputy's answer to "do these counts arise from a single scheme or act?", which the
@@ -984,3 +987,61 @@ class CounselRequest(models.Model):
     @property
     def is_answered(self):
         return self.answered_at is not None
+
+
+class CalendarFeed(models.Model):
+    """A user's private address for their hearing calendar (.ics), for a calendar program that
+    cannot log in. Only the token's SHA-256 is stored: the address is shown once, when made;
+    making a new one or revoking it ends the old one (cases.calendar)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"
+
+
+class ServiceToken(models.Model):
+    """A service account of an office: how the office's case management system calls the API
+    (cases.api). The token is shown once when made and stored only as its SHA-256; `prefix`
+    (its first characters) lets an administrator tell tokens apart. Scopes say what it may do;
+    it sees a volunteered immigration status only when an administrator granted `view_status`.
+    """
+
+    SCOPES = {
+        "read": "Read cases and their consideration status",
+        "write_cases": "Create and update cases and counts",
+        "read_worksheets": "Download signed worksheets (PDF)",
+    }
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="service_tokens")
+    name = models.CharField(max_length=100, help_text="Which system uses it, e.g. “PbK nightly”.")
+    scopes = models.JSONField(default=list)
+    view_status = models.BooleanField(
+        default=False, help_text="May see a volunteered immigration status."
+    )
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["office", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

@@ -122,7 +122,9 @@ def render_worksheet_pdf(
 ISSUED_DOCUMENT = "worksheet_pdf"
 
 
-def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=None, via=""):
+def issue_pdf(
+    worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=None, via="", show_status=None
+):
     """Render the worksheet's PDF for someone and record, in the audit log, that it left.
 
     Returns (bytes, SHA-256 hex). The audit event's `data` holds the variant, whether the
@@ -133,11 +135,13 @@ def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=N
     copies issued: rendering is deterministic, so every download of the same signed version and
     review has the same hash, and a copy in a case file can be checked against the page years
     later. The summary says the same in words for the log's reader; nothing parses it.
-    `by_user=None` is a command run from the shell; `via` says which ("command").
+    `by_user=None` is a command run from the shell; `via` says which ("command"). A service
+    token of the API (via="api") passes `show_status`: what its administrator granted.
     """
     from . import actions
 
-    show_status = by_user is None or by_user.has_perm("cases.view_status")
+    if show_status is None:
+        show_status = by_user is None or by_user.has_perm("cases.view_status")
     data = render_worksheet_pdf(worksheet, variant=variant, show_status=show_status)
     digest = hashlib.sha256(data).hexdigest()
     facts = {

@@ -49,6 +49,7 @@ OBJECT_KINDS = {
     "prior": lambda w: w.prior,
     "counsel": lambda w: w.counsel_request,
     "counselrequest": lambda w: w.counsel_request,
+    "token": lambda w: w.service_token,
     "priorconviction": lambda w: w.prior,
 }
 
@@ -65,6 +66,7 @@ VALUE_KWARGS = {
     "year": "2026",
     "month": "11",
     "slug": "test",
+    "token": "not-a-feed-token",
 }
 
 # Form fields that name a record in a POST (field → kind): the walk's POSTs carry the world's own
@@ -92,10 +94,22 @@ NO_RECORD_DATA = {
     "policy_edit": "the office's own policy settings and their versions, no case record",
     "catalog_impact": "the catalog versions; records only when a new catalog changes them "
     "(tests/test_catalog_impact.py: its isolation with such records)",
+    "hearing_calendar": "the reader's own hearings only (tests/test_calendar.py)",
+    "case_import": "an upload form; an import writes only into the uploader's own office "
+    "(tests/test_case_import.py)",
 }
 
 # URL names open to anyone (no office data behind them).
-PUBLIC = {"login", "logout", "healthz", "otp_verify", "otp_enroll", "otp_backup_codes"}
+# calendar_feed is opened by its token, not a session (tests/test_calendar.py: its isolation).
+PUBLIC = {
+    "login",
+    "logout",
+    "healthz",
+    "otp_verify",
+    "otp_enroll",
+    "otp_backup_codes",
+    "calendar_feed",
+}
 
 
 class UnknownParameter(AssertionError):
@@ -117,7 +131,17 @@ class Route:
 
 
 def routes():
-    """Every named URL pattern outside the Django admin, with its parameters."""
+    """Every named URL pattern outside the Django admin and the API, with its parameters."""
+    return [route for route in _all_routes() if not route.name.startswith("api_")]
+
+
+def api_routes():
+    """The API's routes: opened by a service token, not a session (tests/test_api.py walks
+    them with each office's token)."""
+    return [route for route in _all_routes() if route.name.startswith("api_")]
+
+
+def _all_routes():
     found = []
     _walk(get_resolver(), "", found)
     return found

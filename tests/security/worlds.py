@@ -23,6 +23,7 @@ from cases.models import (
     FlagOverride,
     PriorConviction,
     Review,
+    ServiceToken,
     StatusDisclosure,
     Worksheet,
 )
@@ -59,6 +60,7 @@ class World:
     prior: object = None
     counsel: object = None
     counsel_request: object = None
+    service_token: object = None
     extra: dict = field(default_factory=dict)
 
     def all_objects(self):
@@ -184,6 +186,13 @@ def make_world(office, prefix, text=None):
         review.reviewer = user
         review.decided_at = timezone.now()
         review.save()
+    service_token = ServiceToken.objects.create(
+        office=office,
+        name=f"{prefix} service token",
+        scopes=["read"],
+        prefix=f"cst_{prefix[:6]}",
+        token_hash=f"{prefix}-{office.pk}".ljust(64, "0")[:64],
+    )
     return World(
         office,
         unit,
@@ -205,6 +214,7 @@ def make_world(office, prefix, text=None):
         prior=prior,
         counsel=counsel,
         counsel_request=counsel_request,
+        service_token=service_token,
     )
 
 
