@@ -129,7 +129,12 @@ def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=N
     from . import actions
 
     show_status = by_user is None or by_user.has_perm("cases.view_status")
-    data = render_worksheet_pdf(worksheet, variant=variant, show_status=show_status)
+    if worksheet.is_signed:  # rendered once, by the worker or the first download (pdf_store)
+        from . import pdf_store
+
+        data = pdf_store.render_and_store(worksheet, variant, show_status)
+    else:
+        data = render_worksheet_pdf(worksheet, variant=variant, show_status=show_status)
     digest = hashlib.sha256(data).hexdigest()
     facts = {
         "document": ISSUED_DOCUMENT,
