@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit, backup_codes, binding, policy, report_columns
+from . import audit, backup_codes, binding, pdf_jobs, policy, report_columns
 from .access import ensure_may_manage_office, ensure_may_review, ensure_may_sign, office_of
 from .choices import (
     AuditAction,
@@ -914,6 +914,7 @@ def sign_worksheet(worksheet, *, by_user, request=None):
         Review.objects.create(worksheet=worksheet, requested_at=now, **scope)
     audit.record(AuditAction.SIGN, worksheet, user=by_user, request=request)
     counsel.route_by_policy(worksheet, by_user=by_user, request=request)
+    pdf_jobs.enqueue_after_commit(worksheet)  # its PDF, rendered by the worker
     return worksheet
 
 
@@ -985,6 +986,7 @@ def review_worksheet(worksheet, *, by_user, outcome, comments="", request=None):
         summary=outcome,
         data={"outcome": str(outcome)},
     )
+    pdf_jobs.enqueue_after_commit(worksheet)  # the copy with the review
     return review
 
 

@@ -142,7 +142,12 @@ def issue_pdf(
 
     if show_status is None:
         show_status = by_user is None or by_user.has_perm("cases.view_status")
-    data = render_worksheet_pdf(worksheet, variant=variant, show_status=show_status)
+    if worksheet.is_signed:  # rendered once, by the worker or the first download (pdf_store)
+        from . import pdf_store
+
+        data = pdf_store.render_and_store(worksheet, variant, show_status)
+    else:
+        data = render_worksheet_pdf(worksheet, variant=variant, show_status=show_status)
     digest = hashlib.sha256(data).hexdigest()
     facts = {
         "document": ISSUED_DOCUMENT,
@@ -273,6 +278,25 @@ def _counsel(worksheet):
         "answered_at": found.answered_at,
         "answered_by": _name(found.answered_by),
         "answer": found.answer,
+    }
+
+
+def attached_parts(worksheet):
+    """What the document prints besides the frozen content: the review, counsel's answer and the
+    defense request as they stand now. A stored PDF is keyed by them (cases.pdf_store), so a
+    change to any of them makes a new file."""
+    required, request = defense_request_state(worksheet)
+    defense = None
+    if request is not None:
+        defense = {
+            field.name: str(getattr(request, field.attname))
+            for field in request._meta.concrete_fields
+        }
+    return {
+        "review": _review(worksheet),
+        "counsel": _counsel(worksheet),
+        "defense_required": required,
+        "defense": defense,
     }
 
 

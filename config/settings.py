@@ -200,6 +200,14 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "var" / "staticfi
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Signed worksheets' PDFs, rendered once (cases.pdf_store). Another backend, e.g.
+    # django-storages' S3 for several servers, is set with PDF_STORAGE_BACKEND and its options.
+    "worksheet_pdfs": {
+        "BACKEND": os.environ.get("PDF_STORAGE_BACKEND", "cases.pdf_store.AtomicFileSystemStorage"),
+        "OPTIONS": {"location": os.environ.get("PDF_STORAGE_DIR") or str(BASE_DIR / "var" / "pdfs")}
+        if not os.environ.get("PDF_STORAGE_BACKEND")
+        else {},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -295,4 +303,21 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+}
+
+# --- The job queue (config/celery.py, cases.pdf_jobs) -------------------------------------------
+# Unset: no queue; a signed worksheet's PDF is rendered at its first download. Set it to a Redis
+# or RabbitMQ URL (redis://127.0.0.1:6379/0, amqp://guest:guest@127.0.0.1:5672//) and run
+# `celery -A config worker` to render it right after signing, off the request path.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a render is long: one at a time per worker process
+# A broker that is down must not hold up signing: one quick try, then the download renders.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 0,
 }

@@ -82,8 +82,7 @@ def test_the_imports_own_refusals_come_back_as_400(client, token, unit):
 
 
 def signed_case(office, unit, alice, number="API-S"):
-    office.supervisor_approval = ApprovalPolicy.ALWAYS
-    office.save()
+    factories.set_policy(office, supervisor_approval=ApprovalPolicy.ALWAYS)
     case = factories.make_case(office, unit, alice, number=number)
     charge = factories.make_charge(case, 1, "HS 11351", level="felony")
     offer = factories.make_disposition(case, name="Standard")

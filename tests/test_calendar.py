@@ -43,8 +43,7 @@ def signed_worksheet(case, user):
 def week(office, unit, other_unit, alice, bob, frank, carol, today):
     """Five of alice's hearings in each state, one of bob's (same unit), one of frank's (another
     unit) and one three weeks away."""
-    office.supervisor_approval = ApprovalPolicy.ALWAYS
-    office.save()
+    factories.set_policy(office, supervisor_approval=ApprovalPolicy.ALWAYS)
     none = hearing_case(office, unit, alice, "CAL-NONE", 1, today, department="Dept. 4")
     draft = hearing_case(office, unit, alice, "CAL-DRAFT", 1, today, department="Dept. 9")
     actions.start_worksheet(draft, by_user=alice)
