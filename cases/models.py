@@ -69,6 +69,21 @@ class Office(models.Model):
     second_factor_required = models.BooleanField(
         default=False, help_text="Administrators must use a TOTP second factor."
     )
+    second_factor_for_everyone = models.BooleanField(
+        default=False,
+        help_text=(
+            "Every user, not only administrators, must use a second factor before anything "
+            "else (CJIS Security Policy 6.0): the app's TOTP, or the county provider's when "
+            "single sign-on says it asked for one."
+        ),
+    )
+    local_passwords_allowed = models.BooleanField(
+        default=True,
+        help_text=(
+            "Users may log in with a Considered password. Off: when single sign-on is set up, "
+            "they sign in with their county account only."
+        ),
+    )
     deputies_see_unit_cases = models.BooleanField(
         default=True, help_text="Deputies see their unit's cases, not only their own."
     )

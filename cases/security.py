@@ -9,8 +9,10 @@ the same document a worksheet without a status gives, and no audit fact or list 
 that would tell them one exists (`cases.worksheet_print.issue_pdf`, `issued_copies`).
 
 Second factor (django-otp TOTP): anyone who enrolled a device proves it at each log-in; an office
-with `second_factor_required` also makes its administrators enrol first. Until then
-`SecondFactorMiddleware` lets the user reach only the verification, enrolment and log-out pages.
+with `second_factor_required` also makes its administrators enrol first, and one with
+`second_factor_for_everyone` every user. Until then `SecondFactorMiddleware` lets the user reach
+only the verification, enrolment and log-out pages. A single sign-on whose provider asked for a
+second factor counts as one, when OIDC_TRUST_PROVIDER_MFA is on (cases.sso).
 """
 
 import copy
@@ -20,6 +22,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from .choices import Role
+from .sso import second_factor_by_provider
 
 STATUS_PERMISSION = "cases.view_status"
 STATUS_CONTENT_KEYS = ("status_disclosure",)
@@ -59,16 +62,26 @@ def redact_status(content, user):
 # --- Second factor ------------------------------------------------------------------------------
 
 # Pages a user who still owes a second factor may reach (URL names), plus static files.
-SECOND_FACTOR_OPEN = {"otp_verify", "otp_enroll", "logout", "login", "healthz"}
+SECOND_FACTOR_OPEN = {
+    "otp_verify",
+    "otp_enroll",
+    "logout",
+    "login",
+    "healthz",
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
+}
 
 
 def second_factor_required(user):
-    """Office policy: an administrator of an office that requires it must use TOTP."""
+    """Office policy: everyone, or an administrator of an office that requires it, must use a
+    second factor (CJIS Security Policy 6.0 asks it of every user)."""
     membership = getattr(user, "membership", None)
-    return bool(
-        membership is not None
-        and membership.role == Role.ADMIN
-        and membership.office.second_factor_required
+    if membership is None:
+        return False
+    office = membership.office
+    return office.second_factor_for_everyone or (
+        membership.role == Role.ADMIN and office.second_factor_required
     )
 
 
@@ -97,7 +110,12 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not self._open(request):
+        if (
+            user is not None
+            and user.is_authenticated
+            and not self._open(request)
+            and not second_factor_by_provider(request)  # the county's sign-in asked for one
+        ):
             page = owes_second_factor(user)
             if page is not None:
                 return redirect(f"{reverse(page)}?{urlencode({'next': request.get_full_path()})}")
