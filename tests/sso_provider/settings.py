@@ -36,6 +36,8 @@ OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": os.environ["PROVIDER_RSA_KEY"],
     "PKCE_REQUIRED": True,
+    # Short-lived ID tokens, so that a test can outlive one (tests/security/test_sso.py).
+    "ID_TOKEN_EXPIRE_SECONDS": int(os.environ.get("PROVIDER_ID_TOKEN_SECONDS", "120")),
     "OAUTH2_VALIDATOR_CLASS": "tests.sso_provider.validator.CountyValidator",
     "SCOPES": {"openid": "OpenID Connect", "email": "E-mail", "profile": "Profile"},
 }
