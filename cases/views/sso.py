@@ -13,7 +13,7 @@ from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.cache import never_cache
-from mozilla_django_oidc.views import OIDCAuthenticationRequestView
+from mozilla_django_oidc.views import OIDCAuthenticationRequestView  # type: ignore[import-untyped]
 
 from .. import audit, sso
 from ..access import office_of
