@@ -382,3 +382,41 @@ def test_a_role_map_with_an_unknown_office_or_role_stops_the_start(settings, off
     messages = [error.msg for error in errors]
     assert len(messages) == 2 and all(m.startswith("OIDC_ROLE_MAP") for m in messages)
     assert "'atlantis'" in messages[0] and "'boss'" in messages[1]
+
+
+# --- The session afterwards ---------------------------------------------------------------------
+
+
+def test_an_account_deactivated_while_signed_in_loses_its_session(client, people):
+    sign_on(client, "ann")
+    assert client.get("/").status_code == 200
+    people["ann"].is_active = False
+    people["ann"].save()
+    assert client.get("/").url.startswith("/login/")
+
+
+def test_signing_in_again_with_the_provider_renews_the_proof_of_identity(client, people):
+    """`?reauth=1` makes the provider ask again (prompt=login, max_age=0); the new sign-in
+    restarts the 15-minute window in which signing needs no password (cases.reauth)."""
+    from cases import reauth
+
+    sign_on(client, "ann")
+    session = client.session
+    session[reauth.SESSION_KEY] = 0  # the window has long lapsed
+    session.save()
+    authorization_url = start(client, "/cases/&reauth=1")
+    asked = parse_qs(urlsplit(authorization_url).query)
+    assert asked["prompt"] == ["login"] and asked["max_age"] == ["0"]
+
+    assert client.get(at_provider(authorization_url, "ann")).status_code == 302
+
+    assert client.session[SESSION_KEY] == str(people["ann"].pk)
+    assert client.session[reauth.SESSION_KEY] > 0
+
+
+def test_the_callback_reads_the_database_a_bounded_number_of_times(
+    client, people, django_assert_max_num_queries
+):
+    callback = at_provider(start(client), "ann")
+    with django_assert_max_num_queries(15):  # session, account, axes, audit
+        assert client.get(callback).status_code == 302
