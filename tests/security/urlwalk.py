@@ -91,7 +91,16 @@ NO_RECORD_DATA = {
 }
 
 # URL names open to anyone (no office data behind them).
-PUBLIC = {"login", "logout", "healthz", "otp_verify", "otp_enroll", "otp_backup_codes"}
+PUBLIC = {
+    "login",
+    "logout",
+    "healthz",
+    "otp_verify",
+    "otp_enroll",
+    "otp_backup_codes",
+    "oidc_authentication_init",  # single sign-on: before any log-in (tests/security/test_sso.py)
+    "oidc_authentication_callback",
+}
 
 
 class UnknownParameter(AssertionError):
