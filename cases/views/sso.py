@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.cache import never_cache
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView  # type: ignore[import-untyped]
 
-from .. import audit, sso
+from .. import audit, reauth, sso
 from ..access import office_of
 from ..choices import AuditAction
 
@@ -88,9 +88,25 @@ def callback(request):
     except sso.Refused as refusal:
         return refuse(request, refusal)
     next_url = request.session.get("oidc_login_next") or resolve_url("home")
-    request.sign_in_summary = "single sign-on"  # read by cases.auth_events
-    login(request, user, backend=sso.BACKEND)
-    sso.mark_session(request, provider_mfa=backend.provider_mfa)
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        # The same person confirming who they are (?reauth=1): the session goes on, and the
+        # CSRF token of pages open in other tabs stays valid (a new log-in would rotate it).
+        reauth.refresh(request)
+        audit.record(
+            AuditAction.LOGIN,
+            user,
+            user=user,
+            office=office_of(user),
+            request=request,
+            object_type="user",
+            summary="single sign-on: identity confirmed again",
+        )
+        provider_mfa = backend.provider_mfa or sso.second_factor_by_provider(request)
+    else:
+        request.sign_in_summary = "single sign-on"  # read by cases.auth_events
+        login(request, user, backend=sso.BACKEND)
+        provider_mfa = backend.provider_mfa
+    sso.mark_session(request, provider_mfa=provider_mfa)
     return redirect(next_url)
 
 

@@ -408,10 +408,17 @@ def test_signing_in_again_with_the_provider_renews_the_proof_of_identity(client,
     asked = parse_qs(urlsplit(authorization_url).query)
     assert asked["prompt"] == ["login"] and asked["max_age"] == ["0"]
 
+    session_key, csrf = client.session.session_key, client.cookies["csrftoken"].value
+
     assert client.get(at_provider(authorization_url, "ann")).status_code == 302
 
     assert client.session[SESSION_KEY] == str(people["ann"].pk)
     assert client.session[reauth.SESSION_KEY] > 0
+    # The same session and CSRF token: a worksheet open in another tab can still be signed.
+    assert client.session.session_key == session_key
+    assert client.cookies["csrftoken"].value == csrf
+    again = AuditEvent.objects.filter(summary="single sign-on: identity confirmed again")
+    assert again.count() == 1
 
 
 def test_the_callback_reads_the_database_a_bounded_number_of_times(
