@@ -93,7 +93,7 @@ def running_provider(redirect_uris, users):
             process.wait(timeout=10)
 
 
-def _wait_for(provider, process, timeout=60):
+def _wait_for(provider, process, timeout=120):
     deadline = time.monotonic() + timeout
     url = f"{provider.issuer}/.well-known/openid-configuration"
     while time.monotonic() < deadline:
@@ -105,7 +105,7 @@ def _wait_for(provider, process, timeout=60):
         except requests.ConnectionError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("The loopback identity provider did not start within a minute.")
+    raise RuntimeError("The loopback identity provider did not start within two minutes.")
 
 
 def provider_user(username, email, groups=(), *, mfa=False, is_active=True):
