@@ -69,6 +69,7 @@ OFFICE_FIELDS = (
     "county",
     "slug",
     "parity_rule",
+    "local_passwords_allowed",
     "deputies_see_unit_cases",
     "compliance_goal_percent",
 )
@@ -354,6 +355,34 @@ def set_membership(user, *, by_user, office, unit, role, bar_number="", request=
             data=data,
             request=request,
         )
+    return membership
+
+
+@transaction.atomic
+def set_role_from_directory(membership, role, *, request=None):
+    """Single sign-on: the county directory's groups give this role (cases.sso.role_for).
+
+    The directory is the authority on roles once single sign-on is set up (OIDC_ROLE_MAP), so
+    the role follows it at each sign-in; the change is an access change like an
+    administrator's, recorded with no acting user and the directory named in the summary.
+    """
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    before = membership.role
+    if before == role:
+        return membership
+    membership.role = role
+    membership.save(update_fields=["role"])
+    assign_role(membership.user, role)
+    changes = {"role": {"before": before, "after": role}}
+    _record_access_change(
+        AuditAction.CHANGE,
+        membership.user,
+        by_user=None,
+        office=membership.office,
+        summary="membership: " + _describe(changes) + " (from the county directory's groups)",
+        data={"change": "membership", "changes": changes, "source": "single sign-on"},
+        request=request,
+    )
     return membership
 
 

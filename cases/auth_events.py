@@ -42,6 +42,7 @@ def on_logged_in(sender, request, user, **kwargs):
         office=office_of(user),
         request=request,
         object_type="user",
+        summary=getattr(request, "sign_in_summary", ""),  # "single sign-on" (cases.views.sso)
     )
 
 

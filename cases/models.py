@@ -57,6 +57,13 @@ class Office(models.Model):
     # time and decide what reports count are versioned with effective dates (OfficePolicy,
     # read through cases.policy); these stay on the office.
     parity_rule = models.CharField(max_length=20, choices=ParityRule, default=ParityRule.RECORD)
+    local_passwords_allowed = models.BooleanField(
+        default=True,
+        help_text=(
+            "Users may log in with a Considered password. Off: when single sign-on is set up, "
+            "they sign in with their county account only."
+        ),
+    )
     deputies_see_unit_cases = models.BooleanField(
         default=True, help_text="Deputies see their unit's cases, not only their own."
     )

@@ -11,7 +11,8 @@ that would tell them one exists (`cases.worksheet_print.issue_pdf`, `issued_copi
 Second factor (django-otp TOTP): anyone who enrolled a device proves it at each log-in; office
 policy (`OfficePolicy.second_factor`) makes its administrators, or every user, enrol first.
 Until then `SecondFactorMiddleware` lets the user reach only the verification, enrolment and
-log-out pages.
+log-out pages. A single sign-on whose provider asked for a second factor counts as one, when
+OIDC_TRUST_PROVIDER_MFA is on (cases.sso).
 """
 
 import copy
@@ -19,6 +20,8 @@ from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from .sso import second_factor_by_provider
 
 STATUS_PERMISSION = "cases.view_status"
 STATUS_CONTENT_KEYS = ("status_disclosure",)
@@ -58,7 +61,15 @@ def redact_status(content, user):
 # --- Second factor ------------------------------------------------------------------------------
 
 # Pages a user who still owes a second factor may reach (URL names), plus static files.
-SECOND_FACTOR_OPEN = {"otp_verify", "otp_enroll", "logout", "login", "healthz"}
+SECOND_FACTOR_OPEN = {
+    "otp_verify",
+    "otp_enroll",
+    "logout",
+    "login",
+    "healthz",
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
+}
 
 
 def second_factor_required(user):
@@ -93,7 +104,12 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not self._open(request):
+        if (
+            user is not None
+            and user.is_authenticated
+            and not self._open(request)
+            and not second_factor_by_provider(request)  # the county's sign-in asked for one
+        ):
             page = owes_second_factor(user)
             if page is not None:
                 return redirect(f"{reverse(page)}?{urlencode({'next': request.get_full_path()})}")

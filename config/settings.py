@@ -5,6 +5,7 @@ on and a development key. Production values come from the environment; a malform
 development key with debug off, stops the process at start-up rather than running half-configured.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -162,6 +163,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "cases.auth_events.LockoutBackend",  # django-axes: refuses a locked-out username and address
     "django.contrib.auth.backends.ModelBackend",
+    "cases.sso.ProviderBackend",  # single sign-on; answers only the sign-on callback
 ]
 
 # Lockout (django-axes): 5 failures for one username from one address lock that pair out for
@@ -184,6 +186,39 @@ if PROXY_COUNT < 0:
 AXES_CLIENT_IP_CALLABLE = "cases.audit.client_address"
 
 OTP_TOTP_ISSUER = "Considered"
+
+# Single sign-on with the county's identity provider (OpenID Connect; cases.sso, docs/sso.md).
+# Off unless OIDC_ISSUER is set: then the client id and secret must be set too, and the role map
+# says which directory group gives which role in which office. The map's offices and roles are
+# checked at start-up (cases.checks); a malformed value stops the process here.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_ROLE_MAP_TEXT = os.environ.get("OIDC_ROLE_MAP", "")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+# When the provider says the person used a second factor (an `amr` value or an `acr` listed
+# here), the app's own TOTP is not asked again; OIDC_TRUST_PROVIDER_MFA=false always asks it.
+OIDC_TRUST_PROVIDER_MFA = env_bool("OIDC_TRUST_PROVIDER_MFA", True)
+OIDC_MFA_AMR_VALUES = env_list("OIDC_MFA_AMR_VALUES", ["mfa", "otp", "hwk"])
+OIDC_MFA_ACR_VALUES = env_list("OIDC_MFA_ACR_VALUES", [])
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)  # seconds for each call to the provider
+OIDC_CLOCK_SKEW_SECONDS = env_int("OIDC_CLOCK_SKEW_SECONDS", 60)
+if OIDC_ISSUER and not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too.")
+if OIDC_ISSUER and not OIDC_ROLE_MAP_TEXT:
+    raise ImproperlyConfigured("OIDC_ISSUER is set: set OIDC_ROLE_MAP too (see docs/sso.md).")
+try:
+    OIDC_ROLE_MAP = json.loads(OIDC_ROLE_MAP_TEXT) if OIDC_ROLE_MAP_TEXT else {}
+except ValueError as error:
+    raise ImproperlyConfigured(f"OIDC_ROLE_MAP is not valid JSON: {error}") from None
+# mozilla-django-oidc: the code flow with PKCE and a nonce, RS256 ID tokens checked against the
+# provider's published keys; accounts are never created by a sign-in (cases.sso).
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -1,15 +1,27 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from cases.views import auth as auth_screens
+from cases.views import sso as sso_screens
 from cases.views.health import healthz
 
 admin.site.site_header = "Considered administration"
 admin.site.site_title = "Considered"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", sso_screens.LoginView.as_view(), name="login"),
+    path(
+        "login/sso/",
+        login_not_required(sso_screens.SignOnStart.as_view()),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "login/sso/callback/",
+        login_not_required(sso_screens.callback),
+        name="oidc_authentication_callback",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/verify/", auth_screens.otp_verify, name="otp_verify"),
     path("login/second-factor/", auth_screens.otp_enroll, name="otp_enroll"),

@@ -17,9 +17,24 @@ def _warm_up():
     from cases import pdf
     from consequences.catalog import get_catalog
 
+    _refuse_bad_role_map()
     get_resolver().url_patterns  # noqa: B018 (imports the URLconf and every view module)
     get_catalog()
     pdf.font_configuration()
+
+
+def _refuse_bad_role_map():
+    """gunicorn runs no system checks: a single sign-on role map with an unknown role stops
+    the worker here (its offices are checked by `migrate`, which `make serve` runs first)."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from cases.sso import role_map_problems
+
+    if settings.OIDC_ISSUER:
+        problems = role_map_problems(settings.OIDC_ROLE_MAP)
+        if problems:
+            raise ImproperlyConfigured(" ".join(problems))
 
 
 _warm_up()

@@ -10,7 +10,8 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"login", "healthz"}
+# The single sign-on pages (tests/security/test_sso.py) come before any log-in.
+PUBLIC = {"login", "healthz", "oidc_authentication_init", "oidc_authentication_callback"}
 
 
 def _walk(patterns, prefix=""):

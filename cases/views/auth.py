@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .. import actions, audit, backup_codes, reauth
+from .. import actions, audit, backup_codes, reauth, sso
 from ..access import office_of
 from ..choices import AuditAction
 from ..reauth import locked_out_message
@@ -135,20 +135,15 @@ def otp_enroll(request):
         )
     error = ""
     status = 200
+    # Just signed in with the county account: that sign-in is the proof of identity the
+    # password would be (an account used only through single sign-on may have no password).
+    password_asked = not (
+        sso.signed_in_with_provider(request) and not reauth.password_needed(request)
+    )
     if request.method == "POST":
-        password = request.POST.get("password", "")
         token = request.POST.get("token", "").strip().replace(" ", "")
-        if not password:
-            error = "Enter your password as well as the code."
-            status = 400
-        elif not reauth.confirm_password(request, password):
-            error = (
-                locked_out_message(request)
-                if reauth.locked_out(request)
-                else "That is not your password. Nothing was set up."
-            )
-            status = reauth.refusal_status(request)
-        elif token.isdigit() and device.verify_token(token):
+        error, status = _password_refusal(request, asked=password_asked)
+        if not error and token.isdigit() and device.verify_token(token):
             codes = actions.enrol_second_factor(device, by_user=request.user, request=request)
             otp_login(request, device)
             reauth.refresh(request)
@@ -157,7 +152,7 @@ def otp_enroll(request):
                 "registration/otp_backup_codes.html",
                 {"codes": codes, "enrolled": True, "next": _next_url(request)},
             )
-        else:
+        if not error:
             error = "That code is not valid. Check the key you entered and try the current code."
             status = 400
     return render(
@@ -168,6 +163,8 @@ def otp_enroll(request):
             "key": _grouped_key(device),
             "config_url": device.config_url,
             "required": second_factor_required(request.user),
+            "everyone": _office_requires_everyone(request.user),
+            "password_asked": password_asked,
             "replacing": has_app,
             "next": _next_url(request),
         },
@@ -205,6 +202,31 @@ def otp_backup_codes(request):
         "registration/otp_backup_codes.html",
         {"remaining": backup_codes.remaining(request.user), "error": error},
         status=status,
+    )
+
+
+def _password_refusal(request, *, asked):
+    """("", 200) when the password is right, or not asked; else the message and the status."""
+    if not asked:
+        return "", 200
+    password = request.POST.get("password", "")
+    if not password:
+        return "Enter your password as well as the code.", 400
+    if not reauth.confirm_password(request, password):
+        if reauth.locked_out(request):
+            return locked_out_message(request), reauth.refusal_status(request)
+        return "That is not your password. Nothing was set up.", reauth.refusal_status(request)
+    return "", 200
+
+
+def _office_requires_everyone(user):
+    from ..choices import SecondFactorPolicy
+    from ..policy import policy_for
+
+    membership = getattr(user, "membership", None)
+    return (
+        membership is not None
+        and policy_for(membership.office).second_factor == SecondFactorPolicy.EVERYONE
     )
 
 

@@ -109,6 +109,8 @@ PUBLIC = {
     "otp_enroll",
     "otp_backup_codes",
     "calendar_feed",
+    "oidc_authentication_init",  # single sign-on: before any log-in (tests/security/test_sso.py)
+    "oidc_authentication_callback",
 }
 
 
