@@ -20,7 +20,7 @@ from consequences.codes import CODES, combined_form, parse, readings
 from consequences.rules import MISDEMEANOR_MAX_DAYS
 from consequences.statuses import Status, Verdict
 
-from . import reauth
+from . import reauth, search
 from .choices import (
     CaseStage,
     ChargeLevel,
@@ -136,7 +136,8 @@ class CaseFilterForm(forms.Form):
         label="Search",
         required=False,
         max_length=100,
-        help_text="Case number, defendant name or statute (e.g. PC 273.5).",
+        help_text="A name or alias (accents optional), a case number (opens the case) or a "
+        "statute (e.g. PC 273.5).",
     )
     stage = forms.ChoiceField(
         label="Stage", required=False, choices=[("", "Any stage"), *CaseStage.choices]
@@ -182,18 +183,16 @@ class CaseFilterForm(forms.Form):
 
 
 def _search(query):
-    """Case number, defendant (or alias) and statute; a statute matches however it is written."""
+    """A name (no digit) searches defendants and aliases, accents and case aside
+    (cases.search); otherwise the case number and the statute, however it is written."""
+    if search.is_name_query(query):
+        return search.name_matches(query)
     charges = Charge.objects.filter(case=OuterRef("pk"))
     statute = Q(statute_as_entered__icontains=query)
     parsed = parse(query)
     if parsed is not None:
         statute |= Q(code=parsed.code, section=parsed.section)
-    return (
-        Q(court_case_number__icontains=query)
-        | Q(defendant_name__icontains=query)
-        | Q(aliases__icontains=query)
-        | Q(Exists(charges.filter(statute)))
-    )
+    return Q(court_case_number__icontains=query) | Q(Exists(charges.filter(statute)))
 
 
 # --- Case entry ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from .views import (
     catalog_impact,
     compare,
     dispositions,
+    inbox,
     priors,
     review,
     worksheet_pdf,
@@ -15,7 +16,8 @@ from .views import (
 )
 
 urlpatterns = [
-    path("", cases.home, name="home"),
+    path("", inbox.home, name="home"),
+    path("inbox/", inbox.needs_my_action, name="inbox"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", case_entry.case_create, name="case_create"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
