@@ -1,4 +1,4 @@
-""" "Needs my action": what waits for the signed-in deputy or supervisor, in one place.
+"""The "Needs my action" page: what waits for the signed-in deputy or supervisor, in one place.
 
 Each section is one query, whatever it lists (tests/test_inbox.py asserts the page's count):
 

@@ -61,8 +61,8 @@ def name_matches(query):
 
 def case_numbered(cases, query):
     """The case among `cases` whose court case number is exactly `query` (as typed or in
-    capitals, so the unique index answers), or None. A name has no digit and is not looked up."""
+    capitals, so the unique index answers), or None."""
     number = query.strip()
-    if not number or is_name_query(number):
+    if not number:
         return None
     return cases.filter(court_case_number__in={number, number.upper()}).first()

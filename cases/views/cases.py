@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 
 from .. import analysis, audit, binding, search, worksheet_layout
 from ..access import can_edit_cases, get_case_for_user, may, membership_of
-from ..choices import AuditAction, DispositionStatus
+from ..choices import AuditAction, DispositionStatus, ReviewOutcome
 from ..forms import CaseFilterForm
 from ..models import Case, Charge, Disposition, PleaTerm, Worksheet
 from .priors import priors_context
@@ -71,9 +71,9 @@ def case_list(request):
             "query_string": query.urlencode(),
             "filtered": any(value for key, value in request.GET.items() if key != "page"),
             "can_edit": can_edit_cases(request.user),
+            "returned": ReviewOutcome.RETURNED,
         },
     )
-
 
 
 def _filters_for_audit(form):

@@ -1,4 +1,4 @@
-""" "Needs my action": the home page of deputies and supervisors (cases.inbox)."""
+"""The "Needs my action" page, the home page of deputies and supervisors (cases.inbox)."""
 
 from django.shortcuts import render
 
