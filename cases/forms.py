@@ -163,7 +163,9 @@ class CaseFilterForm(forms.Form):
         """Narrow a Case queryset by what was asked; an invalid form narrows by its valid parts."""
         data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
         query = (data.get("q") or "").strip()
-        if query:
+        if search.is_name_query(query):
+            cases = search.by_name(cases, query)
+        elif query:
             cases = cases.filter(_search(query))
         if data.get("stage"):
             cases = cases.filter(stage=data["stage"])
@@ -183,10 +185,8 @@ class CaseFilterForm(forms.Form):
 
 
 def _search(query):
-    """A name (no digit) searches defendants and aliases, accents and case aside
-    (cases.search); otherwise the case number and the statute, however it is written."""
-    if search.is_name_query(query):
-        return search.name_matches(query)
+    """The case number and the statute, however it is written (a name is searched by
+    cases.search.by_name)."""
     charges = Charge.objects.filter(case=OuterRef("pk"))
     statute = Q(statute_as_entered__icontains=query)
     parsed = parse(query)

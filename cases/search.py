@@ -6,9 +6,10 @@ accents stripped: "José Hernández" → "jose hernandez"), written by `Case.sav
 names are and by the bulk writers (cases.devdata.volume). The query is folded the same way, so
 "hernandez", "HERNANDEZ" and "Hernández" find the same people on both databases.
 
-On PostgreSQL a trigram GIN index covers the column (migration 0017), so each word also matches
-a slightly misspelt name ("hernandes" finds Hernández: word similarity, pg_trgm's `%>`), and a
-name search over 400,000 cases stays an index scan (bench/bench_search.py). SQLite, a trial or
+On PostgreSQL a trigram GIN index covers the column (migration 0017): a name search over 400,000
+cases is an index scan, for the words as typed (LIKE) and, when they find nobody, for names that
+resemble them ("hernandes" finds Hernández: word similarity, pg_trgm's `%>`)
+(bench/bench_search.py). SQLite, a trial or
 demo database, matches each word as a substring of the folded column.
 
 Why a folded column rather than `unaccent()` in the index: PostgreSQL's `unaccent` is not
@@ -46,17 +47,26 @@ def is_name_query(query):
     return bool(query.strip()) and not any(char.isdigit() for char in query)
 
 
-def name_matches(query):
-    """Cases whose defendant name or alias holds every word of `query`, accents and case aside;
-    on PostgreSQL a word also matches a name it resembles (trigram word similarity)."""
+def by_name(cases, query):
+    """The cases among `cases` whose defendant name or alias holds every word of `query`,
+    accents and case aside. On PostgreSQL, when no name holds them all, the names that
+    resemble each word instead ("hernandes" finds Hernández): pg_trgm's word similarity, whose
+    recheck costs several times a LIKE's, so it runs only when the exact words found nobody."""
     words = fold(query).split()
+    if not words:
+        return cases.none()
+    exact = cases.filter(_every_word(words, "search_name__contains"))
+    if connection.vendor != "postgresql" or exact.exists():
+        return exact
+    return cases.filter(_every_word(words, "search_name__trigram_word_similar"))
+
+
+def _every_word(words, lookup):
     condition = Q()
     for word in words:
-        match = Q(search_name__contains=word)
-        if connection.vendor == "postgresql" and len(word) >= 3:
-            match |= Q(search_name__trigram_word_similar=word)
-        condition &= match
-    return condition if words else Q(pk__in=[])
+        # A trigram needs three letters: a shorter word is matched as it is.
+        condition &= Q(**{lookup if len(word) >= 3 else "search_name__contains": word})
+    return condition
 
 
 def case_numbered(cases, query):

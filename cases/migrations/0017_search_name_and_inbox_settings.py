@@ -3,15 +3,15 @@
 `Case.search_name` holds the defendant's name and aliases folded by `cases.search.fold`, filled
 here for the existing cases (a copy of the function: a migration must not change when the app
 does). On PostgreSQL only, pg_trgm is created and a trigram GIN index covers the column, so a
-name search is an index scan that also finds slightly misspelt names; on SQLite both steps do
-nothing (CreateExtension skips other databases itself).
+name search is an index scan that also finds slightly misspelt names. Both are plain SQL run
+only on PostgreSQL, forwards and backwards (Django 5.2's CreateExtension queries pg_extension
+on SQLite when unapplied).
 """
 
 import re
 import unicodedata
 
 import django.core.validators
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 _WORDS = re.compile(r"[^\W_]+")
@@ -40,12 +40,14 @@ def backfill(apps, schema_editor):
 
 def create_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         schema_editor.execute(
             f"CREATE INDEX {INDEX} ON cases_case USING gin (search_name gin_trgm_ops)"
         )
 
 
 def drop_index(apps, schema_editor):
+    # The extension stays: another schema object may use it by then.
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
 
@@ -57,7 +59,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
         migrations.AddField(
             model_name='case',
             name='search_name',
