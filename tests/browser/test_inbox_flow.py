@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from cases.choices import ReviewOutcome
 from cases.models import Case, Review, Worksheet
-from tests.browser.conftest import log_in, log_out, screenshot
+from tests.browser.conftest import axe_violations, log_in, log_out, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -113,3 +113,25 @@ def test_needs_my_action_fits_every_width(demo, new_page, width):
         assert scroll_width <= inner_width, (name, scroll_width)
         screenshot(page, f"widths-{name}-deputy-{width}")
     assert page.errors == [], page.errors
+
+
+def test_the_returned_worksheet_block_has_no_serious_accessibility_violation(demo, new_page):
+    first = Worksheet.objects.get(case__court_case_number="DEMO-0001", version=1)
+    from django.contrib.auth import get_user_model
+
+    from cases import actions
+
+    supervisor = get_user_model().objects.get(username="supervisor1")
+    actions.review_worksheet(
+        first, by_user=supervisor, outcome=ReviewOutcome.RETURNED, comments=COMMENTS
+    )
+    page = new_page(bypass_csp=True)
+    log_in(page, "deputy1")
+    found = {}
+    for url in ("/inbox/", first.case.get_absolute_url(), first.get_absolute_url()):
+        page.goto(url)
+        expect(page.get_by_text("Returned: action needed").first).to_be_visible()
+        violations = axe_violations(page)
+        if violations:
+            found[url] = violations
+    assert not found, found
