@@ -252,6 +252,15 @@ def main():
             "target": None,
             "baseline": round(sql_ms, 1),
         }
+    # This machine's cores are shared: the load during the run says how far the figures are
+    # from an idle server's.
+    figures["search.load_average_1min"] = {
+        "value": round(os.getloadavg()[0], 1),
+        "unit": "runnable processes",
+        "target": None,
+        "baseline": os.cpu_count(),
+    }
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if seed_seconds is not None:
         figures[f"search.copy_{label}_cases"] = {
             "value": round(seed_seconds, 1),
