@@ -72,6 +72,8 @@ OFFICE_FIELDS = (
     "local_passwords_allowed",
     "deputies_see_unit_cases",
     "compliance_goal_percent",
+    "inbox_hearing_days",
+    "inbox_draft_days",
 )
 # User fields the admin may change through update_user; name fields are audited by name only.
 USER_FLAGS = ("is_active", "is_superuser")

@@ -5,6 +5,7 @@ def membership(request):
     return {
         "membership": getattr(user, "membership", None) if user else None,
         "reviews_waiting": lambda: _reviews_waiting(user),
+        "actions_waiting": lambda: _actions_waiting(user),
     }
 
 
@@ -15,3 +16,12 @@ def _reviews_waiting(user):
     if user is None or not user.is_authenticated or not user.has_perm("cases.review_worksheet"):
         return 0
     return pending_reviews_for(user).count()
+
+
+def _actions_waiting(user):
+    """The "Needs my action" figure: one query, counted only when the navigation shows it."""
+    from .inbox import action_count
+
+    if user is None or not user.is_authenticated:
+        return 0
+    return action_count(user)

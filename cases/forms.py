@@ -20,7 +20,7 @@ from consequences.codes import CODES, combined_form, parse, readings
 from consequences.rules import MISDEMEANOR_MAX_DAYS
 from consequences.statuses import Status, Verdict
 
-from . import offer_entry, reauth
+from . import offer_entry, reauth, search
 from .choices import (
     CaseStage,
     ChargeLevel,
@@ -136,7 +136,8 @@ class CaseFilterForm(forms.Form):
         label="Search",
         required=False,
         max_length=100,
-        help_text="Case number, defendant name or statute (e.g. PC 273.5).",
+        help_text="A name or alias (accents optional), a case number (opens the case) or a "
+        "statute (e.g. PC 273.5).",
     )
     stage = forms.ChoiceField(
         label="Stage", required=False, choices=[("", "Any stage"), *CaseStage.choices]
@@ -160,7 +161,9 @@ class CaseFilterForm(forms.Form):
         """Narrow a Case queryset by what was asked; an invalid form narrows by its valid parts."""
         data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
         query = (data.get("q") or "").strip()
-        if query:
+        if search.is_name_query(query):
+            cases = search.by_name(cases, query)
+        elif query:
             cases = cases.filter(_search(query))
         if data.get("stage"):
             cases = cases.filter(stage=data["stage"])
@@ -180,18 +183,14 @@ class CaseFilterForm(forms.Form):
 
 
 def _search(query):
-    """Case number, defendant (or alias) and statute; a statute matches however it is written."""
+    """The case number and the statute, however it is written (a name is searched by
+    cases.search.by_name)."""
     charges = Charge.objects.filter(case=OuterRef("pk"))
     statute = Q(statute_as_entered__icontains=query)
     parsed = parse(query)
     if parsed is not None:
         statute |= Q(code=parsed.code, section=parsed.section)
-    return (
-        Q(court_case_number__icontains=query)
-        | Q(defendant_name__icontains=query)
-        | Q(aliases__icontains=query)
-        | Q(Exists(charges.filter(statute)))
-    )
+    return Q(court_case_number__icontains=query) | Q(Exists(charges.filter(statute)))
 
 
 # --- Case entry ---------------------------------------------------------------------------------

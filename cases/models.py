@@ -7,6 +7,7 @@ rows is an action in `cases.actions`, inside one transaction with its audit even
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -44,6 +45,7 @@ from .choices import (
     TermAction,
     WorksheetScope,
 )
+from .search import fold
 
 
 class Office(models.Model):
@@ -68,12 +70,35 @@ class Office(models.Model):
         default=True, help_text="Deputies see their unit's cases, not only their own."
     )
     compliance_goal_percent = models.PositiveSmallIntegerField(default=90)
+    # "Needs my action" (cases.inbox): how far ahead a hearing without a signed worksheet is
+    # listed, and how old a draft worksheet must be to be listed as waiting.
+    inbox_hearing_days = models.PositiveSmallIntegerField(
+        "hearing window (days)",
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="A case with a hearing within this many days and no signed worksheet is "
+        "listed under “Needs my action”.",
+    )
+    inbox_draft_days = models.PositiveSmallIntegerField(
+        "draft age (days)",
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="A draft worksheet older than this many days is listed under “Needs my action”.",
+    )
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(compliance_goal_percent__lte=100), name="office_goal_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(inbox_hearing_days__gte=1, inbox_hearing_days__lte=90),
+                name="office_inbox_hearing_days_1_90",
+            ),
+            models.CheckConstraint(
+                condition=Q(inbox_draft_days__gte=1, inbox_draft_days__lte=90),
+                name="office_inbox_draft_days_1_90",
             ),
         ]
 
@@ -220,6 +245,9 @@ class Case(models.Model):
     caption = models.CharField(max_length=300, help_text="People of the State of California v. …")
     defendant_name = models.CharField(max_length=200)
     aliases = models.CharField(max_length=300, blank=True)
+    # The name and aliases folded for search (cases.search.fold), kept by `save`; on
+    # PostgreSQL a trigram index covers it (migration 0017).
+    search_name = models.CharField(max_length=510, blank=True, editable=False)
     court_name = models.CharField(max_length=200, blank=True)
     department = models.CharField(max_length=40, blank=True)
     judicial_officer = models.CharField(max_length=120, blank=True)
@@ -259,6 +287,14 @@ class Case(models.Model):
 
     def __str__(self):
         return self.court_case_number
+
+    def save(self, *args, **kwargs):
+        # Whoever writes the names (an action, the admin, an import), the search sees them.
+        self.search_name = fold(self.defendant_name, self.aliases)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"defendant_name", "aliases"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("case_detail", args=[self.pk])

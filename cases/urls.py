@@ -11,6 +11,7 @@ from .views import (
     compare,
     counsel,
     dispositions,
+    inbox,
     offer_preview,
     policy,
     priors,
@@ -21,7 +22,8 @@ from .views import (
 )
 
 urlpatterns = [
-    path("", cases.home, name="home"),
+    path("", inbox.home, name="home"),
+    path("inbox/", inbox.needs_my_action, name="inbox"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", case_entry.case_create, name="case_create"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram lookups for name search on PostgreSQL (cases.search)
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",

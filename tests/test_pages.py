@@ -75,9 +75,9 @@ def test_a_wrong_password_gets_a_generic_message(client, alice):
     assert 'value="alice"' in response.content.decode()
 
 
-def test_home_lists_the_office_cases_only(client, alice, case, outsider_case):
+def test_case_list_lists_the_office_cases_only(client, alice, case, outsider_case):
     client.force_login(alice)
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("case_list")).content.decode()
     assert "ALPHA-0001" in page
     assert "OMEGA-0001" not in page
 

@@ -57,6 +57,7 @@ from ..models import (
     Worksheet,
 )
 from ..roles import sync_role_groups
+from ..search import fold
 from ..worksheets import ATTESTATION, SCHEMA_VERSION, content_hash
 
 VOLUME_PASSWORD = "considered-volume-2026"  # noqa: S105 - synthetic demo logins only
@@ -256,6 +257,7 @@ class Generator:
                     court_case_number=number,
                     caption=f"People of the State of California v. Synthetic Defendant {number}",
                     defendant_name=f"Synthetic Defendant {number}",
+                    search_name=fold(f"Synthetic Defendant {number}"),  # bulk_create skips save
                     defense_type=rng.choice(list(DefenseType)),
                     stage=CaseStage.CLOSED
                     if opened < self.now - dt.timedelta(days=180)

@@ -3,11 +3,11 @@
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from .. import analysis, audit, binding, worksheet_layout
-from ..access import can_edit_cases, get_case_for_user, membership_of
-from ..choices import AuditAction, DispositionStatus
+from .. import analysis, audit, binding, search, worksheet_layout
+from ..access import can_edit_cases, get_case_for_user, may, membership_of
+from ..choices import AuditAction, DispositionStatus, ReviewOutcome
 from ..forms import CaseFilterForm
 from ..models import Case, Charge, Disposition, PleaTerm, Worksheet
 from .priors import priors_context
@@ -21,6 +21,12 @@ def case_list(request):
     membership_of(request.user)
     form = CaseFilterForm(request.GET or None)
     form.is_valid()  # an invalid field is reported next to it; the valid ones still filter
+    # An exact court case number opens the case (its page audits the view).
+    exact = search.case_numbered(
+        Case.objects.visible_to(request.user), getattr(form, "cleaned_data", {}).get("q") or ""
+    )
+    if exact is not None:
+        return redirect(exact)
     current = Worksheet.objects.current().filter(case=OuterRef("pk")).order_by("-version")
     cases = (
         form.filter(Case.objects.visible_to(request.user))
@@ -31,6 +37,7 @@ def case_list(request):
             worksheet_id=Subquery(current.values("pk")[:1]),
             worksheet_version=Subquery(current.values("version")[:1]),
             worksheet_signed_at=Subquery(current.values("signed_at")[:1]),
+            worksheet_review=Subquery(current.values("review__outcome")[:1]),
         )
         .by_next_hearing()
     )
@@ -64,11 +71,9 @@ def case_list(request):
             "query_string": query.urlencode(),
             "filtered": any(value for key, value in request.GET.items() if key != "page"),
             "can_edit": can_edit_cases(request.user),
+            "returned": ReviewOutcome.RETURNED,
         },
     )
-
-
-home = case_list
 
 
 def _filters_for_audit(form):
@@ -111,7 +116,12 @@ def case_detail(request, pk):
     signed = binding.signed_versions_considering(disposition.pk for disposition in dispositions)
     offers = [_offer_view(disposition, history, signed) for disposition in dispositions]
     grid, details = _risk_grid(counts, offers)
-    worksheet = case.worksheets.current().order_by("-version").first()
+    worksheet = (
+        case.worksheets.current()
+        .select_related("review", "review__reviewer")
+        .order_by("-version")
+        .first()
+    )
     audit.record(AuditAction.VIEW, case, user=request.user, request=request)
     return render(
         request,
@@ -123,10 +133,20 @@ def case_detail(request, pk):
             "grid": grid,
             "details": details,
             "worksheet": worksheet,
+            "returned": _is_returned(worksheet),
+            "can_amend": may(request.user, "cases.add_worksheet"),
             "can_edit": can_edit_cases(request.user),
             **priors_context(case, priors),
         },
     )
+
+
+def _is_returned(worksheet):
+    """Is the case's current worksheet signed and returned by the supervisor?"""
+    if worksheet is None or not worksheet.is_signed:
+        return False
+    review = getattr(worksheet, "review", None)  # a worksheet without a review has none
+    return review is not None and review.is_returned
 
 
 def _risk_grid(counts, offers):

@@ -20,8 +20,10 @@ def deputy_pages():
     draft_case = Case.objects.get(court_case_number="DEMO-0004")
     offer = signed_case.dispositions.first()
     pages = {
-        "case-list": "/",
+        "needs-my-action": "/",
+        "case-list": "/cases/",
         "case-list-search": "/cases/?q=273.5&stage=pre_prelim",
+        "case-list-name-search": "/cases/?q=hernandez",
         "case-new": "/cases/new/",
         "case-detail": signed_case.get_absolute_url(),
         "case-edit": f"/cases/{signed_case.pk}/edit/",

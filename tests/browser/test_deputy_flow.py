@@ -30,6 +30,8 @@ def enter_count(page, index, statute, level):
 def test_a_deputy_takes_a_case_from_entry_to_a_signed_amended_worksheet(demo, new_page):
     page = new_page()
     log_in(page, "deputy1")
+    expect(page.get_by_role("heading", name="Needs my action")).to_be_visible()
+    page.get_by_role("link", name="Cases", exact=True).click()
     expect(page.get_by_role("heading", name="Cases")).to_be_visible()
     screenshot(page, "case-list", guide=True)
 

@@ -26,7 +26,9 @@ def pages_of_the_issue():
     pending = Review.objects.filter(decided_at__isnull=True).select_related("worksheet").first()
     draft = Worksheet.objects.get(case__court_case_number="DEMO-0004", signed_at__isnull=True)
     return {
+        "needs-my-action": "/inbox/",
         "case-list": "/cases/",
+        "search": "/cases/?q=hernandez",
         "case": demo.get_absolute_url(),
         "offer-form": f"/offers/{demo.dispositions.order_by('pk').first().pk}/edit/",
         "compare": f"/cases/{demo.pk}/compare/",

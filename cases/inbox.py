@@ -1,0 +1,244 @@
+"""The "Needs my action" page: what waits for the signed-in deputy or supervisor, in one place.
+
+Each section is one query, whatever it lists (tests/test_inbox.py asserts the page's count):
+
+- worksheets returned to me by a supervisor, with the comments, to amend;
+- offers conveyed without a signed worksheet (the compliance gap only a late signature closes);
+- my cases with a hearing within the office's window and no signed worksheet;
+- my draft worksheets older than the office's draft age;
+- for a reviewer: signed worksheets awaiting review (the review queue).
+
+"Mine" is a case assigned to me, among the cases I may open (`visible_q`); a returned worksheet
+is also mine when I signed it. The navigation's figure is `action_count`: one query for all
+sections (a UNION of their ids).
+
+Extension point: a section is a `SectionSpec` in `SECTIONS`, a function from (user, today) to a
+queryset, or None when the section does not apply to that user. Immigration counsel's questions
+(another branch) become one more spec, listed for users who may answer them.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from . import counsel, policy
+from .choices import CaseStage, ReviewOutcome
+from .models import Case, Disposition, Review, Worksheet, visible_q
+
+SHOWN_PER_SECTION = 50
+
+
+def _office_setting(user, name):
+    return getattr(user.membership.office, name)
+
+
+def _mine(user, prefix=""):
+    """My cases, among those I may open, as a condition on the path `prefix`."""
+    return visible_q(user, prefix) & Q(**{f"{prefix}assigned_deputy_id": user.pk})
+
+
+# --- The sections' queries ----------------------------------------------------------------------
+
+
+def returned_worksheets(user, today=None):
+    """Signed worksheets a supervisor returned, not amended yet, on my cases or signed by me;
+    the newest return first. Amending takes one off (the amendment is the current version)."""
+    return (
+        Worksheet.objects.current()
+        .filter(review__outcome=ReviewOutcome.RETURNED)
+        .filter(visible_q(user, "case__"))
+        .filter(Q(case__assigned_deputy_id=user.pk) | Q(signed_by_id=user.pk))
+        .select_related("case", "review", "review__reviewer")
+        .order_by("-review__decided_at", "pk")
+    )
+
+
+def conveyed_without_signed_worksheet(user, today=None):
+    """Offers on my cases conveyed with no signed worksheet in place, and none signed since,
+    among those the office policy in force on the conveyance day requires a worksheet for
+    (cases.policy.requires_worksheet: worksheet scope, serious/violent exclusion, defense
+    request)."""
+    offers = (
+        Disposition.objects.filter(
+            conveyed_at__isnull=False,
+            conveyed_with_signed_worksheet=False,
+            signed_late=False,
+        )
+        .filter(_mine(user, "case__"))
+        .select_related("case")
+        .order_by("conveyed_at", "pk")
+    )
+    return policy.requires_worksheet(offers, user.membership.office)
+
+
+COUNSEL_ANSWER_DAYS = 14
+
+
+def counsel_answers(user, today=None):
+    """Immigration counsel's answers on my cases or my requests, in the last two weeks."""
+    today = today or timezone.localdate()
+    since = dt.datetime.combine(
+        today - dt.timedelta(days=COUNSEL_ANSWER_DAYS),
+        dt.time.min,
+        tzinfo=timezone.get_current_timezone(),
+    )
+    return counsel.counsel_answers_for(user, since=since)
+
+
+def hearings_without_signed_worksheet(user, today=None):
+    """My open cases with a hearing from today to the office's window (`inbox_hearing_days`)
+    whose current worksheet is not signed, or that have none; soonest hearing first."""
+    today = today or timezone.localdate()
+    days = _office_setting(user, "inbox_hearing_days")
+    signed = Worksheet.objects.current().signed().filter(case=OuterRef("pk"))
+    return (
+        Case.objects.filter(_mine(user))
+        .exclude(stage=CaseStage.CLOSED)
+        .filter(next_hearing__gte=today, next_hearing__lte=today + dt.timedelta(days=days))
+        .exclude(Exists(signed))
+        .order_by("next_hearing", "court_case_number")
+    )
+
+
+def stale_drafts(user, today=None):
+    """Draft worksheets on my cases begun more than the office's draft age
+    (`inbox_draft_days`) ago; the oldest first."""
+    today = today or timezone.localdate()
+    days = _office_setting(user, "inbox_draft_days")
+    # Begun before the start of the day `days` ago, in the office's time zone.
+    cutoff = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=days), dt.time.min))
+    return (
+        Worksheet.objects.current()
+        .filter(signed_at__isnull=True, created_at__lt=cutoff)
+        .filter(_mine(user, "case__"))
+        .select_related("case")
+        .order_by("created_at", "pk")
+    )
+
+
+def reviews_for_me(user, today=None):
+    """For a reviewer: signed worksheets awaiting review on the cases they may open, oldest
+    request first (the review queue), except those they signed themselves."""
+    if not user.has_perm("cases.review_worksheet"):
+        return None
+    return (
+        Review.objects.filter(outcome=ReviewOutcome.PENDING)
+        .filter(visible_q(user, "worksheet__case__"))
+        .exclude(worksheet__signed_by_id=user.pk)
+        .select_related("worksheet", "worksheet__case", "worksheet__signed_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+# --- The page -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    title: str
+    help: str
+    query: Any  # (user, today) -> QuerySet, or None when the section does not apply
+
+
+def _for_deputies(query):
+    """Sections about one's own cases apply to whoever may sign worksheets."""
+
+    def guarded(user, today=None):
+        return query(user, today) if user.has_perm("cases.sign_worksheet") else None
+
+    return guarded
+
+
+SECTIONS = (
+    SectionSpec(
+        "returned",
+        "Returned to you",
+        "A supervisor returned these signed worksheets with comments: amend and sign again.",
+        _for_deputies(returned_worksheets),
+    ),
+    SectionSpec(
+        "conveyed",
+        "Conveyed without a signed worksheet",
+        "Sign a worksheet that considers each offer; it is recorded as late.",
+        _for_deputies(conveyed_without_signed_worksheet),
+    ),
+    SectionSpec(
+        "counsel",
+        "Immigration counsel answered",
+        "Counsel's written answers on your worksheets in the last two weeks.",
+        _for_deputies(counsel_answers),
+    ),
+    SectionSpec(
+        "hearings",
+        "Hearings soon, no signed worksheet",
+        "Your cases with a hearing in the next {hearing_days} days.",
+        _for_deputies(hearings_without_signed_worksheet),
+    ),
+    SectionSpec(
+        "drafts",
+        "Drafts waiting",
+        "Your draft worksheets begun more than {draft_days} days ago.",
+        _for_deputies(stale_drafts),
+    ),
+    SectionSpec(
+        "reviews",
+        "Waiting for your review",
+        "Signed worksheets in your units, oldest request first.",
+        reviews_for_me,
+    ),
+)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    help: str
+    items: list
+    more: bool
+
+
+def applies_to(user):
+    """Has this user a "Needs my action" page (a deputy or a reviewer)? Others land on the
+    case list."""
+    return any(spec.query(user) is not None for spec in SECTIONS)
+
+
+def sections_for(user, today=None):
+    """The sections that apply to `user`, each with up to SHOWN_PER_SECTION items (one query
+    each: the extra row fetched says whether there are more)."""
+    today = today or timezone.localdate()
+    office = user.membership.office
+    words = {"hearing_days": office.inbox_hearing_days, "draft_days": office.inbox_draft_days}
+    sections = []
+    for spec in SECTIONS:
+        queryset = spec.query(user, today)
+        if queryset is None:
+            continue
+        items = list(queryset[: SHOWN_PER_SECTION + 1])
+        sections.append(
+            Section(
+                spec.key,
+                spec.title,
+                spec.help.format(**words),
+                items[:SHOWN_PER_SECTION],
+                len(items) > SHOWN_PER_SECTION,
+            )
+        )
+    return sections
+
+
+def action_count(user, today=None):
+    """How many items wait in all the sections, in one query (for the navigation)."""
+    if getattr(user, "membership", None) is None:
+        return 0
+    today = today or timezone.localdate()
+    queries = [spec.query(user, today) for spec in SECTIONS]
+    ids = [query.order_by().values_list("pk") for query in queries if query is not None]
+    if not ids:
+        return 0
+    return ids[0].union(*ids[1:], all=True).count()
