@@ -40,7 +40,14 @@ from django.db.models import (
 )
 from django.db.models.lookups import GreaterThan
 
-from cases.choices import ChargeLevel, Decision, ParityAnswer, ReviewOutcome, Role
+from cases.choices import (
+    ChargeLevel,
+    Decision,
+    DispositionLabel,
+    ParityAnswer,
+    ReviewOutcome,
+    Role,
+)
 from cases.models import (
     GROUND_BITS,
     Charge,
@@ -264,12 +271,14 @@ def _visible(user, path, case_id):
 
 
 def offers(report_filter, user):
-    """Offers conveyed in the period, in scope."""
+    """The People's offers conveyed in the period, in scope. A defense proposal is the
+    defense's, not an offer the People conveyed: it is never counted (actions.convey_offer
+    refuses to convey one; this keeps data from before that rule out too)."""
     return Disposition.objects.filter(
         _scope(report_filter, user),
         conveyed_at__gte=report_filter.start,
         conveyed_at__lt=report_filter.end,
-    )
+    ).exclude(label=DispositionLabel.DEFENSE)
 
 
 def signed_in_period(report_filter, user, prefix=""):

@@ -10,6 +10,7 @@ from ..access import can_edit_cases, get_case_for_user, membership_of
 from ..choices import AuditAction, DispositionStatus
 from ..forms import CaseFilterForm
 from ..models import Case, Charge, Disposition, PleaTerm, Worksheet
+from .defense import defense_context
 from .priors import priors_context
 
 PAGE_SIZE = 25
@@ -125,6 +126,7 @@ def case_detail(request, pk):
             "worksheet": worksheet,
             "can_edit": can_edit_cases(request.user),
             **priors_context(case, priors),
+            **defense_context(request.user, case),
         },
     )
 

@@ -9,14 +9,16 @@ a line here and one there.
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils import timezone
 
-from cases.choices import AuditAction, DisclosureSource, ReviewOutcome, Role
+from cases.choices import AuditAction, DisclosureSource, ReviewOutcome, Role, ScanResult
 from cases.models import (
     AuditEvent,
+    DefenseAttachment,
     DefenseSubmission,
     FlagOverride,
     PriorConviction,
@@ -55,6 +57,7 @@ class World:
     admin: object = None
     draft_override: object = None
     prior: object = None
+    attachment: object = None
     extra: dict = field(default_factory=dict)
 
     def all_objects(self):
@@ -117,6 +120,7 @@ def make_world(office, prefix, text=None):
         reason=f"{prefix} draft override reason",
     )
     submission = DefenseSubmission.objects.create(case=case, equities=f"{prefix} equities")
+    attachment = make_attachment(submission, f"{prefix}-CANARY-1 defense letter")
     prior = PriorConviction.objects.create(
         case=case, code="PC 484(a)", convicted_on=dt.date(2019, 6, 7), entered_by=user
     )
@@ -142,6 +146,7 @@ def make_world(office, prefix, text=None):
         override,
         draft_override,
         submission,
+        attachment,
         disclosure,
         prior,
     ]
@@ -192,7 +197,27 @@ def make_world(office, prefix, text=None):
         admin=admin,
         draft_override=draft_override,
         prior=prior,
+        attachment=attachment,
     )
+
+
+def make_attachment(submission, text):
+    """A stored PDF attachment whose page says `text`, as the request screen stores one."""
+    from django.core.files.base import ContentFile
+
+    from tests.pdf_samples import one_page_pdf
+
+    data = one_page_pdf(text)
+    attachment = DefenseAttachment(
+        submission=submission,
+        original_name="letter.pdf",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        scan=ScanResult.NOT_SCANNED,
+    )
+    attachment.file.save("letter.pdf", ContentFile(data), save=False)
+    attachment.save()
+    return attachment
 
 
 def sign_directly(worksheet, user):
