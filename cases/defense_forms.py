@@ -76,8 +76,8 @@ class DefenseRequestForm(forms.ModelForm):
         self.today = today or timezone.localdate()
         self.fields["counsel"].required = True
         self.fields["counsel"].error_messages["required"] = "Enter who sent the request."
-        if not self.instance.pk and not self.is_bound:
-            self.initial.setdefault("counsel", case.defense_counsel)
+        if not self.instance.pk and not self.initial.get("counsel"):
+            self.initial["counsel"] = case.defense_counsel
         proposal = self.fields["proposed_disposition"]
         proposal.queryset = proposals(case)  # type: ignore[attr-defined]
         proposal.empty_label = "None yet"  # type: ignore[attr-defined]
