@@ -16,9 +16,10 @@ import hashlib
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.core.signals import setting_changed
 from django.utils.functional import LazyObject, empty
 from pypdf import PdfReader
@@ -39,12 +40,13 @@ class _AttachmentStorage(LazyObject):
         self._wrapped = storages["defense_attachments"]
 
 
-storage = _AttachmentStorage()
+_lazy_storage = _AttachmentStorage()
+storage = cast(Storage, _lazy_storage)
 
 
 def _reset(*, setting, **kwargs):
     if setting == "STORAGES":
-        storage._wrapped = empty
+        _lazy_storage._wrapped = empty  # type: ignore[assignment]  # LazyObject's own sentinel
 
 
 setting_changed.connect(_reset, dispatch_uid="defense_attachment_storage_reset")
@@ -132,5 +134,5 @@ def scan(data):
     if finished.returncode == 1:
         found = output.rsplit(":", 1)[-1].removesuffix("FOUND").strip() or "a virus"
         return None, found[:150]
-    error = finished.stderr.decode("utf-8", errors="replace").strip() or output
-    return ScanResult.SCAN_FAILED, f"clamdscan error (exit {finished.returncode}): {error}"[:200]
+    said = finished.stderr.decode("utf-8", errors="replace").strip() or output
+    return ScanResult.SCAN_FAILED, f"clamdscan error (exit {finished.returncode}): {said}"[:200]

@@ -42,7 +42,7 @@ class DefenseRequestForm(forms.ModelForm):
     """What the defense asked, as it asked it. It never asks for an immigration status: a status
     the defense volunteers goes through "Record a volunteered status" on the worksheet."""
 
-    files = MultiplePdfField(
+    attachments = MultiplePdfField(
         label="Attachments (PDF, at most 10 MB each)",
         required=False,
         help_text="The defense's letter, an expert's declaration … Several files can be chosen.",
@@ -85,7 +85,7 @@ class DefenseRequestForm(forms.ModelForm):
             _row(received_on=3, counsel=5, expert_consulted=4),
             Div("proposed_disposition"),
             _row(claimed_consequences=6, equities=6),
-            Field("files"),
+            Field("attachments"),
         )
 
     def clean_received_on(self):

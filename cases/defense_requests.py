@@ -120,7 +120,7 @@ def _store(submission, files, by_user, written):
 def _removed_on_failure():
     """A file written to storage does not roll back with the transaction: if the action fails
     after writing, remove what it wrote, so a failed save leaves nothing stored."""
-    written = []
+    written: list[str] = []
     try:
         yield written
     except BaseException:

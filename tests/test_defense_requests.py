@@ -96,7 +96,7 @@ def fake_clamdscan(monkeypatch, tmp_path):
 
 def test_a_deputy_records_a_request_with_a_pdf(client, alice, case, settings, no_scanner):
     client.force_login(alice)
-    data = request_data(files=[pdf_upload()])
+    data = request_data(attachments=[pdf_upload()])
     response = client.post(reverse("defense_request_create", args=[case.pk]), data)
     submission = DefenseSubmission.objects.get(case=case)
     assert response.status_code == 302
@@ -119,7 +119,7 @@ def test_a_deputy_records_a_request_with_a_pdf(client, alice, case, settings, no
 def test_recording_is_audited_without_text_names_or_contents(client, alice, case, no_scanner):
     client.force_login(alice)
     client.post(
-        reverse("defense_request_create", args=[case.pk]), request_data(files=[pdf_upload()])
+        reverse("defense_request_create", args=[case.pk]), request_data(attachments=[pdf_upload()])
     )
     event = AuditEvent.objects.get(action=AuditAction.CREATE, object_type="defensesubmission")
     attachment = DefenseAttachment.objects.get()
@@ -140,7 +140,7 @@ def test_recording_is_audited_without_text_names_or_contents(client, alice, case
 def test_the_case_page_shows_the_request_and_its_attachment(client, alice, case, no_scanner):
     client.force_login(alice)
     client.post(
-        reverse("defense_request_create", args=[case.pk]), request_data(files=[pdf_upload()])
+        reverse("defense_request_create", args=[case.pk]), request_data(attachments=[pdf_upload()])
     )
     attachment = DefenseAttachment.objects.get()
     page = client.get(case.get_absolute_url()).content.decode()
@@ -156,7 +156,7 @@ def test_a_supervisor_records_and_changes_a_request(client, carol, case, no_scan
     submission = DefenseSubmission.objects.get(case=case)
     response = client.post(
         reverse("defense_request_edit", args=[submission.pk]),
-        request_data(equities="Caregiver of a sick parent.", files=[pdf_upload()]),
+        request_data(equities="Caregiver of a sick parent.", attachments=[pdf_upload()]),
     )
     assert response.status_code == 302
     submission.refresh_from_db()
@@ -224,7 +224,7 @@ def test_a_bad_file_is_refused_and_nothing_is_stored(
     client.force_login(alice)
     good = pdf_upload(name="good.pdf")
     response = client.post(
-        reverse("defense_request_create", args=[case.pk]), request_data(files=[good, upload])
+        reverse("defense_request_create", args=[case.pk]), request_data(attachments=[good, upload])
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -275,7 +275,7 @@ def test_a_clean_scan_is_recorded(client, alice, case, fake_clamdscan):
     stdin = fake_clamdscan(0)
     client.force_login(alice)
     client.post(
-        reverse("defense_request_create", args=[case.pk]), request_data(files=[pdf_upload()])
+        reverse("defense_request_create", args=[case.pk]), request_data(attachments=[pdf_upload()])
     )
     attachment = DefenseAttachment.objects.get()
     assert attachment.scan == ScanResult.CLEAN
@@ -288,7 +288,7 @@ def test_a_virus_refuses_the_file_and_nothing_is_stored(
     fake_clamdscan(1, "stdin: Eicar-Test-Signature FOUND")
     client.force_login(alice)
     response = client.post(
-        reverse("defense_request_create", args=[case.pk]), request_data(files=[pdf_upload()])
+        reverse("defense_request_create", args=[case.pk]), request_data(attachments=[pdf_upload()])
     )
     page = response.content.decode()
     assert "the virus scanner found Eicar-Test-Signature" in page
@@ -300,7 +300,7 @@ def test_a_scanner_error_stores_the_file_as_not_scanned(client, alice, case, fak
     fake_clamdscan(2, "")
     client.force_login(alice)
     client.post(
-        reverse("defense_request_create", args=[case.pk]), request_data(files=[pdf_upload()])
+        reverse("defense_request_create", args=[case.pk]), request_data(attachments=[pdf_upload()])
     )
     attachment = DefenseAttachment.objects.get()
     assert attachment.scan == ScanResult.SCAN_FAILED

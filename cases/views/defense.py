@@ -36,7 +36,7 @@ def request_create(request, case_pk):
             case,
             by_user=request.user,
             fields=form.request_fields(),
-            files=form.cleaned_data["files"],
+            files=form.cleaned_data["attachments"],
             request=request,
         )
         messages.success(request, _saved_message(submission, form))
@@ -54,7 +54,7 @@ def request_edit(request, pk):
             submission,
             by_user=request.user,
             fields=form.request_fields(),
-            files=form.cleaned_data["files"],
+            files=form.cleaned_data["attachments"],
             request=request,
         )
         messages.success(request, _saved_message(submission, form))
@@ -145,7 +145,7 @@ def _render(request, case, form, submission):
 
 
 def _saved_message(submission, form):
-    files = form.cleaned_data["files"]
+    files = form.cleaned_data["attachments"]
     text = f"The defense's request of {labels.format_day(submission.received_on)} saved"
     if files:
         not_scanned = sum(1 for checked in files if checked.scan != ScanResult.CLEAN)
