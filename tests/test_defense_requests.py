@@ -507,3 +507,21 @@ def test_the_case_page_query_count_does_not_grow_with_requests(client, alice, ca
     with CaptureQueriesContext(connection) as four:
         assert client.get(case.get_absolute_url()).status_code == 200
     assert len(four) == len(one)
+
+
+def test_a_failed_save_leaves_no_file_behind(alice, case, settings, monkeypatch):
+    """The file is written before the audit row; if the transaction fails, the file goes too."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit database unavailable")
+
+    monkeypatch.setattr(defense_requests.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        defense_requests.record_request(
+            case,
+            by_user=alice,
+            fields={"received_on": timezone.localdate(), "counsel": "PD"},
+            files=[attachments.check(pdf_upload())],
+        )
+    assert not DefenseSubmission.objects.exists()
+    assert stored_files(settings) == []
