@@ -87,7 +87,8 @@ def check(upload):
 
 def _display_name(name):
     """The file's own name without any folder a browser sent, for messages and the record."""
-    base = (name or "attachment.pdf").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(char for char in base if char.isprintable()).strip()
     return (base or "attachment.pdf")[:200]
 
 

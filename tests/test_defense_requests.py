@@ -525,3 +525,23 @@ def test_a_failed_save_leaves_no_file_behind(alice, case, settings, monkeypatch)
         )
     assert not DefenseSubmission.objects.exists()
     assert stored_files(settings) == []
+
+
+def test_a_file_name_with_folders_or_control_characters_is_cleaned(client, alice, case):
+    assert attachments._display_name("..\\..\\etc\\evil\r\nname.pdf") == "evilname.pdf"
+    assert attachments._display_name("\x00\x1b") == "attachment.pdf"
+    client.force_login(alice)
+    upload = pdf_upload(name="../../etc/court-letter.pdf")
+    client.post(
+        reverse("defense_request_create", args=[case.pk]), request_data(attachments=[upload])
+    )
+    attachment = DefenseAttachment.objects.get()
+    assert attachment.original_name == "court-letter.pdf"
+    response = client.get(reverse("defense_attachment_download", args=[attachment.pk]))
+    assert response["Content-Disposition"] == 'attachment; filename="court-letter.pdf"'
+
+
+def test_stored_files_are_readable_by_the_application_user_only(alice, case):
+    attachment = _attach(DefenseSubmission.objects.create(case=case))
+    assert stat.S_IMODE(os.stat(attachment.file.path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.dirname(attachment.file.path)).st_mode) == 0o700

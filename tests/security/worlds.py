@@ -120,7 +120,7 @@ def make_world(office, prefix, text=None):
         reason=f"{prefix} draft override reason",
     )
     submission = DefenseSubmission.objects.create(case=case, equities=f"{prefix} equities")
-    attachment = make_attachment(submission, f"{prefix}-CANARY-1 defense letter")
+    attachment = make_attachment(submission, f"{prefix}-CANARY-1 attachment from counsel")
     prior = PriorConviction.objects.create(
         case=case, code="PC 484(a)", convicted_on=dt.date(2019, 6, 7), entered_by=user
     )
