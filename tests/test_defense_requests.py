@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -31,12 +32,13 @@ from compliance import metrics
 from tests import factories
 from tests.factories import ready_worksheet
 from tests.pdf_samples import one_page_pdf
-from tests.pdf_tools import pdf_text
+from tests.pdf_tools import page_count, pdf_text, pdf_to_pngs
 from tests.test_dispositions import offer_data
 
 pytestmark = pytest.mark.django_db
 
 LETTER = one_page_pdf("Letter from the Public Defender")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 def pdf_upload(data=LETTER, name="letter.pdf", content_type="application/pdf"):
@@ -468,13 +470,22 @@ def test_a_signed_worksheet_keeps_the_request_as_it_stood(client, alice, case):
     assert "Twenty years in the county." in page and "Rewritten after signing." not in page
 
 
-def test_the_pdf_shows_the_request(alice, case):
+def test_the_pdf_shows_the_request(alice, case, tmp_path):
     _, signed = _signed_with_request(case, alice)
-    text = pdf_text(render_worksheet_pdf(signed))
+    data = render_worksheet_pdf(signed)
+    text = pdf_text(data)
     assert "The defense's request for consideration" in text.replace("’", "'")
     assert "Twenty years in the county." in text
     assert "Offer B: PD proposal" in text
     assert "letter.pdf" in text
+    # Page 1 still ends with the attestation; the request follows it (the rendered page is kept
+    # in test-artifacts/ to be looked at).
+    assert "Attestation" in pdf_text(data, first=1)
+    page = next(n for n in range(1, page_count(data) + 1) if "Equities" in pdf_text(data, first=n))
+    png = pdf_to_pngs(data, tmp_path, first=page, last=page, resolution=60)[0]
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "defense-worksheet-pdf.png").write_bytes(png.read_bytes())
+    assert png.stat().st_size > 10_000  # a page with text on it, not a blank one
 
 
 @pytest.mark.parametrize("scope", [WorksheetScope.ON_REQUEST, WorksheetScope.ALL_OFFERS])

@@ -32,7 +32,7 @@ def test_a_deputy_records_the_defense_request_with_an_attachment(demo, new_page)
     page = new_page()
     log_in(page, "deputy1")
     page.goto(case.get_absolute_url())
-    page.get_by_role("link", name="Record the defense's request").click()
+    page.get_by_role("link", name="Record the defense's request for consideration").click()
     expect(page.get_by_label("Defense counsel")).not_to_have_value("")
     page.get_by_label("Consequences the defense claims").fill(
         "Deportable as an aggravated felony (crime of violence with a year)."
