@@ -50,7 +50,7 @@ def lay_out(content):
         "authorities": _number_citations(pleas, offers),
         "alternatives": _alternatives(content, offers),
         "history": lay_out_history(content),
-        "defense_request": lay_out_defense_request(content, offers),
+        "consideration_request": lay_out_defense_request(content, offers),
     }
 
 

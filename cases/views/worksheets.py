@@ -325,7 +325,7 @@ def _page(
         "content": content,
         "offers": _offers_view(content, overrides, editable),
         "history": worksheet_layout.lay_out_history(content),
-        "defense_request": worksheet_layout.lay_out_defense_request(
+        "consideration_request": worksheet_layout.lay_out_defense_request(
             content, worksheet_layout.lay_out_offers(content)
         ),
         "grid": worksheet_layout.worksheet_grid(content),
