@@ -17,7 +17,16 @@ The rules that must hold whoever calls (a view, the admin, an import, a future A
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .models import Case, CounselRequest, Disposition, PriorConviction, Review, Worksheet
+from .models import (
+    Case,
+    CounselRequest,
+    DefenseAttachment,
+    DefenseSubmission,
+    Disposition,
+    PriorConviction,
+    Review,
+    Worksheet,
+)
 
 
 def membership_of(user):
@@ -130,6 +139,44 @@ def get_disposition_for_editing(user, pk):
     disposition = get_disposition_for_user(user, pk)
     _require(user, "cases.change_disposition", "Your role can read offers but not change them.")
     return disposition
+
+
+# --- The defense's requests (issue 15 item 6) ---------------------------------------------------
+
+
+def get_case_for_new_defense_request(user, pk):
+    case = get_case_for_user(user, pk)
+    _require(
+        user, "cases.add_defensesubmission", "Your role can read requests but not record them."
+    )
+    return case
+
+
+def get_defense_request_for_user(user, pk):
+    return get_object_or_404(
+        DefenseSubmission.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
+            "case", "case__office"
+        ),
+        pk=pk,
+    )
+
+
+def get_defense_request_for_editing(user, pk):
+    submission = get_defense_request_for_user(user, pk)
+    _require(
+        user, "cases.change_defensesubmission", "Your role can read requests but not change them."
+    )
+    return submission
+
+
+def get_attachment_for_user(user, pk):
+    """An attachment of a request on a case this user may open (404 for another office's)."""
+    return get_object_or_404(
+        DefenseAttachment.objects.filter(
+            submission__case__in=Case.objects.visible_to(user)
+        ).select_related("submission__case__office"),
+        pk=pk,
+    )
 
 
 # --- Worksheets ---------------------------------------------------------------------------------

@@ -600,6 +600,11 @@ def convey_offer(disposition, *, by_user, request=None):
     A second submit finds the offer already conveyed and changes nothing.
     """
     disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
+    if disposition.is_defense_proposal:
+        raise PermissionDenied(
+            "A defense proposal is the defense's, not an offer of the People: it is not conveyed. "
+            "To offer the same terms, enter them as a new offer."
+        )
     if disposition.status != DispositionStatus.DRAFT:
         return disposition
     now = timezone.now()

@@ -175,6 +175,14 @@ class SchemeAnswer(models.TextChoices):
     NO = "no", "No, separate schemes or acts"
 
 
+class ScanResult(models.TextChoices):
+    """What the virus scan of an attachment found (cases.attachments.scan)."""
+
+    CLEAN = "clean", "Scanned: no virus found"
+    NOT_SCANNED = "not_scanned", "Not scanned: no virus scanner on this server"
+    SCAN_FAILED = "scan_failed", "Not scanned: the scanner failed"
+
+
 class DisclosureSource(models.TextChoices):
     """Where a volunteered status came from. Never a federal database (Gov. Code § 7284.6)."""
 

@@ -39,6 +39,7 @@ from .choices import (
     Reduction17b,
     ReviewOutcome,
     Role,
+    ScanResult,
     SchemeAnswer,
     SecondFactorPolicy,
     SentenceForm,
@@ -521,6 +522,12 @@ class Disposition(CaseScope):
     def is_standard(self):
         return self.label == DispositionLabel.STANDARD
 
+    @property
+    def is_defense_proposal(self):
+        """The defense's proposed disposition: assessed like any offer, never the People's
+        offer, so never conveyed and never counted in the compliance report."""
+        return self.label == DispositionLabel.DEFENSE
+
     def total_custody_days(self):
         return sum(term.custody_days_imposed for term in self.terms.all())
 
@@ -632,10 +639,14 @@ YES_NO_FACTS = tuple(name for name in RECORD_FACTS if name not in ("grams", "los
 
 
 class DefenseSubmission(models.Model):
-    """A voluntary request from the defense to consider immigration consequences."""
+    """The defense's request for consideration under PC 1016.3(b): when it came, from whom,
+    the disposition it proposes (an offer labelled "defense proposal", assessed by the engine),
+    the consequences it claims and the equities. It never holds an immigration status: a status
+    the defense volunteers is a StatusDisclosure, restricted to those who may see it."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="defense_submissions")
     received_on = models.DateField(default=timezone.localdate)
+    counsel = models.CharField(max_length=200, blank=True)
     consideration_requested = models.BooleanField(default=True)
     proposed_disposition = models.ForeignKey(
         Disposition, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -643,13 +654,55 @@ class DefenseSubmission(models.Model):
     claimed_consequences = models.TextField(blank=True)
     equities = models.TextField(blank=True, help_text="Family, work, years in the U.S., health …")
     expert_consulted = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["case", "-received_on"]
+        ordering = ["case", "-received_on", "-pk"]
 
     def __str__(self):
         return f"Defense submission of {self.received_on:%Y-%m-%d}"
+
+
+def attachment_storage():
+    """Where attachments are kept: the "defense_attachments" entry of STORAGES, a directory
+    outside the static and media URLs (settings.PRIVATE_MEDIA_ROOT). Nothing serves it; the
+    download view does, after the access checks (cases.views.defense)."""
+    from .attachments import storage
+
+    return storage
+
+
+def attachment_path(instance, filename):
+    """A random name under the case: never the name the defense gave the file."""
+    return f"defense/{instance.submission.case_id}/{uuid.uuid4().hex}.pdf"
+
+
+class DefenseAttachment(models.Model):
+    """A PDF the defense sent with its request, checked and (when clamdscan runs) scanned."""
+
+    submission = models.ForeignKey(
+        DefenseSubmission, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(storage=attachment_storage, upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    scan = models.CharField(max_length=20, choices=ScanResult)
+    scan_detail = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
 
 
 class StatusDisclosure(models.Model):

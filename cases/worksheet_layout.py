@@ -50,6 +50,29 @@ def lay_out(content):
         "authorities": _number_citations(pleas, offers),
         "alternatives": _alternatives(content, offers),
         "history": lay_out_history(content),
+        "consideration_request": lay_out_defense_request(content, offers),
+    }
+
+
+def lay_out_defense_request(content, offers=()):
+    """The defense's requests for consideration as frozen in the content, each proposal named
+    by its letter when the worksheet considered it. `shown` is False when there is nothing to
+    say: no request and no policy requiring one. Content signed before requests were frozen
+    has none (`recorded` False), and the page says nothing rather than "no request"."""
+    frozen = content.get("defense_request")
+    if frozen is None:
+        return {"recorded": False, "required": False, "requests": [], "shown": False}
+    letters = {offer["id"]: offer["letter"] for offer in offers}
+    requests = []
+    for request in frozen["requests"]:
+        proposal = request["proposal"]
+        letter = letters.get(proposal["id"]) if proposal else None
+        requests.append({**request, "proposal_letter": letter})
+    return {
+        "recorded": True,
+        "required": frozen["required"],
+        "requests": requests,
+        "shown": bool(frozen["required"] or requests),
     }
 
 

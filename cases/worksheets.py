@@ -23,10 +23,12 @@ from .choices import (
     FactorWeight,
     ParityAnswer,
     PleaLevel,
+    ScanResult,
     SchemeAnswer,
     SentenceForm,
 )
 from .models import PleaTerm
+from .policy import policy_for
 
 SCHEMA_VERSION = 1
 
@@ -112,6 +114,7 @@ def build_content(worksheet, *, signer=None, signed_at=None):
             "reasons": worksheet.reasons,
         },
         "status_disclosure": _status_disclosure(worksheet),
+        "defense_request": _defense_request(case, {offer["id"] for offer in offers}),
         "worksheet": {
             "version": worksheet.version,
             "amends_version": worksheet.amends.version if worksheet.amends_id else None,
@@ -259,6 +262,48 @@ def _factors(factors):
             }
         )
     return rows
+
+
+def _defense_request(case, considered_ids):
+    """The defense's requests for consideration as they stand now (at signing: frozen, so a
+    later change of a request cannot change a signed version), and whether office policy makes
+    a request the trigger of the worksheet. Never an immigration status."""
+    submissions = case.defense_submissions.select_related("proposed_disposition").prefetch_related(
+        "attachments"
+    )
+    return {
+        "required": policy_for(case.office).defense_request_required,
+        "requests": [_submission(submission, considered_ids) for submission in submissions],
+    }
+
+
+def _submission(submission, considered_ids):
+    proposal = submission.proposed_disposition
+    return {
+        "id": str(submission.pk),
+        "received_on": submission.received_on.isoformat(),
+        "counsel": submission.counsel,
+        "consideration_requested": submission.consideration_requested,
+        "proposal": None
+        if proposal is None
+        else {
+            "id": str(proposal.pk),
+            "name": str(proposal),
+            "considered": str(proposal.pk) in considered_ids,
+        },
+        "claimed_consequences": submission.claimed_consequences,
+        "equities": submission.equities,
+        "expert_consulted": submission.expert_consulted,
+        "attachments": [
+            {
+                "name": attachment.original_name,
+                "size": attachment.size,
+                "sha256": attachment.sha256,
+                "scan": ScanResult(attachment.scan).label,
+            }
+            for attachment in submission.attachments.all()
+        ],
+    }
 
 
 def _status_disclosure(worksheet):

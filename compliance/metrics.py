@@ -43,7 +43,14 @@ from django.db.models import (
 )
 from django.db.models.lookups import GreaterThan
 
-from cases.choices import ChargeLevel, Decision, ParityAnswer, ReviewOutcome, Role
+from cases.choices import (
+    ChargeLevel,
+    Decision,
+    DispositionLabel,
+    ParityAnswer,
+    ReviewOutcome,
+    Role,
+)
 from cases.models import (
     GROUND_BITS,
     Charge,
@@ -268,14 +275,16 @@ def _visible(user, path, case_id):
 
 
 def offers(report_filter, user):
-    """Offers conveyed in the period, in scope, that office policy required a worksheet for
-    (cases.policy: the version in force on the day each was conveyed)."""
+    """The People's offers conveyed in the period, in scope, that office policy required a
+    worksheet for (cases.policy: the version in force on the day each was conveyed). A defense
+    proposal is the defense's, not an offer the People conveyed: it is never counted
+    (actions.convey_offer refuses to convey one; this keeps data from before that rule out too)."""
     return Disposition.objects.filter(
         _scope(report_filter, user),
         requires_worksheet_q(report_filter.office_id, report_filter.start, report_filter.end),
         conveyed_at__gte=report_filter.start,
         conveyed_at__lt=report_filter.end,
-    )
+    ).exclude(label=DispositionLabel.DEFENSE)
 
 
 def signed_in_period(report_filter, user, prefix=""):

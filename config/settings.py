@@ -234,6 +234,12 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "var" / "staticfiles")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The defense's PDF attachments (cases.attachments): a directory no URL maps to, outside
+# STATIC_ROOT and MEDIA_ROOT; files leave it only through the login-checked download view.
+PRIVATE_MEDIA_ROOT = Path(
+    os.environ.get("PRIVATE_MEDIA_ROOT") or BASE_DIR / "var" / "private-media"
+)
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Signed worksheets' PDFs, rendered once (cases.pdf_store). Another backend, e.g.
@@ -243,6 +249,16 @@ STORAGES = {
         "OPTIONS": {"location": os.environ.get("PDF_STORAGE_DIR") or str(BASE_DIR / "var" / "pdfs")}
         if not os.environ.get("PDF_STORAGE_BACKEND")
         else {},
+    },
+    "defense_attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": PRIVATE_MEDIA_ROOT,
+            "base_url": "/no-public-url/",
+            # Readable by the application's user only.
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     },
     "staticfiles": {
         "BACKEND": (

@@ -35,6 +35,19 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _attachments_in_tmp(settings, tmp_path_factory):
+    """The defense's attachments go to a fresh directory per test, never to var/."""
+    folder = tmp_path_factory.mktemp("private-media")
+    storages = {**settings.STORAGES}
+    storages["defense_attachments"] = {
+        **storages["defense_attachments"],
+        "OPTIONS": {**storages["defense_attachments"]["OPTIONS"], "location": folder},
+    }
+    settings.STORAGES = storages
+    settings.PRIVATE_MEDIA_ROOT = folder
+
+
 @pytest.fixture
 def office(db):
     return factories.make_office("Alpha County District Attorney")

@@ -319,6 +319,8 @@ class Generator:
         for index, label in enumerate(labels):
             conveyed_at = plan["opened"] + dt.timedelta(days=day)
             conveyed = conveyed_at < self.now and rng.random() < 0.9
+            # A defense proposal is never the People's conveyed offer (actions.convey_offer).
+            conveyed = conveyed and label != DispositionLabel.DEFENSE
             last = index == len(labels) - 1
             if not conveyed:
                 status = DispositionStatus.DRAFT

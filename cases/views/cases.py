@@ -10,6 +10,7 @@ from ..access import can_edit_cases, get_case_for_user, may, membership_of
 from ..choices import AuditAction, DispositionStatus, ReviewOutcome
 from ..forms import CaseFilterForm
 from ..models import Case, Charge, Disposition, PleaTerm, Worksheet
+from .defense import defense_context
 from .priors import priors_context
 
 PAGE_SIZE = 25
@@ -137,6 +138,7 @@ def case_detail(request, pk):
             "can_amend": may(request.user, "cases.add_worksheet"),
             "can_edit": can_edit_cases(request.user),
             **priors_context(case, priors),
+            **defense_context(request.user, case),
         },
     )
 

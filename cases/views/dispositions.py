@@ -50,13 +50,18 @@ def disposition_revise(request, pk):
     return redirect("disposition_edit", pk=revision.pk)
 
 
-def _offer_page(request, case, disposition, frozen_because=""):
+def _offer_page(request, case, disposition, frozen_because="", save=None, fixed=()):
+    """The offer entry page. `save` replaces actions.save_disposition (same arguments) and
+    `fixed` names form fields shown but not changeable: the defense's proposal
+    (cases.views.defense) is entered here, as every offer is."""
     charges = list(case.charges.all())
     existing = {term.charge_id: term for term in disposition.terms.all()} if disposition.pk else {}
     if frozen_because:  # its terms as they stand, not blank ones for counts it does not plead
         charges = [charge for charge in charges if charge.pk in existing]
     data = request.POST if request.method == "POST" else None
     form = DispositionForm(data, instance=disposition)
+    for name in fixed:
+        form.fields[name].disabled = True
     term_forms = [
         PleaTermForm(
             data,
@@ -72,7 +77,7 @@ def _offer_page(request, case, disposition, frozen_because=""):
         terms_valid = [term_form.is_valid() for term_form in term_forms]
         if form.is_valid() and all(terms_valid):
             try:
-                saved = actions.save_disposition(
+                saved = (save or actions.save_disposition)(
                     case,
                     by_user=request.user,
                     fields={name: form.cleaned_data[name] for name in DispositionForm.Meta.fields},

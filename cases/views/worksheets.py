@@ -333,6 +333,9 @@ def _page(
         "content": content,
         "offers": _offers_view(content, overrides, editable),
         "history": worksheet_layout.lay_out_history(content),
+        "consideration_request": worksheet_layout.lay_out_defense_request(
+            content, worksheet_layout.lay_out_offers(content)
+        ),
         "grid": worksheet_layout.worksheet_grid(content),
         "reauth_seconds": reauth.seconds_left(request),
         "factors_open": form is not None and _factors_touched(form),

@@ -35,6 +35,8 @@ OBJECT_KINDS = {
     "signed_override": lambda w: w.override,
     "submission": lambda w: w.submission,
     "defensesubmission": lambda w: w.submission,
+    "attachment": lambda w: w.attachment,
+    "defenseattachment": lambda w: w.attachment,
     "disclosure": lambda w: w.disclosure,
     "statusdisclosure": lambda w: w.disclosure,
     "status": lambda w: w.disclosure,
@@ -57,6 +59,8 @@ OBJECT_KINDS = {
 PARAM_KINDS = {
     ("review_decide", "pk"): "signed_worksheet",  # a review is opened by its worksheet's id
     ("counsel_request_create", "pk"): "signed_worksheet",  # counsel reads signed versions only
+    ("defense_request_edit", "pk"): "submission",
+    ("defense_request_proposal", "pk"): "submission",
 }
 
 # Parameters that are not records: a fixed, valid value each.

@@ -10,15 +10,24 @@ a line here and one there.
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils import timezone
 
-from cases.choices import AuditAction, CounselRouting, DisclosureSource, ReviewOutcome, Role
+from cases.choices import (
+    AuditAction,
+    CounselRouting,
+    DisclosureSource,
+    ReviewOutcome,
+    Role,
+    ScanResult,
+)
 from cases.models import (
     AuditEvent,
     CounselRequest,
+    DefenseAttachment,
     DefenseSubmission,
     FlagOverride,
     PriorConviction,
@@ -61,6 +70,7 @@ class World:
     counsel: object = None
     counsel_request: object = None
     service_token: object = None
+    attachment: object = None
     extra: dict = field(default_factory=dict)
 
     def all_objects(self):
@@ -125,6 +135,7 @@ def make_world(office, prefix, text=None):
         reason=f"{prefix} draft override reason",
     )
     submission = DefenseSubmission.objects.create(case=case, equities=f"{prefix} equities")
+    attachment = make_attachment(submission, f"{prefix}-CANARY-1 attachment from counsel")
     prior = PriorConviction.objects.create(
         case=case, code="PC 484(a)", convicted_on=dt.date(2019, 6, 7), entered_by=user
     )
@@ -150,6 +161,7 @@ def make_world(office, prefix, text=None):
         override,
         draft_override,
         submission,
+        attachment,
         disclosure,
         prior,
     ]
@@ -215,7 +227,27 @@ def make_world(office, prefix, text=None):
         counsel=counsel,
         counsel_request=counsel_request,
         service_token=service_token,
+        attachment=attachment,
     )
+
+
+def make_attachment(submission, text):
+    """A stored PDF attachment whose page says `text`, as the request screen stores one."""
+    from django.core.files.base import ContentFile
+
+    from tests.pdf_samples import one_page_pdf
+
+    data = one_page_pdf(text)
+    attachment = DefenseAttachment(
+        submission=submission,
+        original_name="letter.pdf",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        scan=ScanResult.NOT_SCANNED,
+    )
+    attachment.file.save("letter.pdf", ContentFile(data), save=False)
+    attachment.save()
+    return attachment
 
 
 def sign_directly(worksheet, user):
