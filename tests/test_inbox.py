@@ -298,7 +298,10 @@ def test_navigation_shows_the_count_in_one_query(client, case, alice, carol, off
     alice.get_all_permissions()  # loaded once per request already, by the navigation
     with CaptureQueriesContext(connection) as counted:
         assert inbox.action_count(alice) == 3
-    assert len(counted) == 1
+    # One query counts every section; the office policy's versions are read first (which
+    # conveyances need a worksheet: cases.policy), a fixed number whatever the items.
+    items = [q for q in counted.captured_queries if "cases_officepolicy" not in q["sql"]]
+    assert len(items) == 1 and len(counted) <= 4
     client.force_login(alice)
     html = client.get(reverse("case_list")).content.decode()
     assert '<span class="badge text-bg-danger" data-testid="actions-waiting">3<' in html
