@@ -17,7 +17,7 @@ The rules that must hold whoever calls (a view, the admin, an import, a future A
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .models import Case, Disposition, PriorConviction, Review, Worksheet
+from .models import Case, Disposition, OfferTemplate, PriorConviction, Review, Worksheet
 
 
 def membership_of(user):
@@ -190,3 +190,27 @@ def get_review_for_editing(user, worksheet_pk):
     review = get_review_for_user(user, worksheet_pk)
     ensure_may_review(user, review.worksheet)
     return review
+
+
+# --- Offer templates ----------------------------------------------------------------------------
+
+
+def can_manage_offer_templates(user):
+    """Supervisors keep the office's offer templates: they are plea terms (cases.roles)."""
+    return may(user, "cases.change_offertemplate")
+
+
+def get_offer_templates_for_user(user):
+    """The office's templates, for anyone who may read them (deputies apply them)."""
+    _require(user, "cases.view_offertemplate", "Your role cannot see the offer templates.")
+    return OfferTemplate.objects.filter(office=membership_of(user).office)
+
+
+def get_offer_template_for_editing(user, pk=None):
+    """A template of the user's office they may change (404 for another office's), or, without
+    `pk`, the office a new one goes into."""
+    _require(user, "cases.change_offertemplate", "Only a supervisor changes the offer templates.")
+    office = membership_of(user).office
+    if pk is None:
+        return office, None
+    return office, get_object_or_404(OfferTemplate, office=office, pk=pk)

@@ -147,9 +147,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
-            _row(q=4, stage=2, worksheet=2, hearing_from=2, hearing_to=2)
-        )
+        self.helper = _helper(_row(q=4, stage=2, worksheet=2, hearing_from=2, hearing_to=2))
 
     def clean(self):
         cleaned = super().clean() or self.cleaned_data
@@ -216,6 +214,7 @@ class CaseForm(forms.ModelForm):
             "assigned_deputy",
             "stage",
             "next_hearing",
+            "filed_on",
             "court_name",
             "department",
             "judicial_officer",
@@ -239,7 +238,7 @@ class CaseForm(forms.ModelForm):
             "caption": "Leave blank to use “People of the State of California v.” and the "
             "defendant's name.",
         }
-        widgets = {"next_hearing": DATE_INPUT}
+        widgets = {"next_hearing": DATE_INPUT, "filed_on": DATE_INPUT}
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
@@ -266,7 +265,7 @@ class CaseForm(forms.ModelForm):
             _row(caption=12),
             _row(unit=3, assigned_deputy=3, stage=3, next_hearing=3),
             _row(court_name=4, department=2, judicial_officer=3, interpreter_language=3),
-            _row(defense_counsel=6, defense_type=6),
+            _row(filed_on=3, defense_counsel=6, defense_type=3),
             "version",
         )
 
@@ -278,6 +277,12 @@ class CaseForm(forms.ModelForm):
         if taken.exists():
             raise forms.ValidationError("Your office already has a case with this number.")
         return number
+
+    def clean_filed_on(self):
+        filed = self.cleaned_data.get("filed_on")
+        if filed and filed > timezone.localdate():
+            raise forms.ValidationError("The filing date cannot be in the future.")
+        return filed
 
     def clean(self):
         cleaned = super().clean() or self.cleaned_data
