@@ -47,7 +47,7 @@ class AnswerForm(forms.Form):
     status = forms.TypedChoiceField(
         label="Record the offer as", coerce=DispositionStatus, widget=forms.RadioSelect
     )
-    on = forms.DateField(label="On", widget=_DATE)
+    on = forms.DateField(label="Date", widget=_DATE)
 
     def __init__(self, *args, disposition, **kwargs):
         super().__init__(*args, **kwargs)
