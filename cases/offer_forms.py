@@ -11,7 +11,7 @@ from consequences.rules import MISDEMEANOR_MAX_DAYS
 
 from . import offers
 from .choices import Condition, DispositionStatus, PleaLevel, WithdrawalReason
-from .forms import describe_statute
+from .forms import _helper, _row, describe_statute
 from .models import OfferTemplate
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -115,6 +115,18 @@ class OfferTemplateForm(forms.ModelForm):
         self.office = office
         if not self.is_bound:
             self.initial["version"] = self.instance.lock_version
+        self.helper = _helper(
+            "version",
+            _row(name=6, statute_pleaded=3, level_at_plea=3),
+            _row(
+                plea_type=2,
+                sentence_form=4,
+                custody_days_imposed=2,
+                custody_days_suspended=2,
+                probation_months=2,
+            ),
+            _row(conditions=6, notes=4, active=2),
+        )
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
