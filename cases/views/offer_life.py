@@ -32,13 +32,24 @@ def _step_page(request, disposition, step, form, status=200, **context):
     )
 
 
+def _refused(request, disposition, step, problem):
+    """The step's page saying why it cannot be taken now, with the way back (nothing changed)."""
+    return _step_page(
+        request,
+        disposition,
+        step,
+        None,
+        status=200 if request.method == "GET" else 409,
+        problem=problem,
+    )
+
+
 def disposition_convey(request, pk):
     """Record that the offer was conveyed to the defense, on a day the deputy confirms."""
     disposition = get_disposition_for_editing(request.user, pk)
     case = disposition.case
     if disposition.status != offers.DispositionStatus.DRAFT:
-        messages.info(request, offers.already_conveyed(disposition))
-        return _back(disposition)
+        return _refused(request, disposition, "convey", offers.already_conveyed(disposition))
     data = request.POST if request.method == "POST" else None
     form = ConveyForm(data, case=case, initial={"version": disposition.lock_version})
     if form.is_valid():
@@ -73,16 +84,14 @@ def disposition_answer(request, pk):
     """Record the defense's answer (rejected, accepted) or the court's (entered), with its date."""
     disposition = get_disposition_for_editing(request.user, pk)
     if not offers.next_statuses(disposition):
-        messages.info(
+        draft = disposition.status == offers.DispositionStatus.DRAFT
+        return _refused(
             request,
+            disposition,
+            "answer",
             f"“{disposition}” is {disposition.get_status_display().lower()}: "
-            + (
-                "record its conveyance first."
-                if disposition.status == "draft"
-                else "that is final."
-            ),
+            + ("record its conveyance first." if draft else "that is final."),
         )
-        return _back(disposition)
     data = request.POST if request.method == "POST" else None
     form = AnswerForm(data, disposition=disposition)
     if form.is_valid():
@@ -111,8 +120,9 @@ def disposition_withdraw(request, pk):
     disposition = get_disposition_for_editing(request.user, pk)
     problem = offers.withdrawal_problem(disposition)
     if problem:
-        messages.error(request, f"The conveyance of “{disposition}” was not withdrawn. {problem}")
-        return _back(disposition)
+        return _refused(
+            request, disposition, "withdraw", f"The conveyance was not withdrawn. {problem}"
+        )
     data = request.POST if request.method == "POST" else None
     form = WithdrawForm(data)
     if form.is_valid():

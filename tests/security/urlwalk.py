@@ -48,11 +48,13 @@ OBJECT_KINDS = {
     "office": lambda w: w.office,
     "prior": lambda w: w.prior,
     "priorconviction": lambda w: w.prior,
+    "offertemplate": lambda w: w.offer_template,
 }
 
 # A parameter whose kind neither its name nor its URL name gives: (URL name, parameter) → kind.
 PARAM_KINDS = {
     ("review_decide", "pk"): "signed_worksheet",  # a review is opened by its worksheet's id
+    ("offer_template_edit", "pk"): "offertemplate",  # not an offer ("offer" in its name)
 }
 
 # Parameters that are not records: a fixed, valid value each.
@@ -86,6 +88,7 @@ NO_RECORD_DATA = {
     "report_export_csv": "aggregates only, small cells shown as <5",
     "report_codebook_csv": "the definitions of the report's columns",
     "report_pdf": "aggregates only, small cells shown as <5",
+    "offer_template_create": "an empty template form",
     "catalog_impact": "the catalog versions; records only when a new catalog changes them "
     "(tests/test_catalog_impact.py: its isolation with such records)",
 }

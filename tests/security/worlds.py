@@ -19,6 +19,7 @@ from cases.models import (
     AuditEvent,
     DefenseSubmission,
     FlagOverride,
+    OfferTemplate,
     PriorConviction,
     Review,
     StatusDisclosure,
@@ -55,6 +56,7 @@ class World:
     admin: object = None
     draft_override: object = None
     prior: object = None
+    offer_template: object = None
     extra: dict = field(default_factory=dict)
 
     def all_objects(self):
@@ -120,6 +122,13 @@ def make_world(office, prefix, text=None):
     prior = PriorConviction.objects.create(
         case=case, code="PC 484(a)", convicted_on=dt.date(2019, 6, 7), entered_by=user
     )
+    offer_template = OfferTemplate.objects.create(
+        office=office,
+        name=f"{prefix} template",
+        statute_pleaded="PC 243(e)(1)",
+        level_at_plea="misdemeanor",
+        notes=f"{prefix} template notes",
+    )
     disclosure = StatusDisclosure.objects.create(
         case=case,
         status=STATUS_VALUE,
@@ -144,6 +153,7 @@ def make_world(office, prefix, text=None):
         submission,
         disclosure,
         prior,
+        offer_template,
     ]
     if text is not None:
         for obj in objects:
@@ -192,6 +202,7 @@ def make_world(office, prefix, text=None):
         admin=admin,
         draft_override=draft_override,
         prior=prior,
+        offer_template=offer_template,
     )
 
 
