@@ -648,7 +648,8 @@ def set_disposition_status(disposition, *, by_user, status, on=None, request=Non
         user=by_user,
         request=request,
         summary=f"{status.label.lower()} on {day.isoformat()}",
-        data={"status": {"before": before, "after": str(status)}, "on": day.isoformat()},
+        # "status" as events before issue 15 hold it (migration 0012), with the step before.
+        data={"status": str(status), "status_before": before, "on": day.isoformat()},
     )
     return disposition
 

@@ -266,7 +266,7 @@ def test_accepted_then_entered_each_with_its_date_and_shown_on_the_case(client, 
     for step, day in (("conveyed", 5), ("accepted", 3), ("entered", 1)):
         assert f"{step} {TODAY() - day * DAY:%-d %b %Y}" in page
     events = AuditEvent.objects.filter(action=AuditAction.CHANGE, object_type="disposition")
-    assert [event.data["status"]["after"] for event in events.order_by("pk")] == [
+    assert [event.data["status"] for event in events.order_by("pk")] == [
         "accepted",
         "entered",
     ]
