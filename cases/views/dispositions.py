@@ -8,7 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from .. import actions, analysis, audit, binding, offers
-from ..access import get_case_for_editing, get_disposition_for_editing
+from ..access import (
+    can_manage_offer_templates,
+    get_case_for_editing,
+    get_disposition_for_editing,
+)
 from ..choices import AuditAction, DispositionLabel
 from ..forms import DispositionForm, PleaTermForm
 from ..integrity import ConflictError
@@ -135,8 +139,10 @@ def _render_offer(
             "term_forms": term_forms,
             # Why its terms can no longer change, and the way out (cases.binding).
             "frozen_because": frozen_because,
-            # The office's offer templates, on a new offer only (cases.offers).
+            # The office's offer templates, on a new offer only (cases.offers); their page is
+            # linked from here rather than from the crowded navigation.
             "template_picker": picker,
+            "can_manage_templates": can_manage_offer_templates(request.user),
         },
         status=status,
     )

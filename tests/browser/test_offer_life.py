@@ -28,7 +28,8 @@ def test_an_offer_from_a_template_is_conveyed_on_a_date_and_entered(demo, new_pa
 
     # The supervisor keeps the office's templates.
     log_in(page, "supervisor1")
-    page.get_by_role("link", name="Offer templates").click()
+    page.goto(f"/cases/{case.pk}/offers/new/")
+    page.get_by_role("link", name="Keep the office's offer templates").click()
     page.get_by_role("link", name="New template").click()
     page.get_by_label("Name").fill("Standard DV misdemeanor")
     page.get_by_label("Statute pleaded to").fill("PC 243(e)(1)")
