@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from cases import offers
 from cases.choices import DispositionStatus
 from cases.models import Case, Disposition
-from tests.browser.conftest import log_in, log_out, screenshot
+from tests.browser.conftest import axe_violations, log_in, log_out, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -119,3 +119,29 @@ def test_the_offer_pages_fit_every_width(demo, new_page, width):
         screenshot(page, f"offers-{name}-{width}")
     assert not wide, f"wider than {width} px: {wide}"
     assert not page.errors
+
+
+def test_the_offer_pages_have_no_serious_accessibility_violation(demo, new_page):
+    case = Case.objects.get(court_case_number="DEMO-0001")
+    offer = case.dispositions.filter(status=DispositionStatus.DRAFT).first()
+    conveyed = case.dispositions.exclude(pk=offer.pk).first()
+    Disposition.objects.filter(pk=conveyed.pk).update(
+        status=DispositionStatus.CONVEYED,
+        conveyed_at=offer.created_at,
+        conveyed_month=offer.created_at.date().replace(day=1),
+    )
+    page = new_page(bypass_csp=True)
+    log_in(page, "supervisor1")
+    found = {}
+    for url in (
+        f"/offers/{offer.pk}/convey/",
+        f"/offers/{conveyed.pk}/answer/",
+        f"/offers/{conveyed.pk}/withdraw/",
+        "/offer-templates/",
+        "/offer-templates/new/",
+    ):
+        assert page.goto(url).status == 200, url
+        violations = axe_violations(page)
+        if violations:
+            found[url] = violations
+    assert not found, found
