@@ -17,6 +17,8 @@ from cases import actions, offers, report_columns
 from cases.choices import AuditAction, DispositionStatus, WithdrawalReason
 from cases.integrity import ConflictError, OfferFrozen
 from cases.models import AuditEvent, Disposition, LateSignature
+from compliance.filters import ReportFilterForm
+from compliance.report import build_report
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -392,3 +394,22 @@ def test_the_case_page_stays_at_the_same_queries_with_more_offers(
     with django_assert_max_num_queries(len(few)):
         page = client.get(url).content.decode()
     assert page.count("Record the answer") == 5
+
+
+def test_the_compliance_report_counts_the_day_entered_and_forgets_a_withdrawal(
+    client, alice, dave, offer
+):
+    def conveyed_between(first, last):
+        form = ReportFilterForm(
+            {"date_from": first.isoformat(), "date_to": last.isoformat()}, user=dave
+        )
+        assert form.is_valid(), form.errors
+        return build_report(form.report_filter(), dave, goal_percent=90).counts["offers_conveyed"]
+
+    day = TODAY() - 10 * DAY
+    client.force_login(alice)
+    convey(client, offer, day)
+    assert conveyed_between(day, day) == 1
+    assert conveyed_between(day + DAY, TODAY()) == 0  # not on the day it was recorded
+    withdraw(client, offer)
+    assert conveyed_between(day, TODAY()) == 0
