@@ -23,6 +23,7 @@ from .models import (
     DefenseAttachment,
     DefenseSubmission,
     Disposition,
+    OfferTemplate,
     PriorConviction,
     Review,
     Worksheet,
@@ -264,3 +265,27 @@ def get_counsel_request_for_answering(user, pk):
     counsel_request = get_counsel_request_for_user(user, pk)
     _require(user, "cases.answer_counsel", "Only immigration counsel answers these requests.")
     return counsel_request
+
+
+# --- Offer templates ----------------------------------------------------------------------------
+
+
+def can_manage_offer_templates(user):
+    """Supervisors keep the office's offer templates: they are plea terms (cases.roles)."""
+    return may(user, "cases.change_offertemplate")
+
+
+def get_offer_templates_for_user(user):
+    """The office's templates, for anyone who may read them (deputies apply them)."""
+    _require(user, "cases.view_offertemplate", "Your role cannot see the offer templates.")
+    return OfferTemplate.objects.filter(office=membership_of(user).office)
+
+
+def get_offer_template_for_editing(user, pk=None):
+    """A template of the user's office they may change (404 for another office's), or, without
+    `pk`, the office a new one goes into."""
+    _require(user, "cases.change_offertemplate", "Only a supervisor changes the offer templates.")
+    office = membership_of(user).office
+    if pk is None:
+        return office, None
+    return office, get_object_or_404(OfferTemplate, office=office, pk=pk)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit, backup_codes, binding, pdf_jobs, policy, report_columns
+from . import alternatives, audit, backup_codes, binding, offers, pdf_jobs, policy, report_columns
 from .access import ensure_may_manage_office, ensure_may_review, ensure_may_sign, office_of
 from .choices import (
     AuditAction,
@@ -19,17 +19,13 @@ from .choices import (
     DispositionLabel,
     DispositionStatus,
     ParityRule,
-    PleaLevel,
     ProposedBy,
-    Reduction17b,
     ReviewOutcome,
     Role,
     SchemeAnswer,
-    TermAction,
 )
 from .integrity import ConflictError, CountsBound, OfferFrozen, WorksheetSigned, check_version
 from .models import (
-    YES_NO_FACTS,
     Case,
     Charge,
     Disposition,
@@ -589,35 +585,55 @@ def revise_offer(disposition, *, by_user, request=None):
 
 
 @transaction.atomic
-def convey_offer(disposition, *, by_user, request=None):
-    """Mark an offer conveyed to the defense, recording whether a signed worksheet preceded it.
+def convey_offer(disposition, *, by_user, conveyed_on=None, version=None, request=None):
+    """Record that an offer was conveyed to the defense on `conveyed_on` (default today), and
+    whether a signed worksheet preceded it.
 
     Conveying without a signed worksheet is allowed: it is what the compliance report counts.
-    Compliant means a worksheet signed before now considered these very terms: the hash of the
-    terms conveyed is stored on the offer and compared with the hash the worksheet froze, so an
-    offer changed after its worksheet was signed (data from before issue 13, or a change that
-    got past the guards) is not counted as considered.
-    A second submit finds the offer already conveyed and changes nothing.
+    Compliant means a worksheet signed before the conveyance considered these very terms: the
+    hash of the terms conveyed is stored on the offer and compared with the hash the worksheet
+    froze, so an offer changed after its worksheet was signed is not counted as considered.
+    The conveyance time is the latest moment of the day the deputy gives
+    (`offers.conveyance_moment`), the figure the report counts by; the moment it was recorded
+    is kept apart, for the same-day withdrawal (`offers.withdraw_conveyance`).
+    A date in the future or before the case was filed is refused (`offers.ConveyanceRefused`).
+    An offer already conveyed changes nothing: a caller that gave a date (the confirmation
+    form, perhaps in a second tab) is told so; one that did not gets the offer back unchanged.
+    With `version` (the confirmation form's), an offer edited since the deputy read its terms
+    is a conflict: they confirm the terms they saw.
     """
-    disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
+    disposition = (
+        Disposition.objects.select_for_update().select_related("case").get(pk=disposition.pk)
+    )
     if disposition.is_defense_proposal:
         raise PermissionDenied(
             "A defense proposal is the defense's, not an offer of the People: it is not conveyed. "
             "To offer the same terms, enter them as a new offer."
         )
     if disposition.status != DispositionStatus.DRAFT:
+        if conveyed_on is not None:
+            raise offers.ConveyanceRefused(offers.already_conveyed(disposition))
         return disposition
+    if version is not None:
+        check_version(disposition, version)
     now = timezone.now()
+    day = conveyed_on or offers.today()
+    problem = offers.conveyance_date_problem(disposition.case, day)
+    if problem:
+        raise offers.ConveyanceRefused(problem)
+    conveyed_at = offers.conveyance_moment(day, now)
     terms_hash = binding.terms_hash_now(disposition)
     disposition.status = DispositionStatus.CONVEYED
     disposition.conveyed_terms_hash = terms_hash
+    disposition.conveyance_recorded_at = now
     report_columns.mark_conveyed(
         disposition,
-        now,
+        conveyed_at,
         with_signed_worksheet=report_columns.signed_worksheet_froze(
-            disposition, terms_hash, signed_by=now
+            disposition, terms_hash, signed_by=conveyed_at
         ),
     )
+    disposition.lock_version += 1
     disposition.save()
     summary = (
         "with signed worksheet"
@@ -630,26 +646,40 @@ def convey_offer(disposition, *, by_user, request=None):
         user=by_user,
         request=request,
         summary=summary,
-        data={"with_signed_worksheet": disposition.conveyed_with_signed_worksheet},
+        data={
+            "with_signed_worksheet": disposition.conveyed_with_signed_worksheet,
+            "conveyed_on": day.isoformat(),
+        },
     )
     return disposition
 
 
 @transaction.atomic
-def set_disposition_status(disposition, *, by_user, status, request=None):
-    """Record the defense's answer (rejected, accepted) or the court's (entered)."""
+def set_disposition_status(disposition, *, by_user, status, on=None, request=None):
+    """Record the defense's answer (rejected, accepted) or the court's (entered), with its date.
+
+    The ladder (`offers.answer_problem`): only a conveyed offer is answered; an accepted one can
+    still be entered; rejected and entered are final. The date defaults to today, is never in
+    the future and never before the conveyance (or the acceptance, for an entry).
+    """
     disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
-    if status == DispositionStatus.CONVEYED or disposition.status == DispositionStatus.DRAFT:
-        raise ValueError("Convey the offer first.")
+    status = DispositionStatus(status)
+    day = on or offers.today()
+    problem = offers.answer_problem(disposition, status, day)
+    if problem:
+        raise offers.ConveyanceRefused(problem)
+    before = disposition.status
     disposition.status = status
-    disposition.save(update_fields=["status", "updated_at"])
+    setattr(disposition, offers.ANSWER_DATE_FIELDS[status], day)
+    disposition.save(update_fields=["status", offers.ANSWER_DATE_FIELDS[status], "updated_at"])
     audit.record(
         AuditAction.CHANGE,
         disposition,
         user=by_user,
         request=request,
-        summary=f"status {status}",
-        data={"status": str(status)},
+        summary=f"{status.label.lower()} on {day.isoformat()}",
+        # "status" as events before issue 15 hold it (migration 0012), with the step before.
+        data={"status": str(status), "status_before": before, "on": day.isoformat()},
     )
     return disposition
 
@@ -659,54 +689,34 @@ def adopt_alternative(case, *, by_user, charge, alternative, source=None, reques
     """Turn an engine-suggested alternative for one count into a new offer, in one step.
 
     The new offer copies `source` (an offer of this case) or, without one, pleads every count as
-    charged; on `charge` it pleads to the alternative's statute at the level and with the record
-    facts the engine assessed it at. The sentence is kept, capped at 364 days when the plea
-    becomes a misdemeanor (PC 18.5). `alternative` is the engine's dict (analysis results).
+    charged, and changes `charge` only, at the terms the alternative requires (its
+    `sentence_days_max`, its level, the misdemeanor cap of PC 18.5, its record facts). Its name
+    says how its pleas differ from the case's reference offer and its notes what changed from
+    the source (cases.alternatives). `alternative` is the engine's dict (analysis results).
     """
-    from consequences.rules import MISDEMEANOR_MAX_DAYS
-
     charges = list(case.charges.order_by("number"))
-    source_terms = {term.charge_id: term for term in source.terms.all()} if source else {}
-    terms = {}
-    for count in charges:
-        term = source_terms.get(count.pk)
-        if term is not None:
-            values = {
-                field.name: getattr(term, field.name)
-                for field in PleaTerm._meta.concrete_fields
-                if field.name not in ("id", "disposition", "charge")
-            }
-        else:
-            values = {"statute_pleaded": count.statute, "level_at_plea": _plea_level(count.level)}
-        terms[count] = values
-    assessed = alternative.get("assessed_at") or {}
-    values = terms[charge]
-    values["action"] = TermAction.PLEAD
-    values["statute_pleaded"] = alternative["code"]
-    if assessed.get("level"):
-        values["level_at_plea"] = assessed["level"]
-        if assessed["level"] == PleaLevel.MISDEMEANOR:
-            values["reduction_17b"] = Reduction17b.NONE
-    if values.get("level_at_plea") == PleaLevel.MISDEMEANOR:
-        imposed = min(values.get("custody_days_imposed") or 0, MISDEMEANOR_MAX_DAYS)
-        values["custody_days_imposed"] = imposed
-        values["custody_days_suspended"] = min(values.get("custody_days_suspended") or 0, imposed)
-    for name, value in (assessed.get("facts") or {}).items():
-        if name in YES_NO_FACTS:  # a fact an engine alternative names, as a PleaTerm field
-            values[name] = value
+    terms = alternatives.base_terms(charges, source)
+    changes = alternatives.apply_alternative(terms[charge], alternative)
+    standard = case.dispositions.filter(label=DispositionLabel.STANDARD).order_by("pk").first()
+    reference = source if standard is None else standard
+    reference_terms = (
+        {term.charge_id: alternatives.term_values(term) for term in reference.terms.all()}
+        if reference is not None
+        else {}
+    )
+    based_on = f"“{source}” (offer {source.pk})" if source else "the counts as charged"
     fields = {
         "label": DispositionLabel.ALTERNATIVE,
-        "name": f"Count {charge.number} to {alternative['code']}"[:120],
+        "name": alternatives.offer_name(terms, reference_terms),
         "proposed_by": ProposedBy.PROSECUTION,
-        "notes": f"From the catalog's alternative for count {charge.number}"
-        + (f", based on {source}." if source else "."),
+        "notes": f"The catalog's alternative {alternative['code']} for count {charge.number}, "
+        f"based on {based_on}. Changed on count {charge.number} only: "
+        + ("; ".join(changes) or "nothing")
+        + ". The other counts are as in "
+        + ("that offer." if source else "the charges."),
     }
-    return save_disposition(case, by_user=by_user, fields=fields, terms=terms, request=request)
-
-
-def _plea_level(charge_level):
-    """A count pleaded as charged: a wobbler is left for the deputy to choose."""
-    return charge_level if charge_level in PleaLevel.values else ""
+    created = save_disposition(case, by_user=by_user, fields=fields, terms=terms, request=request)
+    return created
 
 
 # --- Defense information ------------------------------------------------------------------------

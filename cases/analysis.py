@@ -112,7 +112,7 @@ def assess_charge(charge):
         result = engine.assess_count(charge.statute, level=charge_level(charge))
     except engine.InvalidInput as problem:
         return _not_analysed(charge.statute, str(problem))
-    return result.to_dict()
+    return rank_alternatives(result.to_dict())
 
 
 def assess_offer(disposition, terms=None, history=None, catalog=None):
@@ -157,7 +157,7 @@ def assess_offer(disposition, terms=None, history=None, catalog=None):
         result = assess(list(inputs.values()))
     if result is not None:
         for term, count in zip(inputs, result.counts, strict=True):
-            by_charge[term.charge_id] = count.to_dict()
+            by_charge[term.charge_id] = rank_alternatives(count.to_dict())
     for term in terms:
         if term.action == TermAction.DISMISS:
             by_charge[term.charge_id] = {"dismissed": True, "flags": [], "offense": {"known": True}}
@@ -221,3 +221,31 @@ def offer_grounds(offer_analysis):
     for count in offer_analysis["terms"].values():
         flags.extend(count.get("flags", []))
     return flagged_grounds(flags)
+
+
+def rank_alternatives(count):
+    """Order a count's alternatives safest first, each saying what it changes (issue 15).
+
+    Each alternative gets `clears` (grounds flagged on the count that it does not flag),
+    `keeps` (flagged on both) and `adds` (flagged only on it); the list is sorted by the number
+    of grounds still flagged (none first), then by how many it clears, then the catalog's order.
+    Works on the engine's dict in place and returns it.
+    """
+    alternatives = count.get("alternatives") or []
+    if not alternatives:
+        return count
+    current = flagged_grounds(count.get("flags") or [])
+    for alternative in alternatives:
+        theirs = flagged_grounds(alternative.get("flags") or [])
+        alternative["clears"] = [ground for ground in current if ground not in theirs]
+        alternative["keeps"] = [ground for ground in current if ground in theirs]
+        alternative["adds"] = [ground for ground in theirs if ground not in current]
+    order = {id(alternative): index for index, alternative in enumerate(alternatives)}
+    alternatives.sort(
+        key=lambda alt: (
+            len(alt["keeps"]) + len(alt["adds"]),
+            -len(alt["clears"]),
+            order[id(alt)],
+        )
+    )
+    return count

@@ -104,6 +104,16 @@ class DispositionStatus(models.TextChoices):
     ENTERED = "entered", "Entered"
 
 
+class WithdrawalReason(models.TextChoices):
+    """Why a conveyance recorded by mistake is withdrawn: a fixed list, so the audit log holds
+    no free text (which could hold a name) and the reasons can be counted."""
+
+    WRONG_OFFER = "wrong_offer", "Recorded on the wrong offer"
+    WRONG_CASE = "wrong_case", "Recorded on the wrong case"
+    NOT_CONVEYED = "not_conveyed", "The offer was not conveyed (yet)"
+    WRONG_DATE = "wrong_date", "Recorded with the wrong date"
+
+
 class Diversion(models.TextChoices):
     NONE = "", "No diversion"
     PC_1000 = "pc1000", "PC 1000 drug diversion"
@@ -242,6 +252,7 @@ class AuditAction(models.TextChoices):
     AMEND = "amend", "Amend"
     REVIEW = "review", "Review"
     CONVEY = "convey", "Convey"
+    WITHDRAW = "withdraw", "Withdraw conveyance"
     EXPORT = "export", "Export"
     LOGIN = "login", "Log in"
     LOGOUT = "logout", "Log out"

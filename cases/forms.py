@@ -213,6 +213,7 @@ class CaseForm(forms.ModelForm):
             "assigned_deputy",
             "stage",
             "next_hearing",
+            "filed_on",
             "court_name",
             "department",
             "judicial_officer",
@@ -236,7 +237,7 @@ class CaseForm(forms.ModelForm):
             "caption": "Leave blank to use “People of the State of California v.” and the "
             "defendant's name.",
         }
-        widgets = {"next_hearing": DATE_INPUT}
+        widgets = {"next_hearing": DATE_INPUT, "filed_on": DATE_INPUT}
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
@@ -263,7 +264,7 @@ class CaseForm(forms.ModelForm):
             _row(caption=12),
             _row(unit=3, assigned_deputy=3, stage=3, next_hearing=3),
             _row(court_name=4, department=2, judicial_officer=3, interpreter_language=3),
-            _row(defense_counsel=6, defense_type=6),
+            _row(filed_on=3, defense_counsel=6, defense_type=3),
             "version",
         )
 
@@ -275,6 +276,12 @@ class CaseForm(forms.ModelForm):
         if taken.exists():
             raise forms.ValidationError("Your office already has a case with this number.")
         return number
+
+    def clean_filed_on(self):
+        filed = self.cleaned_data.get("filed_on")
+        if filed and filed > timezone.localdate():
+            raise forms.ValidationError("The filing date cannot be in the future.")
+        return filed
 
     def clean(self):
         cleaned = super().clean() or self.cleaned_data

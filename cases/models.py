@@ -259,6 +259,10 @@ class Case(models.Model):
     next_hearing_type = models.CharField(
         max_length=60, blank=True, help_text="e.g. Pretrial, Preliminary hearing, Sentencing."
     )
+    # When the complaint was filed in court: no offer can have been conveyed before it
+    # (cases.offers.conveyance_problem). Cases entered without it fall back to the day they
+    # were entered in Considered.
+    filed_on = models.DateField("Filed on", null=True, blank=True)
     interpreter_language = models.CharField(max_length=60, blank=True)
     routed_to_counsel = models.BooleanField(default=False)
     # The deputy's answer to "do these counts arise from a single scheme or act?", which the
@@ -479,6 +483,13 @@ class Disposition(CaseScope):
         help_text="SHA-256 of the terms as conveyed (worksheets.offer_terms_hash): conveyance is "
         "compliant only if a signed worksheet froze the same hash.",
     )
+    # Issue 15: an offer's life after conveyance. `conveyed_at` is the day the deputy says it
+    # was conveyed; `conveyance_recorded_at` is when they said so, which decides whether the
+    # conveyance may still be withdrawn (the same day only: cases.offers).
+    conveyance_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rejected_on = models.DateField(null=True, blank=True)
+    accepted_on = models.DateField(null=True, blank=True)
+    entered_on = models.DateField(null=True, blank=True)
 
     objects = DispositionQuerySet.as_manager()
 
@@ -909,6 +920,69 @@ class LateSignature(models.Model):
 
     def __str__(self):
         return f"Offer {self.disposition_id}: worksheet signed after conveyance"
+
+
+class OfferTemplate(models.Model):
+    """An office's standard terms for one count, which a deputy applies when entering an offer
+    ("standard DV misdemeanor: PC 243(e)(1), 364 days suspended, 36 months probation,
+    batterer's program"). Applying one fills a count's form; nothing is saved until the deputy
+    saves the offer, so the offer's own record is the only one that matters afterwards and a
+    later change to the template changes no offer. Managed by supervisors (cases.offers).
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="offer_templates")
+    name = models.CharField(max_length=120)
+    statute_pleaded = models.CharField("Statute pleaded to", max_length=60)
+    level_at_plea = models.CharField("Level at plea", max_length=20, choices=PleaLevel)
+    plea_type = models.CharField(max_length=20, choices=PleaType, default=PleaType.NO_CONTEST)
+    sentence_form = models.CharField(max_length=20, choices=SentenceForm, blank=True)
+    custody_days_imposed = models.PositiveIntegerField(
+        "Custody imposed (days, including suspended)", default=0
+    )
+    custody_days_suspended = models.PositiveIntegerField("of which suspended (days)", default=0)
+    probation_months = models.PositiveIntegerField("Probation (months)", default=0)
+    conditions = models.JSONField(default=list, blank=True)
+    notes = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(
+        default=True, help_text="Retired templates are no longer offered to deputies."
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    lock_version = models.PositiveIntegerField(default=1)
+
+    # The fields a template fills in a count's form (PleaTermForm), in that form's names.
+    TERM_FIELDS = (
+        "statute_pleaded",
+        "level_at_plea",
+        "plea_type",
+        "sentence_form",
+        "custody_days_imposed",
+        "custody_days_suspended",
+        "probation_months",
+        "conditions",
+    )
+
+    class Meta:
+        ordering = ["office", "-active", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "name"], name="offer_template_name_unique"),
+            models.CheckConstraint(
+                condition=Q(custody_days_suspended__lte=models.F("custody_days_imposed")),
+                name="offer_template_suspended_within_imposed",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def term_values(self):
+        """The values it puts in a count's form."""
+        return {name: getattr(self, name) for name in self.TERM_FIELDS}
+
+    def condition_labels(self):
+        return [Condition(value).label for value in self.conditions if value in Condition.values]
 
 
 # One bit per ground in Worksheet.flagged_grounds. Fixed values, never renumbered: signed

@@ -18,6 +18,7 @@ _READ_CASES = [
     "cases.view_flagoverride",
     "cases.view_defensesubmission",
     "cases.view_counselrequest",
+    "cases.view_offertemplate",
 ]
 _EDIT_CASES = [
     "cases.add_case",
@@ -51,6 +52,10 @@ ROLE_PERMISSIONS = {
     + [
         "cases.review_worksheet",
         "cases.view_compliance",
+        # The office's offer templates are plea terms: supervisors, who set the unit's standard
+        # offers and may edit cases, manage them; administrators read them (cases.offers).
+        "cases.add_offertemplate",
+        "cases.change_offertemplate",
         # The access-changes page (cases.views.access_changes): who may do what in the office.
         "cases.view_membership",
     ],

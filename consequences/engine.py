@@ -147,6 +147,10 @@ class AlternativeAssessment:
     conditions: str
     citations: tuple[str, ...]
     assessment: "CountAssessment"
+    # The terms the entry asks for, which adopting it must apply: a cap on the sentence
+    # imposed, and the level when the entry names one or the statute has only one.
+    sentence_days_max: int | None = None
+    level: Level | None = None
 
     @property
     def flags(self):
@@ -165,6 +169,10 @@ class AlternativeAssessment:
                 "facts": dict(assessed.input.facts or {}),
             },
             "citations": list(self.citations),
+            "requires": {
+                "sentence_days_max": self.sentence_days_max,
+                "level": None if self.level is None else self.level.value,
+            },
         }
 
 
@@ -1057,8 +1065,17 @@ def _alternative(catalog, alternative, count, status):
         assessment = catalog.memo[key] = _assess(
             catalog, count_input, status, with_alternatives=False
         )
+    required_level = alternative.level
+    if required_level is None and len(target.levels) == 1:
+        required_level = target.levels[0]
     return AlternativeAssessment(
-        alternative.code, target.title, alternative.conditions, alternative.citations, assessment
+        alternative.code,
+        target.title,
+        alternative.conditions,
+        alternative.citations,
+        assessment,
+        sentence_days_max=alternative.sentence_days_max,
+        level=required_level,
     )
 
 

@@ -12,6 +12,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import actions, audit
 from cases.choices import AuditAction, DispositionStatus, ReviewOutcome
@@ -115,11 +116,13 @@ def test_convey_and_the_offers_later_status_are_recorded_as_data(case, alice):
     offer = factories.make_disposition(case)
     actions.convey_offer(offer, by_user=alice)
     actions.set_disposition_status(offer, by_user=alice, status=DispositionStatus.ACCEPTED)
+    today = timezone.localdate().isoformat()
     assert AuditEvent.objects.get(action=AuditAction.CONVEY).data == {
-        "with_signed_worksheet": False
+        "with_signed_worksheet": False,
+        "conveyed_on": today,
     }
     change = AuditEvent.objects.get(action=AuditAction.CHANGE, object_type="disposition")
-    assert change.data == {"status": "accepted"}
+    assert change.data == {"status": "accepted", "status_before": "conveyed", "on": today}
 
 
 def test_a_review_records_its_outcome_as_data(signed, carol):

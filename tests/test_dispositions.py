@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import actions
 from cases.choices import DispositionLabel, DispositionStatus, TermAction
@@ -12,6 +13,14 @@ from cases.models import AuditEvent, Disposition, PleaTerm
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+def convey_data(offer, day=None):
+    """The confirmation form of a conveyance: the version seen and the day (default today)."""
+    return {
+        "version": offer.lock_version,
+        "conveyed_on": (day or timezone.localdate()).isoformat(),
+    }
 
 
 def offer_data(case, per_count=None):
@@ -163,7 +172,9 @@ def test_an_alternative_the_engine_does_not_suggest_is_refused(client, alice, ca
 def test_conveying_without_a_signed_worksheet_is_allowed_and_recorded(client, alice, case):
     offer = factories.make_disposition(case)
     client.force_login(alice)
-    response = client.post(reverse("disposition_convey", args=[offer.pk]), follow=True)
+    response = client.post(
+        reverse("disposition_convey", args=[offer.pk]), convey_data(offer), follow=True
+    )
     offer.refresh_from_db()
     assert offer.status == DispositionStatus.CONVEYED
     assert offer.conveyed_with_signed_worksheet is False
@@ -183,7 +194,9 @@ def test_conveying_after_signing_is_recorded_as_covered(client, alice, case):
     )
     actions.sign_worksheet(worksheet, by_user=alice)
     client.force_login(alice)
-    response = client.post(reverse("disposition_convey", args=[offer.pk]), follow=True)
+    response = client.post(
+        reverse("disposition_convey", args=[offer.pk]), convey_data(offer), follow=True
+    )
     offer.refresh_from_db()
     assert offer.conveyed_with_signed_worksheet is True
     assert "with a signed worksheet" in response.content.decode()
@@ -192,11 +205,13 @@ def test_conveying_after_signing_is_recorded_as_covered(client, alice, case):
 def test_conveying_needs_post_and_an_editing_role(client, alice, dave, olivia, case):
     offer = factories.make_disposition(case)
     client.force_login(alice)
-    assert client.get(reverse("disposition_convey", args=[offer.pk])).status_code == 405
+    # A GET is the confirmation page: it changes nothing.
+    assert client.get(reverse("disposition_convey", args=[offer.pk])).status_code == 200
     client.force_login(dave)
-    assert client.post(reverse("disposition_convey", args=[offer.pk])).status_code == 403
+    url = reverse("disposition_convey", args=[offer.pk])
+    assert client.post(url, convey_data(offer)).status_code == 403
     client.force_login(olivia)
-    assert client.post(reverse("disposition_convey", args=[offer.pk])).status_code == 404
+    assert client.post(url, convey_data(offer)).status_code == 404
     offer.refresh_from_db()
     assert offer.status == DispositionStatus.DRAFT
 

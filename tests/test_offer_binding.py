@@ -118,7 +118,11 @@ def test_finding_1_through_the_pages(client, alice, carol, case):
     data = offer_data(case, AS_CHANGED)
     data["version"] = str(revision.lock_version)
     assert client.post(reverse("disposition_edit", args=[revision.pk]), data).status_code == 302
-    client.post(reverse("disposition_convey", args=[revision.pk]))
+    revision.refresh_from_db()
+    client.post(
+        reverse("disposition_convey", args=[revision.pk]),
+        {"version": revision.lock_version, "conveyed_on": timezone.localdate().isoformat()},
+    )
     revision.refresh_from_db()
     assert revision.status == DispositionStatus.CONVEYED
     assert revision.conveyed_with_signed_worksheet is False

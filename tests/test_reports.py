@@ -714,6 +714,8 @@ def test_conveying_keeps_the_local_month_the_offer_was_conveyed_in(case, alice):
     """The trend groups on it: 23:30 on 30 November in California is already December in UTC,
     and must count in November, whatever zone the request activated."""
     disposition = factories.make_disposition(case)
+    case.filed_on = dt.date(2026, 11, 2)  # a conveyance is never before the case was filed
+    case.save(update_fields=["filed_on"])
     with time_machine.travel(at("2026-11-30 23:30"), tick=False), timezone.override("UTC"):
         actions.convey_offer(disposition, by_user=alice)
     disposition.refresh_from_db()

@@ -666,6 +666,8 @@ def _ensure_case(office, units, court, spec, today):
         defense_type=spec.defense_type,
         stage=spec.stage,
         next_hearing=hearing,
+        # Filed a month ago, so an offer can be recorded as conveyed on an earlier day.
+        filed_on=today - dt.timedelta(days=30),
         interpreter_language=spec.interpreter,
     )
     charges = {}

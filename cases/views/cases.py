@@ -5,7 +5,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 
-from .. import analysis, audit, binding, search, worksheet_layout
+from .. import analysis, audit, binding, offers, search, worksheet_layout
 from ..access import can_edit_cases, get_case_for_user, may, membership_of
 from ..choices import AuditAction, DispositionStatus, ReviewOutcome
 from ..forms import CaseFilterForm
@@ -250,4 +250,10 @@ def _offer_view(disposition, history, signed_versions=None):
         "grounds": analysis.offer_grounds(result),
         "is_draft": disposition.status == DispositionStatus.DRAFT,
         "frozen_because": binding.why_frozen(disposition, signed_versions),
+        # Where it stands (issue 15): its steps with their days, and what may come next.
+        "life": offers.life(disposition),
+        "can_answer": bool(offers.next_statuses(disposition)),
+        "can_withdraw": not offers.withdrawal_problem(
+            disposition, late_signed=disposition.signed_late
+        ),
     }

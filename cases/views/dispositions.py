@@ -1,18 +1,23 @@
-"""Plea offers: entering one with its terms per count, adopting an engine alternative in one
-click, and marking an offer conveyed to the defense."""
+"""Plea offers: entering one with its terms per count (from an office template, if the deputy
+picks one) and adopting an engine alternative in one click. Conveyance, answers and copies:
+`offer_life`."""
 
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import actions, analysis, audit, binding
-from ..access import get_case_for_editing, get_disposition_for_editing
-from ..choices import AuditAction, DispositionLabel, DispositionStatus
+from .. import actions, analysis, audit, binding, offers
+from ..access import (
+    can_manage_offer_templates,
+    get_case_for_editing,
+    get_disposition_for_editing,
+)
+from ..choices import AuditAction, DispositionLabel
 from ..forms import DispositionForm, PleaTermForm
 from ..integrity import ConflictError
 from ..models import Disposition, PleaTerm
+from ..offer_forms import ApplyTemplateForm
 
 
 def disposition_create(request, case_pk):
@@ -23,7 +28,34 @@ def disposition_create(request, case_pk):
         if case.dispositions.filter(label=DispositionLabel.STANDARD).exists()
         else DispositionLabel.STANDARD
     )
-    return _offer_page(request, case, Disposition(case=case, label=label))
+    disposition = Disposition(case=case, label=label)
+    picker, applied = _template_picker(request, case)
+    if applied is not None:
+        template, charge = applied
+        disposition.name = str(template)[:120]
+        disposition.notes = f"From the office template “{template}” for count {charge.number}."
+    return _offer_page(
+        request,
+        case,
+        disposition,
+        template_terms={charge.pk: template.term_values()} if applied else None,
+        picker=picker,
+    )
+
+
+def _template_picker(request, case):
+    """The office's templates to start from, and (template, count) when one was picked: the GET
+    form on the new-offer page. Picking one fills that count's form; nothing is saved yet."""
+    templates = offers.templates_for(case.office)
+    if not templates.exists():
+        return None, None
+    charges = list(case.charges.all())
+    bound = request.method == "GET" and "template" in request.GET
+    picker = ApplyTemplateForm(request.GET if bound else None, office=case.office, charges=charges)
+    if not bound or not picker.is_valid():
+        return picker, None
+    charge = next(c for c in charges if c.pk == picker.cleaned_data["count"])
+    return picker, (picker.cleaned_data["template"], charge)
 
 
 def disposition_edit(request, pk):
@@ -50,10 +82,20 @@ def disposition_revise(request, pk):
     return redirect("disposition_edit", pk=revision.pk)
 
 
-def _offer_page(request, case, disposition, frozen_because="", save=None, fixed=()):
+def _offer_page(
+    request,
+    case,
+    disposition,
+    frozen_because="",
+    save=None,
+    fixed=(),
+    template_terms=None,
+    picker=None,
+):
     """The offer entry page. `save` replaces actions.save_disposition (same arguments) and
     `fixed` names form fields shown but not changeable: the defense's proposal
-    (cases.views.defense) is entered here, as every offer is."""
+    (cases.views.defense) is entered here, as every offer is. `template_terms` and `picker`
+    fill a count from an office offer template (cases.views.offer_templates)."""
     charges = list(case.charges.all())
     existing = {term.charge_id: term for term in disposition.terms.all()} if disposition.pk else {}
     if frozen_because:  # its terms as they stand, not blank ones for counts it does not plead
@@ -67,6 +109,7 @@ def _offer_page(request, case, disposition, frozen_because="", save=None, fixed=
             data,
             instance=existing.get(charge.pk) or PleaTerm(charge=charge),
             charge=charge,
+            initial=(template_terms or {}).get(charge.pk),
         )
         for charge in charges
     ]
@@ -93,10 +136,14 @@ def _offer_page(request, case, disposition, frozen_because="", save=None, fixed=
                 )
             messages.success(request, f"Offer “{saved}” saved.")
             return redirect(f"{case.get_absolute_url()}#disp-{saved.pk}")
-    return _render_offer(request, case, disposition, form, term_forms, frozen_because)
+    return _render_offer(
+        request, case, disposition, form, term_forms, frozen_because, picker=picker
+    )
 
 
-def _render_offer(request, case, disposition, form, term_forms, frozen_because="", status=200):
+def _render_offer(
+    request, case, disposition, form, term_forms, frozen_because="", status=200, picker=None
+):
     return render(
         request,
         "cases/disposition_form.html",
@@ -107,6 +154,10 @@ def _render_offer(request, case, disposition, form, term_forms, frozen_because="
             "term_forms": term_forms,
             # Why its terms can no longer change, and the way out (cases.binding).
             "frozen_because": frozen_because,
+            # The office's offer templates, on a new offer only (cases.offers); their page is
+            # linked from here rather than from the crowded navigation.
+            "template_picker": picker,
+            "can_manage_templates": can_manage_offer_templates(request.user),
         },
         status=status,
     )
@@ -142,8 +193,8 @@ def disposition_from_alternative(request, case_pk):
     )
     messages.success(
         request,
-        f"New offer “{created}” created: count {charge.number} to {alternative['code']}. "
-        "Check its terms before conveying it.",
+        f"New offer “{created}” created from the alternative {alternative['code']} for count "
+        f"{charge.number}: its notes say what changed. Check its terms before conveying it.",
     )
     return redirect(f"{case.get_absolute_url()}#disp-{created.pk}")
 
@@ -158,22 +209,3 @@ def _suggested(charge, source, code):
         if alternative["code"] == code:
             return alternative
     return None
-
-
-@require_POST
-def disposition_convey(request, pk):
-    """Mark an offer conveyed. Allowed without a signed worksheet, and recorded as such."""
-    disposition = get_disposition_for_editing(request.user, pk)
-    if disposition.status != DispositionStatus.DRAFT:
-        messages.info(request, f"“{disposition}” was already conveyed; nothing changed.")
-        return redirect(reverse("case_detail", args=[disposition.case_id]) + f"#disp-{pk}")
-    conveyed = actions.convey_offer(disposition, by_user=request.user, request=request)
-    if conveyed.conveyed_with_signed_worksheet:
-        messages.success(request, f"“{conveyed}” marked conveyed, with a signed worksheet.")
-    else:
-        messages.warning(
-            request,
-            f"“{conveyed}” marked conveyed without a signed worksheet that considers it. "
-            "That is recorded, and counts in the compliance report.",
-        )
-    return redirect(reverse("case_detail", args=[disposition.case_id]) + f"#disp-{pk}")

@@ -87,7 +87,9 @@ def test_a_deputy_takes_a_case_from_entry_to_a_signed_amended_worksheet(demo, ne
     expect(offer).to_be_visible()
     offer.get_by_text("Safer alternatives in the catalog").first.click()
     offer.get_by_role("button", name=re.compile(r"Use this alternative \(PC 243\(e\)\(1\)")).click()
-    expect(page.get_by_text("New offer “Count 1 to PC 243(e)(1)” created")).to_be_visible()
+    expect(
+        page.get_by_text("New offer “Count 1: PC 243(e)(1) instead of PC 273.5(a)” created")
+    ).to_be_visible()
     assert case.dispositions.count() == 2
     screenshot(page, "case-detail", guide=True)
 
@@ -102,7 +104,9 @@ def test_a_deputy_takes_a_case_from_entry_to_a_signed_amended_worksheet(demo, ne
     # The worksheet: a departure (the alternative chosen), signed.
     page.get_by_role("button", name="Start the § 1016.3(b) worksheet").click()
     expect(page.get_by_role("heading", name=re.compile("worksheet, version 1"))).to_be_visible()
-    page.get_by_label("Offer chosen").select_option(label="Count 1 to PC 243(e)(1)")
+    page.get_by_label("Offer chosen").select_option(
+        label="Count 1: PC 243(e)(1) instead of PC 273.5(a)"
+    )
     page.get_by_text("Factors weighed (optional)").click()
     page.get_by_label("Seriousness of the offense: weight").select_option("for_standard")
     page.get_by_label("Equities (family, work, years here): weight").select_option(

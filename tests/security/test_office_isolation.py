@@ -35,6 +35,7 @@ CANARIES = (
     "OMEGA status canary",
     "OMEGA reasons",
     "OMEGA equities",
+    "OMEGA template",
     "omega-deputy",
     "OMEGA service token",
 )

@@ -48,13 +48,15 @@ SECRET_GROUPS = {
     "date of admission": _date_forms(ADMITTED_ON),
 }
 SECRETS = tuple(secret for group in SECRET_GROUPS.values() for secret in group)
-# The case's own data, which any page of it shows to whoever may open it.
+# The case's own data, which any page of it shows to whoever may open it (and the office's
+# offer template, which its pages show).
 CASE_DATA = (
     "ALPHA-CANARY-1",
     "ALPHA Canary Defendant",
     "People v. ALPHA Canary",
     "alpha-deputy",
     "ALPHA service token",
+    "ALPHA template",
 )
 
 

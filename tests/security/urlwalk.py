@@ -53,6 +53,7 @@ OBJECT_KINDS = {
     "counselrequest": lambda w: w.counsel_request,
     "token": lambda w: w.service_token,
     "priorconviction": lambda w: w.prior,
+    "offertemplate": lambda w: w.offer_template,
 }
 
 # A parameter whose kind neither its name nor its URL name gives: (URL name, parameter) → kind.
@@ -61,6 +62,7 @@ PARAM_KINDS = {
     ("counsel_request_create", "pk"): "signed_worksheet",  # counsel reads signed versions only
     ("defense_request_edit", "pk"): "submission",
     ("defense_request_proposal", "pk"): "submission",
+    ("offer_template_edit", "pk"): "offertemplate",  # not an offer ("offer" in its name)
 }
 
 # Parameters that are not records: a fixed, valid value each.
@@ -96,6 +98,7 @@ NO_RECORD_DATA = {
     "report_codebook_csv": "the definitions of the report's columns",
     "report_pdf": "aggregates only, small cells shown as <5",
     "policy_edit": "the office's own policy settings and their versions, no case record",
+    "offer_template_create": "an empty template form",
     "catalog_impact": "the catalog versions; records only when a new catalog changes them "
     "(tests/test_catalog_impact.py: its isolation with such records)",
     "hearing_calendar": "the reader's own hearings only (tests/test_calendar.py)",

@@ -30,6 +30,7 @@ from cases.models import (
     DefenseAttachment,
     DefenseSubmission,
     FlagOverride,
+    OfferTemplate,
     PriorConviction,
     Review,
     ServiceToken,
@@ -71,6 +72,7 @@ class World:
     counsel_request: object = None
     service_token: object = None
     attachment: object = None
+    offer_template: object = None
     extra: dict = field(default_factory=dict)
 
     def all_objects(self):
@@ -139,6 +141,13 @@ def make_world(office, prefix, text=None):
     prior = PriorConviction.objects.create(
         case=case, code="PC 484(a)", convicted_on=dt.date(2019, 6, 7), entered_by=user
     )
+    offer_template = OfferTemplate.objects.create(
+        office=office,
+        name=f"{prefix} template",
+        statute_pleaded="PC 243(e)(1)",
+        level_at_plea="misdemeanor",
+        notes=f"{prefix} template notes",
+    )
     disclosure = StatusDisclosure.objects.create(
         case=case,
         status=STATUS_VALUE,
@@ -164,6 +173,7 @@ def make_world(office, prefix, text=None):
         attachment,
         disclosure,
         prior,
+        offer_template,
     ]
     if text is not None:
         for obj in objects:
@@ -228,6 +238,7 @@ def make_world(office, prefix, text=None):
         counsel_request=counsel_request,
         service_token=service_token,
         attachment=attachment,
+        offer_template=offer_template,
     )
 
 
