@@ -463,7 +463,7 @@ def _assess(catalog, count_input, status, *, with_alternatives):
         raise InvalidInput(f"{code}: {problem}")
 
     count = rules.Count(level, levels, sentence, custody, facts, offense.tags)
-    all_flags = _count_flags(offense, count, form)
+    all_flags = _count_flags(offense, count, form, catalog.memo.setdefault("flags", {}))
     # A combined count's safer pleas are the form's own (PC 32 for an attempt or conspiracy).
     offered = (
         offense.alternatives if form is None else (form_entry.alternatives if form_entry else ())
@@ -619,44 +619,64 @@ def _not_analysed(catalog, count_input, status, offense, level, sentence, match)
     )
 
 
-def _count_flags(offense, count, form=None):
-    """The entry's flags with their conditions decided, then the derived grounds."""
+def _count_flags(offense, count, form=None, memo=None):
+    """The entry's flags with their conditions decided, then the derived grounds.
+
+    A stated flag depends only on its rule, on whether the rule's condition holds, on the
+    combined form and, for a CIMT, on the count's level and sentence. Flags are immutable, so
+    each is built once per catalog and then reused from ``memo`` (the catalog's): building them
+    was most of an assessment's cost (bench/bench_engine.py).
+    """
+    if memo is None:
+        memo = {}
+    elif len(memo) >= 50_000:
+        memo.clear()
     stated: list[Flag] = []
     stated_derived: dict[tuple[str, str | None], list[Flag]] = {}
+    form_key = None if form is None else (form.kind, form.form_code, offense.code)
     for rule in offense.flags + _shared_rules(offense, count):
         holds = rules.CONDITIONS[rule.when](count)
-        if_unknown, if_true, if_false = rules.CONDITION_TEXT[rule.when]
-        if holds is None:
-            verdict, condition = rule.verdict, if_unknown
-        elif holds:
-            verdict, condition = rule.verdict, if_true
-        else:
-            verdict, condition = (
-                rules.verdict_when_condition_fails(rule.when, rule.otherwise),
-                if_false,
-            )
-        note, citations = rule.note, rule.citations
-        if form is not None:
-            verdict, condition, note, citations = _from_target(
-                form, offense, rule, verdict, condition
-            )
-        if rule.ground == Ground.CIMT and verdict.is_flagged:
-            condition = _cimt_condition(condition, count)
-        flag = Flag(
-            rule.ground,
-            rule.subcategory,
-            verdict,
-            condition,
-            rule.statuses,
-            rule.fix,
-            citations,
-            note,
-        )
+        context = None
+        if rule.ground == Ground.CIMT:
+            context = (count.level, count.possible_levels, count.sentence_days)
+        # id(): the rule belongs to this catalog (or is a module-level shared rule) and so
+        # outlives the memo; hashing the rule itself would cost more than building the flag.
+        key = (id(rule), holds, form_key, context)
+        flag = memo.get(key)
+        if flag is None:
+            flag = memo[key] = _stated_flag(offense, rule, holds, count, form)
         if rule.ground in _DERIVED_GROUNDS:
             stated_derived.setdefault((rule.ground, rule.subcategory), []).append(flag)
         else:
             stated.append(flag)
     return tuple(stated) + _merge_derived(_derived_flags(stated, count), stated_derived)
+
+
+def _stated_flag(offense, rule, holds, count, form):
+    """One of the entry's flags, its condition decided (``holds``: True, False or None)."""
+    if_unknown, if_true, if_false = rules.CONDITION_TEXT[rule.when]
+    if holds is None:
+        verdict, condition = rule.verdict, if_unknown
+    elif holds:
+        verdict, condition = rule.verdict, if_true
+    else:
+        verdict = rules.verdict_when_condition_fails(rule.when, rule.otherwise)
+        condition = if_false
+    note, citations = rule.note, rule.citations
+    if form is not None:
+        verdict, condition, note, citations = _from_target(form, offense, rule, verdict, condition)
+    if rule.ground == Ground.CIMT and verdict.is_flagged:
+        condition = _cimt_condition(condition, count)
+    return Flag(
+        rule.ground,
+        rule.subcategory,
+        verdict,
+        condition,
+        rule.statuses,
+        rule.fix,
+        citations,
+        note,
+    )
 
 
 def _shared_rules(offense, count):
@@ -772,11 +792,11 @@ def _merge_derived(engine_flags, stated_derived):
     keeps overrides, which are keyed that way, unambiguous. Tests: test_engine.py
     TestDerivedGrounds, test_real_catalog.py (PC 191.5(a), VC 23152).
     """
+    if not stated_derived:
+        return tuple(engine_flags)  # the engine derives one flag per (ground, subcategory)
     merged: dict[tuple[str, str | None], list[Flag]] = {}
     for flag in engine_flags:
         merged.setdefault((flag.ground, flag.subcategory), []).append(flag)
-    if not stated_derived:
-        return tuple(flag for flags in merged.values() for flag in flags)
     for key, flags in stated_derived.items():
         engine = merged.get(key)
         if engine is None or _worst(flags).verdict.severity >= _worst(engine).verdict.severity:
@@ -798,10 +818,11 @@ def _cimt_condition(condition, count):
 
 def _derived_flags(stated, count):
     """DACA, TPS, asylum, detention and good-moral-character flags: level, sentence, tags, flags."""
-    af = _worst_pair(stated, Ground.AGGRAVATED_FELONY)
-    cimt = _worst_pair(stated, Ground.CIMT)
-    cs = _worst_pair(stated, Ground.CONTROLLED_SUBSTANCE)
-    firearm = _worst_pair(stated, Ground.FIREARM)
+    worst = _worst_pairs(stated)
+    af = worst.get(Ground.AGGRAVATED_FELONY)
+    cimt = worst.get(Ground.CIMT)
+    cs = worst.get(Ground.CONTROLLED_SUBSTANCE)
+    firearm = worst.get(Ground.FIREARM)
     yield _derived(Ground.DACA_BAR, rules.daca_bar(count))
     yield _derived(Ground.TPS_BAR, rules.tps_bar(count))
     finding = rules.asylum_bar(af and af[0], af and af[1], count)
@@ -944,10 +965,21 @@ def _worst(flags):
     return max(flags, key=lambda flag: flag.verdict.severity)
 
 
-def _worst_pair(flags, ground):
-    """The surest (verdict, condition) among the flags of one ground, or None."""
-    pairs = [(flag.verdict, flag.condition) for flag in flags if flag.ground == ground]
-    return max(pairs, key=lambda pair: (pair[0].severity, pair[1] is None), default=None)
+def _worst_pairs(flags):
+    """Per ground, the surest (verdict, condition) among the flags, in one pass.
+
+    The surest is the most severe verdict; between equals, the one without a condition; between
+    those, the first.
+    """
+    worst: dict[Ground, tuple[Verdict, str | None]] = {}
+    ranks: dict[Ground, tuple[int, bool]] = {}
+    for flag in flags:
+        rank = (flag.verdict.severity, flag.condition is None)
+        best = ranks.get(flag.ground)
+        if best is None or rank > best:
+            ranks[flag.ground] = rank
+            worst[flag.ground] = (flag.verdict, flag.condition)
+    return worst
 
 
 def _narrow(flags, status):
