@@ -11,7 +11,7 @@ test_real_catalog.py):
   DACA's three and TPS's two misdemeanors, a second DUI, good moral character;
   tests/consequences/test_priors.py)
 - ``suggest(prefix, limit=10)`` → ``[Suggestion]`` for autocomplete
-- ``catalog_version()`` → ``"2026.12.1"``
+- ``catalog_version()`` → ``"2026.12.2"``
 
 An attempt, conspiracy or solicitation written with its target ("PC 664/211", "conspiracy to
 commit HS 11352") is assessed from the target's entry, each ground adjusted by
