@@ -18,6 +18,7 @@ _READ_CASES = [
     "cases.view_flagoverride",
     "cases.view_defensesubmission",
     "cases.view_priorconviction",
+    "cases.view_counselrequest",
 ]
 _EDIT_CASES = [
     "cases.add_case",
@@ -41,6 +42,7 @@ _EDIT_CASES = [
     "cases.add_statusdisclosure",
     "cases.view_status",
     "cases.sign_worksheet",
+    "cases.add_counselrequest",
 ]
 
 ROLE_PERMISSIONS = {
@@ -72,7 +74,7 @@ ROLE_PERMISSIONS = {
         "auth.add_user",
         "auth.change_user",
     ],
-    Role.COUNSEL: _READ_CASES + ["cases.view_status"],
+    Role.COUNSEL: _READ_CASES + ["cases.view_status", "cases.answer_counsel"],
 }
 
 

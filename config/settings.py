@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # backup codes (cases.backup_codes)
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "consequences",
     "cases",
     "compliance",
@@ -198,6 +200,14 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "var" / "staticfi
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Signed worksheets' PDFs, rendered once (cases.pdf_store). Another backend, e.g.
+    # django-storages' S3 for several servers, is set with PDF_STORAGE_BACKEND and its options.
+    "worksheet_pdfs": {
+        "BACKEND": os.environ.get("PDF_STORAGE_BACKEND", "cases.pdf_store.AtomicFileSystemStorage"),
+        "OPTIONS": {"location": os.environ.get("PDF_STORAGE_DIR") or str(BASE_DIR / "var" / "pdfs")}
+        if not os.environ.get("PDF_STORAGE_BACKEND")
+        else {},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -269,4 +279,45 @@ LOGGING = {
         "django.db.backends": {"level": "INFO", "propagate": True},
         "axes": {"level": "WARNING"},
     },
+}
+
+# --- The API for the office's case management system (cases.api, docs/api.md) ------------------
+# Service tokens only: no session or basic authentication, so no CSRF exposure and no browsable
+# pages. JSON in and out. Each token is rate-limited on its own (429 with Retry-After).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["cases.api.auth.ServiceTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["cases.api.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["cases.api.auth.PerTokenThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Considered API",
+    "DESCRIPTION": "For the office's case management system: create or update cases, read their "
+    "§ 1016.3(b) consideration status, fetch signed worksheets and poll for changes. "
+    "Authenticate with `Authorization: Bearer <service token>` (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}
+
+# --- The job queue (config/celery.py, cases.pdf_jobs) -------------------------------------------
+# Unset: no queue; a signed worksheet's PDF is rendered at its first download. Set it to a Redis
+# or RabbitMQ URL (redis://127.0.0.1:6379/0, amqp://guest:guest@127.0.0.1:5672//) and run
+# `celery -A config worker` to render it right after signing, off the request path.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a render is long: one at a time per worker process
+# A broker that is down must not hold up signing: one quick try, then the download renders.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 0,
 }

@@ -47,12 +47,16 @@ OBJECT_KINDS = {
     "membership": lambda w: w.user.membership,
     "office": lambda w: w.office,
     "prior": lambda w: w.prior,
+    "counsel": lambda w: w.counsel_request,
+    "counselrequest": lambda w: w.counsel_request,
+    "token": lambda w: w.service_token,
     "priorconviction": lambda w: w.prior,
 }
 
 # A parameter whose kind neither its name nor its URL name gives: (URL name, parameter) → kind.
 PARAM_KINDS = {
     ("review_decide", "pk"): "signed_worksheet",  # a review is opened by its worksheet's id
+    ("counsel_request_create", "pk"): "signed_worksheet",  # counsel reads signed versions only
 }
 
 # Parameters that are not records: a fixed, valid value each.
@@ -62,6 +66,7 @@ VALUE_KWARGS = {
     "year": "2026",
     "month": "11",
     "slug": "test",
+    "token": "not-a-feed-token",
 }
 
 # Form fields that name a record in a POST (field → kind): the walk's POSTs carry the world's own
@@ -86,12 +91,25 @@ NO_RECORD_DATA = {
     "report_export_csv": "aggregates only, small cells shown as <5",
     "report_codebook_csv": "the definitions of the report's columns",
     "report_pdf": "aggregates only, small cells shown as <5",
+    "policy_edit": "the office's own policy settings and their versions, no case record",
     "catalog_impact": "the catalog versions; records only when a new catalog changes them "
     "(tests/test_catalog_impact.py: its isolation with such records)",
+    "hearing_calendar": "the reader's own hearings only (tests/test_calendar.py)",
+    "case_import": "an upload form; an import writes only into the uploader's own office "
+    "(tests/test_case_import.py)",
 }
 
 # URL names open to anyone (no office data behind them).
-PUBLIC = {"login", "logout", "healthz", "otp_verify", "otp_enroll", "otp_backup_codes"}
+# calendar_feed is opened by its token, not a session (tests/test_calendar.py: its isolation).
+PUBLIC = {
+    "login",
+    "logout",
+    "healthz",
+    "otp_verify",
+    "otp_enroll",
+    "otp_backup_codes",
+    "calendar_feed",
+}
 
 
 class UnknownParameter(AssertionError):
@@ -113,7 +131,17 @@ class Route:
 
 
 def routes():
-    """Every named URL pattern outside the Django admin, with its parameters."""
+    """Every named URL pattern outside the Django admin and the API, with its parameters."""
+    return [route for route in _all_routes() if not route.name.startswith("api_")]
+
+
+def api_routes():
+    """The API's routes: opened by a service token, not a session (tests/test_api.py walks
+    them with each office's token)."""
+    return [route for route in _all_routes() if route.name.startswith("api_")]
+
+
+def _all_routes():
     found = []
     _walk(get_resolver(), "", found)
     return found
@@ -199,8 +227,9 @@ def post_data(world):
 
 
 def people(world):
-    """Who may open the world's pages: its deputy, its unit's supervisor, its administrator."""
-    return [world.user, world.supervisor, world.admin]
+    """Who may open the world's pages: its deputy, its unit's supervisor, its administrator,
+    and its immigration counsel (the only one who opens counsel's queue)."""
+    return [world.user, world.supervisor, world.admin, world.counsel]
 
 
 def assert_control(client, route, url, readers, shows, data=None, missing=None):

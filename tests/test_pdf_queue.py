@@ -1,0 +1,145 @@
+"""Signed worksheets' PDFs rendered once by a real worker on a real queue, stored through the
+storage API and served from there (issue 19 item 1)."""
+
+import threading
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core.files.base import ContentFile
+
+from cases import actions, pdf_jobs, pdf_store, worksheet_print
+from cases.choices import ApprovalPolicy, Decision, ReviewOutcome
+from config.celery import app
+from tests import factories
+
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def pdf_dir(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "worksheet_pdfs": {
+            "BACKEND": "cases.pdf_store.AtomicFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "pdfs")},
+        },
+    }
+    from django.core.files.storage import storages
+
+    storages._storages.pop("worksheet_pdfs", None)
+    yield tmp_path / "pdfs"
+    storages._storages.pop("worksheet_pdfs", None)
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Count the real renders (the function still renders)."""
+    calls = []
+    real = worksheet_print.render_worksheet_pdf
+
+    def counting(*args, **kwargs):
+        calls.append(args[0].pk)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worksheet_print, "render_worksheet_pdf", counting)
+    return calls
+
+
+def sign(office, unit, alice):
+    factories.set_policy(office, supervisor_approval=ApprovalPolicy.ALWAYS)
+    case = factories.make_case(office, unit, alice, number=f"PDFQ-{office.pk}")
+    charge = factories.make_charge(case, 1, "PC 273.5(a)")
+    offer = factories.make_disposition(case, name="Standard")
+    factories.make_term(offer, charge)
+    worksheet = factories.ready_worksheet(case, alice, offer, Decision.MODIFIED)
+    return actions.sign_worksheet(worksheet, by_user=alice)
+
+
+def stored_files(folder):
+    return sorted(p for p in folder.rglob("*.pdf")) if folder.exists() else []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_stores_the_pdf_and_the_download_reads_it(
+    settings, pdf_dir, renders, office, unit, alice
+):
+    settings.CELERY_BROKER_URL = REDIS
+    app.conf.broker_url = REDIS
+    with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
+        worksheet = sign(office, unit, alice)
+        deadline = time.monotonic() + 120
+        while not stored_files(pdf_dir) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    (stored,) = stored_files(pdf_dir)
+    assert renders == [worksheet.pk]  # rendered once, by the worker
+    data, digest = worksheet_print.issue_pdf(worksheet, by_user=alice)
+    assert data == stored.read_bytes()
+    assert renders == [worksheet.pk]  # the download rendered nothing
+    # Deterministic: a fresh render is the same bytes as the stored file.
+    assert worksheet_print.render_worksheet_pdf(worksheet) == data
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_signing_succeeds_and_the_download_renders(
+    settings, pdf_dir, renders, office, unit, alice
+):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    worksheet = sign(office, unit, alice)
+    assert worksheet.is_signed
+    assert stored_files(pdf_dir) == []
+    data, _ = worksheet_print.issue_pdf(worksheet, by_user=alice)
+    assert len(stored_files(pdf_dir)) == 1 and renders == [worksheet.pk]
+    again, _ = worksheet_print.issue_pdf(worksheet, by_user=alice)
+    assert again == data and renders == [worksheet.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_review_makes_a_new_file(settings, pdf_dir, office, unit, alice, carol):
+    settings.CELERY_BROKER_URL = ""
+    worksheet = sign(office, unit, alice)
+    first, _ = worksheet_print.issue_pdf(worksheet, by_user=alice)
+    actions.review_worksheet(worksheet, by_user=carol, outcome=ReviewOutcome.APPROVED)
+    worksheet.refresh_from_db()
+    second, _ = worksheet_print.issue_pdf(worksheet, by_user=alice)
+    assert first != second
+    assert len(stored_files(pdf_dir)) == 2
+
+
+def test_a_crash_mid_write_leaves_no_file(pdf_dir):
+    store = pdf_store.AtomicFileSystemStorage(location=str(pdf_dir))
+
+    class Breaking(ContentFile):
+        def chunks(self, chunk_size=None):
+            yield b"%PDF-1.7 half"
+            raise OSError("worker killed")
+
+    with pytest.raises(OSError):
+        store.save("worksheets/1/abc.pdf", Breaking(b""))
+    assert list(pdf_dir.rglob("*")) == [pdf_dir / "worksheets", pdf_dir / "worksheets" / "1"]
+
+
+def test_two_writers_of_the_same_key_leave_one_file(pdf_dir):
+    store = pdf_store.AtomicFileSystemStorage(location=str(pdf_dir))
+    data = b"%PDF-1.7 " + b"x" * 2_000_000
+    threads = [
+        threading.Thread(target=store.save, args=("worksheets/1/k.pdf", ContentFile(data)))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    files = list(pdf_dir.rglob("*.pdf")) + list(pdf_dir.rglob(".partial-*"))
+    assert files == [pdf_dir / "worksheets" / "1" / "k.pdf"]
+    assert files[0].read_bytes() == data
+
+
+def test_a_draft_is_never_stored(pdf_dir, db, office, unit, alice):
+    case = factories.make_case(office, unit, alice)
+    factories.make_charge(case, 1)
+    draft = actions.start_worksheet(case, by_user=alice)
+    worksheet_print.issue_pdf(draft, by_user=alice)
+    assert stored_files(pdf_dir) == []
+    assert pdf_jobs.render_now(draft.pk) == []
