@@ -9,8 +9,9 @@ who may make it and writes its audit event in the same transaction (issue 13.4):
 their policy, units, accounts, passwords, memberships and roles, and a case's own fields
 (through `update_case`, so the report's copies of its scope follow a change of unit or
 deputy). What has no action is read-only here: counts, offers and their terms, defense
-submissions, worksheets, reviews, overrides, status disclosures, the audit log, the role
-groups (declared in `cases.roles`), second-factor devices and the lockout records.
+submissions, prior convictions (added and removed on the case page, audited there),
+worksheets, reviews, overrides, status disclosures, the audit log, the role groups (declared
+in `cases.roles`), second-factor devices and the lockout records.
 """
 
 from django import forms
@@ -35,6 +36,7 @@ from .models import (
     Membership,
     Office,
     PleaTerm,
+    PriorConviction,
     Review,
     StatusDisclosure,
     Unit,
@@ -443,6 +445,17 @@ class PleaTermAdmin(ReadOnlyAdmin):
 class DefenseSubmissionAdmin(ReadOnlyAdmin):
     office_path = "case__office"
     list_display = ["case", "received_on", "consideration_requested"]
+
+
+@admin.register(PriorConviction)
+class PriorConvictionAdmin(ReadOnlyAdmin):
+    """Priors are added and removed on the case page (actions.add_prior, remove_prior), which
+    audit each change; a signed worksheet keeps the priors it froze whatever happens here."""
+
+    office_path = "case__office"
+    list_display = ["case", "code", "convicted_on", "level", "sentence_days", "source"]
+    list_filter = ["source", "level"]
+    list_select_related = ["case"]
 
 
 @admin.register(StatusDisclosure)

@@ -17,6 +17,7 @@ _READ_CASES = [
     "cases.view_review",
     "cases.view_flagoverride",
     "cases.view_defensesubmission",
+    "cases.view_priorconviction",
     "cases.view_counselrequest",
     "cases.view_offertemplate",
 ]

@@ -42,12 +42,14 @@ def print_context(worksheet, *, printed_at=None, show_status=True):
     review = _review(worksheet)
     defense_request_required, defense_request = defense_request_state(worksheet)
     signed_at = _parse(content["attestation"]["signed_at"])
+    # offers, comparison, pleas, authorities, alternatives: laid out as the page lays them out
+    layout = worksheet_layout.lay_out(content)
     return {
         "content": content,
         "case": content["case"],
         "counts": content["counts"],
-        # offers, comparison, pleas, authorities, alternatives: laid out as the page lays them out
-        **worksheet_layout.lay_out(content),
+        **layout,
+        "status_sets": name_status_sets(layout["pleas"], layout["offers"]),
         "factors": content["factors"],
         "signed": worksheet.is_signed,
         "signed_at": signed_at,
@@ -64,6 +66,30 @@ def print_context(worksheet, *, printed_at=None, show_status=True):
         "header_left": f"{content['case']['court_case_number']} · worksheet v"
         f"{content['worksheet']['version']}",
     }
+
+
+# A "Matters for" list at least this long is printed once, in the list of status sets above
+# section 3's table, and the column shows its name ("S1"), as authorities are numbered. The
+# same long lists recur from flag to flag (every good-moral-character bar has one), and printed
+# in a narrow column each took three or four lines (issue 14: DEMO-0001 fits in 4 pages).
+STATUS_SET_MIN_LENGTH = 30
+
+
+def name_status_sets(pleas, offers):
+    """Name each long "Matters for" list of section 3 once, in order of first use.
+
+    Sets `status_set` on each flag whose list is long and returns [{"name", "label"}]; a short
+    list ("DACA", "every non-citizen status") stays in its cell. Nothing is dropped: every list
+    named is printed in full above the table.
+    """
+    names: dict[str, str] = {}
+    flags = [flag for plea in pleas for flag in plea["term"].get("flagged") or []]
+    flags += [flag for offer in offers for flag in offer.get("whole_flags") or []]
+    for flag in flags:
+        label = flag["statuses_label"]
+        if len(label) >= STATUS_SET_MIN_LENGTH:
+            flag["status_set"] = names.setdefault(label, f"S{len(names) + 1}")
+    return [{"name": name, "label": label} for label, name in names.items()]
 
 
 def document_title(content):

@@ -11,8 +11,10 @@ import datetime
 import re
 import threading
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, TypeGuard, overload
 
 from . import codes, rules
 from .statuses import Ground, Level, Status, Verdict
@@ -42,7 +44,7 @@ TAGS = frozenset(
 )
 
 # Record-of-conviction facts and the type each takes; absent means unknown.
-FACT_TYPES = {
+FACT_TYPES: dict[str, type | tuple[type, ...]] = {
     "substance_named": bool,
     "grams": (int, float),
     "victim_minor": bool,
@@ -90,7 +92,7 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 class CatalogError(Exception):
     """A malformed catalog file; the message names the file, the entry and the field."""
 
-    def __init__(self, file, entry, field_name, problem):
+    def __init__(self, file: str, entry: str | None, field_name: str | None, problem: str) -> None:
         self.file, self.entry, self.field, self.problem = file, entry, field_name, problem
         where = f"{file}"
         if entry is not None:
@@ -166,18 +168,18 @@ class Catalog:
     # Engine-owned memo (alternatives' assessments); lives and dies with this catalog.
     memo: dict = field(default_factory=dict, repr=False)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.offenses)
 
-    def get(self, code):
+    def get(self, code: str) -> Offense | None:
         """The entry whose canonical code is exactly ``code``, or None."""
         return self.offenses.get(code)
 
-    def in_section(self, parsed):
+    def in_section(self, parsed: codes.OffenseCode) -> tuple[Offense, ...]:
         """Every entry of the same code and section, e.g. PC 243(a), PC 243(d), PC 243(e)(1)."""
         return self._by_section.get((parsed.code, parsed.section), ())
 
-    def resolve(self, text):
+    def resolve(self, text: object) -> tuple[codes.OffenseCode | None, Match | None]:
         """Memoised ``_resolve`` (the same few codes are asked for all day)."""
         cache = self.memo.setdefault("resolve", {})
         key = text if isinstance(text, str) else None
@@ -190,7 +192,7 @@ class Catalog:
             cache[key] = answer
         return cache[key]
 
-    def _resolve(self, text):
+    def _resolve(self, text: object) -> tuple[codes.OffenseCode | None, Match | None]:
         """Read ``text`` and find its entry: (parsed code or None, Match or None).
 
         Of the readings ``codes.readings`` offers ("PC 647f": section 647f, or 647(f)), the first
@@ -209,7 +211,7 @@ class Catalog:
             return parsed, match
         return (found[0] if found else None), None
 
-    def lookup(self, parsed):
+    def lookup(self, parsed: codes.OffenseCode) -> Match | None:
         """Find the entry for a parsed code, or None.
 
         Falls back from the most specific subdivision to the section ("PC 273.5(a)(1)" →
@@ -233,13 +235,13 @@ class Catalog:
         return None
 
 
-def load_catalog(root=CATALOG_ROOT):
+def load_catalog(root: str | Path = CATALOG_ROOT) -> "Catalog":
     """Read and validate the catalog under ``root``; raise CatalogError on the first problem."""
     catalog, problems = _load(Path(root), collect=False)
     return catalog
 
 
-def check_catalog(root=CATALOG_ROOT):
+def check_catalog(root: str | Path = CATALOG_ROOT) -> list[CatalogError]:
     """Every problem in the catalog under ``root`` (an empty list when it is valid)."""
     try:
         _, problems = _load(Path(root), collect=True)
@@ -248,10 +250,10 @@ def check_catalog(root=CATALOG_ROOT):
     return problems
 
 
-def _load(root, *, collect):
-    problems = []
+def _load(root: Path, *, collect: bool) -> tuple["Catalog", list[CatalogError]]:
+    problems: list[CatalogError] = []
 
-    def problem(error):
+    def problem(error: CatalogError) -> None:
         if not collect:
             raise error
         problems.append(error)
@@ -294,7 +296,9 @@ def _load(root, *, collect):
     return Catalog(version, effective, description, offenses, by_section), problems
 
 
-def _alternative_problem(alternative, target):
+def _alternative_problem(
+    alternative: Alternative, target: Offense | None
+) -> tuple[str, str] | None:
     """(field, problem) if an alternative cannot be assessed as written, else None."""
     if target is None:
         return "code", f"{alternative.code} is not in the catalog"
@@ -323,7 +327,7 @@ class _Running:
     previous: "Catalog | None" = None  # the catalog the last reload replaced, for the impact report
 
 
-def get_catalog():
+def get_catalog() -> "Catalog":
     """The running catalog: the installed one, loaded and validated once per process, until
     ``reload_catalog`` replaces it with a newer one that validates."""
     catalog = _Running.catalog
@@ -337,7 +341,7 @@ def get_catalog():
     return catalog
 
 
-def reload_catalog(root=None):
+def reload_catalog(root: str | Path | None = None) -> tuple["Catalog | None", "Catalog"]:
     """Load the catalog under ``root`` (default: the installed one) while the application runs.
 
     The new files are validated first: on any problem ``CatalogError`` is raised and the
@@ -365,7 +369,7 @@ def reload_catalog(root=None):
     return old, new
 
 
-def refresh_catalog():
+def refresh_catalog() -> "Catalog | None":
     """Reload the installed catalog if its files changed since the running one was read.
 
     What each application process calls now and then (``cases.middleware.CatalogRefresh``), so
@@ -385,35 +389,35 @@ def refresh_catalog():
         return None
 
 
-def previous_catalog():
+def previous_catalog() -> "Catalog | None":
     """The catalog the last reload of this process replaced (another version), or None."""
     return _Running.previous
 
 
-def installed_changed():
+def installed_changed() -> bool:
     """True when the installed files are not those the running catalog was read from."""
     return _Running.catalog is not None and installed_fingerprint() != _Running.fingerprint
 
 
-def refused_catalog():
+def refused_catalog() -> CatalogError | None:
     """The validation error of installed files that were refused at load, or None."""
     refused = _Running.refused
     return refused[1] if refused is not None else None
 
 
-def forget_catalog():
+def forget_catalog() -> None:
     """Drop the running catalog, so the next ``get_catalog()`` reads the installed files again
     (tests that point CATALOG_ROOT elsewhere)."""
     with _Running.lock:
         _Running.catalog = _Running.fingerprint = _Running.refused = _Running.previous = None
 
 
-def installed_fingerprint(root=None):
+def installed_fingerprint(root: str | Path | None = None) -> tuple[object, ...]:
     """The names, sizes and modification times of the installed catalog's files: cheap to read
     (a few hundred stat calls), and it changes whenever a file is replaced or edited."""
     root = Path(CATALOG_ROOT if root is None else root)
     paths = [root / "catalog.toml", *sorted((root / "offenses").glob("*.toml"))]
-    found = []
+    found: list[tuple[str, int | None, int | None]] = []
     for path in paths:
         try:
             stat = path.stat()
@@ -424,7 +428,7 @@ def installed_fingerprint(root=None):
     return tuple(found)
 
 
-def _read_toml(path, label):
+def _read_toml(path: Path, label: str) -> dict[str, Any]:
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
@@ -434,7 +438,7 @@ def _read_toml(path, label):
         raise CatalogError(label, None, None, f"not valid TOML: {error}") from None
 
 
-def _read_header(path):
+def _read_header(path: Path) -> tuple[str, datetime.date, str]:
     label = "catalog.toml"
     data = _read_toml(path, label)
     for name in data:
@@ -455,20 +459,30 @@ def _read_header(path):
 class _Entry:
     """Reads one entry's fields, raising CatalogError that names file, entry and field."""
 
-    def __init__(self, file, name):
+    def __init__(self, file: str, name: str) -> None:
         self.file, self.name = file, name
 
-    def error(self, field_name, problem):
+    def error(self, field_name: str | None, problem: str) -> CatalogError:
         return CatalogError(self.file, self.name, field_name, problem)
 
-    def check_fields(self, raw, allowed, prefix=""):
+    def check_fields(self, raw: object, allowed: Collection[str], prefix: str = "") -> None:
         if not isinstance(raw, dict):
             raise self.error(prefix.rstrip(".") or None, "must be a table")
         for name in raw:
             if name not in allowed:
                 raise self.error(prefix + name, "unknown field")
 
-    def text(self, raw, name, prefix="", required=True):
+    @overload
+    def text(
+        self, raw: dict[str, Any], name: str, prefix: str = "", required: Literal[True] = True
+    ) -> str: ...
+    @overload
+    def text(
+        self, raw: dict[str, Any], name: str, prefix: str = "", required: bool = True
+    ) -> str | None: ...
+    def text(
+        self, raw: dict[str, Any], name: str, prefix: str = "", required: bool = True
+    ) -> str | None:
         value = raw.get(name)
         if value is None and not required:
             return None
@@ -476,7 +490,9 @@ class _Entry:
             raise self.error(prefix + name, "required, a non-empty string")
         return value.strip()
 
-    def texts(self, raw, name, prefix="", required=True):
+    def texts(
+        self, raw: dict[str, Any], name: str, prefix: str = "", required: bool = True
+    ) -> tuple[str, ...]:
         value = raw.get(name, [] if not required else None)
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise self.error(prefix + name, "must be a list of non-empty strings")
@@ -484,19 +500,26 @@ class _Entry:
             raise self.error(prefix + name, "required, at least one")
         return tuple(v.strip() for v in value)
 
-    def choice(self, raw, name, choices, prefix="", default=None):
+    def choice(
+        self,
+        raw: dict[str, Any],
+        name: str,
+        choices: Collection[Any],
+        prefix: str = "",
+        default: Any = None,
+    ) -> Any:
         value = raw.get(name, default)
         if value is None:
             raise self.error(prefix + name, "required")
         return self.one_of(value, prefix + name, choices)
 
-    def one_of(self, value, field_name, choices):
+    def one_of(self, value: Any, field_name: str, choices: Collection[Any]) -> Any:
         if value not in choices:
             allowed = ", ".join(str(c) for c in choices)
             raise self.error(field_name, f"unknown value {value!r}; expected one of: {allowed}")
         return value
 
-    def code(self, value, name):
+    def code(self, value: object, name: str) -> codes.OffenseCode:
         parsed = codes.parse(value) if isinstance(value, str) else None
         if parsed is None:
             raise self.error(name, f"{value!r} is not an offense code such as 'PC 273.5(a)'")
@@ -505,7 +528,7 @@ class _Entry:
         return parsed
 
 
-def _read_offense(raw, file, index, effective):
+def _read_offense(raw: object, file: str, index: int, effective: datetime.date) -> Offense:
     if not isinstance(raw, dict):
         raise CatalogError(file, f"#{index}", None, "an [[offense]] must be a table")
     raw_code = raw.get("code")
@@ -557,7 +580,7 @@ def _read_offense(raw, file, index, effective):
     )
 
 
-def _last_reviewed(entry, raw, effective):
+def _last_reviewed(entry: _Entry, raw: dict[str, Any], effective: datetime.date) -> datetime.date:
     last_reviewed = raw.get("last_reviewed")
     if not _is_date(last_reviewed):
         raise entry.error(
@@ -570,7 +593,14 @@ def _last_reviewed(entry, raw, effective):
     return last_reviewed
 
 
-def _read_guidance(entry, raw, parsed, kind, file, effective):
+def _read_guidance(
+    entry: _Entry,
+    raw: dict[str, Any],
+    parsed: codes.OffenseCode,
+    kind: str,
+    file: str,
+    effective: datetime.date,
+) -> Offense:
     """A "guidance" or "not_an_offense" entry: its summary is the whole answer, with no flags,
     levels or alternatives, so nothing in it can be read as an analysis."""
     for name in ("flag", "alternative", "levels", "tags"):
@@ -596,7 +626,7 @@ def _read_guidance(entry, raw, parsed, kind, file, effective):
     )
 
 
-def _read_flag(entry, raw, number):
+def _read_flag(entry: _Entry, raw: dict[str, Any], number: int) -> FlagRule:
     prefix = f"flag[{number}]."
     entry.check_fields(raw, _FLAG_FIELDS, prefix)
     ground = Ground(entry.choice(raw, "ground", Ground.values, prefix))
@@ -630,7 +660,7 @@ def _read_flag(entry, raw, number):
     )
 
 
-def _read_alternative(entry, raw, number):
+def _read_alternative(entry: _Entry, raw: dict[str, Any], number: int) -> Alternative:
     prefix = f"alternative[{number}]."
     entry.check_fields(raw, _ALTERNATIVE_FIELDS, prefix)
     if "code" not in raw:
@@ -669,12 +699,17 @@ def _read_alternative(entry, raw, number):
     )
 
 
-def fact_has_type(value, expected):
+def fact_has_type(value: object, expected: type | tuple[type, ...]) -> bool:
     """True if ``value`` fits a fact of type ``expected`` (a bool is not a number here)."""
     if expected is bool:
         return isinstance(value, bool)
-    return isinstance(value, expected) and not isinstance(value, bool) and value >= 0
+    return (
+        isinstance(value, expected)
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and value >= 0
+    )
 
 
-def _is_date(value):
+def _is_date(value: object) -> TypeGuard[datetime.date]:
     return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)

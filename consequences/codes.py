@@ -31,10 +31,10 @@ _FEDERAL = re.compile(
     re.IGNORECASE,
 )
 
-# A section number ("273.5", "273a"), then its subdivisions: "(a)(1)", "(a) (1)", or glued on
-# as in "273.5a" or "243e1".
+# A section number ("273.5", "273a", "273ab"), then its subdivisions: "(a)(1)", "(a) (1)", or
+# glued on as in "273.5a" or "243e1".
 _SECTION = re.compile(
-    r"(?<![\d.])(?P<number>\d+(?:\.\d+)?)(?P<glued>[a-z]\d*)?"
+    r"(?<![\d.])(?P<number>\d+(?:\.\d+)?)(?P<glued>[a-z]{1,2}\d*)?"
     r"(?P<parens>(?:\s*\(\s*[a-z0-9]{1,4}\s*\))*)(?![\w.(])",
     re.IGNORECASE,
 )
@@ -120,6 +120,8 @@ def _readings(text: str) -> tuple[OffenseCode, ...]:
     number = str(int(whole)) + dot + decimals
     glued = (match["glued"] or "").lower()
     parens = _PARENS.findall(match["parens"])
+    if glued[1:2].isalpha():
+        return _two_letters(code, number, dot, glued, parens)
     as_subdivisions = OffenseCode(
         code, number, _subdivisions(([glued[0], glued[1:]] if glued else []) + parens)
     )
@@ -131,6 +133,22 @@ def _readings(text: str) -> tuple[OffenseCode, ...]:
     if dot:
         return (as_subdivisions, as_section)
     return (as_section, as_subdivisions)
+
+
+def _two_letters(
+    code: str, number: str, dot: str, glued: str, parens: list[str]
+) -> tuple[OffenseCode, ...]:
+    """Two letters after a whole number: a section of its own, "PC 273ab" (assault causing a
+    child's death or coma). Unlike one letter, there is no second reading as "273a(b)": that is
+    a far lesser offense, and an unknown "273ab" must read as unknown, never as it. No section
+    ends in two letters after a decimal ("273.5ab"), so that is not read at all."""
+    if dot:
+        return ()
+    return (
+        OffenseCode(
+            code, number + glued[:2], _subdivisions(([glued[2:]] if glued[2:] else []) + parens)
+        ),
+    )
 
 
 def code_for_name(words: str) -> str | None:
@@ -185,7 +203,9 @@ _WORD_KIND = {
     "solicitation": SOLICITATION,
     "soliciting": SOLICITATION,
 }
-_BARE_SECTION = re.compile(r"^\s*\d+(?:\.\d+)?[a-z]?\d*(?:\s*\(\s*[a-z0-9]{1,4}\s*\))*\s*$", re.I)
+_BARE_SECTION = re.compile(
+    r"^\s*\d+(?:\.\d+)?[a-z]{0,2}\d*(?:\s*\(\s*[a-z0-9]{1,4}\s*\))*\s*$", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ test_real_catalog.py):
 - ``suggest(prefix, limit=10)`` → ``[Suggestion]`` for autocomplete, and
   ``did_you_mean(text)`` → ``[Suggestion]`` for a code the catalog does not know
 - ``facts_used(offense)`` → the record-of-conviction facts its entry reads (None if unknown)
-- ``catalog_version()`` → ``"2026.12.1"``
+- ``catalog_version()`` → ``"2026.12.2"``
 
 An attempt, conspiracy or solicitation written with its target ("PC 664/211", "conspiracy to
 commit HS 11352") is assessed from the target's entry, each ground adjusted by
@@ -29,12 +29,23 @@ import dataclasses
 import datetime
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from . import codes, rules
-from .catalog import FACT_TYPES, FlagRule, Match, Offense, fact_has_type, get_catalog
+from .catalog import (
+    FACT_TYPES,
+    Alternative,
+    Catalog,
+    FlagRule,
+    Match,
+    Offense,
+    fact_has_type,
+    get_catalog,
+)
+from .codes import CombinedForm, OffenseCode
 from .priors import PriorConviction, read_prior
 from .rules import InvalidInput
 from .statuses import Ground, Level, Status, Verdict
@@ -95,7 +106,7 @@ class CountInput:
     # two CIMTs, a prior's finality); None when not given.
     offense_date: datetime.date | None = None
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         data = {
             "offense": self.offense,
             "level": None if self.level is None else str(self.level),
@@ -122,10 +133,10 @@ class Flag:
     note: str
 
     @property
-    def is_flagged(self):
+    def is_flagged(self) -> bool:
         return self.verdict.is_flagged
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return {
             "ground": self.ground.value,
             "subcategory": self.subcategory,
@@ -153,10 +164,10 @@ class AlternativeAssessment:
     level: Level | None = None
 
     @property
-    def flags(self):
+    def flags(self) -> tuple[Flag, ...]:
         return self.assessment.flags
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         assessed = self.assessment
         return {
             "code": self.code,
@@ -199,11 +210,11 @@ class CountAssessment:
     kind: str | None = None  # the kind of the entry found ("offense", "guidance", ...), else None
 
     @property
-    def flagged(self):
+    def flagged(self) -> tuple[Flag, ...]:
         """The flags whose verdict is yes, assume yes or unclear."""
         return tuple(flag for flag in self.flags if flag.is_flagged)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return {
             "input": {**self.input.to_dict(), "status": self.status.value},
             "offense": {"code": self.code, "title": self.title, "known": self.known},
@@ -255,7 +266,7 @@ class DispositionAssessment:
     single_scheme: bool | None = None
 
     @property
-    def known(self):
+    def known(self) -> bool:
         """True only if every count's offense is in the catalog."""
         return all(count.known for count in self.counts)
 
@@ -264,7 +275,7 @@ class DispositionAssessment:
         """Priors not in the catalog: counted for sentence totals and levels only."""
         return tuple(prior for prior in self.priors if not prior.known)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         given = {}
         if self.priors or self.single_scheme is not None:  # earlier output stays as it was
             given = {
@@ -298,40 +309,40 @@ class Suggestion:
 # --- Public functions -----------------------------------------------------------------------------
 
 
-def catalog_version(catalog=None):
+def catalog_version(catalog: Catalog | None = None) -> str:
     """The version of the catalog in use, to freeze into a signed worksheet."""
     return (catalog or get_catalog()).version
 
 
-def catalog_effective(catalog=None):
+def catalog_effective(catalog: Catalog | None = None) -> datetime.date:
     """The date the catalog in use took effect."""
     return (catalog or get_catalog()).effective
 
 
 def assess_count(
-    offense,
+    offense: str,
     *,
-    level=None,
-    sentence_days=None,
-    suspended_days=0,
-    facts=None,
-    status=Status.UNKNOWN,
-    catalog=None,
-):
+    level: str | None = None,
+    sentence_days: int | None = None,
+    suspended_days: int = 0,
+    facts: Mapping[str, object] | None = None,
+    status: str | None = Status.UNKNOWN,
+    catalog: Catalog | None = None,
+) -> "CountAssessment":
     """Assess one count: ``assess_count("PC 273.5(a)", level="felony", sentence_days=364)``."""
     count_input = CountInput(offense, level, sentence_days, suspended_days, facts)
     return _assess(catalog or get_catalog(), count_input, _status(status), with_alternatives=True)
 
 
 def assess_disposition(
-    counts,
+    counts: Iterable[CountInput | Mapping[str, Any]],
     *,
-    status=Status.UNKNOWN,
-    priors=(),
-    single_scheme=None,
-    catalog=None,
-    today=None,
-):
+    status: str | None = Status.UNKNOWN,
+    priors: Iterable[PriorConviction | Mapping[str, Any]] = (),
+    single_scheme: bool | None = None,
+    catalog: Catalog | None = None,
+    today: datetime.date | None = None,
+) -> "DispositionAssessment":
     """Assess every count of a disposition together, against the person's known priors.
 
     ``counts`` holds ``CountInput``s or mappings with the same keys (``offense`` required;
@@ -391,7 +402,7 @@ def assess_disposition(
     )
 
 
-def suggest(prefix, limit=10, catalog=None):
+def suggest(prefix: str, limit: int = 10, catalog: Catalog | None = None) -> list[Suggestion]:
     """Entries whose code starts with ``prefix`` (however written), then by words of the title."""
     catalog = catalog or get_catalog()
     if not isinstance(prefix, str) or not prefix.strip() or limit <= 0:
@@ -412,7 +423,7 @@ def suggest(prefix, limit=10, catalog=None):
     return [Suggestion(offense.code, offense.title) for offense in (by_code + by_title)[:limit]]
 
 
-def did_you_mean(text, limit=3, catalog=None):
+def did_you_mean(text: object, limit: int = 3, catalog: Catalog | None = None) -> list[Suggestion]:
     """Catalog entries whose code is close to ``text`` ("PC 2735a" → PC 273.5(a)), best first.
 
     For a statute the catalog does not know: difflib's ratio over the same compact keys as
@@ -437,7 +448,7 @@ def did_you_mean(text, limit=3, catalog=None):
     return [Suggestion(candidates[k].code, candidates[k].title) for k in close]
 
 
-def facts_used(offense, catalog=None):
+def facts_used(offense: object, catalog: Catalog | None = None) -> tuple[str, ...] | None:
     """The record-of-conviction facts (``FACT_TYPES`` names) that some rule of the entry for
     ``offense`` reads, in ``FACT_TYPES`` order; None when the catalog has no analysis of it.
 
@@ -457,7 +468,7 @@ def facts_used(offense, catalog=None):
     return cache[offense]
 
 
-def _facts_used(catalog, offense):
+def _facts_used(catalog: Catalog, offense: str) -> tuple[str, ...] | None:
     form = codes.combined_form(offense)
     _, match = catalog.resolve(offense) if form is None else _resolve_target(catalog, form)
     if match is None or match.offense.kind != "offense":
@@ -481,7 +492,9 @@ _POSSIBLE_CITIZEN_MESSAGE = (
 )
 
 
-def _assess(catalog, count_input, status, *, with_alternatives):
+def _assess(
+    catalog: Catalog, count_input: CountInput, status: Status, *, with_alternatives: bool
+) -> CountAssessment:
     text = count_input.offense
     level = _level(count_input.level)
     custody = _days(count_input.sentence_days, "sentence_days")
@@ -534,12 +547,12 @@ def _assess(catalog, count_input, status, *, with_alternatives):
         raise InvalidInput(f"{code}: {problem}")
 
     count = rules.Count(level, levels, sentence, custody, facts, offense.tags)
-    all_flags = _count_flags(offense, count, form)
+    all_flags = _count_flags(offense, count, form, catalog.memo.setdefault("flags", {}))
     # A combined count's safer pleas are the form's own (PC 32 for an attempt or conspiracy).
     offered = (
         offense.alternatives if form is None else (form_entry.alternatives if form_entry else ())
     )
-    alternatives = ()
+    alternatives: tuple[AlternativeAssessment, ...] = ()
     if with_alternatives and offered:
         alternatives = tuple(
             _alternative(catalog, alternative, count, status) for alternative in offered
@@ -580,7 +593,9 @@ def _assess(catalog, count_input, status, *, with_alternatives):
 _TARGET_CODE_ORDER = ("PC", "HS", "VC", "BP", "WI")
 
 
-def _resolve_target(catalog, form):
+def _resolve_target(
+    catalog: Catalog, form: CombinedForm
+) -> tuple[OffenseCode | None, Match | None]:
     """The target of an attempt, conspiracy or solicitation: (parsed or None, Match or None)."""
     if form.target_code_given:
         return catalog.resolve(form.target)
@@ -588,7 +603,7 @@ def _resolve_target(catalog, form):
     for code_name in _TARGET_CODE_ORDER:
         parsed, match = catalog.resolve(f"{code_name} {form.target}")
         first = first or parsed
-        if match is not None:
+        if match is not None and parsed is not None:  # a match comes with its reading
             if code_name != "PC":
                 note = f"Read the target {form.target!r} as {parsed.canonical}."
                 match = Match(
@@ -601,19 +616,27 @@ def _resolve_target(catalog, form):
     return first, None
 
 
-def _unknown(catalog, count_input, status, parsed, level, sentence, form=None):
+def _unknown(
+    catalog: Catalog,
+    count_input: CountInput,
+    status: Status,
+    parsed: OffenseCode | None,
+    level: Level | None,
+    sentence: int | None,
+    form: CombinedForm | None = None,
+) -> CountAssessment:
     """An answer that says plainly there is no analysis, never an empty 'safe' one.
 
     An attempt, conspiracy or solicitation of an unknown target is unknown with the same warning.
     """
-    candidates = ()
+    candidates: tuple[str, ...] = ()
     if form is not None and parsed is None:
         message = (
             f"Could not read the target offense {form.target!r} of this {form.kind} "
             f"({form.form_code}) as a California offense code (for example 'PC 211') — no "
             "analysis. Do not treat it as safe."
         )
-    elif form is not None:
+    elif form is not None and parsed is not None:
         candidates = tuple(offense.code for offense in catalog.in_section(parsed))
         message = (
             f"The target offense {parsed.canonical} of this {form.kind} ({form.form_code}) is not "
@@ -658,13 +681,21 @@ def _unknown(catalog, count_input, status, parsed, level, sentence, form=None):
     )
 
 
-def _unknown_code(parsed, form):
+def _unknown_code(parsed: OffenseCode | None, form: CombinedForm | None) -> str | None:
     if parsed is None:
         return None
     return parsed.canonical if form is None else f"{form.form_code}/{parsed.canonical}"
 
 
-def _not_analysed(catalog, count_input, status, offense, level, sentence, match):
+def _not_analysed(
+    catalog: Catalog,
+    count_input: CountInput,
+    status: Status,
+    offense: Offense,
+    level: Level | None,
+    sentence: int | None,
+    match: Match,
+) -> CountAssessment:
     """A guidance or not-an-offense entry: still unknown and never safe (``known`` false, no flags),
     but with the entry's explanation instead of a bare "not in the catalog"."""
     if offense.kind == "not_an_offense":
@@ -690,39 +721,37 @@ def _not_analysed(catalog, count_input, status, offense, level, sentence, match)
     )
 
 
-def _count_flags(offense, count, form=None):
-    """The entry's flags with their conditions decided, then the derived grounds."""
+def _count_flags(
+    offense: Offense,
+    count: rules.Count,
+    form: CombinedForm | None = None,
+    memo: dict[Any, Flag] | None = None,
+) -> tuple[Flag, ...]:
+    """The entry's flags with their conditions decided, then the derived grounds.
+
+    A stated flag depends only on its rule, on whether the rule's condition holds, on the
+    combined form and, for a CIMT, on the count's level and sentence. Flags are immutable, so
+    each is built once per catalog and then reused from ``memo`` (the catalog's): building them
+    was most of an assessment's cost (bench/bench_engine.py).
+    """
+    if memo is None:
+        memo = {}
+    elif len(memo) >= 50_000:
+        memo.clear()
     stated: list[Flag] = []
     stated_derived: dict[tuple[str, str | None], list[Flag]] = {}
+    form_key = None if form is None else (form.kind, form.form_code, offense.code)
     for rule in offense.flags + _shared_rules(offense, count):
         holds = rules.CONDITIONS[rule.when](count)
-        if_unknown, if_true, if_false = rules.CONDITION_TEXT[rule.when]
-        if holds is None:
-            verdict, condition = rule.verdict, if_unknown
-        elif holds:
-            verdict, condition = rule.verdict, if_true
-        else:
-            verdict, condition = (
-                rules.verdict_when_condition_fails(rule.when, rule.otherwise),
-                if_false,
-            )
-        note, citations = rule.note, rule.citations
-        if form is not None:
-            verdict, condition, note, citations = _from_target(
-                form, offense, rule, verdict, condition
-            )
-        if rule.ground == Ground.CIMT and verdict.is_flagged:
-            condition = _cimt_condition(condition, count)
-        flag = Flag(
-            rule.ground,
-            rule.subcategory,
-            verdict,
-            condition,
-            rule.statuses,
-            rule.fix,
-            citations,
-            note,
-        )
+        context = None
+        if rule.ground == Ground.CIMT:
+            context = (count.level, count.possible_levels, count.sentence_days)
+        # id(): the rule belongs to this catalog (or is a module-level shared rule) and so
+        # outlives the memo; hashing the rule itself would cost more than building the flag.
+        key = (id(rule), holds, form_key, context)
+        flag = memo.get(key)
+        if flag is None:
+            flag = memo[key] = _stated_flag(offense, rule, holds, count, form)
         if rule.ground in _DERIVED_GROUNDS:
             stated_derived.setdefault((rule.ground, rule.subcategory), []).append(flag)
         else:
@@ -730,7 +759,40 @@ def _count_flags(offense, count, form=None):
     return tuple(stated) + _merge_derived(_derived_flags(stated, count), stated_derived)
 
 
-def _shared_rules(offense, count):
+def _stated_flag(
+    offense: Offense,
+    rule: FlagRule,
+    holds: bool | None,
+    count: rules.Count,
+    form: CombinedForm | None,
+) -> Flag:
+    """One of the entry's flags, its condition decided (``holds``: True, False or None)."""
+    if_unknown, if_true, if_false = rules.CONDITION_TEXT[rule.when]
+    if holds is None:
+        verdict, condition = rule.verdict, if_unknown
+    elif holds:
+        verdict, condition = rule.verdict, if_true
+    else:
+        verdict = rules.verdict_when_condition_fails(rule.when, rule.otherwise)
+        condition = if_false
+    note, citations = rule.note, rule.citations
+    if form is not None:
+        verdict, condition, note, citations = _from_target(form, offense, rule, verdict, condition)
+    if rule.ground == Ground.CIMT and verdict.is_flagged:
+        condition = _cimt_condition(condition, count)
+    return Flag(
+        rule.ground,
+        rule.subcategory,
+        verdict,
+        condition,
+        rule.statuses,
+        rule.fix,
+        citations,
+        note,
+    )
+
+
+def _shared_rules(offense: Offense, count: rules.Count) -> tuple[FlagRule, ...]:
     """Flags a shared rule gives every entry it reaches, unless the entry states its own.
 
     Each is one rule function in ``rules`` keyed by a tag, so it cannot be applied to one entry
@@ -750,13 +812,24 @@ def _shared_rules(offense, count):
             found.append(rule)
     if "violent_force" in tags and (Ground.DOMESTIC_VIOLENCE, "domestic_violence") not in own:
         violence = own.get((Ground.AGGRAVATED_FELONY, "F"))
-        verdict = rules.domestic_violence_from_crime_of_violence(violence and violence.verdict)
+        verdict = rules.domestic_violence_from_crime_of_violence(
+            violence.verdict if violence else None
+        )
         if verdict is not None:
             found.append(_DV_FROM_VIOLENCE_RULES[verdict])
     return tuple(found)
 
 
-def _shared_rule(ground, subcategory, verdict, when, otherwise, note, fix, citations):
+def _shared_rule(
+    ground: Ground,
+    subcategory: str,
+    verdict: Verdict,
+    when: str,
+    otherwise: Verdict,
+    note: str,
+    fix: str,
+    citations: tuple[str, ...],
+) -> FlagRule:
     return FlagRule(
         ground,
         subcategory,
@@ -810,7 +883,9 @@ _DV_FROM_VIOLENCE_RULES = {
 }
 
 
-def _from_target(form, offense, rule, verdict, condition):
+def _from_target(
+    form: CombinedForm, offense: Offense, rule: FlagRule, verdict: Verdict, condition: str | None
+) -> tuple[Verdict, str | None, str, tuple[str, ...]]:
     """A target offense's flag as it applies to its attempt, conspiracy or solicitation.
 
     The verdict is adjusted by ``rules.inchoate_flag`` (8 U.S.C. 1101(a)(43)(U), the CIMT and
@@ -831,7 +906,9 @@ def _from_target(form, offense, rule, verdict, condition):
     return adjusted.verdict, condition, f"{origin}: {adjusted.why}. {rule.note}", citations
 
 
-def _merge_derived(engine_flags, stated_derived):
+def _merge_derived(
+    engine_flags: Iterable[Flag], stated_derived: dict[tuple[str, str | None], list[Flag]]
+) -> tuple[Flag, ...]:
     """The engine's derived flags merged with the entry's own, per (ground, subcategory).
 
     Each subcategory of a derived ground is a separate bar (8 U.S.C. 1101(f)(3), (7) and (8) are
@@ -843,11 +920,11 @@ def _merge_derived(engine_flags, stated_derived):
     keeps overrides, which are keyed that way, unambiguous. Tests: test_engine.py
     TestDerivedGrounds, test_real_catalog.py (PC 191.5(a), VC 23152).
     """
+    if not stated_derived:
+        return tuple(engine_flags)  # the engine derives one flag per (ground, subcategory)
     merged: dict[tuple[str, str | None], list[Flag]] = {}
     for flag in engine_flags:
         merged.setdefault((flag.ground, flag.subcategory), []).append(flag)
-    if not stated_derived:
-        return tuple(flag for flags in merged.values() for flag in flags)
     for key, flags in stated_derived.items():
         engine = merged.get(key)
         if engine is None or _worst(flags).verdict.severity >= _worst(engine).verdict.severity:
@@ -859,7 +936,7 @@ def _merge_derived(engine_flags, stated_derived):
     return tuple(flag for _, flags in ordered for flag in flags)
 
 
-def _cimt_condition(condition, count):
+def _cimt_condition(condition: str | None, count: rules.Count) -> str:
     """Add what a CIMT means at this level and sentence: the 5-year ground, the petty offense."""
     one_year = rules.max_sentence_one_year_or_more(count.level, count.possible_levels)
     _, deportable = rules.one_cimt_deportable(one_year)
@@ -867,12 +944,13 @@ def _cimt_condition(condition, count):
     return "; ".join(part for part in (condition, deportable, petty) if part)
 
 
-def _derived_flags(stated, count):
+def _derived_flags(stated: list[Flag], count: rules.Count) -> Iterator[Flag]:
     """DACA, TPS, asylum, detention and good-moral-character flags: level, sentence, tags, flags."""
-    af = _worst_pair(stated, Ground.AGGRAVATED_FELONY)
-    cimt = _worst_pair(stated, Ground.CIMT)
-    cs = _worst_pair(stated, Ground.CONTROLLED_SUBSTANCE)
-    firearm = _worst_pair(stated, Ground.FIREARM)
+    worst = _worst_pairs(stated)
+    af = worst.get(Ground.AGGRAVATED_FELONY)
+    cimt = worst.get(Ground.CIMT)
+    cs = worst.get(Ground.CONTROLLED_SUBSTANCE)
+    firearm = worst.get(Ground.FIREARM)
     yield _derived(Ground.DACA_BAR, rules.daca_bar(count))
     yield _derived(Ground.TPS_BAR, rules.tps_bar(count))
     finding = rules.asylum_bar(af and af[0], af and af[1], count)
@@ -892,7 +970,7 @@ def _derived_flags(stated, count):
 
 
 # Notes, fixes and citations for the grounds the engine derives itself.
-_DERIVED_TEXT = {
+_DERIVED_TEXT: dict[object, tuple[str, str, tuple[str, ...]]] = {
     Ground.DACA_BAR: (
         "DACA is barred by a felony, a significant misdemeanor, or three other misdemeanors.",
         "Plead to a misdemeanor that is not a significant one (not DV, sexual abuse, burglary, "
@@ -996,7 +1074,7 @@ _DERIVED_TEXT = {
 
 
 @lru_cache(maxsize=1024)
-def _derived(ground, finding):
+def _derived(ground: Ground, finding: rules.Finding) -> Flag:
     """The Flag for a derived finding; findings repeat, so each Flag is built once."""
     note, fix, citations = _DERIVED_TEXT.get((ground, finding.subcategory)) or _DERIVED_TEXT[ground]
     return Flag(
@@ -1011,26 +1089,39 @@ def _derived(ground, finding):
     )
 
 
-def _worst(flags):
+def _worst(flags: Iterable[Flag]) -> Flag:
     return max(flags, key=lambda flag: flag.verdict.severity)
 
 
-def _worst_pair(flags, ground):
-    """The surest (verdict, condition) among the flags of one ground, or None."""
-    pairs = [(flag.verdict, flag.condition) for flag in flags if flag.ground == ground]
-    return max(pairs, key=lambda pair: (pair[0].severity, pair[1] is None), default=None)
+def _worst_pairs(flags: Iterable[Flag]) -> dict[Ground, tuple[Verdict, str | None]]:
+    """Per ground, the surest (verdict, condition) among the flags, in one pass.
+
+    The surest is the most severe verdict; between equals, the one without a condition; between
+    those, the first.
+    """
+    worst: dict[Ground, tuple[Verdict, str | None]] = {}
+    ranks: dict[Ground, tuple[int, bool]] = {}
+    for flag in flags:
+        rank = (flag.verdict.severity, flag.condition is None)
+        best = ranks.get(flag.ground)
+        if best is None or rank > best:
+            ranks[flag.ground] = rank
+            worst[flag.ground] = (flag.verdict, flag.condition)
+    return worst
 
 
-def _narrow(flags, status):
+def _narrow(flags: tuple[Flag, ...], status: Status) -> tuple[Flag, ...]:
     """The flags that matter for ``status`` (rules.matters_for)."""
     if status.shows_every_ground:
         return flags
     return tuple(flag for flag in flags if rules.matters_for(status, flag.statuses))
 
 
-def _alternative(catalog, alternative, count, status):
+def _alternative(
+    catalog: Catalog, alternative: Alternative, count: rules.Count, status: Status
+) -> AlternativeAssessment:
     """Assess a safer plea at its own terms, carrying over the count's record facts (memoised)."""
-    target = catalog.get(alternative.code)
+    target = catalog.offenses[alternative.code]  # validated at load: always in the catalog
     facts = {**count.facts, **dict(alternative.facts)}
     if alternative.sentence_days_max is not None:
         # "At most N days": the term is known, the part served in custody is not.
@@ -1082,7 +1173,7 @@ def _alternative(catalog, alternative, count, status):
 # --- Disposition-level grounds ------------------------------------------------------------------
 
 
-def _assess_prior(catalog, prior, number):
+def _assess_prior(catalog: Catalog, prior: PriorConviction, number: int) -> PriorAssessment:
     """A prior's catalog answer (status unknown: every ground), or an unknown one."""
     count_input = CountInput(prior.code, prior.level, prior.sentence_days)
     try:
@@ -1096,7 +1187,11 @@ _CS_CONVICTION = frozenset({None, "conviction"})
 _DRUG_TAGS = frozenset({"drug_possession", "drug_distribution"})
 
 
-def _verdict(assessment, ground, subcategories=None):
+def _verdict(
+    assessment: CountAssessment,
+    ground: Ground,
+    subcategories: Collection[str | None] | None = None,
+) -> Verdict | None:
     """The surest verdict of one ground on an assessment (before narrowing), or None."""
     verdicts = [
         flag.verdict
@@ -1106,7 +1201,12 @@ def _verdict(assessment, ground, subcategories=None):
     return max(verdicts, key=lambda verdict: verdict.severity, default=None)
 
 
-def _disposition_flags(counts, priors=(), single_scheme=None, today=None):
+def _disposition_flags(
+    counts: Sequence[CountAssessment],
+    priors: Sequence[PriorAssessment] = (),
+    single_scheme: bool | None = None,
+    today: datetime.date | None = None,
+) -> Iterator[Flag]:
     """The grounds only the whole disposition, with the person's priors, can trigger."""
     cimt_verdicts = [v for v in (_verdict(count, Ground.CIMT) for count in counts) if v]
     prior_cimts = [v for v in (_verdict(p.assessment, Ground.CIMT) for p in priors) if v]
@@ -1167,7 +1267,9 @@ def _disposition_flags(counts, priors=(), single_scheme=None, today=None):
             yield _derived(ground, finding)
 
 
-def _recidivist_possession(counts, priors):
+def _recidivist_possession(
+    counts: Sequence[CountAssessment], priors: Sequence[PriorAssessment]
+) -> rules.Finding | None:
     """The surest recidivist-possession finding over the simple-possession counts (rules)."""
     drug_priors = [
         prior
@@ -1199,7 +1301,9 @@ def _recidivist_possession(counts, priors):
     return max(found, key=lambda finding: finding.verdict.severity, default=None)
 
 
-def _prior_gmc(priors, today):
+def _prior_gmc(
+    priors: Sequence[PriorAssessment], today: datetime.date | None
+) -> list[rules.Finding]:
     """Good-moral-character bars from the priors (rules.prior_good_moral_character)."""
     today = today or datetime.date.today()
     af = [v for v in (_verdict(p.assessment, Ground.AGGRAVATED_FELONY) for p in priors) if v]
@@ -1227,7 +1331,7 @@ def _prior_gmc(priors, today):
 # --- Input ---------------------------------------------------------------------------------------
 
 
-def _count_input(count, number):
+def _count_input(count: object, number: int) -> CountInput:
     if isinstance(count, CountInput):
         if count.offense_date is None or type(count.offense_date) is datetime.date:
             return count
@@ -1256,7 +1360,7 @@ def _count_input(count, number):
     )
 
 
-def _offense_date(value, number):
+def _offense_date(value: object, number: int) -> datetime.date | None:
     """A count's offense date from a date or an ISO string; None when not given."""
     if value is None or (
         isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
@@ -1274,7 +1378,7 @@ _STATUSES = {status.value: status for status in Status}
 _LEVELS = {level.value: level for level in Level}
 
 
-def _status(value):
+def _status(value: object) -> Status:
     if value is None:
         return Status.UNKNOWN
     status = _STATUSES.get(value) if isinstance(value, str) else None
@@ -1283,7 +1387,7 @@ def _status(value):
     raise InvalidInput(f"unknown status {value!r}; expected one of: {', '.join(Status.values)}")
 
 
-def _level(value):
+def _level(value: object) -> Level | None:
     if value is None:
         return None
     level = _LEVELS.get(value) if isinstance(value, str) else None
@@ -1292,7 +1396,7 @@ def _level(value):
     raise InvalidInput(f"unknown level {value!r}; expected felony, misdemeanor or infraction")
 
 
-def _days(value, name):
+def _days(value: object, name: str) -> int | None:
     if value is None:
         return None
     if type(value) is not int or value < 0:
@@ -1300,7 +1404,7 @@ def _days(value, name):
     return value
 
 
-def _facts(value):
+def _facts(value: object) -> dict[str, object]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -1321,7 +1425,7 @@ def _facts(value):
 # --- Suggestions ---------------------------------------------------------------------------------
 
 
-def _code_key(text):
+def _code_key(text: str) -> str | None:
     """ "pc 273.5(a" and "Pen. Code § 273.5a" → "pc273.5a"; "273.5" → "273.5"."""
     text = text.lower().replace("§", " ")
     match = re.match(r"^\s*([a-z&.\s]*?)\s*(?:(\d[\d.]*)\s*([()a-z0-9\s]*))?$", text)
@@ -1338,8 +1442,10 @@ def _code_key(text):
     return body + section + re.sub(r"[^a-z0-9]", "", rest or "")
 
 
-def _suggest_index(catalog):
-    def order(offense):
+def _suggest_index(
+    catalog: Catalog,
+) -> list[tuple[Offense, tuple[str, str], tuple[str, ...]]]:
+    def order(offense: Offense) -> tuple[int, str, int, str, str, tuple[str, ...]]:
         # "273" < "273.5" < "273a" < "274": the number, then any letter, then any decimals.
         parsed = offense.parsed
         whole, _, decimals = parsed.section.partition(".")

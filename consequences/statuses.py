@@ -74,7 +74,7 @@ class Verdict(models.TextChoices):
     @property
     def is_flagged(self) -> bool:
         """A ground is flagged when its verdict is yes, assume yes or unclear (DESIGN.md)."""
-        return self in (Verdict.YES, Verdict.ASSUME_YES, Verdict.UNCLEAR)
+        return _SEVERITY[self] >= _FLAGGED_SEVERITY
 
     @property
     def severity(self) -> int:
@@ -89,6 +89,7 @@ _SEVERITY = {
     Verdict.ARGUABLY_NOT: 1,
     Verdict.NO: 0,
 }
+_FLAGGED_SEVERITY = _SEVERITY[Verdict.UNCLEAR]  # yes, assume yes and unclear are flagged
 
 
 class Level(models.TextChoices):

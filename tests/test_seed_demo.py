@@ -3,7 +3,9 @@
 import pytest
 from django.core.management import call_command
 
+from cases.analysis import History
 from cases.models import AuditEvent, Case, Charge, Disposition, Membership, Office, PleaTerm
+from consequences import engine
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +71,24 @@ def test_the_neighbor_office_is_separate():
         not Case.objects.for_office(neighbor).filter(court_case_number__startswith="DEMO").exists()
     )
     assert Membership.objects.filter(office=neighbor, user__username="neighbor_deputy").exists()
+
+
+def test_the_demo_shows_prior_convictions():
+    """Issue 16: priors are visible in `make run`, and the engine reads them on those cases."""
+    call_command("seed_demo")
+    torres = Case.objects.get(court_case_number="DEMO-0006")
+    obrien = Case.objects.get(court_case_number="DEMO-0007")
+    assert [p.code for p in torres.priors.all()] == ["PC 647(f)"]
+    (theft,) = obrien.priors.all()
+    assert theft.code == "PC 484(a)" and theft.convicted_on < obrien.charges.first().offense_date
+    # Added through the audited action, as a deputy would.
+    assert AuditEvent.objects.filter(object_type="priorconviction", object_id=str(theft.pk))
+    # With the earlier theft, a CIMT among the charges no longer has the petty-offense exception
+    # (8 U.S.C. 1182(a)(2)(A)(ii)(II): it covers only a person's one CIMT).
+    history = History.of(obrien)
+    result = engine.assess_disposition(
+        [{"offense": c.statute} for c in obrien.charges.all()], priors=history.priors
+    )
+    assert any(f.subcategory == "petty_offense_exception_lost" for f in result.flags)
+    without = engine.assess_disposition([{"offense": c.statute} for c in obrien.charges.all()])
+    assert not any(f.subcategory == "petty_offense_exception_lost" for f in without.flags)

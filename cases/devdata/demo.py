@@ -22,6 +22,7 @@ from ..choices import (
     FactorWeight,
     ParityAnswer,
     PleaLevel,
+    PriorSource,
     ProposedBy,
     ReviewOutcome,
     Role,
@@ -69,6 +70,17 @@ class Offer:
 
 
 @dataclass
+class Prior:
+    """A prior conviction off the rap sheet; its date is counted back from the seeding day."""
+
+    code: str
+    years_ago: int
+    level: str
+    sentence_days: int
+    source: str = PriorSource.RAP_SHEET
+
+
+@dataclass
 class DemoCase:
     number: str
     defendant: str
@@ -81,6 +93,7 @@ class DemoCase:
     defense_type: str = DefenseType.PUBLIC_DEFENDER
     interpreter: str = ""
     aliases: str = ""
+    priors: list = field(default_factory=list)
 
 
 FELONY, MISDEMEANOR, WOBBLER = ChargeLevel.FELONY, ChargeLevel.MISDEMEANOR, ChargeLevel.WOBBLER
@@ -348,6 +361,8 @@ DEMO_CASES = [
             Count("PC 647(f)", MISDEMEANOR, "Public intoxication"),
             Count("PC 148(a)(1)", MISDEMEANOR, "Resisting, delaying or obstructing an officer"),
         ],
+        # A third misdemeanor on the record: the DACA and TPS misdemeanor counts use it.
+        priors=[Prior("PC 647(f)", 2, PleaLevel.MISDEMEANOR, 2)],
     ),
     DemoCase(
         "DEMO-0007",
@@ -361,6 +376,8 @@ DEMO_CASES = [
             Count("PC 496(a)", WOBBLER, "Receiving stolen property"),
         ],
         defense_type=DefenseType.PANEL,
+        # An earlier theft: with it the petty-offense exception is lost and two CIMTs are possible.
+        priors=[Prior("PC 484(a)", 5, PleaLevel.MISDEMEANOR, 30)],
     ),
     DemoCase(
         "DEMO-0008",
@@ -681,6 +698,18 @@ def _ensure_case(office, units, court, spec, today):
             enhancements=count.enhancements,
             offense_date=today - dt.timedelta(days=60 + number),
             **statute_fields(count.statute),
+        )
+    from ..actions import add_prior  # as in _ensure_worksheets: the actions import the models
+
+    for prior in spec.priors:
+        add_prior(
+            case,
+            by_user=deputy,
+            code=prior.code,
+            convicted_on=today - dt.timedelta(days=365 * prior.years_ago),
+            level=prior.level,
+            sentence_days=prior.sentence_days,
+            source=prior.source,
         )
     for offer in spec.offers:
         disposition = Disposition.objects.create(

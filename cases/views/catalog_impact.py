@@ -36,10 +36,11 @@ def catalog_impact(request):
             pending = catalogs.load_catalog(catalogs.CATALOG_ROOT)
         except catalogs.CatalogError as error:
             refused = error
+    previous = catalogs.previous_catalog()
     if pending is not None:
         mode, old, new = "pending", running, pending
-    elif catalogs.previous_catalog() is not None:
-        mode, old, new = "loaded", catalogs.previous_catalog(), running
+    elif previous is not None:
+        mode, old, new = "loaded", previous, running
     else:
         mode, old, new = "current", running, running
     result = impact(old, new, cases=Case.objects.visible_to(request.user))

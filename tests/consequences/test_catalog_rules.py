@@ -26,8 +26,9 @@ def worst(result, ground, subcategory=None):
 
 
 def test_the_catalog_version_is_bumped_for_these_corrections(real_catalog):
-    """docs/catalog.md: bump the version on every change; 2026.12.1 records issue 16's pass."""
-    assert real_catalog.version == "2026.12.1"
+    """docs/catalog.md: bump the version on every change; 2026.12.1 recorded issue 16's pass,
+    2026.12.2 adds PC 273ab."""
+    assert real_catalog.version == "2026.12.2"
     assert real_catalog.effective >= datetime.date(2026, 12, 3)
 
 
