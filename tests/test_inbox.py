@@ -330,7 +330,7 @@ def test_page_queries_do_not_grow_with_the_items(
     with django_assert_max_num_queries(len(one)):
         response = client.get(reverse("inbox"))
     sections = {section.key: len(section.items) for section in response.context["sections"]}
-    assert sections == {"returned": 7, "conveyed": 7, "hearings": 7, "drafts": 7}
+    assert sections == {"returned": 7, "conveyed": 7, "counsel": 0, "hearings": 7, "drafts": 7}
 
 
 # --- Office policy and counsel's answers (wired at merge) ---------------------------------------
@@ -347,7 +347,9 @@ def test_a_conveyance_the_policy_needs_no_worksheet_for_is_not_listed(case, alic
 
 def test_counsels_answer_reaches_the_deputy(case, alice, carol, erin):
     from cases import counsel
+    from cases.choices import CounselRouting
 
+    factories.set_policy(case.office, counsel_routing=CounselRouting.ON_REQUEST)
     offer = factories.make_disposition(case)
     for charge in case.charges.all():
         factories.make_term(offer, charge)

@@ -31,11 +31,31 @@ def concrete(route):
     return "/" + path
 
 
+# Opened by a token instead of a session: the API (a service token, docs/api.md; its schema
+# is public) and the calendar feed (a user's feed token). Without the token they answer 401 or
+# 404, never a page and never a redirect to a log-in a calendar program cannot make.
+def token_route(name):
+    return name.startswith("api_") or name == "calendar_feed"
+
+
 def app_routes():
     for route, name in _walk(get_resolver().url_patterns):
-        if route.startswith("admin/") or name in PUBLIC or "(?P" in route:
+        if route.startswith("admin/") or name in PUBLIC or "(?P" in route or token_route(name):
             continue
         yield concrete(route), name
+
+
+def token_routes():
+    for route, name in _walk(get_resolver().url_patterns):
+        if token_route(name) and name != "api_schema":
+            yield concrete(route), name
+
+
+@pytest.mark.parametrize(("url", "name"), list(token_routes()))
+def test_every_token_route_refuses_without_its_token(client, url, name):
+    response = client.get(url)
+    assert response.status_code in (401, 404), url
+    assert b"CANARY" not in response.content
 
 
 def test_there_are_routes_to_check():
