@@ -19,6 +19,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -126,6 +127,18 @@ class ReadOnlyAdmin(ReadOnlyMixin, OfficeScopedAdmin):
 # --- Offices, units, accounts and memberships: through the actions, audited --------------------
 
 
+class RefusalAsMessage:
+    """An action's refusal (the office's last administrator, issue 17.1) becomes a message on
+    the same page, not a server error; the admin's transaction rolled back, nothing is saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+            return HttpResponseRedirect(request.path)
+
+
 @admin.register(Office)
 class OfficeAdmin(OfficeScopedAdmin):
     office_path = "pk"
@@ -195,7 +208,7 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(OfficeScopedAdmin):
+class MembershipAdmin(RefusalAsMessage, OfficeScopedAdmin):
     form = MembershipForm
     list_display = ["user", "role", "unit", "office"]
     list_filter = ["role"]
@@ -230,7 +243,7 @@ class MembershipAdmin(OfficeScopedAdmin):
         _saved_as(obj, membership)
 
 
-class ScopedUserAdmin(UserAdmin):
+class ScopedUserAdmin(RefusalAsMessage, UserAdmin):
     """Office admins manage only their office's users, and cannot grant superuser.
 
     Accounts are created, changed and given new passwords through the actions; nobody deletes

@@ -10,7 +10,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"login", "healthz"}
+PUBLIC = {"login", "healthz", "invite_accept"}  # an invitation link: tests/test_office_users.py
 
 
 def _walk(patterns, prefix=""):
