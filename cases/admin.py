@@ -133,7 +133,9 @@ class RefusalAsMessage:
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            return super().changeform_view(  # type: ignore[misc]
+                request, object_id, form_url, extra_context
+            )
         except ValidationError as refused:
             messages.error(request, " ".join(refused.messages))
             return HttpResponseRedirect(request.path)

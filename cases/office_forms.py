@@ -29,8 +29,9 @@ class _MemberFields(forms.Form):
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
         self.office = office
-        self.fields["unit"].queryset = Unit.objects.filter(office=office)
-        if not self.fields["unit"].queryset.exists():
+        units = Unit.objects.filter(office=office)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        if not units.exists():
             self.fields["unit"].help_text = "This office has no unit yet: add one under Units."
 
     def clean(self):

@@ -159,9 +159,9 @@ def test_an_invitation_expires_after_three_days(
     client, dave, unit, django_capture_on_commit_callbacks
 ):
     client.force_login(dave)
-    with time_machine.travel(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            invite(client, unit)
+    sent = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(sent, tick=False), django_capture_on_commit_callbacks(execute=True):
+        invite(client, unit)
     path = link_in(mail.outbox[0]).split("testserver", 1)[1]
     with time_machine.travel(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC), tick=False):
         assert client.get(path).status_code == 200

@@ -206,8 +206,7 @@ def _say_whether_sent(request, user):
     else:
         messages.info(
             request,
-            f"An invitation to choose a password went to {user.email}. It works once, for "
-            "3 days.",
+            f"An invitation to choose a password went to {user.email}. It works once, for 3 days.",
         )
 
 

@@ -16,7 +16,7 @@ from .. import actions, policy_text
 from ..access import get_office_for_managing, get_unit_for_managing
 from ..office_forms import UnitForm
 
-CATALOG_PAGE_SIZE = 50
+CATALOG_PAGE_SIZE = 25
 
 
 def office_units(request):
