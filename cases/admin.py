@@ -1,4 +1,6 @@
-"""Django admin, scoped so that an office's administrator sees and changes only that office.
+"""Django admin, for the deployment's operators (superusers) only since issue 17.1: an office's
+administrator works in the app's Office area (cases.views.office). The scoping below, which
+narrows every page to the user's office, stays as a second wall.
 
 Every queryset is narrowed to the admin's office, every foreign-key choice too, and new rows
 are put in the admin's office whatever the form says. Superusers (the operators of a
