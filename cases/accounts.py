@@ -5,14 +5,15 @@ whose `create_user`, `set_membership` and `update_user` they build on.
 Password set-up is by invitation, not by an initial password: the administrator never knows,
 types or sends a password. The link goes by e-mail to the new user only (after the transaction
 commits), works once (the token hashes the password and the last log-in, both of which setting
-the password changes) and expires after PASSWORD_RESET_TIMEOUT (3 days). An initial password
-would pass through the administrator, stay valid until the user changes it, and need a
-"must change" state on every request. Tests: tests/test_office_users.py.
+the password changes) and expires after PASSWORD_RESET_TIMEOUT (INVITE_TIMEOUT_SECONDS, 3 days
+by default). An initial password would pass through the administrator, stay valid until the
+user changes it, and need a "must change" state on every request. Tests: tests/test_office_users.py.
 """
 
 import logging
 import smtplib
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,6 +44,18 @@ class InviteTokenGenerator(PasswordResetTokenGenerator):
 
 
 invite_tokens = InviteTokenGenerator()
+
+
+def invite_lifetime():
+    """How long an invitation works, in words ("3 days"), from PASSWORD_RESET_TIMEOUT."""
+    seconds = settings.PASSWORD_RESET_TIMEOUT
+    if seconds % 86400 == 0:
+        count, word = seconds // 86400, "day"
+    elif seconds % 3600 == 0:
+        count, word = seconds // 3600, "hour"
+    else:
+        count, word = max(1, round(seconds / 60)), "minute"
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def invite_path(user):
@@ -150,7 +163,7 @@ def _send_invitation(user, *, by_user, office, site_url, request):
     message = (
         f"{by_user.get_full_name() or by_user.username} opened a Considered account for you at "
         f"{office}.\n\nYour username: {user.username}\n\n"
-        f"Choose your password here (the link works once, for 3 days):\n{link}\n"
+        f"Choose your password here (the link works once, for {invite_lifetime()}):\n{link}\n"
     )
     user.invitation_sent = None  # decided after the commit, by deliver()
 

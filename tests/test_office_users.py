@@ -169,6 +169,22 @@ def test_an_invitation_expires_after_three_days(
         assert client.get(path).status_code == 400
 
 
+def test_the_invitation_lifetime_follows_the_setting(
+    client, dave, unit, settings, django_capture_on_commit_callbacks
+):
+    settings.PASSWORD_RESET_TIMEOUT = 3600  # INVITE_TIMEOUT_SECONDS=3600 in the environment
+    client.force_login(dave)
+    sent = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(sent, tick=False), django_capture_on_commit_callbacks(execute=True):
+        invite(client, unit)
+    assert "works once, for 1 hour" in mail.outbox[0].body
+    path = link_in(mail.outbox[0]).split("testserver", 1)[1]
+    with time_machine.travel(sent + dt.timedelta(minutes=59), tick=False):
+        assert client.get(path).status_code == 200
+    with time_machine.travel(sent + dt.timedelta(minutes=61), tick=False):
+        assert client.get(path).status_code == 400
+
+
 def test_a_tampered_link_sets_nothing(client, dave, alice):
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode

@@ -57,7 +57,11 @@ def office_user_new(request):
             messages.success(request, f"{user.get_full_name()} was added.")
             _say_whether_sent(request, user)
             return redirect("office_users")
-    return render(request, "office/user_new.html", {"office": office, "form": form})
+    return render(
+        request,
+        "office/user_new.html",
+        {"office": office, "form": form, "lifetime": accounts.invite_lifetime()},
+    )
 
 
 def office_user(request, pk):
@@ -118,7 +122,8 @@ _CONFIRM = {
     ),
     "reinvite": (
         "Send {name} a new invitation?",
-        "A new link to choose a password goes to their e-mail address. It works once, for 3 days.",
+        "A new link to choose a password goes to their e-mail address. It works once, for "
+        "{lifetime}.",
         "Send invitation",
         lambda request, account: _say_whether_sent(
             request,
@@ -154,7 +159,7 @@ def _confirm(request, pk, what):
         {
             "account": account,
             "question": question.format(name=name),
-            "explanation": explanation,
+            "explanation": explanation.format(lifetime=accounts.invite_lifetime()),
             "button": button,
             "error": error,
         },
@@ -185,7 +190,12 @@ def invite_accept(request, uidb64, token):
     and offers nothing)."""
     user = accounts.user_from_invite(uidb64, token)
     if user is None:
-        return render(request, "office/invite_invalid.html", status=400)
+        return render(
+            request,
+            "office/invite_invalid.html",
+            {"lifetime": accounts.invite_lifetime()},
+            status=400,
+        )
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         accounts.accept_invitation(
@@ -206,7 +216,8 @@ def _say_whether_sent(request, user):
     else:
         messages.info(
             request,
-            f"An invitation to choose a password went to {user.email}. It works once, for 3 days.",
+            f"An invitation to choose a password went to {user.email}. It works once, for "
+            f"{accounts.invite_lifetime()}.",
         )
 
 
