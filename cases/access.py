@@ -17,7 +17,7 @@ The rules that must hold whoever calls (a view, the admin, an import, a future A
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .models import Case, Disposition, PriorConviction, Review, Unit, Worksheet
+from .models import Case, CounselRequest, Disposition, PriorConviction, Review, Unit, Worksheet
 
 
 def membership_of(user):
@@ -219,3 +219,30 @@ def get_unit_for_managing(user, pk):
     """A unit of the administrator's office (404 for another office's)."""
     office = get_office_for_managing(user)
     return get_object_or_404(Unit.objects.select_related("office"), pk=pk, office=office)
+
+
+# --- Requests for immigration counsel's view ----------------------------------------------------
+
+
+def get_counsel_request_for_user(user, pk):
+    """A request on a case this user may open (404 otherwise; counsel opens routed cases)."""
+    return get_object_or_404(
+        CounselRequest.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
+            "case",
+            "case__office",
+            "case__unit",
+            "worksheet",
+            "worksheet__signed_by",
+            "worksheet__chosen_disposition",
+            "requested_by",
+            "answered_by",
+        ),
+        pk=pk,
+    )
+
+
+def get_counsel_request_for_answering(user, pk):
+    """A request this user may answer: immigration counsel of the case's office."""
+    counsel_request = get_counsel_request_for_user(user, pk)
+    _require(user, "cases.answer_counsel", "Only immigration counsel answers these requests.")
+    return counsel_request

@@ -11,10 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit, backup_codes, binding, report_columns
+from . import audit, backup_codes, binding, policy, report_columns
 from .access import ensure_may_manage_office, ensure_may_review, ensure_may_sign, office_of
 from .choices import (
-    ApprovalPolicy,
     AuditAction,
     Decision,
     DispositionLabel,
@@ -69,12 +68,7 @@ OFFICE_FIELDS = (
     "name",
     "county",
     "slug",
-    "worksheet_scope",
-    "exclude_serious_violent",
-    "supervisor_approval",
     "parity_rule",
-    "route_to_counsel",
-    "second_factor_required",
     "deputies_see_unit_cases",
     "compliance_goal_percent",
 )
@@ -898,12 +892,7 @@ def missing_before_signing(worksheet):
 
 def review_required(worksheet):
     """Office policy: does this signed worksheet go to a supervisor? (cases.tests: test_actions)"""
-    policy = worksheet.case.office.supervisor_approval
-    if policy == ApprovalPolicy.ALWAYS:
-        return True
-    if policy == ApprovalPolicy.NEVER:
-        return False
-    return departs_from_standard(worksheet)
+    return policy.review_required_by_policy(worksheet, departs_from_standard(worksheet))
 
 
 def departs_from_standard(worksheet):
@@ -920,8 +909,10 @@ def sign_worksheet(worksheet, *, by_user, request=None):
 
     The row is locked first, so two simultaneous sign requests produce one signature: the second
     finds it signed and returns it unchanged. Where office policy asks for it, the signed
-    worksheet enters the supervisor's review queue in the same transaction.
+    worksheet enters the supervisor's review queue, and immigration counsel's queue
+    (`counsel.route_by_policy`), in the same transaction.
     """
+    from . import counsel
     from .worksheets import build_content, content_hash
 
     # Whoever calls (a view, the admin, an import), only a role that may sign signs.
@@ -947,6 +938,7 @@ def sign_worksheet(worksheet, *, by_user, request=None):
         scope = report_columns.scope_of(worksheet)
         Review.objects.create(worksheet=worksheet, requested_at=now, **scope)
     audit.record(AuditAction.SIGN, worksheet, user=by_user, request=request)
+    counsel.route_by_policy(worksheet, by_user=by_user, request=request)
     return worksheet
 
 

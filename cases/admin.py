@@ -147,7 +147,7 @@ class RefusalAsMessage:
 class OfficeAdmin(OfficeScopedAdmin):
     office_path = "pk"
     fields = list(actions.OFFICE_FIELDS)
-    list_display = ["name", "county", "worksheet_scope", "supervisor_approval", "parity_rule"]
+    list_display = ["name", "county", "parity_rule"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):

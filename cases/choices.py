@@ -11,11 +11,28 @@ class Role(models.TextChoices):
 
 
 class WorksheetScope(models.TextChoices):
-    """Which offers need a § 1016.3(b) worksheet under office policy."""
+    """Which conveyed offers need a § 1016.3(b) worksheet under office policy (cases.policy)."""
 
     ALL_OFFERS = "all_offers", "Every plea offer"
     FELONIES = "felonies", "Felony cases only"
-    ON_REQUEST = "on_request", "When the defense asks for consideration"
+    FLAGGED = "flagged", "Cases with a flagged ground"
+    NONE = "none", "No worksheet required"
+
+
+class CounselRouting(models.TextChoices):
+    """When a signed worksheet goes to in-house immigration counsel (cases.counsel)."""
+
+    OFF = "off", "Off"
+    ON_REQUEST = "on_request", "When a deputy asks"
+    GROUND = "ground", "Every worksheet that flags a given ground, and when a deputy asks"
+
+
+class SecondFactorPolicy(models.TextChoices):
+    """Who must enrol a TOTP second factor before anything else (cases.security)."""
+
+    NONE = "none", "Nobody (optional for everyone)"
+    ADMINS = "admins", "Administrators"
+    EVERYONE = "everyone", "Every user"
 
 
 class ApprovalPolicy(models.TextChoices):
@@ -224,3 +241,5 @@ class AuditAction(models.TextChoices):
     # A security event: a signed-in user was refused a page (403) or asked for one that is not
     # theirs or does not exist (404). See cases.middleware.RefusalAuditMiddleware.
     REFUSED = "refused", "Refused access (security event)"
+    # One import of cases from the office's case management system (cases.imports).
+    IMPORT = "import", "Import of cases"

@@ -20,7 +20,7 @@ from consequences.codes import CODES, combined_form, parse, readings
 from consequences.rules import MISDEMEANOR_MAX_DAYS
 from consequences.statuses import Status, Verdict
 
-from . import reauth
+from . import offer_entry, reauth
 from .choices import (
     CaseStage,
     ChargeLevel,
@@ -147,9 +147,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
-            _row(q=4, stage=2, worksheet=2, hearing_from=2, hearing_to=2)
-        )
+        self.helper = _helper(_row(q=4, stage=2, worksheet=2, hearing_from=2, hearing_to=2))
 
     def clean(self):
         cleaned = super().clean() or self.cleaned_data
@@ -476,10 +474,27 @@ class PleaTermForm(forms.ModelForm):
         )
         self.fields["statute_pleaded"].help_text = "Suggestions from the catalog as you type."
         if not self.instance.pk and not self.is_bound:
-            # A new term starts as the count was charged (a wobbler's level is left to choose).
+            # A new term starts as the count was charged, at the level the catalog gives the
+            # statute (a wobbler's: as charged, else left to choose).
             self.initial["statute_pleaded"] = self.initial.get("statute_pleaded") or charge.statute
-            if not self.initial.get("level_at_plea") and charge.level in PleaLevel.values:
-                self.initial["level_at_plea"] = charge.level
+            if not self.initial.get("level_at_plea"):
+                self.initial["level_at_plea"] = offer_entry.level_hint(
+                    self.initial["statute_pleaded"], charge.level
+                )
+                # Pre-filled, not chosen: the page's script may follow a new statute's level.
+                self.fields["level_at_plea"].widget.attrs["data-prefilled"] = "1"
+        # Only the record facts the statute's catalog entry reads are shown (issue 15 item 3);
+        # the page's script shows and hides them as the statute changes, and clean() empties
+        # the others, so a value left in a hidden field is never saved.
+        self.facts_shown = offer_entry.record_fields_used(self.statute_as_typed())
+        if not self.is_bound and self.instance.pk:
+            # A stored value stays in sight (a frozen offer's record shows all it holds); if
+            # the entry cannot use it, saving the offer again drops it.
+            self.facts_shown = tuple(
+                name
+                for name in RECORD_FACTS
+                if name in self.facts_shown or getattr(self.instance, name) is not None
+            )
         self.helper = _helper(
             Row(
                 Column("action", css_class="col-md-2"),
@@ -508,10 +523,31 @@ class PleaTermForm(forms.ModelForm):
             Fieldset(
                 "Record of conviction",
                 _row(factual_basis=4, factual_basis_text=8),
-                _row(**dict.fromkeys(RECORD_FACTS, 3)),
+                Row(*[self._fact_column(name) for name in RECORD_FACTS]),
+                HTML(
+                    '<p class="small text-body-secondary mb-0 facts-none"'
+                    + ("" if not self.facts_shown and self.statute_as_typed() else " hidden")
+                    + ">No other record fact changes this count's analysis in the catalog.</p>"
+                ),
                 css_class="record-facts",
             ),
         )
+
+    def statute_as_typed(self):
+        if self.is_bound:
+            return self.data.get(self.add_prefix("statute_pleaded"), "")
+        return self.initial.get("statute_pleaded") or self.instance.statute_pleaded or ""
+
+    def preview(self):
+        """This count's flags as typed, for the offer page (cases.offer_entry.preview)."""
+        return offer_entry.preview(self)
+
+    def _fact_column(self, name):
+        """A record fact's column, hidden (by the HTML attribute) when the entry cannot use it."""
+        attrs = {"data_fact": name}
+        if name not in self.facts_shown:
+            attrs["hidden"] = "hidden"
+        return Column(name, css_class="col-md-3", **attrs)
 
     def clean(self):
         cleaned = super().clean() or self.cleaned_data
@@ -535,6 +571,14 @@ class PleaTermForm(forms.ModelForm):
                 "custody_days_imposed",
                 f"A misdemeanor cannot exceed {MISDEMEANOR_MAX_DAYS} days (PC 18.5).",
             )
+        # A fact the statute's entry does not read was hidden: whatever the request says (a
+        # value left from another statute, or posted by hand), it is ignored, errors and all,
+        # and not kept.
+        shown = offer_entry.record_fields_used(cleaned.get("statute_pleaded"))
+        for name in RECORD_FACTS:
+            if name not in shown:
+                cleaned[name] = None
+                self.errors.pop(name, None)
         return cleaned
 
     def _post_clean(self):

@@ -21,6 +21,7 @@ from .choices import (
     CaseStage,
     ChargeLevel,
     Condition,
+    CounselRouting,
     Decision,
     DefenseType,
     DisclosureSource,
@@ -38,6 +39,7 @@ from .choices import (
     ReviewOutcome,
     Role,
     SchemeAnswer,
+    SecondFactorPolicy,
     SentenceForm,
     TermAction,
     WorksheetScope,
@@ -51,24 +53,10 @@ class Office(models.Model):
     county = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60, unique=True)
 
-    # Office policy (DESIGN.md principle 6): settings, not code.
-    worksheet_scope = models.CharField(
-        max_length=20, choices=WorksheetScope, default=WorksheetScope.ALL_OFFERS
-    )
-    exclude_serious_violent = models.BooleanField(
-        default=False,
-        help_text="Serious (PC 1192.7(c)) and violent (PC 667.5(c)) felonies are out of scope.",
-    )
-    supervisor_approval = models.CharField(
-        max_length=20, choices=ApprovalPolicy, default=ApprovalPolicy.DEPARTURES
-    )
+    # Office policy (DESIGN.md principle 6): settings, not code. The settings that change over
+    # time and decide what reports count are versioned with effective dates (OfficePolicy,
+    # read through cases.policy); these stay on the office.
     parity_rule = models.CharField(max_length=20, choices=ParityRule, default=ParityRule.RECORD)
-    route_to_counsel = models.BooleanField(
-        default=False, help_text="Flagged cases are routed to in-house immigration counsel."
-    )
-    second_factor_required = models.BooleanField(
-        default=False, help_text="Administrators must use a TOTP second factor."
-    )
     deputies_see_unit_cases = models.BooleanField(
         default=True, help_text="Deputies see their unit's cases, not only their own."
     )
@@ -84,6 +72,52 @@ class Office(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class OfficePolicy(models.Model):
+    """One version of an office's policy, in force from `effective_from` until the next version.
+
+    Versions are never changed once in force: a report for an earlier period reads the version
+    then in force (`cases.policy.policy_for`, `versions_between`). Written only by
+    `cases.policy.set_office_policy`, audited; what each setting does: `cases.policy.SETTINGS`.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="policies")
+    effective_from = models.DateField()
+    worksheet_scope = models.CharField(
+        max_length=20, choices=WorksheetScope, default=WorksheetScope.ALL_OFFERS
+    )
+    exclude_serious_violent = models.BooleanField(default=False)
+    supervisor_approval = models.CharField(
+        max_length=20, choices=ApprovalPolicy, default=ApprovalPolicy.DEPARTURES
+    )
+    defense_request_required = models.BooleanField(default=False)
+    counsel_routing = models.CharField(
+        max_length=20, choices=CounselRouting, default=CounselRouting.OFF
+    )
+    counsel_ground = models.CharField(max_length=40, choices=Ground, blank=True)
+    second_factor = models.CharField(
+        max_length=20, choices=SecondFactorPolicy, default=SecondFactorPolicy.NONE
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["office", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "effective_from"], name="one_policy_per_office_and_date"
+            ),
+            models.CheckConstraint(
+                condition=~Q(counsel_routing="ground") | ~Q(counsel_ground=""),
+                name="policy_counsel_ground_named",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.office} policy from {self.effective_from:%Y-%m-%d}"
 
 
 class Unit(models.Model):
@@ -186,6 +220,9 @@ class Case(models.Model):
     defense_type = models.CharField(max_length=20, choices=DefenseType, blank=True)
     stage = models.CharField(max_length=30, choices=CaseStage, default=CaseStage.ARRAIGNMENT)
     next_hearing = models.DateField(null=True, blank=True)
+    next_hearing_type = models.CharField(
+        max_length=60, blank=True, help_text="e.g. Pretrial, Preliminary hearing, Sentencing."
+    )
     interpreter_language = models.CharField(max_length=60, blank=True)
     routed_to_counsel = models.BooleanField(default=False)
     # The deputy's answer to "do these counts arise from a single scheme or act?", which the
@@ -902,3 +939,109 @@ class AuditEvent(models.Model):
 
 def new_request_id():
     return uuid.uuid4().hex
+
+
+class CounselRequest(models.Model):
+    """A request for immigration counsel's written view on one signed worksheet version, and the
+    answer. Kept apart from the worksheet, like the review, so the signed version never changes.
+
+    Made by a deputy (`requested_by`) or by office policy (`requested_by` empty, `by_policy`);
+    answered once by counsel. Written only by the actions in `cases.counsel`.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="counsel_requests")
+    worksheet = models.OneToOneField(
+        Worksheet, on_delete=models.CASCADE, related_name="counsel_request"
+    )
+    by_policy = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    question = models.TextField(blank=True)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        permissions = [("answer_counsel", "Can answer requests for immigration counsel's view")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True)
+                | (Q(answered_by__isnull=False) & ~Q(answer="")),
+                name="counsel_answer_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(by_policy=True) | Q(requested_by__isnull=False),
+                name="counsel_request_has_origin",
+            ),
+        ]
+        indexes = [models.Index(fields=["answered_at", "requested_at"], name="counsel_queue")]
+
+    def __str__(self):
+        return f"Counsel request on {self.worksheet}"
+
+    @property
+    def is_answered(self):
+        return self.answered_at is not None
+
+
+class CalendarFeed(models.Model):
+    """A user's private address for their hearing calendar (.ics), for a calendar program that
+    cannot log in. Only the token's SHA-256 is stored: the address is shown once, when made;
+    making a new one or revoking it ends the old one (cases.calendar)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"
+
+
+class ServiceToken(models.Model):
+    """A service account of an office: how the office's case management system calls the API
+    (cases.api). The token is shown once when made and stored only as its SHA-256; `prefix`
+    (its first characters) lets an administrator tell tokens apart. Scopes say what it may do;
+    it sees a volunteered immigration status only when an administrator granted `view_status`.
+    """
+
+    SCOPES = {
+        "read": "Read cases and their consideration status",
+        "write_cases": "Create and update cases and counts",
+        "read_worksheets": "Download signed worksheets (PDF)",
+    }
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="service_tokens")
+    name = models.CharField(max_length=100, help_text="Which system uses it, e.g. “PbK nightly”.")
+    scopes = models.JSONField(default=list)
+    view_status = models.BooleanField(
+        default=False, help_text="May see a volunteered immigration status."
+    )
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["office", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

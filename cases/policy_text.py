@@ -1,92 +1,57 @@
-"""What each office setting does, in one sentence, and which screen or report it changes: the
-office area's policy page (cases.views.office.office_policy) reads it, and so can the admin guide.
+"""What each office setting does, and its value today, for the Office area's policy page
+(cases.views.office_pages.office_policy).
 
-Read-only here: editing policy, with versions and effective dates, is issue 17 item 2. A setting
-whose effect is not built yet says so (`in_effect=False`) instead of promising it; the test
-tests/test_office_pages.py checks that every Office setting has an entry.
+The versioned settings (scope, exclusions, approval, defense request, counsel routing, second
+factor) and their sentences are `cases.policy`'s, read from the version in force today; the
+office's other settings (parity question, unit visibility, compliance goal) are described here.
+Changing them: `policy_edit` (versions with effective dates) and the operator's admin.
+Tests: tests/test_office_pages.py (every setting has a sentence).
 """
 
 from dataclasses import dataclass
 
+from . import policy
+from .models import Office, OfficePolicy
+
+# Office fields that are settings but not versioned policy: field → what it does.
+OFFICE_SETTINGS = {
+    "parity_rule": (
+        "How the worksheet asks whether a similarly situated citizen would be treated the "
+        "same. It changes the worksheet form and the parity answers in the compliance report."
+    ),
+    "deputies_see_unit_cases": (
+        "A deputy sees every case of their unit, not only the cases assigned to them. It "
+        "changes the case list, case search and the case pages a deputy may open."
+    ),
+    "compliance_goal_percent": (
+        "The share of conveyed offers that should have a signed worksheet before conveyance. "
+        "It changes the goal line on the compliance dashboard and in its PDF."
+    ),
+}
+
 
 @dataclass(frozen=True)
-class Setting:
+class Row:
     field: str
     label: str
+    value: str
     does: str
-    changes: str
-    in_effect: bool = True
-
-
-SETTINGS = (
-    Setting(
-        "worksheet_scope",
-        "Worksheet scope",
-        "Decides which conveyed offers count as needing a § 1016.3(b) worksheet.",
-        "The compliance rate, “Needs my action” and the late/missing report.",
-        in_effect=False,
-    ),
-    Setting(
-        "exclude_serious_violent",
-        "Exclude serious or violent felonies",
-        "Takes cases charged with a serious (PC 1192.7(c)) or violent (PC 667.5(c)) felony "
-        "out of the worksheet scope.",
-        "Every page that counts compliance, which then says so.",
-        in_effect=False,
-    ),
-    Setting(
-        "supervisor_approval",
-        "Supervisor approval",
-        "Decides which signed worksheets go to a supervisor for review: none, departures from "
-        "the standard offer, or all.",
-        "The review queue and the worksheet's “Supervisor's review” section.",
-    ),
-    Setting(
-        "parity_rule",
-        "Citizen-parity question",
-        "Decides how the worksheet asks whether a similarly situated citizen would be treated "
-        "the same.",
-        "The worksheet form and the parity answers in the compliance report.",
-    ),
-    Setting(
-        "route_to_counsel",
-        "Route to immigration counsel",
-        "Sends cases to the office's immigration counsel for a written view.",
-        "Immigration counsel's queue and the worksheet.",
-        in_effect=False,
-    ),
-    Setting(
-        "second_factor_required",
-        "Second factor for administrators",
-        "Administrators must set up an authenticator app before they can open anything.",
-        "The log-in: an administrator without an app is taken to set-up first.",
-    ),
-    Setting(
-        "deputies_see_unit_cases",
-        "Deputies see their unit's cases",
-        "A deputy sees every case of their unit, not only the cases assigned to them.",
-        "The case list, case search and the case pages a deputy may open.",
-    ),
-    Setting(
-        "compliance_goal_percent",
-        "Compliance goal",
-        "The share of conveyed offers that should have a signed worksheet before conveyance.",
-        "The goal line on the compliance dashboard and in its PDF.",
-    ),
-)
-
-NOT_YET = "Stored, not applied yet: it takes effect with versioned policy (issue 17 item 2)."
 
 
 def summary(office):
-    """(setting, its current value as a person reads it) for each setting, in order."""
-    rows = []
-    for setting in SETTINGS:
-        display = getattr(office, f"get_{setting.field}_display", None)
-        value = display() if display else getattr(office, setting.field)
-        if isinstance(value, bool):
-            value = "Yes" if value else "No"
-        elif setting.field == "compliance_goal_percent":
-            value = f"{value} %"
-        rows.append((setting, value))
-    return rows
+    """(the version in force today, a Row per setting: label, value as read, what it does)."""
+    in_force = policy.policy_for(office)
+    rows = [_row(in_force, OfficePolicy, field, text) for field, text in policy.SETTINGS.items()]
+    rows += [_row(office, Office, field, text) for field, text in OFFICE_SETTINGS.items()]
+    return in_force, rows
+
+
+def _row(obj, model, field, text):
+    label = str(model._meta.get_field(field).verbose_name)
+    display = getattr(obj, f"get_{field}_display", None)
+    value = display() if display else getattr(obj, field)
+    if isinstance(value, bool):
+        value = "Yes" if value else "No"
+    elif field == "compliance_goal_percent":
+        value = f"{value} %"
+    return Row(field, label[:1].upper() + label[1:], str(value) if value != "" else "—", text)

@@ -44,6 +44,7 @@ def seconds_left(request):
 
 # --- The password, re-entered, through the same lockout as the log-in ---------------------------
 
+
 def locked_out_message(request=None):
     """One generic message, whoever was tried, at the log-in page and at every password prompt
     inside the app, with the pause as AXES_COOLOFF_TIME sets it."""

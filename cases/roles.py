@@ -17,6 +17,7 @@ _READ_CASES = [
     "cases.view_review",
     "cases.view_flagoverride",
     "cases.view_defensesubmission",
+    "cases.view_counselrequest",
 ]
 _EDIT_CASES = [
     "cases.add_case",
@@ -40,6 +41,7 @@ _EDIT_CASES = [
     "cases.add_statusdisclosure",
     "cases.view_status",
     "cases.sign_worksheet",
+    "cases.add_counselrequest",
 ]
 
 ROLE_PERMISSIONS = {
@@ -71,7 +73,7 @@ ROLE_PERMISSIONS = {
         "auth.add_user",
         "auth.change_user",
     ],
-    Role.COUNSEL: _READ_CASES + ["cases.view_status"],
+    Role.COUNSEL: _READ_CASES + ["cases.view_status", "cases.answer_counsel"],
 }
 
 

@@ -8,9 +8,10 @@ the permission receives documents in which the status is simply absent — not b
 the same document a worksheet without a status gives, and no audit fact or list of issued copies
 that would tell them one exists (`cases.worksheet_print.issue_pdf`, `issued_copies`).
 
-Second factor (django-otp TOTP): anyone who enrolled a device proves it at each log-in; an office
-with `second_factor_required` also makes its administrators enrol first. Until then
-`SecondFactorMiddleware` lets the user reach only the verification, enrolment and log-out pages.
+Second factor (django-otp TOTP): anyone who enrolled a device proves it at each log-in; office
+policy (`OfficePolicy.second_factor`) makes its administrators, or every user, enrol first.
+Until then `SecondFactorMiddleware` lets the user reach only the verification, enrolment and
+log-out pages.
 """
 
 import copy
@@ -18,8 +19,6 @@ from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
-
-from .choices import Role
 
 STATUS_PERMISSION = "cases.view_status"
 STATUS_CONTENT_KEYS = ("status_disclosure",)
@@ -63,13 +62,10 @@ SECOND_FACTOR_OPEN = {"otp_verify", "otp_enroll", "logout", "login", "healthz"}
 
 
 def second_factor_required(user):
-    """Office policy: an administrator of an office that requires it must use TOTP."""
-    membership = getattr(user, "membership", None)
-    return bool(
-        membership is not None
-        and membership.role == Role.ADMIN
-        and membership.office.second_factor_required
-    )
+    """Office policy (cases.policy): must this user enrol a second factor first?"""
+    from .policy import second_factor_required as required_by_policy
+
+    return required_by_policy(user)
 
 
 def has_confirmed_device(user):

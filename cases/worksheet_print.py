@@ -21,7 +21,8 @@ from django.utils.text import slugify
 
 from . import pdf, worksheet_layout
 from .choices import AuditAction, ReviewOutcome
-from .models import AuditEvent
+from .models import AuditEvent, CounselRequest
+from .policy import defense_request_state
 from .worksheets import content_for_display
 
 STYLESHEETS = ("print/worksheet.css",)
@@ -39,6 +40,7 @@ def print_context(worksheet, *, printed_at=None, show_status=True):
     if not show_status:
         content = {**content, "status_disclosure": None}
     review = _review(worksheet)
+    defense_request_required, defense_request = defense_request_state(worksheet)
     signed_at = _parse(content["attestation"]["signed_at"])
     return {
         "content": content,
@@ -52,6 +54,9 @@ def print_context(worksheet, *, printed_at=None, show_status=True):
         "signer": content["attestation"]["signer"],
         "content_hash": worksheet.content_hash if worksheet.is_signed else "",
         "review": review,
+        "counsel": _counsel(worksheet),
+        "defense_request_required": defense_request_required,
+        "defense_request": defense_request,
         "printed_at": None if worksheet.is_signed else (printed_at or timezone.now()),
         "title": document_title(content),
         "confidential": CONFIDENTIAL,
@@ -80,13 +85,17 @@ def render_html(worksheet, *, printed_at=None, show_status=True):
 
 
 def document_date(worksheet):
-    """The date written into the PDF: the later of signing and the review decision."""
+    """The date written into the PDF: the latest of signing, the review decision and counsel's
+    answer."""
     if not worksheet.is_signed:
         return None
     review = getattr(worksheet, "review", None) if _has_review(worksheet) else None
-    if review is not None and review.decided_at and review.decided_at > worksheet.signed_at:
-        return review.decided_at
-    return worksheet.signed_at
+    moments = [worksheet.signed_at]
+    if review is not None and review.decided_at:
+        moments.append(review.decided_at)
+    counsel = CounselRequest.objects.filter(worksheet=worksheet, answered_at__isnull=False)
+    moments += counsel.values_list("answered_at", flat=True)
+    return max(moments)
 
 
 def render_worksheet_pdf(
@@ -113,7 +122,9 @@ def render_worksheet_pdf(
 ISSUED_DOCUMENT = "worksheet_pdf"
 
 
-def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=None, via=""):
+def issue_pdf(
+    worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=None, via="", show_status=None
+):
     """Render the worksheet's PDF for someone and record, in the audit log, that it left.
 
     Returns (bytes, SHA-256 hex). The audit event's `data` holds the variant, whether the
@@ -124,11 +135,13 @@ def issue_pdf(worksheet, *, variant=pdf.DEFAULT_VARIANT, by_user=None, request=N
     copies issued: rendering is deterministic, so every download of the same signed version and
     review has the same hash, and a copy in a case file can be checked against the page years
     later. The summary says the same in words for the log's reader; nothing parses it.
-    `by_user=None` is a command run from the shell; `via` says which ("command").
+    `by_user=None` is a command run from the shell; `via` says which ("command"). A service
+    token of the API (via="api") passes `show_status`: what its administrator granted.
     """
     from . import actions
 
-    show_status = by_user is None or by_user.has_perm("cases.view_status")
+    if show_status is None:
+        show_status = by_user is None or by_user.has_perm("cases.view_status")
     data = render_worksheet_pdf(worksheet, variant=variant, show_status=show_status)
     digest = hashlib.sha256(data).hexdigest()
     facts = {
@@ -242,3 +255,26 @@ def _parse(value):
     if not value:
         return None
     return timezone.localtime(datetime.fromisoformat(value))
+
+
+def _counsel(worksheet):
+    """Immigration counsel's request and answer on this version, for the page and the PDF."""
+    found = (
+        CounselRequest.objects.filter(worksheet=worksheet)
+        .select_related("requested_by", "answered_by")
+        .first()
+    )
+    if found is None:
+        return None
+    return {
+        "sent_by": _name(found.requested_by) or "office policy",
+        "requested_at": found.requested_at,
+        "question": found.question,
+        "answered_at": found.answered_at,
+        "answered_by": _name(found.answered_by),
+        "answer": found.answer,
+    }
+
+
+def _name(user):
+    return (user.get_full_name() or user.username) if user is not None else ""

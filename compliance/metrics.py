@@ -9,7 +9,10 @@ number and the list behind it cannot disagree (tests/test_reports.py checks that
 What is counted (docs/codebook.md says the same for readers of the export):
 
 - offers: plea offers conveyed in the period (Disposition.conveyed_at), whatever their status
-  since. Compliant: a signed worksheet considering the offer was in place when it was conveyed
+  since, that office policy required a worksheet for (`cases.policy.requires_worksheet`: the
+  worksheet scope, the serious-or-violent exclusion and the defense-request setting of the
+  version in force on the day the offer was conveyed). Compliant: a signed worksheet
+  considering the offer was in place when it was conveyed
   (`conveyed_with_signed_worksheet`, recorded by `actions.convey_offer`). Late: not compliant,
   but a worksheet considering it was signed after it was conveyed. Missing: neither.
 - worksheets: the final signed version of each case's worksheet, counted in the month it was
@@ -50,6 +53,7 @@ from cases.models import (
     Worksheet,
     visible_q,
 )
+from cases.policy import requires_worksheet_q
 from consequences.statuses import Ground
 
 from .offense_groups import OFFENSE_GROUPS, Level
@@ -264,9 +268,11 @@ def _visible(user, path, case_id):
 
 
 def offers(report_filter, user):
-    """Offers conveyed in the period, in scope."""
+    """Offers conveyed in the period, in scope, that office policy required a worksheet for
+    (cases.policy: the version in force on the day each was conveyed)."""
     return Disposition.objects.filter(
         _scope(report_filter, user),
+        requires_worksheet_q(report_filter.office_id, report_filter.start, report_filter.end),
         conveyed_at__gte=report_filter.start,
         conveyed_at__lt=report_filter.end,
     )

@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from cases import audit
 from cases.access import membership_of
 from cases.choices import AuditAction
+from cases.policy import scope_notes
 from cases.security import csv_safe
 
 from . import charts
@@ -204,6 +205,7 @@ def _context(form, report, office, *, suppressed, links):
             query=urlencode(report.filter.as_query()),
             turnaround_hours=turnaround_hours,
             decided_href=_link(report.filter, "reviews_decided") if links else None,
+            policy_notes=scope_notes(office, report.filter.start, report.filter.end),
         )
         if suppressed:
             # The rate rests on two counts and the average on the decided reviews: shown only
@@ -267,6 +269,7 @@ def drilldown(request):
         "page": page,
         "query_string": query,
         "back": reverse("report_dashboard") + "?" + urlencode(report_filter.as_query()),
+        "policy_notes": scope_notes(office, scoped.start, scoped.end),
     }
     return render(request, f"compliance/drilldown_{metric.source}.html", context)
 

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # backup codes (cases.backup_codes)
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "consequences",
     "cases",
     "compliance",
@@ -284,4 +286,28 @@ LOGGING = {
         "django.db.backends": {"level": "INFO", "propagate": True},
         "axes": {"level": "WARNING"},
     },
+}
+
+# --- The API for the office's case management system (cases.api, docs/api.md) ------------------
+# Service tokens only: no session or basic authentication, so no CSRF exposure and no browsable
+# pages. JSON in and out. Each token is rate-limited on its own (429 with Retry-After).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["cases.api.auth.ServiceTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["cases.api.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["cases.api.auth.PerTokenThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Considered API",
+    "DESCRIPTION": "For the office's case management system: create or update cases, read their "
+    "§ 1016.3(b) consideration status, fetch signed worksheets and poll for changes. "
+    "Authenticate with `Authorization: Bearer <service token>` (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
 }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("login/backup-codes/", auth_screens.otp_backup_codes, name="otp_backup_codes"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("cases.api.urls")),
     path("", include("cases.urls")),
     path("", include("compliance.urls")),
 ]

@@ -10,7 +10,9 @@ test_real_catalog.py):
   trigger: two CIMTs, the petty-offense exception, recidivist possession, five years aggregate,
   DACA's three and TPS's two misdemeanors, a second DUI, good moral character;
   tests/consequences/test_priors.py)
-- ``suggest(prefix, limit=10)`` → ``[Suggestion]`` for autocomplete
+- ``suggest(prefix, limit=10)`` → ``[Suggestion]`` for autocomplete, and
+  ``did_you_mean(text)`` → ``[Suggestion]`` for a code the catalog does not know
+- ``facts_used(offense)`` → the record-of-conviction facts its entry reads (None if unknown)
 - ``catalog_version()`` → ``"2026.12.1"``
 
 An attempt, conspiracy or solicitation written with its target ("PC 664/211", "conspiracy to
@@ -25,13 +27,14 @@ Everything is advisory, not legal advice.
 
 import dataclasses
 import datetime
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import codes, rules
-from .catalog import FACT_TYPES, FlagRule, Match, fact_has_type, get_catalog
+from .catalog import FACT_TYPES, FlagRule, Match, Offense, fact_has_type, get_catalog
 from .priors import PriorConviction, read_prior
 from .rules import InvalidInput
 from .statuses import Ground, Level, Status, Verdict
@@ -51,6 +54,8 @@ __all__ = [
     "assess_disposition",
     "catalog_effective",
     "catalog_version",
+    "did_you_mean",
+    "facts_used",
     "suggest",
 ]
 
@@ -397,6 +402,64 @@ def suggest(prefix, limit=10, catalog=None):
         if len(by_code) >= limit:
             break
     return [Suggestion(offense.code, offense.title) for offense in (by_code + by_title)[:limit]]
+
+
+def did_you_mean(text, limit=3, catalog=None):
+    """Catalog entries whose code is close to ``text`` ("PC 2735a" → PC 273.5(a)), best first.
+
+    For a statute the catalog does not know: difflib's ratio over the same compact keys as
+    ``suggest`` ("pc273.5a"), so a dropped dot, bracket or letter still finds the entry. Only a
+    suggestion: the statute as typed stays unknown until the deputy picks one.
+    Tests: tests/consequences/test_facts_used.py.
+    """
+    catalog = catalog or get_catalog()
+    key = _code_key(text) if isinstance(text, str) else None
+    if not key or limit <= 0:
+        return []
+    index = catalog.memo.get("suggest")
+    if index is None:
+        index = catalog.memo["suggest"] = _suggest_index(catalog)
+    # Compare with the code's letters when the text has them ("pc..."), else the section only.
+    with_code = bool(re.match(r"[a-z]", key))
+    candidates: dict[str, Offense] = {}
+    for offense, code_keys, _ in index:
+        if offense.kind == "offense":
+            candidates.setdefault(code_keys[0] if with_code else code_keys[1], offense)
+    close = difflib.get_close_matches(key, list(candidates), n=limit, cutoff=0.75)
+    return [Suggestion(candidates[k].code, candidates[k].title) for k in close]
+
+
+def facts_used(offense, catalog=None):
+    """The record-of-conviction facts (``FACT_TYPES`` names) that some rule of the entry for
+    ``offense`` reads, in ``FACT_TYPES`` order; None when the catalog has no analysis of it.
+
+    Not declared in the catalog: derived from each rule's ``when`` condition
+    (``rules.facts_read_by``), the entry's own rules and the shared ones its tags bring. An
+    attempt or conspiracy reads its target's. The offer page hides the other facts, which cannot
+    change this count's answer. Tests: tests/consequences/test_facts_used.py.
+    """
+    catalog = catalog or get_catalog()
+    if not isinstance(offense, str):
+        return None
+    cache = catalog.memo.setdefault("facts_used", {})
+    if offense not in cache:
+        if len(cache) >= 20_000:
+            cache.clear()
+        cache[offense] = _facts_used(catalog, offense)
+    return cache[offense]
+
+
+def _facts_used(catalog, offense):
+    form = codes.combined_form(offense)
+    _, match = catalog.resolve(offense) if form is None else _resolve_target(catalog, form)
+    if match is None or match.offense.kind != "offense":
+        return None
+    entry = match.offense
+    neutral = rules.Count(None, entry.levels, None, None, {}, entry.tags)
+    read: set[str] = set()
+    for rule in entry.flags + _shared_rules(entry, neutral):
+        read |= rules.facts_read_by(rule.when)
+    return tuple(name for name in FACT_TYPES if name in read)
 
 
 # --- Assessing one count ------------------------------------------------------------------------

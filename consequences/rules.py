@@ -7,7 +7,8 @@ is given and the text says so. Everything here is advisory, not legal advice.
 """
 
 import datetime
-from collections.abc import Collection, Iterable, Sequence
+import functools
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -282,6 +283,46 @@ CONDITIONS = {
     "force_beyond_touching": force_beyond_touching,
     "record_shows_minor": record_shows_minor,
 }
+
+
+class _FactsRead(dict):
+    """An empty facts mapping that notes every fact a condition asks it for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: object = None) -> object:
+        self.read.add(key)
+        return default
+
+    def __getitem__(self, key: str) -> object:
+        self.read.add(key)
+        raise KeyError(key)
+
+
+def facts_read_by(when: str) -> frozenset[str]:
+    """The record-of-conviction facts the condition ``when`` reads, found by asking it.
+
+    Derived, not declared: each condition in ``CONDITIONS`` is run on counts at every level and
+    on both sides of the one-year line, with a facts mapping that notes what is read, so a new
+    condition that reads a fact is found without a list to keep in step. The offer page shows
+    only the facts a count's entry reads (engine.facts_used; issue 15 item 3).
+    Tests: tests/consequences/test_facts_used.py.
+    """
+    return _facts_read_by(CONDITIONS[when])
+
+
+@functools.cache  # keyed by the function itself: conditions never change while running
+def _facts_read_by(condition: Callable[[Count], bool | None]) -> frozenset[str]:
+    read: set[str] = set()
+    for level in (None, *Level):
+        for sentence in (None, 0, ONE_YEAR_DAYS):
+            facts = _FactsRead()
+            condition(Count(level, tuple(Level), sentence, sentence, facts))
+            read |= facts.read
+    return frozenset(read)
+
 
 # For each condition: (while the fact is unknown, when it holds, when it is known not to hold).
 CONDITION_TEXT = {

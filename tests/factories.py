@@ -7,7 +7,17 @@ from django.contrib.auth import get_user_model
 from cases import actions
 from cases.choices import ChargeLevel, Decision, DispositionLabel, ParityAnswer, PleaLevel, Role
 from cases.forms import statute_fields
-from cases.models import Case, Charge, Disposition, Membership, Office, PleaTerm, Unit
+from cases.models import (
+    Case,
+    Charge,
+    Disposition,
+    Membership,
+    Office,
+    OfficePolicy,
+    PleaTerm,
+    Unit,
+)
+from cases.policy import EPOCH
 from cases.roles import assign_role
 
 _seq = itertools.count(1)
@@ -17,6 +27,16 @@ def make_office(name=None, **kwargs):
     n = next(_seq)
     name = name or f"Test County {n} District Attorney"
     return Office.objects.create(name=name, county=f"Test {n}", slug=f"test-{n}", **kwargs)
+
+
+def set_policy(office, effective_from=EPOCH, **settings):
+    """The office's policy version from `effective_from` (since always by default), with
+    `settings` over the defaults; written directly, as a fixture (the action refuses past dates).
+    """
+    version, _ = OfficePolicy.objects.update_or_create(
+        office=office, effective_from=effective_from, defaults=settings
+    )
+    return version
 
 
 def make_unit(office, name=None):

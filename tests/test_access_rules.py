@@ -24,8 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def ready_worksheet(case, user):
     """A draft with everything signing needs, the office asking for every review."""
-    case.office.supervisor_approval = ApprovalPolicy.ALWAYS
-    case.office.save()
+    factories.set_policy(case.office, supervisor_approval=ApprovalPolicy.ALWAYS)
     disposition = factories.make_disposition(case)
     for charge in case.charges.all():
         factories.make_term(disposition, charge)

@@ -20,7 +20,7 @@ from cases.integrity import ConflictError, WorksheetSigned
 from cases.models import AuditEvent, Review, Worksheet
 from cases.worksheets import content_hash
 from tests import factories
-from tests.factories import ready_worksheet
+from tests.factories import ready_worksheet, set_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -190,15 +190,13 @@ def test_keeping_the_standard_offer_needs_no_review_under_the_default_policy(cas
 
 
 def test_an_always_review_office_reviews_everything(case, offers, alice):
-    case.office.supervisor_approval = ApprovalPolicy.ALWAYS
-    case.office.save()
+    set_policy(case.office, supervisor_approval=ApprovalPolicy.ALWAYS)
     signed = actions.sign_worksheet(ready_worksheet(case, alice, offers[0]), by_user=alice)
     assert Review.objects.filter(worksheet=signed).exists()
 
 
 def test_a_never_review_office_reviews_nothing(case, offers, alice):
-    case.office.supervisor_approval = ApprovalPolicy.NEVER
-    case.office.save()
+    set_policy(case.office, supervisor_approval=ApprovalPolicy.NEVER)
     worksheet = ready_worksheet(case, alice, offers[1], Decision.DEFENSE_ALTERNATIVE)
     signed = actions.sign_worksheet(worksheet, by_user=alice)
     assert not Review.objects.filter(worksheet=signed).exists()

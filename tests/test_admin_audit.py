@@ -247,20 +247,20 @@ def test_changing_the_office_policy_is_audited_before_and_after(client, root, of
     client.force_login(root)
     response = client.post(
         f"/admin/cases/office/{office.pk}/change/",
-        _office_form(office, supervisor_approval="always", second_factor_required=True),
+        _office_form(office, parity_rule="equivalence", deputies_see_unit_cases=False),
     )
     assert response.status_code == 302
     office.refresh_from_db()
-    assert office.supervisor_approval == "always" and office.second_factor_required
+    assert office.parity_rule == "equivalence" and not office.deputies_see_unit_cases
     event = AuditEvent.objects.get(object_type="office", object_id=str(office.pk))
     assert event.user == root and event.action == AuditAction.CHANGE
-    assert "supervisor_approval departures → always" in event.summary
-    assert "second_factor_required no → yes" in event.summary
-    assert "parity_rule" not in event.summary  # unchanged settings are not listed
+    assert "parity_rule record → equivalence" in event.summary
+    assert "deputies_see_unit_cases yes → no" in event.summary
+    assert "compliance_goal_percent" not in event.summary  # unchanged settings are not listed
     assert event.data == {
         "changes": {
-            "supervisor_approval": {"before": "departures", "after": "always"},
-            "second_factor_required": {"before": False, "after": True},
+            "parity_rule": {"before": "record", "after": "equivalence"},
+            "deputies_see_unit_cases": {"before": True, "after": False},
         }
     }
 

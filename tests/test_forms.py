@@ -58,12 +58,12 @@ def test_describe_statute_never_calls_an_unknown_statute_safe():
 
 
 def test_a_plea_term_hands_on_its_values():
-    form = term_form({"conditions": ["stay_away"], "victim_minor": "false", "grams": ""})
+    form = term_form({"conditions": ["stay_away"], "offensive_touching_only": "false"})
     assert form.is_valid(), form.errors
     values = form.term_values()
     assert values["statute_pleaded"] == "PC 243(e)(1)"
     assert values["conditions"] == ["stay_away"]
-    assert values["victim_minor"] is False and values["substance_named"] is None
+    assert values["offensive_touching_only"] is False and values["substance_named"] is None
 
 
 @pytest.mark.parametrize(

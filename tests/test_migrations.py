@@ -108,3 +108,39 @@ def test_0012_backfills_audit_data_from_the_summaries_written_before_it():
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # back to the newest
     assert written == pks
+
+
+BEFORE_POLICY = [("cases", "0016_offer_terms_frozen")]
+AFTER_POLICY = [("cases", "0017_office_policy")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0017_moves_each_offices_settings_into_its_first_policy_version():
+    """The old settings become a version in force since 1970, so no past report changes; the
+    old "when the defense asks" scope becomes the defense-request setting."""
+    apps = migrate(BEFORE_POLICY)
+    try:
+        offices = apps.get_model("cases", "Office").objects
+        old = offices.create(
+            name="Old Policy County District Attorney", county="Old", slug="old-policy",
+            worksheet_scope="on_request", exclude_serious_violent=True,
+            supervisor_approval="always", route_to_counsel=True, second_factor_required=True,
+        )  # fmt: skip
+        plain = offices.create(name="Plain County District Attorney", county="P", slug="plain")
+        migrate(AFTER_POLICY)
+        from cases.models import OfficePolicy
+
+        versions = {
+            v.office_id: v for v in OfficePolicy.objects.filter(office_id__in=[old.pk, plain.pk])
+        }
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # back to the newest
+    first = versions[old.pk]
+    assert first.effective_from == dt.date(1970, 1, 1)
+    assert (first.worksheet_scope, first.defense_request_required) == ("all_offers", True)
+    assert first.exclude_serious_violent and first.supervisor_approval == "always"
+    assert (first.counsel_routing, first.second_factor) == ("on_request", "admins")
+    defaults = versions[plain.pk]
+    assert (defaults.worksheet_scope, defaults.counsel_routing, defaults.second_factor) == (
+        "all_offers", "off", "none",
+    )  # fmt: skip

@@ -3,11 +3,12 @@ use. dave administers the office; olivia's office is another one."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
-from cases import actions, policy_text
+from cases import actions, policy, policy_text
 from cases.choices import AuditAction
-from cases.models import AuditEvent, Office, Unit
+from cases.models import AuditEvent, Unit
 from consequences import catalog as catalogs
 from tests.catalog_versions import NEW_VERSION, changed_catalog
 
@@ -78,30 +79,29 @@ def test_only_the_administrator_adds_units(client, request, who, unit):
 # --- Policy -------------------------------------------------------------------------------------
 
 
-def test_every_office_setting_has_a_sentence():
+def test_every_office_setting_has_a_sentence(office):
     identity = {"name", "county", "slug"}
-    settings = [name for name in actions.OFFICE_FIELDS if name not in identity]
-    assert [setting.field for setting in policy_text.SETTINGS] == settings
-    for setting in policy_text.SETTINGS:
-        Office._meta.get_field(setting.field)
-        assert setting.does.endswith(".") and setting.changes.endswith(".")
+    office_settings = [name for name in actions.OFFICE_FIELDS if name not in identity]
+    _, rows = policy_text.summary(office)
+    assert [row.field for row in rows] == list(policy.FIELDS) + office_settings
+    for row in rows:
+        assert row.does.endswith(".") and row.label and row.value
 
 
 def test_the_policy_page_shows_each_setting_in_force(client, dave, office):
-    actions.update_office_policy(
+    actions.update_office_policy(office, by_user=dave, fields={"compliance_goal_percent": 85})
+    policy.set_office_policy(
         office,
         by_user=dave,
-        fields={"supervisor_approval": "always", "compliance_goal_percent": 85},
+        effective_from=timezone.localdate(),
+        fields={"supervisor_approval": "always"},
     )
     client.force_login(dave)
     page = client.get(reverse("office_policy")).content.decode()
     assert "Approval for every signed worksheet" in page and "85 %" in page
-    for setting in policy_text.SETTINGS:
-        assert escape(setting.label) in page
-    # The settings that do nothing yet say so instead of promising an effect.
-    assert page.count("Stored, not applied yet") == sum(
-        1 for s in policy_text.SETTINGS if not s.in_effect
-    )
+    assert "in force since" in page and reverse("policy_edit") in page
+    for row in policy_text.summary(office)[1]:
+        assert escape(row.label) in page and escape(row.does) in page
 
 
 # --- Catalog ------------------------------------------------------------------------------------

@@ -206,8 +206,7 @@ def test_a_departure_goes_to_the_supervisor_queue(client, alice, carol, workshee
 
 
 def test_no_review_when_the_office_never_asks(client, alice, office, worksheet, offers):
-    office.supervisor_approval = ApprovalPolicy.NEVER
-    office.save()
+    factories.set_policy(office, supervisor_approval=ApprovalPolicy.NEVER)
     client.force_login(alice)
     data = form_data(worksheet, offers, decision="modified", chosen_disposition=offers[1].pk)
     client.post(reverse("worksheet_sign", args=[worksheet.pk]), data)

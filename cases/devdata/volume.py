@@ -31,7 +31,6 @@ from consequences.engine import DISCLAIMER
 
 from .. import report_columns
 from ..choices import (
-    ApprovalPolicy,
     CaseStage,
     ChargeLevel,
     Decision,
@@ -163,7 +162,6 @@ def ensure_office(number, *, deputies_per_unit, password_hash):
         defaults={
             "county": f"Volume {number}",
             "slug": f"volume-{number}",
-            "supervisor_approval": ApprovalPolicy.DEPARTURES,
         },
     )
     user_model = get_user_model()

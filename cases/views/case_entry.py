@@ -145,12 +145,15 @@ def statute_suggest(request):
     key = request.GET.get("key", "")
     if not re.match(r"^[a-z0-9-]{1,40}$", key):
         key = "x"
+    info = describe_statute(text)
     return render(
         request,
         "cases/_statute_help.html",
         {
             "key": key,
             "suggestions": engine.suggest(text, limit=8) if text else [],
-            "info": describe_statute(text),
+            "info": info,
+            # A code the catalog does not know: the closest codes it does ("PC 2735a").
+            "did_you_mean": [] if info["known"] or not text else engine.did_you_mean(text),
         },
     )

@@ -54,10 +54,9 @@ def office_unit(request, pk):
 def office_policy(request):
     """Each policy setting in force, what it does and which screen or report it changes."""
     office = get_office_for_managing(request.user)
+    in_force, rows = policy_text.summary(office)
     return render(
-        request,
-        "office/policy.html",
-        {"office": office, "rows": policy_text.summary(office), "not_yet": policy_text.NOT_YET},
+        request, "office/policy.html", {"office": office, "in_force": in_force, "rows": rows}
     )
 
 

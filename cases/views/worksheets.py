@@ -24,10 +24,11 @@ from ..access import (
     get_worksheet_for_user,
     may,
 )
-from ..choices import AuditAction, ReviewOutcome
+from ..choices import AuditAction, CounselRouting, ReviewOutcome
 from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, WorksheetForm
 from ..integrity import ConflictError
-from ..models import FlagOverride, Review
+from ..models import CounselRequest, FlagOverride, Review
+from ..policy import defense_request_state, policy_for
 from ..worksheets import content_for_display
 
 
@@ -319,6 +320,13 @@ def _page(
     # An amendment shows why the version it amends was returned, if it was.
     amended_review = reviews.get(worksheet.amends_id) if worksheet.amends_id else None
     is_current = not any(version.amends_id == worksheet.pk for version in versions)
+    policy_now = policy_for(case.office)
+    counsel_request = (
+        CounselRequest.objects.filter(worksheet=worksheet)
+        .select_related("requested_by", "answered_by")
+        .first()
+    )
+    defense_request_required, defense_request = defense_request_state(worksheet)
     context = {
         "worksheet": worksheet,
         "case": case,
@@ -345,7 +353,15 @@ def _page(
         "disclosures": disclosures,
         "status_form": status_form or StatusDisclosureForm(),
         "can_record_status": show_status and can_record_status(request.user),
-        "review_required_policy": case.office.get_supervisor_approval_display(),
+        "review_required_policy": policy_now.get_supervisor_approval_display(),
+        "counsel_request": counsel_request,
+        "can_request_counsel": counsel_request is None
+        and worksheet.is_signed
+        and policy_now.counsel_routing != CounselRouting.OFF
+        and may(request.user, "cases.add_counselrequest"),
+        "counsel_routing_off": policy_now.counsel_routing == CounselRouting.OFF,
+        "defense_request_required": defense_request_required,
+        "defense_request": defense_request,
         "verdict_choices": Verdict.choices,
         "ReviewOutcome": ReviewOutcome,
     }

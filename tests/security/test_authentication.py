@@ -8,9 +8,10 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.choices import AuditAction
+from cases.choices import AuditAction, SecondFactorPolicy
 from cases.models import AuditEvent
 from cases.views.auth import locked_out_message
+from tests.factories import set_policy
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
@@ -133,8 +134,7 @@ def test_without_policy_nobody_is_asked_for_a_second_factor(client, dave):
 
 
 def test_an_admin_must_enrol_when_the_office_requires_it(client, office, dave):
-    office.second_factor_required = True
-    office.save()
+    set_policy(office, second_factor=SecondFactorPolicy.ADMINS)
     succeed(client, "dave")
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response.url.startswith(reverse("otp_enroll"))
@@ -160,8 +160,7 @@ def test_an_admin_must_enrol_when_the_office_requires_it(client, office, dave):
 
 
 def test_deputies_are_not_required_to_enrol(client, office, alice):
-    office.second_factor_required = True
-    office.save()
+    set_policy(office, second_factor=SecondFactorPolicy.ADMINS)
     succeed(client, "alice")
     assert client.get(reverse("home")).status_code == 200
 

@@ -79,11 +79,17 @@ def test_audit_log_dates_out_of_range_are_a_form_error(client, dave, url, dates)
 
 
 @pytest.mark.parametrize(
-    "field, value", [("grams", "-0.01"), ("loss_amount", "-1"), ("grams", "-1000")]
+    "statute, field, value",
+    [
+        ("HS 11357(b)", "grams", "-0.01"),
+        ("PC 487(a)", "loss_amount", "-1"),
+        ("HS 11357(b)", "grams", "-1000"),
+    ],
 )
-def test_a_negative_quantity_or_loss_is_a_form_error(client, alice, case, field, value):
+def test_a_negative_quantity_or_loss_is_a_form_error(client, alice, case, statute, field, value):
+    """On a count whose statute asks for that fact (a hidden one is ignored: test_offer_entry)."""
     client.force_login(alice)
-    posted = offer_data(case, {1: {field: value}})
+    posted = offer_data(case, {1: {"statute_pleaded": statute, field: value}})
     response = client.post(reverse("disposition_create", args=[case.pk]), posted)
     assert response.status_code == 200
     first = response.context["term_forms"][0]

@@ -36,6 +36,7 @@ CANARIES = (
     "OMEGA reasons",
     "OMEGA equities",
     "omega-deputy",
+    "OMEGA service token",
 )
 
 

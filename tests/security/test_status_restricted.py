@@ -49,7 +49,13 @@ SECRET_GROUPS = {
 }
 SECRETS = tuple(secret for group in SECRET_GROUPS.values() for secret in group)
 # The case's own data, which any page of it shows to whoever may open it.
-CASE_DATA = ("ALPHA-CANARY-1", "ALPHA Canary Defendant", "People v. ALPHA Canary", "alpha-deputy")
+CASE_DATA = (
+    "ALPHA-CANARY-1",
+    "ALPHA Canary Defendant",
+    "People v. ALPHA Canary",
+    "alpha-deputy",
+    "ALPHA service token",
+)
 
 
 @pytest.fixture

@@ -47,6 +47,9 @@ OBJECT_KINDS = {
     "membership": lambda w: w.user.membership,
     "office": lambda w: w.office,
     "prior": lambda w: w.prior,
+    "counsel": lambda w: w.counsel_request,
+    "counselrequest": lambda w: w.counsel_request,
+    "token": lambda w: w.service_token,
     "priorconviction": lambda w: w.prior,
 }
 
@@ -60,6 +63,7 @@ PARAM_KINDS = {
     ("office_user_reset_second_factor", "pk"): "user",
     ("office_user_reinvite", "pk"): "user",
     ("office_unit", "pk"): "unit",
+    ("counsel_request_create", "pk"): "signed_worksheet",  # counsel reads signed versions only
 }
 
 # Parameters that are not records: a fixed, valid value each.
@@ -69,7 +73,8 @@ VALUE_KWARGS = {
     "year": "2026",
     "month": "11",
     "slug": "test",
-    # The invitation link's user id and token (a wrong one is refused: tests/test_office_users.py).
+    # The invitation link's user id and token (a wrong one is refused: tests/test_office_users.py);
+    # the calendar feed's token (tests/test_calendar.py).
     "uidb64": "MQ",
     "token": "not-a-token",
 }
@@ -101,11 +106,16 @@ NO_RECORD_DATA = {
     "another office's units are absent)",
     "office_policy": "the administrator's own office settings, no case, person or unit",
     "office_catalog": "the offense catalog, the same for every office",
+    "policy_edit": "the office's own policy settings and their versions, no case record",
     "catalog_impact": "the catalog versions; records only when a new catalog changes them "
     "(tests/test_catalog_impact.py: its isolation with such records)",
+    "hearing_calendar": "the reader's own hearings only (tests/test_calendar.py)",
+    "case_import": "an upload form; an import writes only into the uploader's own office "
+    "(tests/test_case_import.py)",
 }
 
 # URL names open to anyone (no office data behind them).
+# calendar_feed is opened by its token, not a session (tests/test_calendar.py: its isolation).
 PUBLIC = {
     "login",
     "logout",
@@ -114,6 +124,7 @@ PUBLIC = {
     "otp_enroll",
     "otp_backup_codes",
     "invite_accept",  # the invitation link, before its user has a password
+    "calendar_feed",
 }
 
 
@@ -136,7 +147,17 @@ class Route:
 
 
 def routes():
-    """Every named URL pattern outside the Django admin, with its parameters."""
+    """Every named URL pattern outside the Django admin and the API, with its parameters."""
+    return [route for route in _all_routes() if not route.name.startswith("api_")]
+
+
+def api_routes():
+    """The API's routes: opened by a service token, not a session (tests/test_api.py walks
+    them with each office's token)."""
+    return [route for route in _all_routes() if route.name.startswith("api_")]
+
+
+def _all_routes():
     found = []
     _walk(get_resolver(), "", found)
     return found
@@ -222,8 +243,9 @@ def post_data(world):
 
 
 def people(world):
-    """Who may open the world's pages: its deputy, its unit's supervisor, its administrator."""
-    return [world.user, world.supervisor, world.admin]
+    """Who may open the world's pages: its deputy, its unit's supervisor, its administrator,
+    and its immigration counsel (the only one who opens counsel's queue)."""
+    return [world.user, world.supervisor, world.admin, world.counsel]
 
 
 def assert_control(client, route, url, readers, shows, data=None, missing=None):

@@ -2,8 +2,9 @@
 
 `make_world(office)` builds a case with a count, an offer with its term, a draft and a signed
 worksheet, a review, an override, a defense submission, a status disclosure, an audit event and
-the people of the office who may open them (the deputy who owns the case, the unit's supervisor
-and the office administrator: the walks' positive controls read each page as them). The URL walk
+the people of the office who may open them (the deputy who owns the case, the unit's supervisor,
+the office administrator and immigration counsel: the walks' positive controls read each page as
+them), and a request for counsel's view on the signed worksheet. The URL walk
 finds the object behind a URL parameter through `urlwalk.OBJECT_KINDS`; a new kind of record gets
 a line here and one there.
 """
@@ -14,13 +15,15 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils import timezone
 
-from cases.choices import AuditAction, DisclosureSource, ReviewOutcome, Role
+from cases.choices import AuditAction, CounselRouting, DisclosureSource, ReviewOutcome, Role
 from cases.models import (
     AuditEvent,
+    CounselRequest,
     DefenseSubmission,
     FlagOverride,
     PriorConviction,
     Review,
+    ServiceToken,
     StatusDisclosure,
     Worksheet,
 )
@@ -55,6 +58,9 @@ class World:
     admin: object = None
     draft_override: object = None
     prior: object = None
+    counsel: object = None
+    counsel_request: object = None
+    service_token: object = None
     extra: dict = field(default_factory=dict)
 
     def all_objects(self):
@@ -82,6 +88,8 @@ def make_world(office, prefix, text=None):
     user = factories.make_user(f"{prefix.lower()}-deputy", office, Role.DEPUTY, unit)
     supervisor = factories.make_user(f"{prefix.lower()}-supervisor", office, Role.SUPERVISOR, unit)
     admin = factories.make_user(f"{prefix.lower()}-admin", office, Role.ADMIN)
+    counsel = factories.make_user(f"{prefix.lower()}-counsel", office, Role.COUNSEL)
+    factories.set_policy(office, counsel_routing=CounselRouting.ON_REQUEST)
     case = factories.make_case(
         office,
         unit,
@@ -150,6 +158,11 @@ def make_world(office, prefix, text=None):
             fill_text(obj, text)
     sign_directly(signed, user)
     review = Review.objects.create(worksheet=signed, requested_at=timezone.now())
+    counsel_request = CounselRequest.objects.create(
+        case=case, worksheet=signed, requested_by=user, question=f"{prefix} counsel question"
+    )
+    if text is not None:
+        fill_text(counsel_request, text)
     event = AuditEvent.objects.create(
         office=office,
         user=user,
@@ -173,6 +186,13 @@ def make_world(office, prefix, text=None):
         review.reviewer = user
         review.decided_at = timezone.now()
         review.save()
+    service_token = ServiceToken.objects.create(
+        office=office,
+        name=f"{prefix} service token",
+        scopes=["read"],
+        prefix=f"cst_{prefix[:6]}",
+        token_hash=f"{prefix}-{office.pk}".ljust(64, "0")[:64],
+    )
     return World(
         office,
         unit,
@@ -192,6 +212,9 @@ def make_world(office, prefix, text=None):
         admin=admin,
         draft_override=draft_override,
         prior=prior,
+        counsel=counsel,
+        counsel_request=counsel_request,
+        service_token=service_token,
     )
 
 
