@@ -26,6 +26,7 @@ from .models import (
     OfferTemplate,
     PriorConviction,
     Review,
+    Unit,
     Worksheet,
 )
 
@@ -238,6 +239,35 @@ def get_review_for_editing(user, worksheet_pk):
     review = get_review_for_user(user, worksheet_pk)
     ensure_may_review(user, review.worksheet)
     return review
+
+
+# --- The office area (users and units) ----------------------------------------------------------
+
+
+def get_office_for_managing(user):
+    """The office this user administers (403 for anyone else, an operator included: the
+    operator's tool is the Django admin)."""
+    office = membership_of(user).office
+    _require(user, "cases.manage_office", "Only the office's administrator manages the office.")
+    return office
+
+
+def get_member_for_managing(user, pk):
+    """An account of the administrator's office (404 for anyone else's)."""
+    from django.contrib.auth import get_user_model
+
+    office = get_office_for_managing(user)
+    return get_object_or_404(
+        get_user_model().objects.select_related("membership", "membership__unit"),
+        pk=pk,
+        membership__office=office,
+    )
+
+
+def get_unit_for_managing(user, pk):
+    """A unit of the administrator's office (404 for another office's)."""
+    office = get_office_for_managing(user)
+    return get_object_or_404(Unit.objects.select_related("office"), pk=pk, office=office)
 
 
 # --- Requests for immigration counsel's view ----------------------------------------------------

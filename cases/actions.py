@@ -6,7 +6,7 @@ its id and address to the audit log.
 """
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -256,6 +256,8 @@ def update_user(user, *, by_user, fields, request=None):
         raise ValueError(f"Not an account field the admin changes: {', '.join(sorted(unknown))}.")
     if "is_superuser" in fields and not getattr(by_user, "is_superuser", False):
         raise PermissionDenied("Only the deployment's operator can grant or remove superuser.")
+    if fields.get("is_active") is False and user.is_active and office is not None:
+        ensure_office_keeps_an_admin(office, losing=user)
     before = {name: getattr(user, name) for name in fields}
     for name, value in fields.items():
         setattr(user, name, value)
@@ -324,6 +326,12 @@ def set_membership(user, *, by_user, office, unit, role, bar_number="", request=
     if old_office is not None and old_office != office:
         ensure_may_manage_office(by_user, old_office)
     _ensure_unit_in_office(unit, office)
+    if (
+        membership is not None
+        and membership.role == Role.ADMIN
+        and (role != Role.ADMIN or old_office != office)
+    ):
+        ensure_office_keeps_an_admin(old_office, losing=user)
     fields = {"office_id": office.pk, "unit_id": unit.pk if unit else None, "role": role}
     before = (
         {name: getattr(membership, name) for name in fields}
@@ -382,6 +390,23 @@ def set_role_from_directory(membership, role, *, request=None):
         request=request,
     )
     return membership
+
+
+def ensure_office_keeps_an_admin(office, *, losing):
+    """Refuse a change that leaves `office` without an active administrator (issue 17: nobody
+    could then manage its users). The office's administrator rows are locked first, so two
+    administrators deactivating each other at once are decided one after the other."""
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(office=office, role=Role.ADMIN)
+        .select_related("user")
+    )
+    if not any(m.user_id == losing.pk and m.user.is_active for m in admins):
+        return  # not an active administrator of this office: nothing to keep
+    if not any(m.user_id != losing.pk and m.user.is_active for m in admins):
+        raise ValidationError(
+            "This is the office's last administrator. Make someone else an administrator first."
+        )
 
 
 def _office_of_account(user):

@@ -1,4 +1,6 @@
-"""Django admin, scoped so that an office's administrator sees and changes only that office.
+"""Django admin, for the deployment's operators (superusers) only since issue 17.1: an office's
+administrator works in the app's Office area (cases.views.office). The scoping below, which
+narrows every page to the user's office, stays as a second wall.
 
 Every queryset is narrowed to the admin's office, every foreign-key choice too, and new rows
 are put in the admin's office whatever the form says. Superusers (the operators of a
@@ -20,6 +22,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -128,6 +131,20 @@ class ReadOnlyAdmin(ReadOnlyMixin, OfficeScopedAdmin):
 # --- Offices, units, accounts and memberships: through the actions, audited --------------------
 
 
+class RefusalAsMessage:
+    """An action's refusal (the office's last administrator, issue 17.1) becomes a message on
+    the same page, not a server error; the admin's transaction rolled back, nothing is saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(  # type: ignore[misc]
+                request, object_id, form_url, extra_context
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+            return HttpResponseRedirect(request.path)
+
+
 @admin.register(Office)
 class OfficeAdmin(OfficeScopedAdmin):
     office_path = "pk"
@@ -197,7 +214,7 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(OfficeScopedAdmin):
+class MembershipAdmin(RefusalAsMessage, OfficeScopedAdmin):
     form = MembershipForm
     list_display = ["user", "role", "unit", "office"]
     list_filter = ["role"]
@@ -232,7 +249,7 @@ class MembershipAdmin(OfficeScopedAdmin):
         _saved_as(obj, membership)
 
 
-class ScopedUserAdmin(UserAdmin):
+class ScopedUserAdmin(RefusalAsMessage, UserAdmin):
     """Office admins manage only their office's users, and cannot grant superuser.
 
     Accounts are created, changed and given new passwords through the actions; nobody deletes

@@ -1,4 +1,5 @@
-"""The Django admin site without its "view on site" shortcut (/admin/r/<type>/<id>/).
+"""The Django admin site, for superusers only, without its "view on site" shortcut
+(/admin/r/<type>/<id>/).
 
 Django's shortcut redirects to any object's page whatever office it belongs to and answers 404
 only for an id that does not exist, so a staff user could tell another office's ids from
@@ -17,8 +18,14 @@ def _no_shortcut(request, content_type_id, object_id):
 
 
 class ConsideredAdminSite(admin.AdminSite):
+    """The deployment operator's tool (superusers only, issue 17.1): an office's administrator
+    works in the app's Office area (cases.views.office) and never needs this site."""
+
     site_header = "Considered administration"
     site_title = "Considered"
+
+    def has_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
 
     def get_urls(self):
         urls = [url for url in super().get_urls() if getattr(url, "name", None) != "view_on_site"]

@@ -221,6 +221,21 @@ OIDC_USE_NONCE = True
 OIDC_CREATE_USER = False
 OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
 
+# Invitations (cases.invites): the set-up link goes by e-mail to the new user only. In
+# development the message is printed on the console; production names its mail relay.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "considered@localhost")
+# How long an invitation link works (Django's password-reset token lifetime): 3 days.
+PASSWORD_RESET_TIMEOUT = env_int("INVITE_TIMEOUT_SECONDS", 3 * 24 * 3600)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -25,17 +25,26 @@ ADDRESS = "203.0.113.44"
 
 
 def promote(client, admin_user, membership, role="supervisor"):
+    """Change a role on the Office area's user page, as an administrator does."""
     client.force_login(admin_user)
+    user = membership.user
     response = client.post(
-        f"/admin/cases/membership/{membership.pk}/change/",
-        {"unit": membership.unit_id or "", "role": role, "bar_number": ""},
+        reverse("office_user", args=[user.pk]),
+        {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
+            "unit": membership.unit_id or "",
+            "role": role,
+            "bar_number": "",
+        },
         REMOTE_ADDR=ADDRESS,
     )
     assert response.status_code == 302
     client.logout()
 
 
-def test_a_role_changed_in_the_admin_is_listed_for_the_supervisor(client, dave, carol, alice):
+def test_a_role_changed_in_the_office_area_is_listed_for_the_supervisor(client, dave, carol, alice):
     promote(client, dave, alice.membership)
     client.force_login(carol)
     response = client.get(URL)

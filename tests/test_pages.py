@@ -10,8 +10,15 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# The single sign-on pages (tests/security/test_sso.py) come before any log-in.
-PUBLIC = {"login", "healthz", "oidc_authentication_init", "oidc_authentication_callback"}
+# The single sign-on pages (tests/security/test_sso.py) come before any log-in, and so does an
+# invitation link (tests/test_office_users.py).
+PUBLIC = {
+    "login",
+    "healthz",
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
+    "invite_accept",
+}
 
 
 def _walk(patterns, prefix=""):

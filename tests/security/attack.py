@@ -159,6 +159,8 @@ def served(tmp):
         PROXY_COUNT="1",
         STATIC_ROOT=str(_static_root()),
         LOG_LEVEL="WARNING",
+        # Invitations (cases.accounts) are written to the server's log instead of sent.
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
     )
     server = Server(port=port, env=env, world={})
     collecting = _collect_static(env)  # in parallel with the migrations: both take a while

@@ -181,12 +181,16 @@ def test_every_admin_model_is_walked(outsider_world):
     assert not unknown, f"teach worlds.World about these admin models: {unknown}"
 
 
-def test_office_admins_cannot_open_deployment_wide_admin_models(client, dave):
-    client.force_login(dave)
-    for model in admin.site._registry:
-        if model._meta.label_lower in NOT_FOR_OFFICE_ADMINS:
+def test_no_office_role_can_open_the_django_admin(client, insiders, outsider_world):
+    """The Django admin is the operator's (superusers only, issue 17.1): every role of an office,
+    its administrator included, is sent to the admin's log-in page, for every model."""
+    for name, user in insiders.items():
+        client.force_login(user)
+        for model in admin.site._registry:
             url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
-            assert client.get(url).status_code == 403, url
+            response = client.get(url)
+            assert response.status_code == 302, f"{url} as {name}"
+            assert response.url.startswith("/admin/login/"), f"{url} as {name}"
 
 
 @pytest.mark.parametrize("suffix", ["change/", "delete/", "history/"])
@@ -201,17 +205,12 @@ def test_admin_pages_of_another_offices_rows_are_not_found(client, dave, outside
         for method in ("get", "post"):
             data = {"post": "yes"} if suffix == "delete/" else {"caption": "tampered"}
             response = getattr(client, method)(url, data if method == "post" else None)
-            # The admin answers "does not exist" with a redirect to its index, or 403/404.
-            assert response.status_code in (302, 403, 404), f"{method.upper()} {url}"
-            if response.status_code == 302:
-                assert response.url in ("/admin/", "/admin/login/?next=/admin/") or (
-                    response.url.startswith("/admin/") and "/change/" not in response.url
-                ), f"{method.upper()} {url} → {response.url}"
+            # An office's administrator is not the admin's: its log-in page, nothing else.
+            assert response.status_code == 302, f"{method.upper()} {url}"
+            assert response.url.startswith("/admin/login/"), f"{method.upper()} {url}"
             _assert_no_canary(response, f"{method.upper()} {url}")
     assert snapshot(outsider_world) == before
-    # Control: the other office's administrator opens the same page and it names the row; a page
-    # no office administrator may open (status disclosures) is opened by the deployment's
-    # superuser instead.
+    # Control: the deployment's superuser opens the same page and it names the row.
     for model, obj in _admin_objects(outsider_world).items():
         if model not in admin.site._registry:
             continue
@@ -226,11 +225,9 @@ def test_admin_lists_show_nothing_of_another_office(client, dave, outsider_world
         meta = model._meta
         url = f"/admin/{meta.app_label}/{meta.model_name}/"
         response = client.get(url)
-        assert response.status_code in (200, 302, 403)
+        assert response.status_code == 302 and response.url.startswith("/admin/login/")
         _assert_no_canary(response, f"admin list of {meta.model_name}")
-    # Control: each list, as the other office's administrator (or the superuser where no office
-    # administrator may look), links to that office's row. The deployment-wide models hold no
-    # office's rows; office admins get 403 there (see above).
+    # Control: each list, as the superuser, links to that office's row.
     for model, obj in _admin_objects(outsider_world).items():
         if model not in admin.site._registry:
             continue

@@ -1,0 +1,108 @@
+"""The office area, beyond users (issue 17 item 1): units, the policy in force and the catalog
+in use. Only a role with `cases.manage_office` opens them; a unit of another office is "not
+found". Policy is read-only here (editing, with effective dates, is issue 17 item 2).
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+
+from consequences import catalog as catalogs
+
+from .. import actions, policy_text
+from ..access import get_office_for_managing, get_unit_for_managing
+from ..office_forms import UnitForm
+
+CATALOG_PAGE_SIZE = 25
+
+
+def office_units(request):
+    """The office's units with how many people work in each; add one (the office is implied)."""
+    office = get_office_for_managing(request.user)
+    form = UnitForm(request.POST or None, office=office)
+    if request.method == "POST" and form.is_valid():
+        unit = actions.create_unit(
+            office, by_user=request.user, name=form.cleaned_data["name"], request=request
+        )
+        messages.success(request, f"Unit “{unit.name}” added.")
+        return redirect("office_units")
+    units = office.units.annotate(
+        people=Count("memberships", filter=Q(memberships__user__is_active=True))
+    ).order_by("name")
+    return render(request, "office/units.html", {"office": office, "units": units, "form": form})
+
+
+def office_unit(request, pk):
+    """Rename a unit; see who works in it."""
+    unit = get_unit_for_managing(request.user, pk)
+    form = UnitForm(
+        request.POST or None, office=unit.office, unit=unit, initial={"name": unit.name}
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.rename_unit(
+            unit, by_user=request.user, name=form.cleaned_data["name"], request=request
+        )
+        messages.success(request, "Unit renamed.")
+        return redirect("office_units")
+    members = unit.memberships.select_related("user").order_by("user__last_name", "user__username")
+    return render(request, "office/unit.html", {"unit": unit, "form": form, "members": members})
+
+
+def office_policy(request):
+    """Each policy setting in force, what it does and which screen or report it changes."""
+    office = get_office_for_managing(request.user)
+    in_force, rows = policy_text.summary(office)
+    return render(
+        request, "office/policy.html", {"office": office, "in_force": in_force, "rows": rows}
+    )
+
+
+def office_catalog(request):
+    """The catalog in use: version, effective date, what changed since the version this server
+    ran before it, and each entry's review record (date reviewed, sources)."""
+    get_office_for_managing(request.user)
+    running = catalogs.get_catalog()
+    previous = catalogs.previous_catalog()
+    changes = _changes(previous, running) if previous is not None else None
+    query = request.GET.get("q", "").strip()
+    entries = sorted(running.offenses.values(), key=lambda entry: entry.code)
+    if query:
+        folded = query.casefold()
+        entries = [
+            e for e in entries if folded in e.code.casefold() or folded in e.title.casefold()
+        ]
+    page = Paginator(entries, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "office/catalog.html",
+        {
+            "catalog": running,
+            "previous": previous,
+            "changes": changes,
+            "page": page,
+            "query": query,
+            "query_string": urlencode({"q": query}) if query else "",
+            "reviewed_for_version": sum(
+                1 for e in running.offenses.values() if e.last_reviewed == running.effective
+            ),
+        },
+    )
+
+
+def _changes(old, new):
+    """Entries added, changed and removed from catalog `old` to `new`, by code."""
+    added = sorted(code for code in new.offenses if code not in old.offenses)
+    removed = sorted(code for code in old.offenses if code not in new.offenses)
+    changed = sorted(
+        code
+        for code, entry in new.offenses.items()
+        if code in old.offenses and old.offenses[code] != entry
+    )
+    return {
+        "added": [new.offenses[code] for code in added],
+        "changed": [new.offenses[code] for code in changed],
+        "removed": [old.offenses[code] for code in removed],
+    }
