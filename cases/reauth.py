@@ -108,7 +108,13 @@ def confirm_password(request, password):
     `user_login_failed`: axes counts it toward the same limit and cool-off as the log-in page,
     and `cases.auth_events` writes the same `login_failed` audit event. After the limit
     `locked_out(request)` is true and AxesMiddleware answers with `views.auth.locked_out`.
+    When office policy turns local passwords off (single sign-on only), no password is
+    accepted here either: the person confirms with the county account (cases.sso).
     """
+    from . import sso
+
+    if sso.local_passwords_refused(request.user):
+        return False
     user = authenticate(
         _CredentialsOnly(request),  # type: ignore[arg-type]  # stands in for the request
         username=request.user.get_username(),

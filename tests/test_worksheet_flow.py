@@ -432,3 +432,30 @@ def test_a_failed_sign_lists_each_problem_at_the_top_with_a_link_to_its_field(
     assert page.index('id="error-summary"') < page.index('class="risk-grid-wrap')
     assert "Saved as a draft, not signed yet." in summary
     assert 'href="#id_decision"' in summary and 'href="#id_reasons"' in summary
+
+
+# --- Signing when the office signs in with the county account (issue 17, single sign-on) -------
+
+
+def test_with_sso_the_sign_form_offers_the_county_account_and_refuses_passwords_when_off(
+    client, settings, alice, worksheet, offers
+):
+    settings.OIDC_ISSUER = "https://idp.county.example"  # only read, never called, here
+    with time_machine.travel(START, tick=False) as clock:
+        client.login(username="alice", password="correct-horse-battery")
+        clock.shift(dt.timedelta(minutes=16))
+        page = client.get(worksheet.get_absolute_url()).content.decode()
+        assert 'data-testid="sso-reauth"' in page and "reauth=1" in page
+        alice.membership.office.local_passwords_allowed = False
+        alice.membership.office.save()
+        data = form_data(worksheet, offers, password="correct-horse-battery")
+        response = client.post(reverse("worksheet_sign", args=[worksheet.pk]), data)
+        assert response.status_code == 400  # the county account, not a password, confirms
+        worksheet.refresh_from_db()
+        assert not worksheet.is_signed
+
+
+def test_without_sso_the_sign_form_has_no_county_account_link(client, alice, worksheet):
+    client.force_login(alice)
+    page = client.get(worksheet.get_absolute_url()).content.decode()
+    assert 'data-testid="sso-reauth"' not in page

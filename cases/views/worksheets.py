@@ -10,11 +10,12 @@ see status may record what the defense volunteered, and nothing on the page prom
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from consequences.statuses import Verdict
 
-from .. import actions, analysis, audit, reauth, security, worksheet_layout
+from .. import actions, analysis, audit, reauth, security, sso, worksheet_layout
 from ..access import (
     can_record_status,
     get_case_for_editing,
@@ -338,6 +339,7 @@ def _page(
         ),
         "grid": worksheet_layout.worksheet_grid(content),
         "reauth_seconds": reauth.seconds_left(request),
+        "sso_reauth_url": _sso_reauth_url(request, worksheet),
         "factors_open": form is not None and _factors_touched(form),
         "form": form,
         "editable": editable,
@@ -445,3 +447,15 @@ def _offers_view(content, overrides, editable):
             )
         offers.append({"offer": offer, "analysis": offer["analysis"], "rows": rows})
     return offers
+
+
+def _sso_reauth_url(request, worksheet):
+    """Where a person who signs in with the county account confirms who they are before
+    signing (the provider asks again; the session and the page's form stay): None when single
+    sign-on is not set up."""
+    if not sso.enabled():
+        return None
+    from urllib.parse import urlencode
+
+    query = urlencode({"reauth": 1, "next": worksheet.get_absolute_url()})
+    return f"{reverse('oidc_authentication_init')}?{query}"
