@@ -42,7 +42,7 @@ def concrete(route):
 # is public) and the calendar feed (a user's feed token). Without the token they answer 401 or
 # 404, never a page and never a redirect to a log-in a calendar program cannot make.
 def token_route(name):
-    return name.startswith("api_") or name == "calendar_feed"
+    return bool(name) and (name.startswith("api_") or name == "calendar_feed")
 
 
 def app_routes():
