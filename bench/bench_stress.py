@@ -56,7 +56,7 @@ def steps_of(trace, start):
 
 def chart(steps, path):
     """p95 against users as a small SVG line chart, with the 300 ms limit dashed."""
-    width, height, left, bottom, top, right = 480, 260, 50, 30, 15, 15
+    width, height, left, bottom, top, right = 480, 260, 64, 30, 15, 15
     points = [(s["users"], s["p95_ms"]) for s in steps if s["p95_ms"] is not None]
     max_users = max(RAMP)
     max_ms = max([P95_LIMIT_MS * 1.2] + [ms for _, ms in points])
