@@ -5,7 +5,8 @@ headless (deputies: list, case, compare, sign, PDF; supervisors: reports and the
 then checks that every worksheet signed during the run is present and intact. Reports p50, p95
 and p99 per endpoint and the error count; target p95 ≤ 300 ms with no errors (DESIGN.md).
 Environment: LOAD_USERS (50), LOAD_SECONDS (180), LOAD_CASES (20000), LOAD_THINK ("5,15": the
-seconds each user pauses between actions).
+seconds each user pauses between actions; "1,3" is the stress pace, see bench_stress.py). Each
+simulated user logs in once and keeps its session, as a deputy does for the working day.
 """
 
 import os
@@ -27,7 +28,9 @@ def main():
     (serving.OUT / "signed.jsonl").unlink(missing_ok=True)
     started = datetime.now(UTC).isoformat()
     with serving.served(env):
-        rows = serving.run_locust(env, users=USERS, seconds=SECONDS, prefix="load")
+        rows, locust_cpu = serving.run_locust_timed(
+            env, users=USERS, seconds=SECONDS, prefix="load"
+        )
     integrity = serving.check_integrity(env, serving.signed_during_run(), started)
 
     print(f"\n{'endpoint':<22} {'requests':>8} {'errors':>6} {'p50':>6} {'p95':>6} {'p99':>6}")
@@ -60,6 +63,10 @@ def main():
         "load.server_p95": _figure(serving.percentile(server["all"], 95), "ms", None),
         "load.server_p99": _figure(serving.percentile(server["all"], 99), "ms", None),
         "load.requests": _figure(total["Request Count"], "requests", None),
+        # Locust runs under `nice` on the same machine; what it used was not the server's.
+        "load.locust_cpu_share": _figure(
+            round(locust_cpu / (SECONDS * (os.cpu_count() or 1)), 3), "of all cores", None
+        ),
         "load.errors": _figure(total["Failure Count"], "errors", "0"),
         "load.worksheets_signed": _figure(integrity["signed_in_run"], "worksheets", None),
         "load.worksheets_intact": {

@@ -13,9 +13,10 @@ import os
 import random
 import re
 import threading
+import time
 from pathlib import Path
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, LoadTestShape, between, events, task
 
 OUT = Path(os.environ.get("LOAD_OUT", Path(__file__).resolve().parent / "out"))
 PLAN = json.loads((OUT / "load_plan.json").read_text()) if (OUT / "load_plan.json").exists() else {}
@@ -23,6 +24,12 @@ PASSWORD = PLAN.get("password", "")
 # Seconds a user pauses between actions: reading a page, typing. LOAD_THINK="5,15" by default,
 # a brisk court-day pace; "1,3" is a stress pace that saturates two cores (see the README).
 THINK = tuple(float(part) for part in os.environ.get("LOAD_THINK", "5,15").split(","))
+
+# bench_stress.py: users per step ("10,20,30"), each held LOAD_STEP_SECONDS; every request is
+# traced to LOAD_OUT/trace.jsonl (time, name, milliseconds, failed) to cut the run into steps.
+RAMP = [int(n) for n in os.environ.get("LOAD_RAMP", "").split(",") if n]
+STEP_SECONDS = float(os.environ.get("LOAD_STEP_SECONDS", "60"))
+_trace = []
 
 _deputies = itertools.cycle(PLAN.get("deputies", {}).items())
 _supervisors = itertools.cycle(PLAN.get("supervisors", []))
@@ -38,6 +45,22 @@ SHA = re.compile(r"SHA-256 ([0-9a-f]{64})")
 def csrf_of(response):
     match = CSRF.search(response.text)
     return match.group(1) if match else ""
+
+
+if RAMP:
+
+    class Ramp(LoadTestShape):
+        """Adds users step by step; users already running keep their session (no new log-in)."""
+
+        def tick(self):
+            step = int(self.get_run_time() // STEP_SECONDS)
+            if step >= len(RAMP):
+                return None
+            return RAMP[step], RAMP[step]  # all of a step's new users start within a second
+
+    @events.request.add_listener
+    def _traced(request_type, name, response_time, exception, **kwargs):
+        _trace.append((time.time(), name, response_time, exception is not None))
 
 
 class Staff(HttpUser):
@@ -151,6 +174,10 @@ class Supervisor(Staff):
 @events.test_stop.add_listener
 def _write_signed(**kwargs):
     OUT.mkdir(parents=True, exist_ok=True)
+    if RAMP:
+        with (OUT / "trace.jsonl").open("w") as out:
+            for row in _trace:
+                out.write(json.dumps(row) + "\n")
     with (OUT / "signed.jsonl").open("w") as out:
         for row in _signed:
             out.write(json.dumps(row) + "\n")

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "cases.middleware.NoStoreMiddleware",  # no-store on every signed-in response
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "config.routers.ReportReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cases.sessions.SessionLimitsMiddleware",
     "cases.security.SecondFactorMiddleware",
@@ -145,6 +146,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# A streaming replica for the compliance report's reads (config/routers.py): with
+# DATABASE_REPLICA_URL set, the report pages read their figures there. Without it the alias
+# names the primary and nothing is routed to it; in tests it mirrors the test database.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+REPORTS_FROM_REPLICA = bool(DATABASE_REPLICA_URL)
+DATABASES["replica"] = (
+    dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    if DATABASE_REPLICA_URL
+    else {**DATABASES["default"]}
+)
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.routers.ReportReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
