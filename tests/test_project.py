@@ -77,7 +77,7 @@ def test_collectstatic_succeeds_with_the_production_storage(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # hashing and compressing every font file; slow on a loaded machine
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "static" / "staticfiles.json").exists()
