@@ -19,6 +19,10 @@ OFFICE_SETTINGS = {
         "How the worksheet asks whether a similarly situated citizen would be treated the "
         "same. It changes the worksheet form and the parity answers in the compliance report."
     ),
+    "local_passwords_allowed": (
+        "Users may log in, and confirm a signature, with a Considered password. Off, and with "
+        "single sign-on set up, they use their county account only (docs/sso.md)."
+    ),
     "deputies_see_unit_cases": (
         "A deputy sees every case of their unit, not only the cases assigned to them. It "
         "changes the case list, case search and the case pages a deputy may open."
@@ -26,6 +30,14 @@ OFFICE_SETTINGS = {
     "compliance_goal_percent": (
         "The share of conveyed offers that should have a signed worksheet before conveyance. "
         "It changes the goal line on the compliance dashboard and in its PDF."
+    ),
+    "inbox_hearing_days": (
+        "How many days ahead a hearing without a signed worksheet is listed on a deputy's "
+        "“Needs my action” page."
+    ),
+    "inbox_draft_days": (
+        "After how many days an unsigned draft worksheet is listed on its deputy's “Needs my "
+        "action” page."
     ),
 }
 

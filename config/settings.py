@@ -73,7 +73,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # backup codes (cases.backup_codes)
     "axes",
-    "rest_framework",
+    # Django REST framework is used without its app: the API speaks JSON only, so the browsable
+    # API's templates and static files (and their font references) are not installed.
     "drf_spectacular",
     "consequences",
     "cases",

@@ -116,7 +116,8 @@ def test_the_engine_says_what_an_alternative_requires():
     result = engine.assess_count("HS 11351", level="felony", sentence_days=365).to_dict()
     by_code = {alternative["code"]: alternative for alternative in result["alternatives"]}
     assert by_code["PC 32"]["requires"]["sentence_days_max"] == 364
-    assert by_code["HS 11350"]["requires"] == {"sentence_days_max": None, "level": None}
+    # Simple possession as a misdemeanor, 364 days at most (catalog 2026.12.2: Prop 47, PC 18.5).
+    assert by_code["HS 11350"]["requires"] == {"sentence_days_max": 364, "level": "misdemeanor"}
     result = engine.assess_count("PC 273.5(a)", level="felony", sentence_days=365).to_dict()
     by_code = {alternative["code"]: alternative for alternative in result["alternatives"]}
     assert by_code["PC 243(e)(1)"]["requires"]["level"] == "misdemeanor"

@@ -3,6 +3,7 @@ a conveyance recorded by mistake the same day, record the answer (rejected, acce
 and copy an offer in one click. The rules are `cases.offers`'."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -48,6 +49,10 @@ def disposition_convey(request, pk):
     """Record that the offer was conveyed to the defense, on a day the deputy confirms."""
     disposition = get_disposition_for_editing(request.user, pk)
     case = disposition.case
+    if disposition.is_defense_proposal:  # the defense's, not the People's (actions.convey_offer)
+        raise PermissionDenied(
+            "A defense proposal is the defense's, not an offer of the People: it is not conveyed."
+        )
     if disposition.status != offers.DispositionStatus.DRAFT:
         return _refused(request, disposition, "convey", offers.already_conveyed(disposition))
     data = request.POST if request.method == "POST" else None

@@ -90,6 +90,7 @@ class World:
             self.override,
             self.submission,
             self.disclosure,
+            self.prior,
         ]
 
 
