@@ -113,13 +113,30 @@ def test_get_reads_the_consideration_status(client, token, office, unit, alice):
     assert "volunteered_status" not in data
 
 
-def test_status_only_for_a_token_granted_view_status(client, office, unit, alice, dave):
+@pytest.fixture
+def root(db):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("root", "root@example.org", "pw-long-enough")
+
+
+def test_an_administrator_cannot_grant_what_their_role_may_not_see(office, dave, root):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        make_token(office, by_user=dave, name="sneaky", scopes=["read"], view_status=True)
+    assert not ServiceToken.objects.exists()
+    token, _ = make_token(office, by_user=root, name="cleared", scopes=["read"], view_status=True)
+    assert token.view_status
+
+
+def test_status_only_for_a_token_granted_view_status(client, office, unit, alice, dave, root):
     case, _ = signed_case(office, unit, alice)
     StatusDisclosure.objects.create(
         case=case, status="lpr", source=DisclosureSource.DEFENSE_LETTER, recorded_by=alice
     )
     plain = make_token(office, by_user=dave, name="plain", scopes=["read"])[1]
-    cleared = make_token(office, by_user=dave, name="cleared", scopes=["read"], view_status=True)[1]
+    cleared = make_token(office, by_user=root, name="cleared", scopes=["read"], view_status=True)[1]
     url = reverse("api_case", args=[case.court_case_number])
     assert "volunteered_status" not in call(client, "get", url, plain).json()
     assert call(client, "get", url, cleared).json()["volunteered_status"] == ["lpr"]
@@ -227,7 +244,6 @@ def test_every_api_route_gives_another_offices_token_404(client, office, unit, a
         by_user=theirs,
         name="theirs",
         scopes=["read", "write_cases", "read_worksheets"],
-        view_status=True,
     )[1]
     mine = make_token(office, by_user=dave, name="mine", scopes=["read", "read_worksheets"])[1]
     walked = 0
@@ -301,3 +317,23 @@ def test_another_offices_administrator_cannot_revoke_ours(client, office, dave, 
     stored = ServiceToken.objects.get()
     assert client.post(reverse("service_token_revoke", args=[stored.pk])).status_code == 404
     assert token_for(token) == stored
+
+
+def test_a_write_only_token_reads_nothing_back(client, office, unit, alice, dave):
+    secret = make_token(office, by_user=dave, name="writer", scopes=["write_cases"])[1]
+    response = call(client, "put", reverse("api_case", args=["API-W"]), secret, data=BODY)
+    assert response.status_code == 201 and "case" not in response.json()
+
+
+def test_changes_of_one_moment_are_never_cut_apart(client, token, office, unit, monkeypatch):
+    from cases.api import views
+
+    monkeypatch.setattr(views, "CHANGES_LIMIT", 1)
+    moment = timezone.now()
+    for number in ("SAME-1", "SAME-2"):
+        factories.make_case(office, unit, number=number)
+    Case.objects.filter(court_case_number__startswith="SAME-").update(updated_at=moment)
+    since = (moment - dt.timedelta(seconds=5)).isoformat().replace("+", "%2B")
+    listed = call(client, "get", reverse("api_changes"), token, QUERY_STRING=f"since={since}")
+    numbers = [change["court_case_number"] for change in listed.json()["changes"]]
+    assert numbers == ["SAME-1", "SAME-2"]

@@ -116,6 +116,8 @@ def test_a_bad_date_is_explained_and_today_shown(client, week, alice):
     client.force_login(alice)
     text = client.get(reverse("hearing_calendar"), {"from": "31/12/2026"}).content.decode()
     assert "is not a date written YYYY-MM-DD" in text and "CAL-NONE" in text
+    text = client.get(reverse("hearing_calendar"), {"from": "9999-12-31"}).content.decode()
+    assert "outside the years 2000 to 2999" in text and "CAL-NONE" in text
 
 
 def test_a_scope_not_allowed_falls_back_to_the_users_own(client, week, alice):

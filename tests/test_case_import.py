@@ -91,6 +91,8 @@ def test_a_reimport_updates_hearings_and_counts(imported, office):
     assert case.lock_version == 2
     assert list(case.charges.values_list("number", flat=True)) == [1]  # count 2 left the file
     assert Charge.objects.get(case__court_case_number="IMP-2").statute == "HS 11350"
+    # A change of counts alone moves the case's version too (the API's change feed lists it).
+    assert Case.objects.get(court_case_number="IMP-2").lock_version == 2
 
 
 def test_counts_an_offer_uses_are_kept_and_the_difference_reported(imported, office):

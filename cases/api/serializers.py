@@ -89,7 +89,7 @@ class CaseStatusOut(serializers.Serializer):
 class UpsertOut(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged"])
     messages = serializers.ListField(child=serializers.CharField())
-    case = CaseStatusOut()
+    case = CaseStatusOut(required=False, help_text="Only for a token with the read scope")
 
 
 class ChangeOut(serializers.Serializer):

@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,6 +24,11 @@ def _hash(token: str) -> str:
 def make_token(office, *, by_user, name, scopes, view_status=False, days=None, request=None):
     """A new token for `office`; returns (ServiceToken, the token in clear, shown once)."""
     ensure_may_manage_office(by_user, office)
+    if view_status and not by_user.has_perm("cases.view_status"):
+        # Least privilege: a token never sees more than the person who made it may. An office
+        # administrator's role does not see status, so only the operator (a superuser) or a
+        # role that may see status grants it.
+        raise PermissionDenied("Only someone who may see a volunteered status can grant it.")
     unknown = set(scopes) - set(ServiceToken.SCOPES)
     if unknown or not scopes:
         raise ValueError("Choose one or more of: " + ", ".join(ServiceToken.SCOPES))

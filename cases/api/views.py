@@ -143,11 +143,9 @@ class CaseDetail(ServiceView):
             self.record(
                 action, case, summary=f"case {line.outcome}", data={"outcome": line.outcome}
             )
-        result = {
-            "outcome": line.outcome,
-            "messages": line.messages,
-            "case": case_status(case, view_status=request.user.token.view_status),
-        }
+        result = {"outcome": line.outcome, "messages": line.messages}
+        if request.user.has_scope("read"):  # a write-only token reads nothing back
+            result["case"] = case_status(case, view_status=request.user.token.view_status)
         return Response(result, status=201 if line.outcome == CREATED else 200)
 
 
@@ -262,7 +260,12 @@ def changed_since(office, since):
         .annotate(at=Max("decided_at"))
         .values_list("worksheet__case_id", "at")
     )
-    ordered = sorted(moments.items(), key=lambda item: (item[1], item[0]))[:CHANGES_LIMIT]
+    ordered = sorted(moments.items(), key=lambda item: (item[1], item[0]))
+    if len(ordered) > CHANGES_LIMIT:
+        # Never cut between changes of the same moment (an import stamps a whole batch with one
+        # time): the next poll starts after `next_since` and would skip the rest of them.
+        last = ordered[CHANGES_LIMIT - 1][1]
+        ordered = [item for item in ordered if item[1] <= last]
     numbers = dict(
         Case.objects.filter(pk__in=[pk for pk, _ in ordered]).values_list("pk", "court_case_number")
     )

@@ -141,7 +141,9 @@ def _write(batch: list[tuple[Incoming, CleanCase]], office, report: Report) -> N
             changed_charges,
             gone_charges,
         )
-        if names:
+        if names or counts_changed:
+            # A change of counts alone is a change of the case too: its version moves (a form
+            # open on it notices) and the API's change feed lists it.
             case.lock_version += 1
             case.updated_at = now
             changed_cases.append(case)

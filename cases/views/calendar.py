@@ -48,9 +48,12 @@ def _start(text, today):
     if not text:
         return today, ""
     try:
-        return dt.date.fromisoformat(text), ""
+        day = dt.date.fromisoformat(text)
     except ValueError:
         return today, f"“{text}” is not a date written YYYY-MM-DD: showing from today."
+    if not dt.date(2000, 1, 1) <= day <= dt.date(2999, 12, 31):  # 9999-12-31 + 14 days overflows
+        return today, f"{text} is outside the years 2000 to 2999: showing from today."
+    return day, ""
 
 
 @login_required

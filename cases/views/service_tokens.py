@@ -32,6 +32,13 @@ class TokenForm(forms.Form):
     )
 
 
+def _form(request, data=None):
+    form = TokenForm(data)
+    if not request.user.has_perm("cases.view_status"):
+        del form.fields["view_status"]  # they cannot grant what they may not see
+    return form
+
+
 def _office(request):
     office = membership_of(request.user).office
     ensure_may_manage_office(request.user, office)
@@ -43,25 +50,27 @@ def service_tokens(request):
     office = _office(request)
     made = None
     if request.method == "POST":
-        form = TokenForm(request.POST)
+        form = _form(request, request.POST)
         if form.is_valid():
             token, secret = make_token(
                 office,
                 by_user=request.user,
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
-                view_status=form.cleaned_data["view_status"],
+                view_status=form.cleaned_data.get("view_status", False),
                 days=form.cleaned_data["days"],
                 request=request,
             )
             made = (token, secret)
-            form = TokenForm()
+            form = _form(request)
     else:
-        form = TokenForm()
+        form = _form(request)
     tokens = ServiceToken.objects.filter(office=office).order_by("-created_at")
-    return render(
+    response = render(
         request, "cases/service_tokens.html", {"form": form, "tokens": tokens, "made": made}
     )
+    response["Cache-Control"] = "no-store"  # the new token is on this page, once
+    return response
 
 
 @login_required
