@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from cases.models import Unit
 from tests.browser.conftest import axe_violations, log_in, log_out, screenshot
@@ -52,7 +53,8 @@ def test_first_day_setup_unit_deputy_and_invitation(demo, new_page):
     assert "Invited" in row.inner_text() and "Never" in row.inner_text()
     screenshot(page, "admin-users", guide=True)
     page.get_by_role("link", name="Access changes").first.click()
-    assert page.get_by_role("row").filter(has_text="gdeputy").first.is_visible()
+    # The click returns when the new page starts loading; expect() waits for the row to arrive.
+    expect(page.get_by_role("row").filter(has_text="gdeputy").first).to_be_visible()
     screenshot(page, "admin-access-changes", guide=True)
     log_out(page)
 
