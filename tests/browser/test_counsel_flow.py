@@ -8,6 +8,7 @@ request; dave (administrator) edits the policy.
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from cases import actions
 from cases.choices import CounselRouting, Role
@@ -55,7 +56,7 @@ def test_counsel_answers_a_routed_worksheet(routed_office, new_page):
     page.get_by_label("Your question for counsel (optional)").fill("Is the DV ground avoidable?")
     page.get_by_role("button", name="Ask immigration counsel").click()
     page.get_by_text("Sent to immigration counsel.").wait_for()
-    assert page.locator("#counsel").get_by_text("Waiting").is_visible()
+    expect(page.locator("#counsel").get_by_text("Waiting")).to_be_visible()
     no_sideways_scroll(page, "worksheet-asked")
     log_out(page)
 
@@ -67,8 +68,8 @@ def test_counsel_answers_a_routed_worksheet(routed_office, new_page):
     page.set_viewport_size({"width": 1366, "height": 900})
     page.get_by_role("link", name="Answer ALPHA-0001").click()
     page.get_by_role("heading", name="Record-of-conviction facts").wait_for()
-    assert page.get_by_text("domestic relationship: yes").is_visible()
-    assert page.get_by_text("Is the DV ground avoidable?").is_visible()
+    expect(page.get_by_text("domestic relationship: yes")).to_be_visible()
+    expect(page.get_by_text("Is the DV ground avoidable?")).to_be_visible()
     no_sideways_scroll(page, "answer")
     page.set_viewport_size({"width": 1366, "height": 900})
     page.get_by_label("Your written view").fill(ANSWER)

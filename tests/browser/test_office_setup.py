@@ -28,8 +28,8 @@ def test_first_day_setup_unit_deputy_and_invitation(demo, new_page):
     page.get_by_role("link", name="Units", exact=True).click()
     page.get_by_label("Unit name").fill("Gang Crimes Unit")
     page.get_by_role("button", name="Add unit").click()
-    assert page.get_by_text("Unit “Gang Crimes Unit” added.").is_visible()
-    assert page.get_by_role("link", name="Gang Crimes Unit").is_visible()
+    expect(page.get_by_text("Unit “Gang Crimes Unit” added.")).to_be_visible()
+    expect(page.get_by_role("link", name="Gang Crimes Unit")).to_be_visible()
     screenshot(page, "admin-units", guide=True)
 
     page.get_by_role("link", name="Users", exact=True).click()
@@ -42,12 +42,12 @@ def test_first_day_setup_unit_deputy_and_invitation(demo, new_page):
     page.get_by_label("Role").select_option(label="Deputy DA")
     # Forgetting the unit is caught, and nothing typed is lost.
     page.get_by_role("button", name="Add and send invitation").click()
-    assert page.get_by_text("Choose the unit this deputy works in").is_visible()
+    expect(page.get_by_text("Choose the unit this deputy works in")).to_be_visible()
     assert page.get_by_label("E-mail").input_value() == "g.ortiz@example.org"
     page.get_by_label("Unit", exact=True).select_option(label="Gang Crimes Unit")
     screenshot(page, "admin-add-user", guide=True)
     page.get_by_role("button", name="Add and send invitation").click()
-    assert page.get_by_text("Gabriela Ortiz was added.").is_visible()
+    expect(page.get_by_text("Gabriela Ortiz was added.")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="gdeputy")
     assert "Deputy DA" in row.inner_text() and "Gang Crimes Unit" in row.inner_text()
     assert "Invited" in row.inner_text() and "Never" in row.inner_text()
@@ -61,7 +61,7 @@ def test_first_day_setup_unit_deputy_and_invitation(demo, new_page):
     (message,) = [m for m in mail.outbox if m.to == ["g.ortiz@example.org"]]
     link = re.search(r"https?://\S+/invite/\S+/", message.body).group(0)
     page.goto(link)
-    assert page.get_by_text("Your username is gdeputy").is_visible()
+    expect(page.get_by_text("Your username is gdeputy")).to_be_visible()
     page.locator("#id_new_password1").fill(PASSPHRASE)
     page.locator("#id_new_password2").fill(PASSPHRASE)
     page.get_by_role("button", name="Set password").click()
@@ -70,7 +70,7 @@ def test_first_day_setup_unit_deputy_and_invitation(demo, new_page):
     page.get_by_label("Password").fill(PASSPHRASE)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/login/" not in url)
-    assert page.get_by_text("Deputy DA · ").is_visible()
+    expect(page.get_by_text("Deputy DA · ")).to_be_visible()
     assert not page.get_by_role("link", name="Office", exact=True).count()
     assert page.goto("/office/").status == 403
     page.errors.clear()  # the 403 above is the point

@@ -6,6 +6,7 @@ endpoint, the provider's log-in form, the callback, the page asked for.
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from cases import sso
 from cases.choices import Role, SecondFactorPolicy
@@ -74,7 +75,7 @@ def test_a_deputy_signs_in_with_the_county_account(new_page, live_server, county
     page.wait_for_url(f"{provider.origin}/**")
     at_provider(page, "ann")
     page.wait_for_url(f"{live_server.url}/cases/")
-    assert page.get_by_role("button", name="Log out").is_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     county.membership.refresh_from_db()
     assert county.membership.role == Role.DEPUTY  # the directory's group decides the role
@@ -87,8 +88,8 @@ def test_someone_without_an_account_sees_why(new_page, live_server, county, prov
     page.get_by_role("link", name="Sign in with your county account").click()
     at_provider(page, "nobody")
     page.wait_for_url(f"{live_server.url}/login/sso/callback/**")
-    assert page.get_by_role("heading", name="You are not signed in").is_visible()
-    assert page.get_by_text("Your county account has no Considered account").is_visible()
+    expect(page.get_by_role("heading", name="You are not signed in")).to_be_visible()
+    expect(page.get_by_text("Your county account has no Considered account")).to_be_visible()
     fits(page, "sso-refused")
     page.get_by_role("link", name="Back to the log-in page").click()
     page.wait_for_url(f"{live_server.url}/login/")
