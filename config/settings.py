@@ -378,6 +378,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/min")
+# Unknown tokens allowed per client address in a window (seconds) before every call from that
+# address gets 429 until the window ends: far above a misconfigured integration's retries, far
+# below what guessing needs.
+API_AUTH_FAILURE_LIMIT = (20, 600)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Considered API",
     "DESCRIPTION": "For the office's case management system: create or update cases, read their "
