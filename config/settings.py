@@ -304,10 +304,14 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Sessions: server-side, expire when idle; the absolute limit is enforced in middleware.
-SESSION_COOKIE_AGE = 30 * 60
-SESSION_IDLE_TIMEOUT = 30 * 60  # cases.sessions.SessionLimitsMiddleware
+# Sessions: server-side. The idle and absolute limits are the middleware's
+# (cases.sessions.SessionLimitsMiddleware), which tells the user which limit ended the session.
+# The store keeps a session up to the absolute limit as a backstop: were it to expire sessions at
+# the idle limit, the middleware would never see an idle one, and the user would be sent to log
+# in without being told why.
+SESSION_IDLE_TIMEOUT = 30 * 60
 SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
