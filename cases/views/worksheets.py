@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from consequences.statuses import Verdict
 
-from .. import actions, analysis, audit, reauth, security, sso, worksheet_layout
+from .. import actions, analysis, audit, defense_requests, reauth, security, sso, worksheet_layout
 from ..access import (
     can_record_status,
     get_case_for_editing,
@@ -29,7 +29,7 @@ from ..choices import AuditAction, CounselRouting, ReviewOutcome
 from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, WorksheetForm
 from ..integrity import ConflictError
 from ..models import CounselRequest, FlagOverride, Review
-from ..policy import defense_request_state, policy_for
+from ..policy import policy_for
 from ..worksheets import content_for_display
 
 
@@ -327,7 +327,6 @@ def _page(
         .select_related("requested_by", "answered_by")
         .first()
     )
-    defense_request_required, defense_request = defense_request_state(worksheet)
     context = {
         "worksheet": worksheet,
         "case": case,
@@ -365,8 +364,7 @@ def _page(
         and policy_now.counsel_routing != CounselRouting.OFF
         and may(request.user, "cases.add_counselrequest"),
         "counsel_routing_off": policy_now.counsel_routing == CounselRouting.OFF,
-        "defense_request_required": defense_request_required,
-        "defense_request": defense_request,
+        "later_requests": defense_requests.recorded_after_signing(worksheet, content),
         "verdict_choices": Verdict.choices,
         "ReviewOutcome": ReviewOutcome,
     }
