@@ -7,7 +7,7 @@ its id and address to the audit log.
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -24,7 +24,14 @@ from .choices import (
     Role,
     SchemeAnswer,
 )
-from .integrity import ConflictError, CountsBound, OfferFrozen, WorksheetSigned, check_version
+from .integrity import (
+    CaseNumberTaken,
+    ConflictError,
+    CountsBound,
+    OfferFrozen,
+    WorksheetSigned,
+    check_version,
+)
 from .models import (
     Case,
     Charge,
@@ -434,8 +441,13 @@ def _ensure_unit_in_office(unit, office):
 
 @transaction.atomic
 def create_case(*, office, by_user, charges=(), request=None, **fields):
-    """Open a case in the user's office with its counts (dicts of Charge fields)."""
-    case = Case.objects.create(office=office, **fields)
+    """Open a case in the user's office with its counts (dicts of Charge fields).
+
+    Raises `CaseNumberTaken` when the office has a case with this number: the form checks first,
+    but two people can pass that check at the same moment, and only the database's unique
+    constraint sees the second insert."""
+    case = Case(office=office, **fields)
+    _save_case_number(case)
     for number, charge_fields in enumerate(charges, start=1):
         Charge.objects.create(case=case, number=number, **charge_fields)
     audit.record(AuditAction.CREATE, case, user=by_user, request=request)
@@ -464,7 +476,7 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
     for name, value in fields.items():
         setattr(case, name, value)
     case.lock_version += 1
-    case.save()
+    _save_case_number(case)
     scope_after = report_columns.scope_of(case)
     if scope_after != scope_before:
         report_columns.move_scope(case)
@@ -477,6 +489,26 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
     }
     audit.record(AuditAction.CHANGE, case, user=by_user, request=request, data=data)
     return case
+
+
+def _save_case_number(case):
+    """Save a case; a clash on its office's court case number becomes `CaseNumberTaken`.
+
+    The save runs in a savepoint, so the caller's transaction survives the failed insert (on
+    PostgreSQL a failed statement aborts the whole transaction otherwise). Any other integrity
+    error is not ours to explain and goes up as it came."""
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:
+        taken = (
+            Case.objects.filter(office_id=case.office_id, court_case_number=case.court_case_number)
+            .exclude(pk=case.pk)
+            .first()
+        )
+        if taken is None:
+            raise
+        raise CaseNumberTaken(case.court_case_number, taken) from None
 
 
 def _ensure_bound_counts_stay(case, charges):

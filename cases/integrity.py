@@ -45,3 +45,15 @@ def check_version(obj, submitted_version):
         raise ConflictError() from None
     if version != obj.lock_version:
         raise ConflictError()
+
+
+class CaseNumberTaken(ConflictError):
+    """Another case of the office has this court case number: someone saved it between the
+    form's check and this save (two people entering the same case at once). `case` is that
+    case, for a link to it; the database's unique constraint decided, so there is no race.
+    A ConflictError, so that a caller that knows no better (the admin) says it and reloads."""
+
+    def __init__(self, number, case):
+        self.number = number
+        self.case = case
+        super().__init__(f"Case {number} already exists in this office.")
