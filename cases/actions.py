@@ -538,6 +538,13 @@ def _ensure_bound_counts_stay(case, charges):
             f"Count {count.number} is part of offer {offer.pk} (“{offer}”), which {why}: "
             f"{change}. Keep it where it is and add a new count instead."
         )
+    removed = set(case.charges.values_list("pk", flat=True)) - set(numbers_after) - set(problems)
+    for charge_id, version in binding.signed_overrides_naming(removed).items():
+        number = case.charges.get(pk=charge_id).number
+        problems[charge_id] = (
+            f"Count {number} carries the deputy's override of a flag in signed worksheet "
+            f"version {version}: it stays with that signed record and cannot be removed."
+        )
     if problems:
         raise CountsBound(problems)
 

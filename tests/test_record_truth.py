@@ -8,14 +8,17 @@ alice (deputy) signs; carol (supervisor) reviews; erin (counsel) answers.
 import re
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import actions, counsel, defense_requests
-from cases.choices import ApprovalPolicy, CounselRouting
-from cases.models import CounselRequest, Review
+from cases.choices import ApprovalPolicy, CounselRouting, DispositionLabel
+from cases.integrity import CountsBound, WorksheetSigned
+from cases.models import Charge, CounselRequest, FlagOverride, PleaTerm, Review
 from cases.worksheet_print import render_worksheet_pdf
 from cases.worksheets import build_content, content_hash
+from consequences.statuses import Verdict
 from tests import factories
 from tests.pdf_tools import pdf_text
 
@@ -162,3 +165,98 @@ def test_an_older_version_without_frozen_requests_verifies_and_says_so(
     assert "not recorded in this version" in pdf.replace("’", "'")
     assert AS_SIGNED not in pdf
     assert CounselRequest.objects.filter(worksheet=old).exists()
+
+
+# --- 3. A count removed or edited does not take a signed worksheet's overrides with it ------------
+
+OVERRIDE_REASON = "The record of conviction names no domestic relationship."
+
+
+@pytest.fixture
+def overridden(case, alice):
+    """Signed version 1 with the deputy's override on count 2 of an alternative offer that was
+    unticked before signing: no offer the worksheet considered pleads count 2, so the rule on
+    frozen offers' counts (actions._ensure_bound_counts_stay) does not hold count 2."""
+    one, two = case.charges.order_by("number")
+    standard = factories.make_disposition(case, name="Standard offer")
+    factories.make_term(standard, one)
+    alternative = factories.make_disposition(case, DispositionLabel.ALTERNATIVE, name="Other")
+    factories.make_term(alternative, one)
+    factories.make_term(alternative, two)
+    draft = factories.ready_worksheet(case, alice, standard)
+    draft.dispositions_considered.set([standard, alternative])
+    actions.set_override(
+        draft,
+        by_user=alice,
+        disposition=alternative,
+        charge=two,
+        ground="domestic_violence",
+        subcategory="",
+        engine_verdict=Verdict.YES,
+        deputy_verdict=Verdict.NO,
+        reason=OVERRIDE_REASON,
+    )
+    draft.dispositions_considered.set([standard])
+    return actions.sign_worksheet(draft, by_user=alice)
+
+
+def test_a_signed_worksheets_overrides_are_frozen_and_their_rows_kept(case, overridden):
+    """The record: the override is in the signed, hashed content; the row cannot be cascaded
+    away by deleting its count (cases.frozen; on PostgreSQL also migration 0003's trigger)."""
+    (frozen,) = overridden.signed_content["overrides"]
+    assert (frozen["count"], frozen["reason"]) == (2, OVERRIDE_REASON)
+    assert content_hash(overridden.signed_content) == overridden.content_hash
+    with pytest.raises(WorksheetSigned), transaction.atomic():
+        Charge.objects.get(case=case, number=2).delete()
+    assert FlagOverride.objects.filter(worksheet=overridden, charge__number=2).exists()
+
+
+def test_removing_a_count_a_signed_override_names_is_refused_in_words(case, alice, overridden):
+    one = case.charges.get(number=1)
+    with pytest.raises(CountsBound) as refused:
+        actions.update_case(
+            case,
+            by_user=alice,
+            version=case.lock_version,
+            fields={},
+            charges=[{"pk": one.pk, "statute_as_entered": one.statute_as_entered}],
+        )
+    two = case.charges.get(number=2)
+    assert "signed worksheet version 1" in refused.value.problems[two.pk]
+    assert FlagOverride.objects.filter(worksheet=overridden).count() == 1
+    assert case.charges.count() == 2
+
+
+def test_editing_that_count_leaves_the_signed_record_as_it_was(case, alice, overridden):
+    one, two = case.charges.order_by("number")
+    actions.update_case(
+        case,
+        by_user=alice,
+        version=case.lock_version,
+        fields={},
+        charges=[
+            {"pk": one.pk},
+            {"pk": two.pk, "statute_as_entered": "HS 11350", "title": "Possession"},
+        ],
+    )
+    overridden.refresh_from_db()
+    assert FlagOverride.objects.filter(worksheet=overridden, charge=two).exists()
+    assert content_hash(overridden.signed_content) == overridden.content_hash
+    frozen_count = next(c for c in overridden.signed_content["counts"] if c["number"] == 2)
+    assert frozen_count["statute"] == "HS 11351"
+
+
+def test_an_import_without_that_count_keeps_it_and_says_why(case, office, overridden):
+    import io
+
+    from cases.imports import UNCHANGED, import_file
+
+    # The unticked offer is a draft: its term on count 2 can go, and then no offer uses count 2.
+    PleaTerm.objects.filter(disposition__name="Other", charge__number=2).delete()
+    header = "court_case_number,defendant_name,unit,count_number,statute,level"
+    row = f"ALPHA-0001,{case.defendant_name},{case.unit.name},1,PC 273.5(a),wobbler"
+    report = import_file(io.BytesIO(f"{header}\n{row}\n".encode()), name="c.csv", office=office)
+    (line,) = report.lines
+    assert line.outcome == UNCHANGED, line.messages
+    assert any("signed worksheet version 1 has an override on it: kept" in m for m in line.messages)
+    assert FlagOverride.objects.filter(worksheet=overridden).count() == 1
