@@ -96,9 +96,21 @@ def _where(row: int) -> str:
 
 def _write(batch: list[tuple[Incoming, CleanCase]], office, report: Report) -> None:
     numbers = [cleaned.number for _, cleaned in batch]
+    # Locked until the import's transaction ends (import_file, or the API's PUT, holds it): an
+    # edit in the app (actions.update_case locks the same row) waits for the import, or the
+    # import waits for it and reads what it saved. Read without the lock, the batch's
+    # bulk_update would write back this read's values over an edit committed meanwhile (every
+    # changed case is written with every field any case of the batch changed) and leave the
+    # version where that edit put it, so a form opened after the edit would not notice the
+    # import. The version then moves with the write (below), so a form opened before the import
+    # is refused as a conflict (integrity.check_version). In pk order, so two imports lock in
+    # the same order. SQLite has no row locks (a no-op there): its transactions are IMMEDIATE
+    # (config/settings.py), so the import holds the database's write lock from its start.
     existing = {
         case.court_case_number: case
         for case in Case.objects.filter(office=office, court_case_number__in=numbers)
+        .order_by("pk")
+        .select_for_update()
     }
     charges: dict[int, dict[int, Charge]] = {}
     for charge in Charge.objects.filter(case__in=list(existing.values())).order_by(
