@@ -28,6 +28,7 @@ from .integrity import (
     CaseNumberTaken,
     ConflictError,
     CountsBound,
+    DefenseRequestChanged,
     OfferFrozen,
     WorksheetSigned,
     check_version,
@@ -989,16 +990,22 @@ def departs_from_standard(worksheet):
 
 
 @transaction.atomic
-def sign_worksheet(worksheet, *, by_user, request=None):
+def sign_worksheet(worksheet, *, by_user, request=None, defense_request_seen=None):
     """Sign: freeze the engine output, the catalog version and a SHA-256 of the whole content.
 
     The row is locked first, so two simultaneous sign requests produce one signature: the second
     finds it signed and returns it unchanged. Where office policy asks for it, the signed
     worksheet enters the supervisor's review queue, and immigration counsel's queue
     (`counsel.route_by_policy`), in the same transaction.
+
+    `defense_request_seen` is the fingerprint of the defense's requests that the signer's page
+    showed (`worksheets.defense_request_fingerprint`): if they changed since (another tab, a
+    colleague), nothing is signed (`DefenseRequestChanged`): the content would freeze, as
+    considered, a request the signer never read. Checked on the content being frozen, inside
+    the lock, so nothing slips in between the check and the signature's read.
     """
     from . import counsel
-    from .worksheets import build_content, content_hash
+    from .worksheets import build_content, content_hash, defense_request_fingerprint
 
     # Whoever calls (a view, the admin, an import), only a role that may sign signs.
     ensure_may_sign(by_user)
@@ -1010,6 +1017,8 @@ def sign_worksheet(worksheet, *, by_user, request=None):
         raise IncompleteWorksheet(missing)
     now = timezone.now()
     content = build_content(worksheet, signer=by_user, signed_at=now)
+    if defense_request_seen and defense_request_fingerprint(content) != defense_request_seen:
+        raise DefenseRequestChanged()
     worksheet.engine_output = content["analysis"]
     worksheet.catalog_version = content["catalog"]["version"]
     worksheet.signed_content = content

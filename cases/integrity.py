@@ -47,6 +47,16 @@ def check_version(obj, submitted_version):
         raise ConflictError()
 
 
+class DefenseRequestChanged(ConflictError):
+    """The defense's request changed after the signer's page showed it (another tab, a
+    colleague): signing would freeze, as considered, a request the signer did not read."""
+
+    default_message = (
+        "Saved as a draft, not signed: the defense's request for consideration changed after "
+        "you opened this page. Read it again below, then sign."
+    )
+
+
 class CaseNumberTaken(ConflictError):
     """Another case of the office has this court case number: someone saved it between the
     form's check and this save (two people entering the same case at once). `case` is that

@@ -260,3 +260,42 @@ def test_an_import_without_that_count_keeps_it_and_says_why(case, office, overri
     assert line.outcome == UNCHANGED, line.messages
     assert any("signed worksheet version 1 has an override on it: kept" in m for m in line.messages)
     assert FlagOverride.objects.filter(worksheet=overridden).count() == 1
+
+
+# --- Another tab: a request changed between the page and the signature ----------------------------
+
+
+def test_signing_refuses_a_request_changed_after_the_page_showed_it(client, case, alice, offer):
+    submission = _request(case, alice, AS_SIGNED)
+    draft = factories.ready_worksheet(case, alice, offer)
+    draft.dispositions_considered.set([offer])
+    client.force_login(alice)
+    page = client.get(draft.get_absolute_url())
+    seen = page.context["defense_request_seen"]
+    assert f'name="defense_request_seen" value="{seen}"' in page.content.decode()
+    # A colleague, or alice in another tab, rewrites the request before she signs.
+    defense_requests.change_request(submission, by_user=alice, fields={"equities": EDITED_LATER})
+    data = {
+        "version": draft.lock_version,
+        "considered": [offer.pk],
+        "chosen_disposition": offer.pk,
+        "decision": "standard_kept",
+        "reasons": "Weighed as one factor among the others.",
+        "parity_answer": "same",
+        "defense_request_seen": seen,
+    }
+    response = client.post(reverse("worksheet_sign", args=[draft.pk]), data)
+    assert response.status_code == 409
+    text = text_of(response)
+    assert "request for consideration changed after you opened this page" in text
+    assert EDITED_LATER in text  # shown again, to be read
+    draft.refresh_from_db()
+    assert not draft.is_signed
+    # Signed once the page that showed the request as it now is is the one posted.
+    data.update(
+        version=draft.lock_version, defense_request_seen=response.context["defense_request_seen"]
+    )
+    client.post(reverse("worksheet_sign", args=[draft.pk]), data)
+    draft.refresh_from_db()
+    assert draft.is_signed
+    assert draft.signed_content["defense_request"]["requests"][0]["equities"] == EDITED_LATER
