@@ -7,7 +7,7 @@ its id and address to the audit log.
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -24,7 +24,15 @@ from .choices import (
     Role,
     SchemeAnswer,
 )
-from .integrity import ConflictError, CountsBound, OfferFrozen, WorksheetSigned, check_version
+from .integrity import (
+    CaseNumberTaken,
+    ConflictError,
+    CountsBound,
+    DefenseRequestChanged,
+    OfferFrozen,
+    WorksheetSigned,
+    check_version,
+)
 from .models import (
     Case,
     Charge,
@@ -434,8 +442,13 @@ def _ensure_unit_in_office(unit, office):
 
 @transaction.atomic
 def create_case(*, office, by_user, charges=(), request=None, **fields):
-    """Open a case in the user's office with its counts (dicts of Charge fields)."""
-    case = Case.objects.create(office=office, **fields)
+    """Open a case in the user's office with its counts (dicts of Charge fields).
+
+    Raises `CaseNumberTaken` when the office has a case with this number: the form checks first,
+    but two people can pass that check at the same moment, and only the database's unique
+    constraint sees the second insert."""
+    case = Case(office=office, **fields)
+    _save_case_number(case)
     for number, charge_fields in enumerate(charges, start=1):
         Charge.objects.create(case=case, number=number, **charge_fields)
     audit.record(AuditAction.CREATE, case, user=by_user, request=request)
@@ -464,7 +477,7 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
     for name, value in fields.items():
         setattr(case, name, value)
     case.lock_version += 1
-    case.save()
+    _save_case_number(case)
     scope_after = report_columns.scope_of(case)
     if scope_after != scope_before:
         report_columns.move_scope(case)
@@ -477,6 +490,26 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
     }
     audit.record(AuditAction.CHANGE, case, user=by_user, request=request, data=data)
     return case
+
+
+def _save_case_number(case):
+    """Save a case; a clash on its office's court case number becomes `CaseNumberTaken`.
+
+    The save runs in a savepoint, so the caller's transaction survives the failed insert (on
+    PostgreSQL a failed statement aborts the whole transaction otherwise). Any other integrity
+    error is not ours to explain and goes up as it came."""
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:
+        taken = (
+            Case.objects.filter(office_id=case.office_id, court_case_number=case.court_case_number)
+            .exclude(pk=case.pk)
+            .first()
+        )
+        if taken is None:
+            raise
+        raise CaseNumberTaken(case.court_case_number, taken) from None
 
 
 def _ensure_bound_counts_stay(case, charges):
@@ -505,6 +538,13 @@ def _ensure_bound_counts_stay(case, charges):
         problems[count.pk] = (
             f"Count {count.number} is part of offer {offer.pk} (“{offer}”), which {why}: "
             f"{change}. Keep it where it is and add a new count instead."
+        )
+    removed = set(case.charges.values_list("pk", flat=True)) - set(numbers_after) - set(problems)
+    for charge_id, version in binding.signed_overrides_naming(removed).items():
+        number = case.charges.get(pk=charge_id).number
+        problems[charge_id] = (
+            f"Count {number} carries the deputy's override of a flag in signed worksheet "
+            f"version {version}: it stays with that signed record and cannot be removed."
         )
     if problems:
         raise CountsBound(problems)
@@ -950,16 +990,22 @@ def departs_from_standard(worksheet):
 
 
 @transaction.atomic
-def sign_worksheet(worksheet, *, by_user, request=None):
+def sign_worksheet(worksheet, *, by_user, request=None, defense_request_seen=None):
     """Sign: freeze the engine output, the catalog version and a SHA-256 of the whole content.
 
     The row is locked first, so two simultaneous sign requests produce one signature: the second
     finds it signed and returns it unchanged. Where office policy asks for it, the signed
     worksheet enters the supervisor's review queue, and immigration counsel's queue
     (`counsel.route_by_policy`), in the same transaction.
+
+    `defense_request_seen` is the fingerprint of the defense's requests that the signer's page
+    showed (`worksheets.defense_request_fingerprint`): if they changed since (another tab, a
+    colleague), nothing is signed (`DefenseRequestChanged`): the content would freeze, as
+    considered, a request the signer never read. Checked on the content being frozen, inside
+    the lock, so nothing slips in between the check and the signature's read.
     """
     from . import counsel
-    from .worksheets import build_content, content_hash
+    from .worksheets import build_content, content_hash, defense_request_fingerprint
 
     # Whoever calls (a view, the admin, an import), only a role that may sign signs.
     ensure_may_sign(by_user)
@@ -971,6 +1017,8 @@ def sign_worksheet(worksheet, *, by_user, request=None):
         raise IncompleteWorksheet(missing)
     now = timezone.now()
     content = build_content(worksheet, signer=by_user, signed_at=now)
+    if defense_request_seen and defense_request_fingerprint(content) != defense_request_seen:
+        raise DefenseRequestChanged()
     worksheet.engine_output = content["analysis"]
     worksheet.catalog_version = content["catalog"]["version"]
     worksheet.signed_content = content

@@ -19,7 +19,7 @@ migration `0016_offer_terms_frozen` refuse them even from raw SQL.
 """
 
 from .choices import DispositionStatus
-from .models import Disposition, Worksheet
+from .models import Disposition, FlagOverride, Worksheet
 from .worksheets import live_offer_terms_hash
 
 # The offer's own columns that are part of its terms (its worksheet entry reads them, or they
@@ -77,3 +77,28 @@ def is_frozen_in_database(disposition_id):
 def terms_hash_now(disposition):
     """The hash of the offer's terms as stored now: what conveyance records."""
     return live_offer_terms_hash(disposition)
+
+
+def signed_overrides_naming(charge_ids):
+    """{count id: the lowest version of a signed worksheet with an override on that count}.
+
+    A signed worksheet freezes its overrides in its content (count number, ground, verdicts,
+    reason; hash-covered), so the record does not need the rows. But the rows are frozen with
+    it (`cases.frozen`, migration 0003's trigger), and a count's removal would cascade to them:
+    refused there with a message about the worksheet. So the writers that remove counts
+    (`actions.update_case`, the importer) keep such a count and say why, first. An override can
+    sit on a count no considered offer pleads (its offer was unticked before signing), which is
+    why the plea terms' check alone does not cover it.
+    """
+    ids = list(charge_ids)
+    if not ids:
+        return {}
+    rows = (
+        FlagOverride.objects.filter(charge_id__in=ids, worksheet__signed_at__isnull=False)
+        .order_by("worksheet__version")
+        .values_list("charge_id", "worksheet__version")
+    )
+    versions: dict[int, int] = {}
+    for charge_id, version in rows:
+        versions.setdefault(charge_id, version)
+    return versions

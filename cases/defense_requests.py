@@ -143,3 +143,31 @@ def _data(submission, stored):
 def proposals(case):
     """The case's offers a request can name as the defense's proposal."""
     return Disposition.objects.filter(case=case, label=DispositionLabel.DEFENSE)
+
+
+def recorded_after_signing(worksheet, content):
+    """The case's requests that a signed version did not consider as they are now: each added
+    after signing, or changed after signing (`changed`; the version shows it as it stood).
+
+    A signed page shows the requests frozen in its content (`worksheets._defense_request`);
+    this is what it lists apart, so that nothing recorded later reads as considered. Content
+    signed before requests were frozen: the requests created after signing. Empty for a draft,
+    which shows the requests as they are.
+    """
+    if not worksheet.is_signed:
+        return []
+    frozen = content.get("defense_request")
+    submissions = DefenseSubmission.objects.filter(case_id=worksheet.case_id).order_by(
+        "created_at", "pk"
+    )
+    if frozen is None:
+        later = submissions.filter(created_at__gt=worksheet.signed_at)
+        return [{"submission": submission, "changed": False} for submission in later]
+    frozen_ids = {request["id"] for request in frozen["requests"]}
+    rows = []
+    for submission in submissions:
+        if str(submission.pk) not in frozen_ids:
+            rows.append({"submission": submission, "changed": False})
+        elif submission.updated_at > worksheet.signed_at:
+            rows.append({"submission": submission, "changed": True})
+    return rows

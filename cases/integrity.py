@@ -45,3 +45,25 @@ def check_version(obj, submitted_version):
         raise ConflictError() from None
     if version != obj.lock_version:
         raise ConflictError()
+
+
+class DefenseRequestChanged(ConflictError):
+    """The defense's request changed after the signer's page showed it (another tab, a
+    colleague): signing would freeze, as considered, a request the signer did not read."""
+
+    default_message = (
+        "Saved as a draft, not signed: the defense's request for consideration changed after "
+        "you opened this page. Read it again below, then sign."
+    )
+
+
+class CaseNumberTaken(ConflictError):
+    """Another case of the office has this court case number: someone saved it between the
+    form's check and this save (two people entering the same case at once). `case` is that
+    case, for a link to it; the database's unique constraint decided, so there is no race.
+    A ConflictError, so that a caller that knows no better (the admin) says it and reloads."""
+
+    def __init__(self, number, case):
+        self.number = number
+        self.case = case
+        super().__init__(f"Case {number} already exists in this office.")

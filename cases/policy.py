@@ -302,21 +302,6 @@ def counsel_may_be_asked(office):
     return policy_for(office).counsel_routing != CounselRouting.OFF
 
 
-def defense_request_state(worksheet):
-    """For the worksheet page and PDF: (required, first request received) at signing (or now,
-    for a draft). Requests recorded after signing do not count: the record stays true."""
-    when = worksheet.signed_at or timezone.now()
-    policy = policy_for(worksheet.case.office, timezone.localdate(when))
-    received = (
-        DefenseSubmission.objects.filter(
-            case_id=worksheet.case_id, consideration_requested=True, created_at__lte=when
-        )
-        .order_by("received_on")
-        .first()
-    )
-    return policy.defense_request_required, received
-
-
 # --- Changing the policy ------------------------------------------------------------------------
 
 

@@ -56,22 +56,36 @@ def lay_out(content):
 
 def lay_out_defense_request(content, offers=()):
     """The defense's requests for consideration as frozen in the content, each proposal named
-    by its letter when the worksheet considered it. `shown` is False when there is nothing to
-    say: no request and no policy requiring one. Content signed before requests were frozen
-    has none (`recorded` False), and the page says nothing rather than "no request"."""
+    by its letter when the worksheet considered it, and the office policy's line on them
+    (`required`, `first_received`): said once, here, beside the requests (issue 15 review).
+
+    `shown` is False when there is nothing to say: no request and no policy requiring one.
+    Content signed before requests were frozen has none: `recorded` is False and `shown` True,
+    so the page says "not recorded in this version" rather than "no request" (the requests as
+    they are now were not what was signed).
+    """
     frozen = content.get("defense_request")
     if frozen is None:
-        return {"recorded": False, "required": False, "requests": [], "shown": False}
+        return {
+            "recorded": False,
+            "required": False,
+            "requests": [],
+            "first_received": None,
+            "shown": True,
+        }
     letters = {offer["id"]: offer["letter"] for offer in offers}
     requests = []
     for request in frozen["requests"]:
         proposal = request["proposal"]
         letter = letters.get(proposal["id"]) if proposal else None
         requests.append({**request, "proposal_letter": letter})
+    # Requests for consideration, as the policy counts them (policy.DefenseSubmission filter).
+    asked = [r for r in requests if r.get("consideration_requested", True)]
     return {
         "recorded": True,
         "required": frozen["required"],
         "requests": requests,
+        "first_received": min((r["received_on"] for r in asked), default=None),
         "shown": bool(frozen["required"] or requests),
     }
 

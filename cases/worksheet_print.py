@@ -22,7 +22,6 @@ from django.utils.text import slugify
 from . import pdf, worksheet_layout
 from .choices import AuditAction, ReviewOutcome
 from .models import AuditEvent, CounselRequest
-from .policy import defense_request_state
 from .worksheets import content_for_display
 
 STYLESHEETS = ("print/worksheet.css",)
@@ -40,7 +39,6 @@ def print_context(worksheet, *, printed_at=None, show_status=True):
     if not show_status:
         content = {**content, "status_disclosure": None}
     review = _review(worksheet)
-    defense_request_required, defense_request = defense_request_state(worksheet)
     signed_at = _parse(content["attestation"]["signed_at"])
     # offers, comparison, pleas, authorities, alternatives: laid out as the page lays them out
     layout = worksheet_layout.lay_out(content)
@@ -57,8 +55,6 @@ def print_context(worksheet, *, printed_at=None, show_status=True):
         "content_hash": worksheet.content_hash if worksheet.is_signed else "",
         "review": review,
         "counsel": _counsel(worksheet),
-        "defense_request_required": defense_request_required,
-        "defense_request": defense_request,
         "printed_at": None if worksheet.is_signed else (printed_at or timezone.now()),
         "title": document_title(content),
         "confidential": CONFIDENTIAL,
@@ -308,22 +304,11 @@ def _counsel(worksheet):
 
 
 def attached_parts(worksheet):
-    """What the document prints besides the frozen content: the review, counsel's answer and the
-    defense request as they stand now. A stored PDF is keyed by them (cases.pdf_store), so a
-    change to any of them makes a new file."""
-    required, request = defense_request_state(worksheet)
-    defense = None
-    if request is not None:
-        defense = {
-            field.name: str(getattr(request, field.attname))
-            for field in request._meta.concrete_fields
-        }
-    return {
-        "review": _review(worksheet),
-        "counsel": _counsel(worksheet),
-        "defense_required": required,
-        "defense": defense,
-    }
+    """What the document prints besides the frozen content: the review and counsel's answer as
+    they stand now. A stored PDF is keyed by them (cases.pdf_store), so a change to either makes
+    a new file. The defense's requests are not among them: the PDF prints those frozen in the
+    content (a request recorded later is not part of the signed record)."""
+    return {"review": _review(worksheet), "counsel": _counsel(worksheet)}
 
 
 def _name(user):

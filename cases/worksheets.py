@@ -48,6 +48,12 @@ def content_hash(content):
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def defense_request_fingerprint(content):
+    """SHA-256 of the defense's requests as a content shows them: the draft page carries it to
+    the signature, which refuses to freeze requests that changed since (actions.sign_worksheet)."""
+    return content_hash(content.get("defense_request") or {})
+
+
 def content_for_display(worksheet):
     """What the worksheet shows: the stored content once signed, the live content before."""
     if worksheet.is_signed:

@@ -224,3 +224,72 @@ def test_opening_a_case_to_edit_it_is_audited(client, alice, case):
     client.get(reverse("case_edit", args=[case.pk]))
     event = AuditEvent.objects.get(action="view", object_type="case")
     assert event.object_id == str(case.pk) and event.user == alice
+
+
+# --- Two people entering the same case number at once -------------------------------------------
+
+
+def _race(monkeypatch, office, unit, bob, number):
+    """bob saves `number` between alice's form check and her save: the check passes, then the
+    database's unique constraint refuses her insert, as in a real race."""
+    from cases import forms
+
+    checked = forms.CaseForm.clean_court_case_number
+
+    def check_then_lose_the_race(form):
+        number_checked = checked(form)
+        factories.make_case(office, unit, bob, number=number)
+        return number_checked
+
+    monkeypatch.setattr(forms.CaseForm, "clean_court_case_number", check_then_lose_the_race)
+
+
+def test_the_second_of_two_simultaneous_entries_gets_a_form_error_not_a_500(
+    client, monkeypatch, office, unit, alice, bob
+):
+    _race(monkeypatch, office, unit, bob, "ALPHA-0100")
+    client.force_login(alice)
+    data = with_rows(
+        case_data(unit, alice, defendant_name="Typed By Alice"),
+        [("a1", "PC 487(a)", "wobbler", {"enhancements": "PC 12022.1"})],
+    )
+    response = client.post(reverse("case_create"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    theirs = Case.objects.get(court_case_number="ALPHA-0100")
+    assert "Case ALPHA-0100 already exists in this office." in page
+    assert f'<a href="{theirs.get_absolute_url()}">Open case ALPHA-0100</a>' in page
+    # Nothing typed is lost: the case's fields and the count row come back as posted.
+    assert 'value="Typed By Alice"' in page and 'value="PC 12022.1"' in page
+    assert Case.objects.filter(court_case_number="ALPHA-0100").count() == 1
+    assert theirs.assigned_deputy == bob and not theirs.charges.exists()
+
+
+def test_the_error_has_no_link_for_a_user_who_may_not_open_that_case(alice, bob, office, unit):
+    from cases.integrity import CaseNumberTaken
+    from cases.views.case_entry import _number_taken
+
+    theirs = factories.make_case(office, unit, bob, number="ALPHA-0200")
+    taken = CaseNumberTaken("ALPHA-0200", theirs)
+    assert "Open case" in _number_taken(alice, taken)
+    outsider = factories.make_user("oscar", factories.make_office(), unit=None)
+    assert _number_taken(outsider, taken) == "Case ALPHA-0200 already exists in this office."
+
+
+def test_changing_a_number_to_one_just_taken_is_a_form_error_too(
+    client, monkeypatch, office, unit, alice, bob, case
+):
+    _race(monkeypatch, office, unit, bob, "ALPHA-0300")
+    client.force_login(alice)
+    data = with_rows(
+        case_data(unit, alice, court_case_number="ALPHA-0300", version=case.lock_version),
+        [
+            (f"c{charge.pk}", charge.statute_as_entered, charge.level, {"pk": charge.pk})
+            for charge in case.charges.all()
+        ],
+    )
+    response = client.post(reverse("case_edit", args=[case.pk]), data)
+    assert response.status_code == 200
+    assert "Case ALPHA-0300 already exists in this office." in response.content.decode()
+    case.refresh_from_db()
+    assert case.court_case_number != "ALPHA-0300"

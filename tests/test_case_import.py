@@ -4,13 +4,17 @@ dry run, the row report and each kind of bad input."""
 import hashlib
 import io
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.urls import reverse
 from jsonschema import Draft202012Validator
 
+from cases import actions
 from cases.choices import AuditAction, ChargeLevel
 from cases.imports import CREATED, REFUSED, UNCHANGED, UPDATED, import_file
 from cases.imports.formats import MAX_BYTES, read_cases
@@ -452,3 +456,72 @@ def test_a_large_import_keeps_only_what_a_reader_must_see(office, unit):
     report = run(office, csv_file(*rows), keep_all=False)
     assert report.totals == {CREATED: 30, UPDATED: 0, UNCHANGED: 0, REFUSED: 1}
     assert [line.case_number for line in report.lines] == ["K-bad"]
+
+
+# --- An import beside an edit in the app ----------------------------------------------------------
+
+
+def _blocked_on_a_lock(cursor):
+    """Is another session of this database waiting for a lock? (pg_stat_activity is read once
+    per transaction unless its snapshot is cleared.)"""
+    cursor.execute("SELECT pg_stat_clear_snapshot()")
+    cursor.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="row locks are PostgreSQL's; SQLite's IMMEDIATE transactions serialise writers whole",
+)
+@pytest.mark.django_db(transaction=True)
+def test_an_import_does_not_undo_an_edit_made_in_the_app_meanwhile(office, unit, alice):
+    """alice saves case J-A's department in the app while an import is under way that changes
+    J-A's defendant and J-B's department. Without the import's row lock, it read J-A before her
+    save and wrote J-A's old department back: its batch writes every field that any case of the
+    batch changed, and J-A's entry in the file says nothing of its department."""
+    count = {"number": 1, "statute": "PC 211", "level": "felony"}
+    first = [
+        {"court_case_number": "J-A", "defendant_name": "Luz Peña", "unit": "Felony Unit"},
+        {"court_case_number": "J-B", "defendant_name": "Omar Said", "unit": "Felony Unit"},
+    ]
+    first[1]["department"] = "Dept. 9"
+    for entry in first:
+        entry["counts"] = [count]
+    run(office, json.dumps(first).encode(), name="first.json")
+    case = Case.objects.get(court_case_number="J-A")
+    version = case.lock_version
+    later = [{**first[0], "defendant_name": "Luz M. Peña"}, {**first[1], "department": "Dept. 10"}]
+    later_file = json.dumps(later).encode()
+    outcome = {}
+
+    def import_in_another_session():
+        try:
+            outcome["report"] = run(office, later_file, name="later.json")
+        except Exception as error:  # reported to the test below, not lost in the thread
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    importer = threading.Thread(target=import_in_another_session)
+    with transaction.atomic():
+        # alice's save has the row (actions.update_case locks it first): the import waits.
+        Case.objects.select_for_update().get(pk=case.pk)
+        importer.start()
+        with connection.cursor() as cursor:
+            for _ in range(300):
+                if _blocked_on_a_lock(cursor):
+                    break
+                time.sleep(0.1)
+            else:
+                raise AssertionError("the import never waited for the row")
+        actions.update_case(case, by_user=alice, version=version, fields={"department": "Dept. 12"})
+    importer.join(timeout=60)
+    assert "error" not in outcome, outcome.get("error")
+    case.refresh_from_db()
+    assert case.department == "Dept. 12"  # alice's edit stands
+    assert case.defendant_name == "Luz M. Peña"  # and the import's change is applied
+    assert case.lock_version == version + 2  # each write moved the version
+    assert Case.objects.get(court_case_number="J-B").department == "Dept. 10"

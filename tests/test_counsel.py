@@ -119,7 +119,9 @@ def test_deputy_asks_counsel_reads_and_answers_deputy_sees_it(client, signed, al
     page = client.get(reverse("counsel_request_detail", args=[asked.pk])).content.decode()
     assert "Domestic violence" in page  # the frozen analysis
     assert "domestic relationship: yes" in page  # the record-of-conviction facts
-    assert "Loses LPR status." in page  # the defense's request
+    # The defense's request came after signing: listed apart, never as what was considered.
+    assert "Recorded after this version was signed" in page
+    assert "Loses LPR status." not in page
     response = client.post(reverse("counsel_request_detail", args=[asked.pk]), {"answer": ANSWER})
     assert response.status_code == 302
     asked.refresh_from_db()
@@ -204,15 +206,18 @@ def test_the_worksheet_says_whether_a_required_defense_request_was_received(
     client.force_login(alice)
     draft = factories.ready_worksheet(case, alice, offer)
     page = client.get(draft.get_absolute_url()).content.decode()
-    assert "Defense request (required by office policy):</strong> none received yet" in page
+    required = "Office policy requires a request from the defense before consideration:"
+    assert f"{required}</strong> no request was recorded." in page
     DefenseSubmission.objects.create(case=case, received_on=dt.date(2026, 1, 5))
     signed = actions.sign_worksheet(draft, by_user=alice)
     page = client.get(signed.get_absolute_url()).content.decode()
-    assert "required by office policy):</strong> received" in page
+    assert f"{required}</strong> a request was received on Jan 5, 2026." in page
+    assert page.count("Office policy requires a request from the defense") == 1
     text = " ".join(
         pdf_text(client.get(reverse("worksheet_pdf", args=[signed.pk])).content).split()
     )
-    assert "requires a defense request before a worksheet: received" in text
+    assert f"{required} a request was received on Jan 5, 2026." in text
+    assert text.count("Office policy requires a") == 1
 
 
 def test_without_the_setting_the_worksheet_says_nothing_of_it(client, signed, alice):

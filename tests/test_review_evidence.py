@@ -57,7 +57,10 @@ def test_overrides_and_the_defense_request_are_shown_with_their_reasons(
         case=signed.case, claimed_consequences="Deportation.", equities="Two children here."
     )
     text = text_of(client.get(reverse("review_decide", args=[signed.pk])))
-    assert "The defense's request" in text and "Two children here." in text
+    # Recorded after signing: listed apart, not shown as what the deputy weighed
+    # (tests/test_record_truth.py has a request frozen at signing).
+    assert "The defense's request" in text and "Recorded after this version was signed" in text
+    assert "Two children here." not in text
     assert not FlagOverride.objects.exists()
 
 

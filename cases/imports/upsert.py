@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import report_columns
+from .. import binding, report_columns
 from ..models import Case, Charge, PleaTerm
 from .cleaning import COUNT_FIELDS, CleanCase, Lookups, clean_case
 from .formats import Incoming
@@ -96,16 +96,30 @@ def _where(row: int) -> str:
 
 def _write(batch: list[tuple[Incoming, CleanCase]], office, report: Report) -> None:
     numbers = [cleaned.number for _, cleaned in batch]
+    # Locked until the import's transaction ends (import_file, or the API's PUT, holds it): an
+    # edit in the app (actions.update_case locks the same row) waits for the import, or the
+    # import waits for it and reads what it saved. Read without the lock, the batch's
+    # bulk_update would write back this read's values over an edit committed meanwhile (every
+    # changed case is written with every field any case of the batch changed) and leave the
+    # version where that edit put it, so a form opened after the edit would not notice the
+    # import. The version then moves with the write (below), so a form opened before the import
+    # is refused as a conflict (integrity.check_version). In pk order, so two imports lock in
+    # the same order. SQLite has no row locks (a no-op there): its transactions are IMMEDIATE
+    # (config/settings.py), so the import holds the database's write lock from its start.
     existing = {
         case.court_case_number: case
         for case in Case.objects.filter(office=office, court_case_number__in=numbers)
+        .order_by("pk")
+        .select_for_update()
     }
     charges: dict[int, dict[int, Charge]] = {}
     for charge in Charge.objects.filter(case__in=list(existing.values())).order_by(
         "case", "number"
     ):
         charges.setdefault(charge.case_id, {})[charge.number] = charge
-    used = _offers_using(charge.pk for counts in charges.values() for charge in counts.values())
+    ids = [charge.pk for counts in charges.values() for charge in counts.values()]
+    used = _offers_using(iter(ids))
+    overridden = binding.signed_overrides_naming(ids)
 
     new_cases: list[Case] = []
     changed_cases: list[Case] = []
@@ -136,6 +150,7 @@ def _write(batch: list[tuple[Incoming, CleanCase]], office, report: Report) -> N
             cleaned.counts,
             charges.get(case.pk, {}),
             used,
+            overridden,
             line,
             new_charges,
             changed_charges,
@@ -172,9 +187,13 @@ def _write(batch: list[tuple[Incoming, CleanCase]], office, report: Report) -> N
         Charge.objects.bulk_create(new_charges)
 
 
-def _merge_counts(case, counts, existing, used, line, new_charges, changed_charges, gone_charges):
+def _merge_counts(
+    case, counts, existing, used, overridden, line, new_charges, changed_charges, gone_charges
+):
     """Counts keyed by their number: add, change or remove, except a count an offer uses,
-    which stays as it is with the difference reported. True when anything is written."""
+    which stays as it is with the difference reported, and a count a signed worksheet's
+    override names, which is not removed (binding.signed_overrides_naming). True when anything
+    is written."""
     changed = False
     wanted = {count["number"]: count for count in counts}
     for number, charge in existing.items():
@@ -183,6 +202,11 @@ def _merge_counts(case, counts, existing, used, line, new_charges, changed_charg
         if charge.pk in used:
             line.messages.append(
                 f"Count {number} is not in the file but {_offers(used[charge.pk])} uses it: kept."
+            )
+        elif charge.pk in overridden:
+            line.messages.append(
+                f"Count {number} is not in the file but signed worksheet version "
+                f"{overridden[charge.pk]} has an override on it: kept."
             )
         else:
             gone_charges.append(charge.pk)

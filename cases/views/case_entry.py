@@ -11,6 +11,7 @@ import secrets
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
 from consequences import engine
@@ -19,7 +20,7 @@ from .. import actions, audit
 from ..access import can_edit_cases, get_case_for_editing, get_office_for_new_case
 from ..choices import AuditAction
 from ..forms import CaseForm, ChargeForm, describe_statute
-from ..integrity import ConflictError, CountsBound
+from ..integrity import CaseNumberTaken, ConflictError, CountsBound
 from ..models import Case
 
 MAX_COUNTS = 60
@@ -56,6 +57,10 @@ def _case_page(request, case):
                     if row.cleaned_data.get("pk") in bound.problems:
                         row.add_error(None, bound.problems[row.cleaned_data["pk"]])
                 form.add_error(None, str(bound))
+            except CaseNumberTaken as taken:
+                # Someone saved the same number since the form checked it; what was typed
+                # stays on the page.
+                form.add_error("court_case_number", _number_taken(request.user, taken))
             except ConflictError as conflict:
                 form.add_error(None, str(conflict))
             else:
@@ -93,6 +98,18 @@ def _save(request, case, form, charges):
         charges=charges,
         request=request,
         **form.case_fields(),
+    )
+
+
+def _number_taken(user, taken):
+    """ "Case X already exists in this office", with a link to it when the user may open it."""
+    if not Case.objects.visible_to(user).filter(pk=taken.case.pk).exists():
+        return str(taken)
+    return format_html(
+        '{} <a href="{}">Open case {}</a>.',
+        str(taken),
+        taken.case.get_absolute_url(),
+        taken.number,
     )
 
 

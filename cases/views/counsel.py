@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import audit, counsel, security, worksheet_layout
+from .. import audit, counsel, defense_requests, security, worksheet_layout
 from ..access import (
     get_counsel_request_for_answering,
     get_counsel_request_for_user,
@@ -123,7 +123,9 @@ def counsel_request_detail(request, pk):
         "content": content,
         "grid": grid,
         "record_facts": record_fact_rows(offers),
-        "defense_requests": list(worksheet.case.defense_submissions.all()),
+        # The requests as frozen at signing; those recorded since are listed apart.
+        "consideration_request": worksheet_layout.lay_out_defense_request(content, offers),
+        "later_requests": defense_requests.recorded_after_signing(worksheet, content),
         "form": form,
         "may_answer": may(request.user, counsel.ANSWER_PERMISSION),
     }

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from .. import actions, audit, security, worksheet_layout
+from .. import actions, audit, defense_requests, security, worksheet_layout
 from ..access import get_review_for_editing, get_review_for_user, membership_of
 from ..choices import AuditAction, ReviewOutcome
 from ..models import GROUND_BITS, Case, Review
@@ -140,7 +140,9 @@ def review_decide(request, pk):
             "grid": grid,
             "departures": worksheet_layout.departure(grid),
             "overrides": _overrides(content, offers) if laid_out else [],
-            "defense_requests": list(worksheet.case.defense_submissions.all()),
+            # The requests as frozen at signing; those recorded since are listed apart.
+            "consideration_request": worksheet_layout.lay_out_defense_request(content, offers),
+            "later_requests": defense_requests.recorded_after_signing(worksheet, content),
         },
     )
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from consequences.statuses import Verdict
 
-from .. import actions, analysis, audit, reauth, security, sso, worksheet_layout
+from .. import actions, analysis, audit, defense_requests, reauth, security, sso, worksheet_layout
 from ..access import (
     can_record_status,
     get_case_for_editing,
@@ -27,10 +27,10 @@ from ..access import (
 )
 from ..choices import AuditAction, CounselRouting, ReviewOutcome
 from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, WorksheetForm
-from ..integrity import ConflictError
+from ..integrity import ConflictError, DefenseRequestChanged
 from ..models import CounselRequest, FlagOverride, Review
-from ..policy import defense_request_state, policy_for
-from ..worksheets import content_for_display
+from ..policy import policy_for
+from ..worksheets import content_for_display, defense_request_fingerprint
 
 
 @require_POST
@@ -89,7 +89,15 @@ def worksheet_sign(request, pk):
     if password.required:
         reauth.refresh(request)
     try:
-        worksheet = actions.sign_worksheet(worksheet, by_user=request.user, request=request)
+        worksheet = actions.sign_worksheet(
+            worksheet,
+            by_user=request.user,
+            request=request,
+            defense_request_seen=request.POST.get("defense_request_seen"),
+        )
+    except DefenseRequestChanged as changed:
+        form.add_error(None, str(changed))
+        return _page(request, worksheet, form=form, status=409)
     except actions.IncompleteWorksheet as incomplete:
         form.add_error(None, "Saved as a draft, not signed yet. " + str(incomplete))
         for field, missing in incomplete.missing:
@@ -327,7 +335,6 @@ def _page(
         .select_related("requested_by", "answered_by")
         .first()
     )
-    defense_request_required, defense_request = defense_request_state(worksheet)
     context = {
         "worksheet": worksheet,
         "case": case,
@@ -365,8 +372,9 @@ def _page(
         and policy_now.counsel_routing != CounselRouting.OFF
         and may(request.user, "cases.add_counselrequest"),
         "counsel_routing_off": policy_now.counsel_routing == CounselRouting.OFF,
-        "defense_request_required": defense_request_required,
-        "defense_request": defense_request,
+        "later_requests": defense_requests.recorded_after_signing(worksheet, content),
+        # What the draft page shows of the defense's requests, checked again at signing.
+        "defense_request_seen": defense_request_fingerprint(content) if editable else "",
         "verdict_choices": Verdict.choices,
         "ReviewOutcome": ReviewOutcome,
     }
