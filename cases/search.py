@@ -15,10 +15,10 @@ Its cost is bounded by design, not by the planner's luck (bench/bench_search.py)
 - the matches are read as ids, at most MATCH_LIMIT + 1 of them (LIMIT with no ORDER BY: the
   bitmap scan stops there); that one query answers "any?", "how many?" (exactly, or "more than
   MATCH_LIMIT") and, when they are few, which cases the page shows (by primary key);
-- it runs with sequential scans off, for that statement's transaction only: pg_trgm's operators
-  have no statistics, so the planner guesses 1 % of the rows match and, under a LIMIT, prefers
-  to read the table from the start (400 ms for "ramires" over 400,000 cases, against 20 ms
-  through the index);
+- it runs with sequential and plain index scans off, for its transaction only: pg_trgm's
+  operators have no statistics, so the planner guesses 1 % of the rows match and, under a
+  LIMIT, prefers to read the table, or the office's index, from the start (400 ms for
+  "ramires" over 400,000 cases, against 20 ms through the trigram index);
 - the resembling names are looked for only when no name holds the words as typed, and at most
   RESEMBLING_LIMIT of them are read; when more resemble, the page shows those, and says so.
 
@@ -50,8 +50,8 @@ RESEMBLING_LIMIT = 100
 # server's configuration cannot change what the app finds. It is pg_trgm's default: a tighter
 # one loses the commonest misspelling, s for z at the end of a short Spanish surname ("ruis"
 # for Ruiz and "dias" for Díaz score 0.6, "nunes" for Núñez 0.67), and gains little speed, as
-# the index reads every trigram's list whatever the threshold (3,840 against 4,974 candidates
-# for "hernandes" over 400,000 cases), while MATCH_LIMIT bounds what follows.
+# the index reads every trigram's list whatever the threshold (for "hernandes" over 400,000
+# cases, 3,840 candidates at 0.7 against 4,974 at 0.6), while the limits bound what follows.
 RESEMBLANCE = 0.6
 
 # Words are letters and digits; an apostrophe joins ("O'Brien" → "obrien"), a hyphen separates.
@@ -134,15 +134,21 @@ def _first_ids(cases, limit):
 
 @contextmanager
 def _through_the_index(words):
-    """On PostgreSQL, the statements inside run in one transaction with sequential scans off
-    and the resemblance threshold set (SET LOCAL: both end with it). A word shorter than three
-    letters has no trigram, so a query of such words only is left to the planner."""
+    """On PostgreSQL, the statements inside run in one transaction with only bitmap scans
+    allowed and the resemblance threshold set (set_config's `is_local`: they end with the
+    transaction, or with the outer one when a caller holds one open, as a test does). A bitmap
+    scan is bounded by its index conditions: the trigram index, ANDed with a foreign key's when
+    the user sees one unit or their own cases. A plain index scan, allowed, walked the office's
+    foreign key under the LIMIT and rechecked the similarity of each row (100 ms, not 20).
+    A word shorter than three letters has no trigram, so a query of such words only is left to
+    the planner."""
     if connection.vendor != "postgresql" or all(len(word) < 3 for word in words):
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('enable_seqscan', 'off', true),"
+            " set_config('enable_indexscan', 'off', true),"
             " set_config('pg_trgm.word_similarity_threshold', %s, true)",
             [str(RESEMBLANCE)],
         )

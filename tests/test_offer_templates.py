@@ -139,7 +139,7 @@ def test_the_navigation_leads_those_who_make_offers_to_the_templates(
 ):
     """Deputies apply the templates and supervisors keep them: the navigation links to them.
     The administrator and immigration counsel make no offers, and their menus stay short."""
-    link = f'href="{reverse("offer_template_list")}">Offer templates</a>'
+    link = f'<a class="nav-link text-body" href="{reverse("offer_template_list")}">'
     for user, linked in ((alice, True), (carol, True), (dave, False), (erin, False)):
         client.force_login(user)
         assert (link in client.get(reverse("case_list")).content.decode()) is linked, user
