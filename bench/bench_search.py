@@ -220,7 +220,12 @@ def _replay(statements, *, explain=False):
             scans = sorted(
                 {line.split("->")[-1].split("(")[0].strip() for line in lines if "Scan" in line}
             )
-            plans.append((statement[:90], scans, lines[-1].strip()))
+            # The top node's buffers include its children's: what the statement touched,
+            # a figure the machine's load does not change.
+            touched = next(
+                (line.split("Buffers:")[1].strip() for line in lines if "Buffers:" in line), ""
+            )
+            plans.append((statement[:90], scans, f"{lines[-1].strip()}; {touched}"))
         else:
             cursor.execute(statement)
             cursor.fetchall()
