@@ -12,7 +12,7 @@ matches about one case in a hundred. The folded `search_name` column is filled w
 
 As the office's administrator (who sees all 400,000 cases: the widest search), it times:
 
-- the search's own statements (the exact-number lookup, the count and the page of 25 rows),
+- the search's own statements (the exact-number lookup, the ids of the first matches, the count
   captured from the page and re-run on a raw cursor: the figure the target applies to
   (DESIGN.md: a name search over 400,000 cases ≤ 50 ms);
 - the whole case list page through the Django test client (form, audit row, template);
@@ -151,12 +151,8 @@ def fill(office, deputies, target, rng):
                 "updated_at": now.isoformat(),
                 "lock_version": 1,
             }
-            writer.writerow(
-                [
-                    "\\N" if row.get(f.attname, "") is None else row.get(f.attname, "")
-                    for f in fields
-                ]
-            )
+            # A column added since (filed_on, …) is NULL where it may be, else empty.
+            writer.writerow([_copy_value(row, field) for field in fields])
         buffer.seek(0)
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(
@@ -165,6 +161,11 @@ def fill(office, deputies, target, rng):
         have = Case.objects.filter(office=office).count()
         print(f"   {have:,} cases", flush=True)
     return time.perf_counter() - started, have
+
+
+def _copy_value(row, field):
+    value = row.get(field.attname, None if field.null else "")
+    return "\\N" if value is None else value
 
 
 def bench_query(client, query, repeat):
@@ -181,24 +182,68 @@ def bench_query(client, query, repeat):
     statements = [
         q["sql"]
         for q in captured.captured_queries
-        if '"cases_case"' in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT")
+        if q["sql"].lstrip().upper().startswith("SELECT")
+        and ('"cases_case"' in q["sql"] or q["sql"].startswith("SELECT set_config"))
     ]
-    # The exact-number lookup, the exact-words probe, the count and the page.
+    # The exact-number lookup, the planner settings, the matches' ids, and the count and the
+    # page (cases.search).
     assert len(statements) >= 3, statements
 
     def page():
         assert client.get(url, params).status_code == 200
 
     def bare():
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-                cursor.fetchall()
+        _replay(statements)
 
     bare()
     sql_ms, sql_samples = median_ms(bare, repeat)
     page_ms, page_samples = median_ms(page, repeat)
-    return sql_ms, page_ms, sql_samples, page_samples, response.context["page"].paginator.count
+    plans = _replay(statements, explain=True)
+    return sql_ms, page_ms, sql_samples, page_samples, response.context["found"], plans
+
+
+def _replay(statements, *, explain=False):
+    """Run the page's statements again on a raw cursor as the page ran them: the planner
+    settings and the ids queries that follow them in one transaction (cases.search). With
+    `explain`, EXPLAIN ANALYZE each and return, per statement, the scans it used."""
+    from django.db import connection, transaction
+
+    from cases.search import MATCH_LIMIT, RESEMBLING_LIMIT
+
+    limits = (f"LIMIT {MATCH_LIMIT + 1}", f"LIMIT {RESEMBLING_LIMIT + 1}")
+    plans = []
+
+    def run(cursor, statement):
+        if explain and not statement.startswith("SELECT set_config"):
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
+            lines = [line for (line,) in cursor.fetchall()]
+            scans = sorted(
+                {line.split("->")[-1].split("(")[0].strip() for line in lines if "Scan" in line}
+            )
+            # The top node's buffers include its children's: what the statement touched,
+            # a figure the machine's load does not change.
+            touched = next(
+                (line.split("Buffers:")[1].strip() for line in lines if "Buffers:" in line), ""
+            )
+            plans.append((statement[:90], scans, f"{lines[-1].strip()}; {touched}"))
+        else:
+            cursor.execute(statement)
+            cursor.fetchall()
+
+    with connection.cursor() as cursor:
+        index = 0
+        while index < len(statements):
+            if statements[index].startswith("SELECT set_config"):
+                with transaction.atomic():
+                    run(cursor, statements[index])
+                    index += 1
+                    while index < len(statements) and statements[index].endswith(limits):
+                        run(cursor, statements[index])
+                        index += 1
+            else:
+                run(cursor, statements[index])
+                index += 1
+    return plans
 
 
 def main():
@@ -232,14 +277,18 @@ def main():
     figures = {}
     label = f"{args.cases // 1000}k"
     for name, query in QUERIES.items():
-        sql_ms, page_ms, sql_samples, page_samples, matches = bench_query(
+        sql_ms, page_ms, sql_samples, page_samples, found, plans = bench_query(
             client, query, args.repeat
         )
+        matches = f"more than {found.count - 1:,}" if found.more_than_limit else f"{found.count:,}"
+        kind = "resembling" if found.resembling else "matching"
         print(
-            f"{name} ({query!r}, {matches:,} matches): SQL {sql_ms:.1f} ms, page {page_ms:.1f} ms\n"
+            f"{name} ({query!r}, {matches} {kind}): SQL {sql_ms:.1f} ms, page {page_ms:.1f} ms\n"
             f"   SQL samples  {[round(s, 1) for s in sql_samples]}\n"
             f"   page samples {[round(s, 1) for s in page_samples]}"
         )
+        for statement, scans, total in plans:
+            print(f"   {statement}…\n      {'; '.join(scans)} ({total})")
         figures[f"search.{name}_{label}_sql"] = {
             "value": round(sql_ms, 1),
             "unit": "ms",

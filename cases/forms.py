@@ -157,14 +157,21 @@ class CaseFilterForm(forms.Form):
             self.add_error("hearing_to", "The end date is before the start date.")
         return cleaned
 
-    def filter(self, cases):
-        """Narrow a Case queryset by what was asked; an invalid form narrows by its valid parts."""
+    def search(self, cases):
+        """Narrow a Case queryset by what was asked, as a `search.Found`; an invalid form
+        narrows by its valid parts. A name is searched last, so that its limit on the matches
+        read (search.MATCH_LIMIT) applies to the cases the filters leave."""
         data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
         query = (data.get("q") or "").strip()
+        cases = self._filter(cases, data)
         if search.is_name_query(query):
-            cases = search.by_name(cases, query)
-        elif query:
+            return search.by_name(cases, query)
+        if query:
             cases = cases.filter(_search(query))
+        return search.Found(cases)
+
+    def _filter(self, cases, data):
+        """The filters other than the search text."""
         if data.get("stage"):
             cases = cases.filter(stage=data["stage"])
         current = Worksheet.objects.current().filter(case=OuterRef("pk"))

@@ -134,6 +134,17 @@ def test_who_may_manage_read_or_not_see_the_templates(client, alice, dave, olivi
     assert OfferTemplate.objects.count() == 1
 
 
+def test_the_navigation_leads_those_who_make_offers_to_the_templates(
+    client, alice, carol, dave, erin
+):
+    """Deputies apply the templates and supervisors keep them: the navigation links to them.
+    The administrator and immigration counsel make no offers, and their menus stay short."""
+    link = f'<a class="nav-link text-body" href="{reverse("offer_template_list")}">'
+    for user, linked in ((alice, True), (carol, True), (dave, False), (erin, False)):
+        client.force_login(user)
+        assert (link in client.get(reverse("case_list")).content.decode()) is linked, user
+
+
 def test_a_deputy_applies_a_template_to_one_count_and_nothing_is_saved(
     client, alice, case, template
 ):

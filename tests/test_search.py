@@ -3,17 +3,22 @@ word of the query, a slightly misspelt name on PostgreSQL, the folded column kep
 writer, and an exact court case number that opens its case — all within the user's office.
 """
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import actions
+from cases import actions, search
+from cases.choices import CaseStage
 from cases.models import Case
 from cases.search import fold, is_name_query
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+TOMORROW = dt.date.today() + dt.timedelta(days=1)
 
 
 def found(client, query):
@@ -101,6 +106,74 @@ def test_a_slightly_misspelt_name(client, alice, people):
         assert "24CR000102" in found(client, "nunes")
     else:
         assert found(client, "hernandes") == []
+
+
+def test_the_words_as_typed_come_before_names_that_resemble_them(
+    client, alice, office, unit, people
+):
+    """A resembling name is looked for only when no name holds the words: "hernandes" finds the
+    Hernandes it names, not the Hernández it resembles (cases.search.by_name)."""
+    factories.make_case(office, unit, alice, "24CR000105", defendant_name="Luis Hernandes")
+    client.force_login(alice)
+    response = client.get(reverse("case_list"), {"q": "hernandes"})
+    assert [case.court_case_number for case in response.context["page"].object_list] == [
+        "24CR000105"
+    ]
+    assert not response.context["found"].resembling
+    assert "1 case matches" in response.text
+
+
+def test_resembling_names_are_said_to_resemble(client, alice, people):
+    client.force_login(alice)
+    response = client.get(reverse("case_list"), {"q": "hernandes"})
+    if connection.vendor == "postgresql":
+        # Hernández (0.8) and Hernando (0.7) resemble "hernandes" (word similarity ≥ 0.6).
+        assert response.context["page"].paginator.count == 2
+        assert "No name holds this search as typed; 2 cases have names that resemble it" in (
+            response.text
+        )
+    else:
+        assert "No case matches this search" in response.text
+
+
+def test_many_matches_are_counted_up_to_the_limit_and_the_soonest_hearings_listed(
+    client, alice, office, unit, people, monkeypatch
+):
+    """Past search.MATCH_LIMIT the list says "more than" instead of counting every match, and
+    its page is still the soonest hearings among them all, not the first ones read."""
+    monkeypatch.setattr(search, "MATCH_LIMIT", 1)
+    # Entered last, so read last: a page of the ids read first would miss it.
+    soon = factories.make_case(
+        office, unit, alice, "24CR000106", defendant_name="Rosa Hernanz", next_hearing=TOMORROW
+    )
+    client.force_login(alice)
+    response = client.get(reverse("case_list"), {"q": "hernan"})
+    assert response.context["found"].more_than_limit
+    assert response.context["page"].paginator.count == 1
+    assert [case.pk for case in response.context["page"].object_list] == [soon.pk]
+    assert "More than 1 cases match: the first 1 are listed" in response.text
+
+
+def test_the_filters_narrow_before_the_matches_are_counted(client, alice, people, monkeypatch):
+    monkeypatch.setattr(search, "MATCH_LIMIT", 1)
+    Case.objects.filter(pk=people["hernandez"].pk).update(stage=CaseStage.SENTENCING)
+    client.force_login(alice)
+    response = client.get(reverse("case_list"), {"q": "hernan", "stage": CaseStage.SENTENCING})
+    assert not response.context["found"].more_than_limit
+    assert "1 case matches" in response.text
+    assert [case.pk for case in response.context["page"].object_list] == [people["hernandez"].pk]
+
+
+def test_many_resembling_names_are_capped_too(client, alice, people, monkeypatch):
+    monkeypatch.setattr(search, "RESEMBLING_LIMIT", 1)
+    client.force_login(alice)
+    response = client.get(reverse("case_list"), {"q": "hernandes"})
+    if connection.vendor != "postgresql":  # no resemblance without pg_trgm
+        assert response.context["page"].object_list == []
+        return
+    assert response.context["page"].paginator.count == 1
+    assert len(response.context["page"].object_list) == 1
+    assert "More than 1 cases have a name that resembles this search" in response.text
 
 
 def test_another_offices_people_are_not_found(client, alice, olivia, outsider_case, people):

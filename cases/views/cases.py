@@ -1,6 +1,5 @@
 """The case list and the case page. Each view fetches through an access helper."""
 
-from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
@@ -29,9 +28,9 @@ def case_list(request):
     if exact is not None:
         return redirect(exact)
     current = Worksheet.objects.current().filter(case=OuterRef("pk")).order_by("-version")
+    found = form.search(Case.objects.visible_to(request.user))
     cases = (
-        form.filter(Case.objects.visible_to(request.user))
-        .select_related("unit", "assigned_deputy")
+        found.cases.select_related("unit", "assigned_deputy")
         .annotate(
             count_total=_count_per_case(Charge),
             offer_total=_count_per_case(Disposition),
@@ -42,7 +41,7 @@ def case_list(request):
         )
         .by_next_hearing()
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = search.FoundPaginator(cases, PAGE_SIZE, found).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # the same one query, read here to audit it
     # The list shows defendant names, so reading it is a view of each case on the page. The
     # search text is not recorded (it may be a name): only that there was one, and the filters.
@@ -69,6 +68,7 @@ def case_list(request):
         {
             "form": form,
             "page": page,
+            "found": found,
             "query_string": query.urlencode(),
             "filtered": any(value for key, value in request.GET.items() if key != "page"),
             "can_edit": can_edit_cases(request.user),
