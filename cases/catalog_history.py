@@ -90,7 +90,7 @@ def record_catalogs(*catalogs: Catalog | None) -> None:
 
 
 def version_key(version: str) -> tuple[int, ...]:
-    """ "2026.12.10" → (2026, 12, 10), so that 2026.12.10 comes after 2026.12.9."""
+    """A version number as numbers: 2026.12.10 → (2026, 12, 10), after 2026.12.9."""
     return tuple(int(part) for part in version.split("."))
 
 
