@@ -13,7 +13,10 @@ their policy, units, accounts, passwords, memberships and roles, and a case's ow
 deputy). What has no action is read-only here: counts, offers and their terms, defense
 submissions, prior convictions (added and removed on the case page, audited there),
 worksheets, reviews, overrides, status disclosures, the audit log, the role groups (declared
-in `cases.roles`), second-factor devices and the lockout records.
+in `cases.roles`), second-factor devices and the lockout records; and the records of issue 17
+(policy versions, counsel's requests and answers, offer templates, defense attachments, service
+tokens, calendar feeds), each changed in the app by its own audited action. A token's or a
+feed's hash and an attachment's file are never shown.
 """
 
 from django import forms
@@ -31,16 +34,22 @@ from .access import office_of
 from .integrity import ConflictError
 from .models import (
     AuditEvent,
+    CalendarFeed,
     Case,
     Charge,
+    CounselRequest,
+    DefenseAttachment,
     DefenseSubmission,
     Disposition,
     FlagOverride,
     Membership,
+    OfferTemplate,
     Office,
+    OfficePolicy,
     PleaTerm,
     PriorConviction,
     Review,
+    ServiceToken,
     StatusDisclosure,
     Unit,
     Worksheet,
@@ -518,6 +527,67 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "action", "object_type", "object_id", "request_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "request_id"]
+
+
+# --- Issue 17's records: read-only, each changed in the app by its own audited action -------------
+
+
+@admin.register(OfficePolicy)
+class OfficePolicyAdmin(ReadOnlyAdmin):
+    """A version in force never changes (reports read the policy of their period); a new one is
+    made in the Office area by `policy.set_office_policy`."""
+
+    list_display = ["office", "effective_from", "worksheet_scope", "counsel_routing", "set_by"]
+    list_filter = ["counsel_routing", "worksheet_scope"]
+    list_select_related = ["office", "set_by"]
+
+
+@admin.register(CounselRequest)
+class CounselRequestAdmin(ReadOnlyAdmin):
+    """Asked and answered through `cases.counsel`; the answer is part of the worksheet's record."""
+
+    office_path = "case__office"
+    list_display = ["case", "worksheet", "by_policy", "requested_at", "answered_at"]
+    list_select_related = ["case", "worksheet__case"]
+
+
+@admin.register(OfferTemplate)
+class OfferTemplateAdmin(ReadOnlyAdmin):
+    """Managed by supervisors on the templates page (`cases.offers`), lock-versioned there."""
+
+    list_display = ["name", "office", "statute_pleaded", "level_at_plea", "active"]
+    list_select_related = ["office"]
+
+
+@admin.register(DefenseAttachment)
+class DefenseAttachmentAdmin(ReadOnlyAdmin):
+    """What was received and how it was checked; never the file (the case page's download
+    view checks who may read it and audits the reading)."""
+
+    office_path = "submission__case__office"
+    exclude = ["file"]
+    list_display = ["original_name", "submission", "size", "scan", "uploaded_at"]
+    list_select_related = ["submission"]
+
+
+@admin.register(ServiceToken)
+class ServiceTokenAdmin(ReadOnlyAdmin):
+    """Made and revoked on the office's service-token page; the hash is never shown (the
+    prefix tells tokens apart)."""
+
+    exclude = ["token_hash"]
+    list_display = ["name", "office", "prefix", "created_at", "expires_at", "revoked_at"]
+    list_select_related = ["office"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    """Made and revoked by its owner (`cases.calendar`); the hash is never shown."""
+
+    office_path = "user__membership__office"
+    exclude = ["token_hash"]
+    list_display = ["user", "created_at", "last_used_at"]
+    list_select_related = ["user"]
 
 
 # --- Other apps' admins: read-only, since no action of ours writes them ------------------------

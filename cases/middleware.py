@@ -10,6 +10,7 @@ from django.conf import settings
 
 from consequences import catalog
 
+from . import catalog_history
 from .models import new_request_id
 
 log = logging.getLogger("considered.catalog")
@@ -142,6 +143,8 @@ def check_installed_catalog():
     loaded = catalog.refresh_catalog()
     if loaded is not None:
         log.warning("Offense catalog %s loaded while running.", loaded.version)
+        # Both versions, so the Office catalog page can compare them after any restart.
+        catalog_history.record_catalogs(catalog.previous_catalog(), loaded)
     refused = catalog.refused_catalog()
     if refused is not None and refused is not before:
         log.error("New offense catalog refused; the running version stays: %s", refused)

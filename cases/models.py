@@ -1215,3 +1215,39 @@ class ServiceToken(models.Model):
         return self.revoked_at is None and (
             self.expires_at is None or self.expires_at > timezone.now()
         )
+
+
+class CatalogVersion(models.Model):
+    """A catalog version this deployment has run, recorded the first time it was seen, with a
+    fingerprint of each of its entries (CatalogEntryFingerprint). The catalog itself is data
+    files read into memory; these rows are what survives a restart, so that the Office catalog
+    page can list the entries changed since the version before (cases.catalog_history)."""
+
+    version = models.CharField(max_length=20, unique=True)
+    effective = models.DateField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self):
+        return f"Catalog {self.version}"
+
+
+class CatalogEntryFingerprint(models.Model):
+    """One entry of a recorded catalog version: its code, its title (to name it once a later
+    version removed it) and the SHA-256 of its canonical content (cases.catalog_history)."""
+
+    catalog = models.ForeignKey(CatalogVersion, on_delete=models.CASCADE, related_name="entries")
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=400)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["catalog", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["catalog", "code"], name="one_fingerprint_per_entry")
+        ]
+
+    def __str__(self):
+        return f"{self.code} in catalog {self.catalog_id}"

@@ -12,6 +12,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from consequences.catalog import get_catalog
+
+from ..catalog_history import record_catalog
 from ..choices import (
     CaseStage,
     ChargeLevel,
@@ -520,6 +523,8 @@ def seed(today=None):
         for demo_case in cases:
             _ensure_case(office, units, spec["court"], demo_case, today)
     _ensure_worksheets()
+    # The catalog the demo starts on, so the Office catalog page compares the next one with it.
+    record_catalog(get_catalog())
     return logins
 
 

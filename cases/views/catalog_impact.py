@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 
 from consequences import catalog as catalogs
 
-from .. import audit
+from .. import audit, catalog_history
 from ..access import may, membership_of
 from ..catalog_impact import impact
 from ..choices import AuditAction
@@ -83,6 +83,8 @@ def _load(request, membership):
             f"{catalogs.get_catalog().version} stays in use. {error}",
         )
     else:
+        # Both versions, so the Office catalog page can compare them after any restart.
+        catalog_history.record_catalogs(old, new)
         audit.record(
             AuditAction.CHANGE,
             None,

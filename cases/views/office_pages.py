@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 
 from consequences import catalog as catalogs
 
-from .. import actions, policy_text
+from .. import actions, catalog_history, policy_text
 from ..access import get_office_for_managing, get_unit_for_managing
 from ..office_forms import UnitForm
 
@@ -61,12 +61,12 @@ def office_policy(request):
 
 
 def office_catalog(request):
-    """The catalog in use: version, effective date, what changed since the version this server
-    ran before it, and each entry's review record (date reviewed, sources)."""
+    """The catalog in use: version, effective date, what changed since the version recorded
+    before it (cases.catalog_history: stored, so a restart forgets nothing), and each entry's
+    review record (date reviewed, sources)."""
     get_office_for_managing(request.user)
     running = catalogs.get_catalog()
-    previous = catalogs.previous_catalog()
-    changes = _changes(previous, running) if previous is not None else None
+    changes = catalog_history.changes_since_previous(running)
     query = request.GET.get("q", "").strip()
     entries = sorted(running.offenses.values(), key=lambda entry: entry.code)
     if query:
@@ -80,7 +80,6 @@ def office_catalog(request):
         "office/catalog.html",
         {
             "catalog": running,
-            "previous": previous,
             "changes": changes,
             "page": page,
             "query": query,
@@ -90,19 +89,3 @@ def office_catalog(request):
             ),
         },
     )
-
-
-def _changes(old, new):
-    """Entries added, changed and removed from catalog `old` to `new`, by code."""
-    added = sorted(code for code in new.offenses if code not in old.offenses)
-    removed = sorted(code for code in old.offenses if code not in new.offenses)
-    changed = sorted(
-        code
-        for code, entry in new.offenses.items()
-        if code in old.offenses and old.offenses[code] != entry
-    )
-    return {
-        "added": [new.offenses[code] for code in added],
-        "changed": [new.offenses[code] for code in changed],
-        "removed": [old.offenses[code] for code in removed],
-    }

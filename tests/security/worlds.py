@@ -26,6 +26,7 @@ from cases.choices import (
 )
 from cases.models import (
     AuditEvent,
+    CalendarFeed,
     CounselRequest,
     DefenseAttachment,
     DefenseSubmission,
@@ -73,6 +74,8 @@ class World:
     service_token: object = None
     attachment: object = None
     offer_template: object = None
+    policy: object = None
+    calendar_feed: object = None
     extra: dict = field(default_factory=dict)
 
     def all_objects(self):
@@ -91,6 +94,12 @@ class World:
             self.submission,
             self.disclosure,
             self.prior,
+            self.policy,
+            self.counsel_request,
+            self.service_token,
+            self.attachment,
+            self.offer_template,
+            self.calendar_feed,
         ]
 
 
@@ -102,7 +111,7 @@ def make_world(office, prefix, text=None):
     supervisor = factories.make_user(f"{prefix.lower()}-supervisor", office, Role.SUPERVISOR, unit)
     admin = factories.make_user(f"{prefix.lower()}-admin", office, Role.ADMIN)
     counsel = factories.make_user(f"{prefix.lower()}-counsel", office, Role.COUNSEL)
-    factories.set_policy(office, counsel_routing=CounselRouting.ON_REQUEST)
+    policy = factories.set_policy(office, counsel_routing=CounselRouting.ON_REQUEST)
     case = factories.make_case(
         office,
         unit,
@@ -216,6 +225,9 @@ def make_world(office, prefix, text=None):
         prefix=f"cst_{prefix[:6]}",
         token_hash=f"{prefix}-{office.pk}".ljust(64, "0")[:64],
     )
+    calendar_feed = CalendarFeed.objects.create(
+        user=user, token_hash=f"{prefix}-feed-{office.pk}".ljust(64, "0")[:64]
+    )
     return World(
         office,
         unit,
@@ -240,6 +252,8 @@ def make_world(office, prefix, text=None):
         service_token=service_token,
         attachment=attachment,
         offer_template=offer_template,
+        policy=policy,
+        calendar_feed=calendar_feed,
     )
 
 
