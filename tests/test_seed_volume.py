@@ -176,9 +176,14 @@ def test_seeded_worksheets_open_print_and_verify_like_signed_ones(seeded, client
     page and PDF render and its hash checks out (the load test works on such cases)."""
     from cases.worksheets import content_hash
 
+    # Every one: the seed writes the canonical JSON text from fragments (cases.devdata.content),
+    # so a fragment out of key order would store content whose hash no longer verifies.
+    for content, stored_hash, engine_output in Worksheet.objects.values_list(
+        "signed_content", "content_hash", "engine_output"
+    ):
+        assert content_hash(content) == stored_hash
+        assert engine_output == content["analysis"]
     worksheet = Worksheet.objects.signed().select_related("case").order_by("pk").first()
-    assert content_hash(worksheet.signed_content) == worksheet.content_hash
-    assert worksheet.engine_output == worksheet.signed_content["analysis"]
     supervisor = Membership.objects.get(
         office=worksheet.case.office, unit=worksheet.case.unit, role=Role.SUPERVISOR
     ).user
