@@ -18,6 +18,8 @@ built before anything is written.
 import datetime as dt
 import io
 import json
+from contextlib import contextmanager
+from functools import cache
 
 from django.db import connection
 from django.db.models import DateField
@@ -46,6 +48,60 @@ def reserve_ids(model, count):
         row = cursor.fetchone()
         first = max(largest, row[0] if row else 0) + 1
         return list(range(first, first + count))
+
+
+@cache
+def has_lz4():
+    """Was this PostgreSQL server built with LZ4 (a choice for `default_toast_compression`)?"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+@contextmanager
+def secondary_indexes_dropped(models, *, when=True):
+    """On PostgreSQL, drop the non-unique indexes of `models`' tables for the block and build
+    them again after it, even if it fails: one sort per index at the end costs less than
+    keeping every index up to date row by row, as long as the load is large next to what the
+    tables hold (the caller decides: `when`). Primary keys and unique indexes stay, so every
+    constraint and trigger checks each row as usual.
+
+    Run outside a transaction, on a database nobody else is writing to (DROP INDEX locks the
+    table): this is for seeding. The definitions are read back from the catalog
+    (`pg_get_indexdef`), so the indexes return exactly as the migrations made them.
+    """
+    if connection.vendor != "postgresql" or not when:
+        yield
+        return
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT index.indexrelid::regclass::text, pg_get_indexdef(index.indexrelid) "
+            "FROM pg_index index JOIN pg_class tab ON tab.oid = index.indrelid "
+            "WHERE tab.relname = ANY(%s) AND NOT index.indisunique AND NOT index.indisprimary",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.in_atomic_block:
+                # Inside an outer transaction (a test), the deferred foreign-key checks of
+                # the rows written are still pending, and CREATE INDEX refuses a table with
+                # pending trigger events: run them now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            if connection.in_atomic_block:
+                # And back to deferred, as Django declares its foreign keys (the only
+                # deferrable constraints here), for what the outer transaction writes next.
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def write(model, columns, rows):
