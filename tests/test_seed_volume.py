@@ -193,3 +193,28 @@ def test_seeded_worksheets_open_print_and_verify_like_signed_ones(seeded, client
     assert worksheet.content_hash in page.content.decode()
     pdf = client.get(f"/worksheets/{worksheet.pk}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+
+
+def test_every_index_is_back_after_the_load():
+    """On PostgreSQL the seed drops the non-unique indexes around a large load and builds them
+    again from their catalog definitions (bulk.secondary_indexes_dropped); none may be lost."""
+    from django.db import connection
+
+    from cases.devdata.volume import MODELS_WRITTEN
+
+    def indexes():
+        with connection.cursor() as cursor:
+            return {
+                model._meta.db_table: {
+                    name: (spec["columns"], spec["unique"], spec["index"])
+                    for name, spec in connection.introspection.get_constraints(
+                        cursor, model._meta.db_table
+                    ).items()
+                }
+                for model in MODELS_WRITTEN
+            }
+
+    before = indexes()
+    call_command("seed_volume", cases=40, offices=1, verbosity=0, stdout=io.StringIO())
+    assert Case.objects.count() == 40
+    assert indexes() == before
