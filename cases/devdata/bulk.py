@@ -178,10 +178,7 @@ def _escape(text):
 def _executemany(table, columns, fields, rows, defaults):
     quote = connection.ops.quote_name
     adapt = [_sqlite_adapter(field) for field in fields]
-    values = [
-        [a(v) for a, v in zip(adapt, row + defaults, strict=True)]  # type: ignore[operator]
-        for row in rows
-    ]
+    values = [[a(v) for a, v in zip(adapt, row + defaults, strict=True)] for row in rows]
     placeholders = ", ".join("%s" for _ in columns)
     with connection.cursor() as cursor:
         cursor.executemany(

@@ -539,8 +539,15 @@ class Generator:
                 version.id = next(worksheet_ids)
 
     def _write(self, plans):
-        cases, charges, offers, considered, overrides = [], [], [], [], []
-        worksheets, reviews, late = [], [], []
+        # One list of row tuples per table.
+        cases: list[tuple] = []
+        charges: list[tuple] = []
+        offers: list[tuple] = []
+        considered: list[tuple] = []
+        overrides: list[tuple] = []
+        worksheets: list[tuple] = []
+        reviews: list[tuple] = []
+        late: list[tuple] = []
         for plan in plans:
             scope = tuple(report_columns.scope_of(plan).values())
             cases.append(
