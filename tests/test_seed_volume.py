@@ -176,9 +176,14 @@ def test_seeded_worksheets_open_print_and_verify_like_signed_ones(seeded, client
     page and PDF render and its hash checks out (the load test works on such cases)."""
     from cases.worksheets import content_hash
 
+    # Every one: the seed writes the canonical JSON text from fragments (cases.devdata.content),
+    # so a fragment out of key order would store content whose hash no longer verifies.
+    for content, stored_hash, engine_output in Worksheet.objects.values_list(
+        "signed_content", "content_hash", "engine_output"
+    ):
+        assert content_hash(content) == stored_hash
+        assert engine_output == content["analysis"]
     worksheet = Worksheet.objects.signed().select_related("case").order_by("pk").first()
-    assert content_hash(worksheet.signed_content) == worksheet.content_hash
-    assert worksheet.engine_output == worksheet.signed_content["analysis"]
     supervisor = Membership.objects.get(
         office=worksheet.case.office, unit=worksheet.case.unit, role=Role.SUPERVISOR
     ).user
@@ -188,3 +193,28 @@ def test_seeded_worksheets_open_print_and_verify_like_signed_ones(seeded, client
     assert worksheet.content_hash in page.content.decode()
     pdf = client.get(f"/worksheets/{worksheet.pk}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+
+
+def test_every_index_is_back_after_the_load():
+    """On PostgreSQL the seed drops the non-unique indexes around a large load and builds them
+    again from their catalog definitions (bulk.secondary_indexes_dropped); none may be lost."""
+    from django.db import connection
+
+    from cases.devdata.volume import MODELS_WRITTEN
+
+    def indexes():
+        with connection.cursor() as cursor:
+            return {
+                model._meta.db_table: {
+                    name: (spec["columns"], spec["unique"], spec["index"])
+                    for name, spec in connection.introspection.get_constraints(
+                        cursor, model._meta.db_table
+                    ).items()
+                }
+                for model in MODELS_WRITTEN
+            }
+
+    before = indexes()
+    call_command("seed_volume", cases=40, offices=1, verbosity=0, stdout=io.StringIO())
+    assert Case.objects.count() == 40
+    assert indexes() == before

@@ -1,78 +1,201 @@
-"""Fast inserts for synthetic volume: PostgreSQL COPY, bulk_create elsewhere.
+"""Fast inserts for synthetic volume: rows as plain tuples, COPY on PostgreSQL.
 
-`bulk_create` spends most of its time in Python (building one parameterised INSERT with a
-placeholder per value) and PostgreSQL parses every parameter again. COPY streams the rows as
-tab-separated text instead. The primary keys are drawn from the table's own sequence first
-(`nextval` over `generate_series`), so the objects get their ids as with bulk_create and the
-following tables can point at them. Triggers still fire on COPY, so the signed-worksheet
-freeze (migration 0003) holds for the seed as for any writer.
+The previous writer took Django model instances, and building, preparing and reading back
+half a million of them was most of the seed's time. Here a writer names the columns it varies
+and hands over tuples of values already in the database's terms: ids, strings, booleans, dates
+and datetimes, and JSON as the text to store (`json.dumps` done by the caller, once per
+distinct value where it can). Every other column of the model gets its Django default,
+computed once per call (`auto_now` and `auto_now_add` columns: the moment of the call).
+
+On PostgreSQL the rows stream into `COPY ... FROM STDIN` as tab-separated text; triggers still
+fire on COPY, so the signed-worksheet guards of migration 0003 hold for the seed as for any
+writer. Elsewhere (SQLite: tests and trials) one `executemany` INSERT per table.
+
+Ids come from the table's own sequence (`reserve_ids`), so the rows that point at them can be
+built before anything is written.
 """
 
 import datetime as dt
-import enum
 import io
 import json
-import uuid
-from decimal import Decimal
+from contextlib import contextmanager
+from functools import cache
 
 from django.db import connection
-from django.db.models import DateField, JSONField
-
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+from django.db.models import DateField
 
 
-def insert(model, objects):
-    """Insert `objects` (unsaved instances of `model`) and set their primary keys."""
-    objects = list(objects)
-    if not objects:
-        return objects
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_create(objects)
-    meta = model._meta
-    table = meta.db_table
-    auto = meta.auto_field  # None when the key is another row's (a one-to-one primary key)
+def reserve_ids(model, count):
+    """`count` fresh primary keys for `model`, in increasing order, that no other writer gets."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
     with connection.cursor() as cursor:
-        if auto is not None:
+        if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, auto.column, len(objects)],
+                [table, column, count],
             )
-            for obj, (value,) in zip(objects, cursor.fetchall(), strict=True):
-                setattr(obj, auto.attname, value)
-        fields = meta.concrete_fields
-        stamped = [f for f in fields if isinstance(f, DateField) and (f.auto_now or f.auto_now_add)]
-        buffer = io.StringIO()
-        for obj in objects:
-            obj._prepare_related_fields_for_save(operation_name="bulk_create")
-            for field in stamped:
-                field.pre_save(obj, add=True)
-            buffer.write("\t".join(_text(obj, field) for field in fields))
-            buffer.write("\n")
-            obj._state.adding = False
-            obj._state.db = connection.alias
-        buffer.seek(0)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        cursor.cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN", buffer
+            return [value for (value,) in cursor.fetchall()]
+        # SQLite: one writer at a time holds the database inside the chunk's transaction, so
+        # the next keys are the ones after both the largest in use and the largest ever used
+        # (AUTOINCREMENT never reuses one; sqlite_sequence follows explicit keys).
+        quoted = connection.ops.quote_name
+        cursor.execute(f"SELECT MAX({quoted(column)}) FROM {quoted(table)}")  # noqa: S608
+        largest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        first = max(largest, row[0] if row else 0) + 1
+        return list(range(first, first + count))
+
+
+@cache
+def has_lz4():
+    """Was this PostgreSQL server built with LZ4 (a choice for `default_toast_compression`)?"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
         )
-    return objects
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
-def _text(obj, field):
+@contextmanager
+def secondary_indexes_dropped(models, *, when=True):
+    """On PostgreSQL, drop the non-unique indexes of `models`' tables for the block and build
+    them again after it, even if it fails: one sort per index at the end costs less than
+    keeping every index up to date row by row, as long as the load is large next to what the
+    tables hold (the caller decides: `when`). Primary keys and unique indexes stay, so every
+    constraint and trigger checks each row as usual.
+
+    Run outside a transaction, on a database nobody else is writing to (DROP INDEX locks the
+    table): this is for seeding. The definitions are read back from the catalog
+    (`pg_get_indexdef`), so the indexes return exactly as the migrations made them.
+    """
+    if connection.vendor != "postgresql" or not when:
+        yield
+        return
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT index.indexrelid::regclass::text, pg_get_indexdef(index.indexrelid) "
+            "FROM pg_index index JOIN pg_class tab ON tab.oid = index.indrelid "
+            "WHERE tab.relname = ANY(%s) AND NOT index.indisunique AND NOT index.indisprimary",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.in_atomic_block:
+                # Inside an outer transaction (a test), the deferred foreign-key checks of
+                # the rows written are still pending, and CREATE INDEX refuses a table with
+                # pending trigger events: run them now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            if connection.in_atomic_block:
+                # And back to deferred, as Django declares its foreign keys (the only
+                # deferrable constraints here), for what the outer transaction writes next.
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def write(model, columns, rows):
+    """Insert `rows` (tuples of values for the fields whose attnames are `columns`) into
+    `model`'s table; every other concrete field gets its default. Returns the number of rows."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
+        return 0
+    meta = model._meta
+    fields_by_attname = {f.attname: f for f in meta.concrete_fields}
+    named = [fields_by_attname[name] for name in columns]
+    rest = [
+        f
+        for f in meta.concrete_fields
+        if f.attname not in columns and not (f.primary_key and f is meta.auto_field)
+    ]
+    now = dt.datetime.now(dt.UTC)
+    defaults = tuple(_default(field, now) for field in rest)
+    all_columns = [f.column for f in named + rest]
+    if connection.vendor == "postgresql":
+        _copy(meta.db_table, all_columns, rows, defaults)
+    else:
+        _executemany(meta.db_table, all_columns, named + rest, rows, defaults)
+    return len(rows)
+
+
+def _default(field, now):
+    if isinstance(field, DateField) and (field.auto_now or field.auto_now_add):
+        return now if type(field).__name__ == "DateTimeField" else now.date()
+    value = field.get_default()
+    if field.get_internal_type() == "JSONField" and value is not None:
+        return json.dumps(value)
+    return value
+
+
+def _copy(table, columns, rows, defaults):
+    quote = connection.ops.quote_name
+    suffix = "".join("\t" + _text(value) for value in defaults) + "\n"
+    buffer = io.StringIO()
+    write_line = buffer.write
+    for row in rows:
+        write_line("\t".join([_text(value) for value in row]) + suffix)
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN", buffer
+        )
+
+
+def _text(value):
     """One value in COPY's text format (\\N for NULL, backslash escapes)."""
-    value = getattr(obj, field.attname)
+    kind = type(value)
+    if kind is str:
+        return _escape(value)
+    if kind is int:
+        return str(value)
     if value is None:
         return "\\N"
-    if isinstance(field, JSONField):
-        return json.dumps(value, cls=field.encoder).translate(_ESCAPES)
-    if isinstance(value, bool):
+    if kind is bool:
         return "t" if value else "f"
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
-    if isinstance(value, int | float | Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, dt.date):  # and datetime: ISO 8601, with the offset when aware
+    if kind is dt.datetime or kind is dt.date:  # ISO 8601, with the offset when aware
         return value.isoformat()
-    raise TypeError(f"No COPY text for {field.model.__name__}.{field.name}: {value!r}")
+    if isinstance(value, str):  # a TextChoices member: its value
+        return _escape(str.__str__(value))
+    raise TypeError(f"No COPY text for {value!r}")
+
+
+def _escape(text):
+    """COPY's text format escapes backslash, tab, newline and carriage return. Four plain
+    `replace` scans: much faster than `str.translate`, which looks up every character."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _executemany(table, columns, fields, rows, defaults):
+    quote = connection.ops.quote_name
+    adapt = [_sqlite_adapter(field) for field in fields]
+    values = [[a(v) for a, v in zip(adapt, row + defaults, strict=True)] for row in rows]
+    placeholders = ", ".join("%s" for _ in columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+            f"VALUES ({placeholders})",
+            values,
+        )
+
+
+def _sqlite_adapter(field):
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        return connection.ops.adapt_datetimefield_value
+    if kind == "DateField":
+        return connection.ops.adapt_datefield_value
+    return _plain
+
+
+def _plain(value):
+    return value

@@ -1,9 +1,8 @@
 """Synthetic volume for benchmarks and demos: offices, units, users and three years of cases.
 
-Used by `manage.py seed_volume`. Everything is invented. Rows are written with COPY on
-PostgreSQL and bulk_create elsewhere (`bulk.insert`) in chunks of cases, one transaction per
-chunk, so a million offers take minutes, not hours; the
-shapes follow what the compliance report reads:
+Used by `manage.py seed_volume`. Everything is invented. Rows are written as tuples, with COPY
+on PostgreSQL (`bulk.write`), in chunks of cases, one transaction per chunk, so a million
+offers take minutes; the shapes follow what the compliance report reads:
 
 - each case has one to three counts from a unit-specific pool of common California charges;
 - one to four offers (2.5 on average); about 90% are conveyed, days to weeks apart;
@@ -14,21 +13,22 @@ shapes follow what the compliance report reads:
 - departures from the standard offer go to a supervisor (office policy "departures"); most are
   approved within a day or two, some returned and amended (version 2, reviewed again).
 
-Signed worksheets are written unsigned first, then given their considered offers and
-overrides, then signed in one UPDATE per chunk: on PostgreSQL a trigger freezes a signed
-worksheet's parts (migration 0003), and seeding respects it like any other writer.
+The report's shortcut columns are computed by `cases.report_columns`, as the actions compute
+them; a signed worksheet's frozen content and hash come from `content` (built once per
+repeating part, not per worksheet). On PostgreSQL a trigger freezes a signed worksheet's parts
+(migration 0003), and seeding respects it like any other writer (`Generator`).
 """
 
 import datetime as dt
+import itertools
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
-
-from consequences.engine import DISCLAIMER
 
 from .. import report_columns
 from ..choices import (
@@ -38,7 +38,6 @@ from ..choices import (
     DefenseType,
     DispositionLabel,
     DispositionStatus,
-    Factor,
     ParityAnswer,
     ProposedBy,
     ReviewOutcome,
@@ -46,6 +45,7 @@ from ..choices import (
 )
 from ..forms import statute_fields
 from ..models import (
+    SCOPE_FIELDS,
     Case,
     Charge,
     Disposition,
@@ -59,13 +59,10 @@ from ..models import (
 )
 from ..roles import sync_role_groups
 from ..search import fold
-from ..worksheets import ATTESTATION, SCHEMA_VERSION, content_hash
-from . import bulk
+from . import bulk, content
 
 VOLUME_PASSWORD = "considered-volume-2026"  # noqa: S105 - synthetic demo logins only
 YEARS = 3
-CATALOG_VERSION = "synthetic"
-CATALOG_EFFECTIVE = "2026-11-27"
 
 
 @dataclass(frozen=True)
@@ -142,6 +139,7 @@ PARITY = [
     (ParityAnswer.DIFFERENT, 8),
     (ParityAnswer.NOT_APPLICABLE, 10),
 ]
+DEFENSE_TYPES = [choice.value for choice in DefenseType]
 EXTRA_GROUNDS = ["mandatory_detention", "good_moral_character", "daca_bar", "asylum_bar"]
 FIRST = ["Ana", "Ben", "Carla", "Dev", "Elena", "Farid", "Grace", "Hugo", "Iris", "Jon", "Kim"]
 LAST = ["Alvarez", "Brooks", "Chen", "Diaz", "Evans", "Flores", "Garcia", "Huang", "Ito", "Jones"]
@@ -222,8 +220,101 @@ def ensure_office(number, *, deputies_per_unit, password_hash):
     return Staff(office=office, units=staff_units)
 
 
+LABELS = {
+    choice.value: choice.label
+    for choices in (CaseStage, ChargeLevel, DefenseType, DispositionStatus, ProposedBy)
+    for choice in choices
+}
+
+
+@dataclass(slots=True)
+class Offer:
+    """An offer, with the attributes the report's column functions read and set
+    (`report_columns.mark_conveyed`, `is_signed_late`), so the seed computes them as the
+    actions do without building model instances."""
+
+    label: str
+    status: str
+    conveyed_at: dt.datetime | None
+    id: int = 0
+    conveyed_month: dt.date | None = None
+    conveyed_with_signed_worksheet: bool | None = None
+    signed_late: bool = False
+    conveyed_terms_hash: str = ""  # the seed conveys no plea terms to hash
+
+    @property
+    def proposed_by(self):
+        # A defense proposal is the defense's; every other offer the People's.
+        if self.label == DispositionLabel.DEFENSE:
+            return ProposedBy.DEFENSE.value
+        return ProposedBy.PROSECUTION.value
+
+
+@dataclass(slots=True)
+class Version:
+    """One signed worksheet version of a case, and its supervisor's review if it has one."""
+
+    number: int
+    signed_at: dt.datetime
+    decision: str
+    parity: str
+    chosen: Offer
+    flagged: tuple  # the grounds flagged on each offer, in the order of the case's offers
+    override: bool
+    review: tuple | None = None  # (requested_at, outcome, reviewer id, decided_at, comments)
+    id: int = 0
+
+
+@dataclass(slots=True)
+class CasePlan:
+    """Everything drawn for one case before any id is known; the ids are set just before
+    the rows are written."""
+
+    office_id: int
+    office_name: str
+    unit_id: int
+    unit_name: str
+    assigned_deputy_id: int
+    supervisor_id: int
+    court_case_number: str
+    opened: dt.datetime
+    defense_type: str
+    stage: str
+    counts: list
+    offers: list
+    versions: list = field(default_factory=list)
+    id: int = 0
+    charge_ids: list = field(default_factory=list)
+
+    @property
+    def defendant_name(self):
+        return f"Synthetic Defendant {self.court_case_number}"
+
+    @property
+    def caption(self):
+        return f"People of the State of California v. {self.defendant_name}"
+
+    @property
+    def stage_label(self):
+        return LABELS[self.stage]
+
+    @property
+    def defense_type_label(self):
+        return LABELS[self.defense_type]
+
+
 class Generator:
-    """Writes `cases` cases for one office in chunks; returns what it wrote, by table."""
+    """Writes cases for one office in chunks, one transaction each; `written` counts the rows
+    by table.
+
+    A chunk draws every case first (`_plan`: dates, counts, offers, signing, reviews), then
+    reserves the ids it needs from the tables' sequences, then writes each table once as
+    tuples (`bulk.write`). Nothing is updated after it is written: a signed worksheet's
+    considered offers and overrides are written before the worksheet itself, which arrives
+    signed. That is the order the PostgreSQL trigger of migration 0003 accepts (it refuses
+    parts added to a worksheet that is already signed), and the foreign keys, which Django
+    declares DEFERRABLE INITIALLY DEFERRED, are checked at the chunk's commit.
+    """
 
     def __init__(self, staff, *, seed, now=None, start_number=1):
         self.staff = staff
@@ -231,8 +322,17 @@ class Generator:
         self.now = now or timezone.now()
         self.start = self.now - dt.timedelta(days=365 * YEARS)
         self.next_number = start_number
-        self.fields = {
-            s.text: statute_fields(s.text) for _, _, _, statutes, _ in staff.units for s in statutes
+        self.units = staff.units
+        self.unit_weights = list(itertools.accumulate(u[4] for u in staff.units))
+        self.statute_weights = {
+            unit.pk: list(itertools.accumulate(s.weight for s in statutes))
+            for unit, _, _, statutes, _ in staff.units
+        }
+        # Per statute, the charge columns that do not vary (statute_fields parses the text).
+        self.charge_columns = {
+            s.text: (s.text, s.level.value, s.title, *statute_fields(s.text).values())
+            for _, _, _, statutes, _ in staff.units
+            for s in statutes
         }
         self.written = dict.fromkeys(
             ["cases", "charges", "dispositions", "worksheets", "reviews", "overrides"], 0
@@ -240,127 +340,92 @@ class Generator:
 
     @transaction.atomic
     def chunk(self, size):
-        rng, office = self.rng, self.staff.office
         if connection.vendor == "postgresql":
-            # Synthetic rows: a crash may lose the last chunks but never corrupts the database,
-            # and not waiting for the WAL flush at each commit saves a good part of the time.
             with connection.cursor() as cursor:
+                # Synthetic rows: a crash may lose the last chunks but never corrupts the
+                # database, and not waiting for the WAL flush at each commit saves time.
                 cursor.execute("SET LOCAL synchronous_commit = off")
-        plans, cases = [], []
-        for _ in range(size):
-            unit, deputies, supervisor, statutes, _w = rng.choices(
-                self.staff.units, weights=[u[4] for u in self.staff.units]
-            )[0]
-            number = f"V{office.pk}-{self.next_number:07d}"
-            self.next_number += 1
-            opened = self.start + dt.timedelta(
-                seconds=rng.uniform(0, 365 * YEARS * 86400 - 86400 * 5)
-            )
-            cases.append(
-                Case(
-                    office=office,
-                    unit=unit,
-                    assigned_deputy_id=rng.choice(deputies),
-                    court_case_number=number,
-                    caption=f"People of the State of California v. Synthetic Defendant {number}",
-                    defendant_name=f"Synthetic Defendant {number}",
-                    search_name=fold(f"Synthetic Defendant {number}"),  # bulk_create skips save
-                    defense_type=rng.choice(list(DefenseType)),
-                    stage=CaseStage.CLOSED
-                    if opened < self.now - dt.timedelta(days=180)
-                    else CaseStage.PRE_PRELIM,
-                )
-            )
-            counts = rng.choices(
-                statutes, weights=[s.weight for s in statutes], k=rng.choice((1, 1, 2, 2, 3))
-            )
-            plans.append(
-                {
-                    "opened": opened,
-                    "counts": counts,
-                    "supervisor": supervisor,
-                    "unit_name": unit.name,
-                    "office_name": office.name,
-                }
-            )
-        bulk.insert(Case, cases)
+                # A signed worksheet's content is compressed on the way in: LZ4 does it in
+                # about half the time pglz takes (measured here), and readers decompress
+                # either transparently.
+                if bulk.has_lz4():
+                    cursor.execute("SET LOCAL default_toast_compression = lz4")
+        plans = [self._plan() for _ in range(size)]
+        self._assign_ids(plans)
+        self._write(plans)
 
-        charges = []
-        for case, plan in zip(cases, plans, strict=True):
-            plan["case"] = case
-            for index, statute in enumerate(plan["counts"], start=1):
-                charges.append(
-                    Charge(
-                        case=case,
-                        number=index,
-                        statute_as_entered=statute.text,
-                        level=statute.level,
-                        title=statute.title,
-                        **self.fields[statute.text],
-                    )
-                )
-            plan["charges"] = charges[-len(plan["counts"]) :]
-        bulk.insert(Charge, charges)
+    # --- Drawing ------------------------------------------------------------------------------
 
-        offers = []
-        for plan in plans:
-            plan["offers"] = self._offers(plan)
-            self._plan_worksheet(plan)
-            offers.extend(plan["offers"])
-        report_columns.copy_scope(offers, lambda offer: offer.case)
-        bulk.insert(Disposition, offers)
-
-        self._worksheets([plan for plan in plans if "signed_at" in plan])
-        self.written["cases"] += len(cases)
-        self.written["charges"] += len(charges)
-        self.written["dispositions"] += len(offers)
+    def _plan(self):
+        rng, office = self.rng, self.staff.office
+        unit, deputies, supervisor, statutes, _w = rng.choices(
+            self.units, cum_weights=self.unit_weights
+        )[0]
+        number = f"V{office.pk}-{self.next_number:07d}"
+        self.next_number += 1
+        opened = self.start + dt.timedelta(seconds=rng.uniform(0, 365 * YEARS * 86400 - 86400 * 5))
+        plan = CasePlan(
+            office_id=office.pk,
+            office_name=office.name,
+            unit_id=unit.pk,
+            unit_name=unit.name,
+            assigned_deputy_id=rng.choice(deputies),
+            supervisor_id=supervisor,
+            court_case_number=number,
+            opened=opened,
+            defense_type=rng.choice(DEFENSE_TYPES),
+            stage=(
+                CaseStage.CLOSED.value
+                if opened < self.now - dt.timedelta(days=180)
+                else CaseStage.PRE_PRELIM.value
+            ),
+            counts=rng.choices(
+                statutes,
+                cum_weights=self.statute_weights[unit.pk],
+                k=rng.choice((1, 1, 2, 2, 3)),
+            ),
+            offers=[],
+        )
+        plan.offers = self._offers(plan)
+        signed_at = self._signing(plan)
+        if signed_at is not None:
+            self._versions(plan, signed_at)
+        return plan
 
     def _offers(self, plan):
         rng = self.rng
-        how_many = rng.choices((1, 2, 3, 4), weights=(20, 30, 30, 20))[0]
-        labels = [DispositionLabel.STANDARD] + [
-            rng.choice((DispositionLabel.DEFENSE, DispositionLabel.ALTERNATIVE))
+        how_many = rng.choices((1, 2, 3, 4), cum_weights=(20, 50, 80, 100))[0]
+        labels = [DispositionLabel.STANDARD.value] + [
+            rng.choice((DispositionLabel.DEFENSE.value, DispositionLabel.ALTERNATIVE.value))
             for _ in range(how_many - 1)
         ]
         offers, day = [], rng.uniform(3, 30)
         for index, label in enumerate(labels):
-            conveyed_at = plan["opened"] + dt.timedelta(days=day)
+            conveyed_at = plan.opened + dt.timedelta(days=day)
             conveyed = conveyed_at < self.now and rng.random() < 0.9
             # A defense proposal is never the People's conveyed offer (actions.convey_offer).
             conveyed = conveyed and label != DispositionLabel.DEFENSE
             last = index == len(labels) - 1
             if not conveyed:
-                status = DispositionStatus.DRAFT
+                status = DispositionStatus.DRAFT.value
             elif last and rng.random() < 0.7:
-                status = DispositionStatus.ENTERED
+                status = DispositionStatus.ENTERED.value
             else:
-                status = DispositionStatus.REJECTED
-            offers.append(
-                Disposition(
-                    case=plan["case"],
-                    label=label,
-                    proposed_by=(
-                        ProposedBy.DEFENSE
-                        if label == DispositionLabel.DEFENSE
-                        else ProposedBy.PROSECUTION
-                    ),
-                    status=status,
-                    # The report's columns that go with it are set once the worksheet's
-                    # signing time is drawn (`_plan_worksheet`).
-                    conveyed_at=conveyed_at if conveyed else None,
-                )
-            )
+                status = DispositionStatus.REJECTED.value
+            # The report's columns that go with conveyance are set once the worksheet's
+            # signing time is drawn (`_signing`).
+            offers.append(Offer(label, status, conveyed_at if conveyed else None))
             day += rng.uniform(7, 45)
         return offers
 
-    def _plan_worksheet(self, plan):
+    def _signing(self, plan):
         """When (if ever) the worksheet is signed, and so which offers were compliant."""
         rng = self.rng
-        conveyed = sorted(o.conveyed_at for o in plan["offers"] if o.conveyed_at)
-        progress = (plan["opened"] - self.start).total_seconds() / (365 * YEARS * 86400)
+        conveyed = sorted(o.conveyed_at for o in plan.offers if o.conveyed_at)
+        progress = (plan.opened - self.start).total_seconds() / (365 * YEARS * 86400)
         on_time = 0.70 + 0.22 * progress  # the office gets better at it over three years
         draw = rng.random()
-        first = conveyed[0] if conveyed else plan["opened"] + dt.timedelta(days=20)
+        first = conveyed[0] if conveyed else plan.opened + dt.timedelta(days=20)
         if draw < on_time:
             signed_at = first - dt.timedelta(hours=rng.uniform(2, 96))
         elif draw < on_time + 0.06:
@@ -368,281 +433,324 @@ class Generator:
         else:
             signed_at = None  # never signed: its offers are missing
         if signed_at is not None:
-            signed_at = max(signed_at, plan["opened"] + dt.timedelta(hours=1))
+            signed_at = max(signed_at, plan.opened + dt.timedelta(hours=1))
             if signed_at >= self.now:
                 signed_at = None
-        for offer in plan["offers"]:
+        for offer in plan.offers:
             if offer.conveyed_at:
                 report_columns.mark_conveyed(
                     offer,
                     offer.conveyed_at,
                     with_signed_worksheet=signed_at is not None and signed_at <= offer.conveyed_at,
                 )
-                # Its LateSignature row is written with the worksheet (`_freeze`).
+                # Its LateSignature row is written with the first version (`_write`).
                 offer.signed_late = signed_at is not None and report_columns.is_signed_late(
                     offer, signed_at
                 )
-        if signed_at is not None:
-            plan["signed_at"] = signed_at
+        return signed_at
 
-    def _worksheet(self, plan, *, signed_at, version=1, amends=None, decision=None, parity=None):
-        """An unsigned worksheet with everything signing freezes, except the time itself.
-
-        Its frozen content has the same shape as `cases.worksheets.build_content` and a real
-        SHA-256 of it, so a seeded worksheet opens, prints and verifies like a signed one.
-        """
+    def _versions(self, plan, signed_at):
+        """The first version, its review (office policy "departures": anything but the
+        standard offer kept goes to the supervisor), and a second version when the review
+        returned the first and the deputy has amended it since."""
         rng = self.rng
-        decision = decision or _weighted(rng, DECISIONS)
-        offers = plan["offers"]
-        departures = [o for o in offers if o.label != DispositionLabel.STANDARD]
-        if decision == Decision.STANDARD_KEPT or not departures:
-            chosen = offers[0]
-        else:
-            chosen = rng.choice(departures)
-        statute_grounds = sorted({g for s in plan["counts"] for g in s.grounds})
-        output = {}
-        for offer in offers:
-            flagged = list(statute_grounds)
-            if offer.label != DispositionLabel.STANDARD and flagged:
-                flagged = flagged[: rng.randint(0, len(flagged) - 1)]
-            if flagged and rng.random() < 0.3:
-                flagged.append(rng.choice(EXTRA_GROUNDS))
-            output[str(offer.pk)] = {
-                "known": True,
-                "flags": [],
-                "message": "Synthetic volume data: grounds only, no per-count analysis.",
-                "counts": {},
-                "grounds_flagged": flagged,
-            }
-        worksheet = Worksheet(
-            case=plan["case"],
-            version=version,
-            amends=amends,
-            chosen_disposition=chosen,
-            decision=decision,
-            parity_answer=parity or _weighted(rng, PARITY),
-            reasons="Synthetic reasons.",
-            amendment_reason="Returned by the supervisor." if amends else "",
-            catalog_version=CATALOG_VERSION,
-            signed_by_id=plan["case"].assigned_deputy_id,
-        )
-        content = synthetic_content(plan, worksheet, output, signed_at)
-        worksheet.engine_output = content["analysis"]
-        worksheet.flagged_grounds = report_columns.flagged_grounds(worksheet)
-        worksheet.signed_content = content
-        worksheet.content_hash = content_hash(content)
-        return worksheet
-
-    def _worksheets(self, plans):
-        rng = self.rng
-        versions = [
-            (self._worksheet(plan, signed_at=plan["signed_at"]), plan, plan["signed_at"])
-            for plan in plans
-        ]
-        report_columns.copy_scope([w for w, _, _ in versions], lambda worksheet: worksheet.case)
-        bulk.insert(Worksheet, [w for w, _, _ in versions])
-        reviews, amendments = [], []
-        for worksheet, plan, signed_at in versions:
-            review = self._review(worksheet, plan, signed_at)
-            if review is None:
-                continue
-            reviews.append(review)
-            if review.outcome == ReviewOutcome.RETURNED:
-                amended_at = review.decided_at + dt.timedelta(hours=rng.uniform(4, 72))
-                if amended_at < self.now:
-                    amendment = self._worksheet(
-                        plan,
-                        signed_at=amended_at,
-                        version=2,
-                        amends=worksheet,
-                        decision=worksheet.decision,
-                        parity=worksheet.parity_answer,
-                    )
-                    amendments.append((amendment, plan, amended_at))
-        report_columns.copy_scope([a for a, _, _ in amendments], lambda worksheet: worksheet.case)
-        bulk.insert(Worksheet, [a for a, _, _ in amendments])
-        for amendment, plan, amended_at in amendments:
-            versions.append((amendment, plan, amended_at))
-            decided_at = amended_at + dt.timedelta(hours=rng.uniform(1, 30))
-            if decided_at < self.now:
-                reviews.append(
-                    Review(
-                        worksheet=amendment,
-                        requested_at=amended_at,
-                        outcome=ReviewOutcome.APPROVED,
-                        reviewer_id=plan["supervisor"],
-                        decided_at=decided_at,
-                    )
-                )
-            else:
-                reviews.append(Review(worksheet=amendment, requested_at=amended_at))
-        self._freeze(versions)
-        report_columns.copy_scope(reviews, lambda review: review.worksheet.case)
-        bulk.insert(Review, reviews)
-        self.written["worksheets"] += len(versions)
-        self.written["reviews"] += len(reviews)
-
-    def _review(self, worksheet, plan, signed_at):
-        """Office policy "departures": anything but the standard offer kept goes for review."""
-        if worksheet.decision == Decision.STANDARD_KEPT:
-            return None
-        rng = self.rng
+        first = self._version(plan, 1, signed_at, decision=_weighted(rng, DECISIONS))
+        plan.versions.append(first)
+        if first.decision == Decision.STANDARD_KEPT:
+            return
         decided_at = signed_at + dt.timedelta(hours=rng.lognormvariate(3.0, 0.9))
         if decided_at >= self.now:
-            return Review(worksheet=worksheet, requested_at=signed_at)
-        returned = rng.random() < 0.12
-        return Review(
-            worksheet=worksheet,
-            requested_at=signed_at,
-            outcome=ReviewOutcome.RETURNED if returned else ReviewOutcome.APPROVED,
-            reviewer_id=plan["supervisor"],
-            decided_at=decided_at,
-            comments="Explain the parity answer." if returned else "",
+            first.review = (signed_at, ReviewOutcome.PENDING.value, None, None, "")
+            return
+        if rng.random() >= 0.12:
+            first.review = (
+                signed_at,
+                ReviewOutcome.APPROVED.value,
+                plan.supervisor_id,
+                decided_at,
+                "",
+            )
+            return
+        first.review = (
+            signed_at,
+            ReviewOutcome.RETURNED.value,
+            plan.supervisor_id,
+            decided_at,
+            "Explain the parity answer.",
+        )
+        amended_at = decided_at + dt.timedelta(hours=rng.uniform(4, 72))
+        if amended_at >= self.now:
+            return
+        second = self._version(plan, 2, amended_at, decision=first.decision, parity=first.parity)
+        plan.versions.append(second)
+        decided_at = amended_at + dt.timedelta(hours=rng.uniform(1, 30))
+        if decided_at < self.now:
+            second.review = (
+                amended_at,
+                ReviewOutcome.APPROVED.value,
+                plan.supervisor_id,
+                decided_at,
+                "",
+            )
+        else:
+            second.review = (amended_at, ReviewOutcome.PENDING.value, None, None, "")
+
+    def _version(self, plan, number, signed_at, *, decision, parity=None):
+        """What signing freezes: the decision, the offer chosen, the grounds flagged per offer
+        (those of the statutes, fewer on the alternatives, now and then one more)."""
+        rng = self.rng
+        departures = [o for o in plan.offers if o.label != DispositionLabel.STANDARD]
+        if decision == Decision.STANDARD_KEPT or not departures:
+            chosen = plan.offers[0]
+        else:
+            chosen = rng.choice(departures)
+        statute_grounds = sorted({g for s in plan.counts for g in s.grounds})
+        flagged = []
+        for offer in plan.offers:
+            grounds = list(statute_grounds)
+            if offer.label != DispositionLabel.STANDARD and grounds:
+                grounds = grounds[: rng.randint(0, len(grounds) - 1)]
+            if grounds and rng.random() < 0.3:
+                grounds.append(rng.choice(EXTRA_GROUNDS))
+            flagged.append(tuple(grounds))
+        return Version(
+            number=number,
+            signed_at=signed_at,
+            decision=decision,
+            parity=parity or _weighted(rng, PARITY),
+            chosen=chosen,
+            flagged=tuple(flagged),
+            override=bool(statute_grounds) and rng.random() < 0.05,
         )
 
-    def _freeze(self, versions):
-        """Considered offers and overrides, then the signing time: in the order the
-        PostgreSQL trigger needs (a signed worksheet's parts cannot change)."""
-        rng = self.rng
-        through = Worksheet.dispositions_considered.through
-        considered: list = []
-        overrides: list = []
-        for worksheet, plan, _signed_at in versions:
-            considered.extend(
-                through(worksheet_id=worksheet.pk, disposition_id=offer.pk)
-                for offer in plan["offers"]
+    # --- Writing ------------------------------------------------------------------------------
+
+    def _assign_ids(self, plans):
+        case_ids = iter(bulk.reserve_ids(Case, len(plans)))
+        charge_ids = iter(bulk.reserve_ids(Charge, sum(len(p.counts) for p in plans)))
+        offer_ids = iter(bulk.reserve_ids(Disposition, sum(len(p.offers) for p in plans)))
+        worksheet_ids = iter(bulk.reserve_ids(Worksheet, sum(len(p.versions) for p in plans)))
+        for plan in plans:
+            plan.id = next(case_ids)
+            plan.charge_ids = [next(charge_ids) for _ in plan.counts]
+            for offer in plan.offers:
+                offer.id = next(offer_ids)
+            for version in plan.versions:
+                version.id = next(worksheet_ids)
+
+    def _write(self, plans):
+        # One list of row tuples per table.
+        cases: list[tuple] = []
+        charges: list[tuple] = []
+        offers: list[tuple] = []
+        considered: list[tuple] = []
+        overrides: list[tuple] = []
+        worksheets: list[tuple] = []
+        reviews: list[tuple] = []
+        late: list[tuple] = []
+        for plan in plans:
+            scope = tuple(report_columns.scope_of(plan).values())
+            cases.append(
+                (
+                    plan.id,
+                    *scope,
+                    plan.court_case_number,
+                    plan.caption,
+                    plan.defendant_name,
+                    fold(plan.defendant_name),  # what Case.save sets; bulk writes skip save
+                    plan.defense_type,
+                    plan.stage,
+                )
             )
-            statute_grounds = sorted({g for s in plan["counts"] for g in s.grounds})
-            if statute_grounds and rng.random() < 0.05:
-                overrides.append(
-                    FlagOverride(
-                        worksheet=worksheet,
-                        disposition=plan["offers"][0],
-                        charge=plan["charges"][0],
-                        ground=statute_grounds[0],
-                        engine_verdict="assume_yes",
-                        deputy_verdict="arguably_not",
-                        reason="Synthetic: the record of conviction is silent.",
+            for number, (charge_id, statute) in enumerate(
+                zip(plan.charge_ids, plan.counts, strict=True), start=1
+            ):
+                charges.append((charge_id, plan.id, number, *self.charge_columns[statute.text]))
+            for offer in plan.offers:
+                offers.append(
+                    (
+                        offer.id,
+                        plan.id,
+                        *scope,
+                        offer.label,
+                        offer.proposed_by,
+                        offer.status,
+                        offer.conveyed_at,
+                        offer.conveyed_month,
+                        offer.conveyed_with_signed_worksheet,
+                        offer.signed_late,
                     )
                 )
-        bulk.insert(through, considered)
-        bulk.insert(FlagOverride, overrides)
-        _sign(versions)
-        # Offers conveyed before the first version was signed: signed late, by the rule
-        # sign_worksheet records it with (an amendment finds them late already).
-        bulk.insert(
-            LateSignature,
+            previous = None
+            for version in plan.versions:
+                considered.extend((version.id, offer.id) for offer in plan.offers)
+                if version.override:
+                    overrides.append(
+                        (
+                            version.id,
+                            plan.offers[0].id,
+                            plan.charge_ids[0],
+                            min(g for s in plan.counts for g in s.grounds),
+                            "assume_yes",
+                            "arguably_not",
+                            "Synthetic: the record of conviction is silent.",
+                        )
+                    )
+                worksheets.append((*self._worksheet(plan, version, previous), *scope))
+                if version.review is not None:
+                    reviews.append((version.id, *version.review, *scope))
+                previous = version
+            if plan.versions:
+                # Offers conveyed before the first version was signed: signed late, the rule
+                # sign_worksheet records it by (an amendment finds them late already).
+                first = plan.versions[0]
+                late.extend((o.id, first.signed_at, first.id) for o in plan.offers if o.signed_late)
+
+        scope_columns = list(SCOPE_FIELDS)
+        bulk.write(Case, ["id", *scope_columns, *CASE_COLUMNS], cases)
+        bulk.write(Charge, CHARGE_COLUMNS, charges)
+        bulk.write(Disposition, ["id", "case_id", *scope_columns, *OFFER_COLUMNS], offers)
+        # The parts of each signed worksheet first, then the worksheet (see the class).
+        bulk.write(Worksheet.dispositions_considered.through, CONSIDERED_COLUMNS, considered)
+        bulk.write(FlagOverride, OVERRIDE_COLUMNS, overrides)
+        bulk.write(Worksheet, [*WORKSHEET_COLUMNS, *scope_columns], worksheets)
+        bulk.write(Review, [*REVIEW_COLUMNS, *scope_columns], reviews)
+        bulk.write(LateSignature, LATE_COLUMNS, late)
+        for table, rows in (
+            ("cases", cases),
+            ("charges", charges),
+            ("dispositions", offers),
+            ("worksheets", worksheets),
+            ("reviews", reviews),
+            ("overrides", overrides),
+        ):
+            self.written[table] += len(rows)
+
+    def _worksheet(self, plan, version, previous):
+        """A signed worksheet's columns: its frozen content (canonical JSON text, the shape
+        `cases.worksheets.build_content` gives) and that text's real SHA-256, so a seeded
+        worksheet opens, prints and verifies like a signed one."""
+        signed_content, engine_output, digest = content.render(
+            plan,
             [
-                row
-                for worksheet, plan, signed_at in versions
-                if worksheet.version == 1
-                for row in report_columns.late_signatures(worksheet, plan["offers"], signed_at)
+                (charge_id, number, statute.text, statute.title, LABELS[statute.level])
+                for number, (charge_id, statute) in enumerate(
+                    zip(plan.charge_ids, plan.counts, strict=True), start=1
+                )
             ],
+            [(o.id, o.label, LABELS[o.proposed_by], LABELS[o.status]) for o in plan.offers],
+            flagged=version.flagged,
+            decision=version.decision,
+            chosen_id=version.chosen.id,
+            parity=version.parity,
+            version=version.number,
+            signed_at=version.signed_at,
         )
-        self.written["overrides"] += len(overrides)
-
-
-def synthetic_content(plan, worksheet, analysis, signed_at):
-    """The frozen content of a seeded worksheet, in the shape `build_content` gives."""
-    case = plan["case"]
-    return {
-        "schema": SCHEMA_VERSION,
-        "office": plan["office_name"],
-        "case": {
-            "court_case_number": case.court_case_number,
-            "da_file_number": "",
-            "caption": case.caption,
-            "defendant_name": case.defendant_name,
-            "court_name": "",
-            "department": "",
-            "judicial_officer": "",
-            "unit": plan["unit_name"],
-            "deputy": "",
-            "stage": case.get_stage_display(),
-            "defense_counsel": "",
-            "defense_type": case.get_defense_type_display() if case.defense_type else "",
-            "interpreter_language": "",
-        },
-        "counts": [
-            {
-                "id": str(charge.pk),
-                "number": charge.number,
-                "statute": charge.statute,
-                "title": charge.title,
-                "level": charge.get_level_display(),
-                "enhancements": "",
-                "offense_date": None,
+        # The report's ground bits, by report_columns' own function over the same output.
+        frozen = SimpleNamespace(
+            engine_output={
+                "dispositions": {
+                    str(o.id): {"grounds_flagged": list(grounds)}
+                    for o, grounds in zip(plan.offers, version.flagged, strict=True)
+                }
             }
-            for charge in plan["charges"]
-        ],
-        "dispositions": [
-            {
-                "id": str(offer.pk),
-                "name": str(offer),
-                "label": offer.get_label_display(),
-                "is_standard": offer.label == DispositionLabel.STANDARD,
-                "proposed_by": offer.get_proposed_by_display(),
-                "status": offer.get_status_display(),
-                "diversion": "",
-                "terms": [],
-            }
-            for offer in plan["offers"]
-        ],
-        "analysis": {"status": "unknown", "synthetic": True, "dispositions": analysis},
-        "overrides": [],
-        "factors": [
-            {"factor": f.value, "label": f.label, "weight": "", "weight_label": "", "note": ""}
-            for f in Factor
-        ],
-        "parity": {
-            "answer": worksheet.parity_answer,
-            "label": ParityAnswer(worksheet.parity_answer).label,
-            "explanation": "",
-        },
-        "decision": {
-            "value": worksheet.decision,
-            "label": Decision(worksheet.decision).label,
-            "chosen": str(worksheet.chosen_disposition.pk),
-            "reasons": worksheet.reasons,
-        },
-        "status_disclosure": None,
-        "worksheet": {
-            "version": worksheet.version,
-            "amends_version": 1 if worksheet.amends is not None else None,
-            "amendment_reason": worksheet.amendment_reason,
-        },
-        "catalog": {"version": CATALOG_VERSION, "effective": CATALOG_EFFECTIVE},
-        "attestation": {
-            "statements": list(ATTESTATION),
-            "signer": {"username": "", "name": "Synthetic deputy", "bar_number": ""},
-            "signed_at": signed_at.isoformat(),
-        },
-        "disclaimer": DISCLAIMER,
-    }
+        )
+        return (
+            version.id,
+            plan.id,
+            version.number,
+            previous.id if previous else None,
+            version.chosen.id,
+            version.decision,
+            version.parity,
+            content.REASONS,
+            content.AMENDMENT_REASON if previous else "",
+            content.CATALOG_VERSION,
+            plan.assigned_deputy_id,
+            version.signed_at,
+            engine_output,
+            signed_content,
+            digest,
+            report_columns.flagged_grounds(frozen),
+        )
 
 
-def _sign(versions, batch=2000):
-    """Set each worksheet's signing time: one plain CASE statement per batch.
-
-    Raw SQL because Django's bulk_update spends most of its time building expressions; the
-    values go through the backend's own datetime adaptation, so it is the same on SQLite and
-    PostgreSQL.
-    """
-    table = connection.ops.quote_name(Worksheet._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
-    cast = "::timestamptz" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        for start in range(0, len(versions), batch):
-            part = versions[start : start + batch]
-            whens = " ".join(f"WHEN %s THEN %s{cast}" for _ in part)
-            ids = ", ".join("%s" for _ in part)
-            params = [value for w, _, when in part for value in (w.pk, adapt(when))]
-            params += [w.pk for w, _, _ in part]
-            cursor.execute(
-                f"UPDATE {table} SET signed_at = CASE id {whens} END "  # noqa: S608 - no user input
-                f"WHERE id IN ({ids})",
-                params,
-            )
+# Every table a chunk writes, in the order it writes them (`Generator._write`).
+MODELS_WRITTEN = [
+    Case,
+    Charge,
+    Disposition,
+    Worksheet.dispositions_considered.through,
+    FlagOverride,
+    Worksheet,
+    Review,
+    LateSignature,
+]
+CASE_COLUMNS = [
+    "court_case_number",
+    "caption",
+    "defendant_name",
+    "search_name",
+    "defense_type",
+    "stage",
+]
+CHARGE_COLUMNS = [
+    "id",
+    "case_id",
+    "number",
+    "statute_as_entered",
+    "level",
+    "title",
+    "code",
+    "section",
+    "subdivision",
+]
+OFFER_COLUMNS = [
+    "label",
+    "proposed_by",
+    "status",
+    "conveyed_at",
+    "conveyed_month",
+    "conveyed_with_signed_worksheet",
+    "signed_late",
+]
+CONSIDERED_COLUMNS = ["worksheet_id", "disposition_id"]
+OVERRIDE_COLUMNS = [
+    "worksheet_id",
+    "disposition_id",
+    "charge_id",
+    "ground",
+    "engine_verdict",
+    "deputy_verdict",
+    "reason",
+]
+WORKSHEET_COLUMNS = [
+    "id",
+    "case_id",
+    "version",
+    "amends_id",
+    "chosen_disposition_id",
+    "decision",
+    "parity_answer",
+    "reasons",
+    "amendment_reason",
+    "catalog_version",
+    "signed_by_id",
+    "signed_at",
+    "engine_output",
+    "signed_content",
+    "content_hash",
+    "flagged_grounds",
+]
+REVIEW_COLUMNS = [
+    "worksheet_id",
+    "requested_at",
+    "outcome",
+    "reviewer_id",
+    "decided_at",
+    "comments",
+]
+LATE_COLUMNS = ["disposition_id", "signed_at", "worksheet_id"]
 
 
 def password_hash():
