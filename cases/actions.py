@@ -28,8 +28,8 @@ from .integrity import (
     CaseNumberTaken,
     ConflictError,
     CountsBound,
-    DefenseRequestChanged,
     OfferFrozen,
+    ShownContentChanged,
     WorksheetSigned,
     check_version,
 )
@@ -990,7 +990,7 @@ def departs_from_standard(worksheet):
 
 
 @transaction.atomic
-def sign_worksheet(worksheet, *, by_user, request=None, defense_request_seen=None):
+def sign_worksheet(worksheet, *, by_user, request=None, shown=None):
     """Sign: freeze the engine output, the catalog version and a SHA-256 of the whole content.
 
     The row is locked first, so two simultaneous sign requests produce one signature: the second
@@ -998,14 +998,14 @@ def sign_worksheet(worksheet, *, by_user, request=None, defense_request_seen=Non
     worksheet enters the supervisor's review queue, and immigration counsel's queue
     (`counsel.route_by_policy`), in the same transaction.
 
-    `defense_request_seen` is the fingerprint of the defense's requests that the signer's page
-    showed (`worksheets.defense_request_fingerprint`): if they changed since (another tab, a
-    colleague), nothing is signed (`DefenseRequestChanged`): the content would freeze, as
-    considered, a request the signer never read. Checked on the content being frozen, inside
+    `shown` is the fingerprint of what the signer's page showed (`worksheets.shown_fingerprint`:
+    the counts, the considered offers' terms, the defense's requests): if any changed since
+    (another tab, a colleague), nothing is signed (`ShownContentChanged`): the content would
+    freeze, as considered, what the signer never read. Checked on the content being frozen, inside
     the lock, so nothing slips in between the check and the signature's read.
     """
     from . import counsel
-    from .worksheets import build_content, content_hash, defense_request_fingerprint
+    from .worksheets import build_content, changed_since_shown, content_hash
 
     # Whoever calls (a view, the admin, an import), only a role that may sign signs.
     ensure_may_sign(by_user)
@@ -1017,8 +1017,10 @@ def sign_worksheet(worksheet, *, by_user, request=None, defense_request_seen=Non
         raise IncompleteWorksheet(missing)
     now = timezone.now()
     content = build_content(worksheet, signer=by_user, signed_at=now)
-    if defense_request_seen and defense_request_fingerprint(content) != defense_request_seen:
-        raise DefenseRequestChanged()
+    if shown:
+        changed = changed_since_shown(content, shown)
+        if changed:
+            raise ShownContentChanged(changed)
     worksheet.engine_output = content["analysis"]
     worksheet.catalog_version = content["catalog"]["version"]
     worksheet.signed_content = content

@@ -47,14 +47,17 @@ def check_version(obj, submitted_version):
         raise ConflictError()
 
 
-class DefenseRequestChanged(ConflictError):
-    """The defense's request changed after the signer's page showed it (another tab, a
-    colleague): signing would freeze, as considered, a request the signer did not read."""
+class ShownContentChanged(ConflictError):
+    """What the signer's page showed (the counts, an offer's terms, the defense's request)
+    changed after it was shown (another tab, a colleague): signing would freeze, as considered,
+    what the signer did not read. `changed` lists what, in words."""
 
-    default_message = (
-        "Saved as a draft, not signed: the defense's request for consideration changed after "
-        "you opened this page. Read it again below, then sign."
-    )
+    def __init__(self, changed):
+        what = ", ".join(changed) or "the worksheet"
+        super().__init__(
+            f"Saved as a draft, not signed: {what} changed after you opened this page. "
+            "Read the worksheet again below, then sign."
+        )
 
 
 class CaseNumberTaken(ConflictError):

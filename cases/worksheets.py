@@ -48,10 +48,42 @@ def content_hash(content):
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def defense_request_fingerprint(content):
-    """SHA-256 of the defense's requests as a content shows them: the draft page carries it to
-    the signature, which refuses to freeze requests that changed since (actions.sign_worksheet)."""
-    return content_hash(content.get("defense_request") or {})
+def shown_fingerprint(content):
+    """What a draft page shows the signer, as hashes: the counts, each considered offer's terms
+    and the defense's requests. The page carries it to the signature, which refuses to freeze
+    anything that changed since (`changed_since_shown`, actions.sign_worksheet)."""
+    return json.dumps(
+        {
+            "counts": content_hash(content.get("counts") or []),
+            "offers": content.get("offer_hashes") or {},
+            "defense_request": content_hash(content.get("defense_request") or {}),
+        },
+        sort_keys=True,
+    )
+
+
+def changed_since_shown(content, shown):
+    """What, of what the signer's page showed (`shown_fingerprint`), is different in the content
+    about to be frozen: a list of phrases, empty when nothing is. An offer ticked on the page
+    that the page did not analyse has nothing to compare with and is not listed. A fingerprint
+    that cannot be read (tampered with) counts as everything changed."""
+    try:
+        seen = json.loads(shown)
+        seen_counts, seen_offers = seen["counts"], seen["offers"]
+        seen_request = seen["defense_request"]
+    except (ValueError, KeyError, TypeError):
+        return ["the page you signed from"]
+    now = json.loads(shown_fingerprint(content))
+    changed = []
+    if now["counts"] != seen_counts:
+        changed.append("the counts")
+    names = {offer["id"]: offer["name"] for offer in content.get("dispositions", [])}
+    for offer_id, digest in now["offers"].items():
+        if offer_id in seen_offers and seen_offers[offer_id] != digest:
+            changed.append(f"the terms of “{names.get(offer_id, offer_id)}”")
+    if now["defense_request"] != seen_request:
+        changed.append("the defense’s request for consideration")
+    return changed
 
 
 def content_for_display(worksheet):

@@ -271,8 +271,8 @@ def test_signing_refuses_a_request_changed_after_the_page_showed_it(client, case
     draft.dispositions_considered.set([offer])
     client.force_login(alice)
     page = client.get(draft.get_absolute_url())
-    seen = page.context["defense_request_seen"]
-    assert f'name="defense_request_seen" value="{seen}"' in page.content.decode()
+    seen = page.context["shown"]
+    assert 'name="shown" value="' in page.content.decode()
     # A colleague, or alice in another tab, rewrites the request before she signs.
     defense_requests.change_request(submission, by_user=alice, fields={"equities": EDITED_LATER})
     data = {
@@ -282,20 +282,93 @@ def test_signing_refuses_a_request_changed_after_the_page_showed_it(client, case
         "decision": "standard_kept",
         "reasons": "Weighed as one factor among the others.",
         "parity_answer": "same",
-        "defense_request_seen": seen,
+        "shown": seen,
     }
     response = client.post(reverse("worksheet_sign", args=[draft.pk]), data)
     assert response.status_code == 409
     text = text_of(response)
-    assert "request for consideration changed after you opened this page" in text
+    assert "the defense’s request for consideration changed after you opened this page" in text
     assert EDITED_LATER in text  # shown again, to be read
     draft.refresh_from_db()
     assert not draft.is_signed
     # Signed once the page that showed the request as it now is is the one posted.
-    data.update(
-        version=draft.lock_version, defense_request_seen=response.context["defense_request_seen"]
-    )
+    data.update(version=draft.lock_version, shown=response.context["shown"])
     client.post(reverse("worksheet_sign", args=[draft.pk]), data)
     draft.refresh_from_db()
     assert draft.is_signed
     assert draft.signed_content["defense_request"]["requests"][0]["equities"] == EDITED_LATER
+
+
+def _sign_form(draft, offer, shown):
+    return {
+        "version": draft.lock_version,
+        "considered": [offer.pk],
+        "chosen_disposition": offer.pk,
+        "decision": "standard_kept",
+        "reasons": "Weighed as one factor among the others.",
+        "parity_answer": "same",
+        "shown": shown,
+    }
+
+
+def test_signing_refuses_an_offer_changed_after_the_page_showed_it(client, case, alice, offer):
+    draft = factories.ready_worksheet(case, alice, offer)
+    draft.dispositions_considered.set([offer])
+    client.force_login(alice)
+    shown = client.get(draft.get_absolute_url()).context["shown"]
+    # In another tab the offer's plea becomes another statute, before the signature.
+    PleaTerm.objects.filter(disposition=offer).update(statute_pleaded="PC 32")
+    response = client.post(
+        reverse("worksheet_sign", args=[draft.pk]), _sign_form(draft, offer, shown)
+    )
+    assert response.status_code == 409
+    assert "the terms of “Standard offer” changed after you opened this page" in text_of(response)
+    draft.refresh_from_db()
+    assert not draft.is_signed
+    response = client.post(
+        reverse("worksheet_sign", args=[draft.pk]),
+        _sign_form(draft, offer, response.context["shown"]),
+    )
+    draft.refresh_from_db()
+    assert draft.is_signed, response.status_code
+
+
+def test_signing_refuses_counts_changed_after_the_page_showed_them(client, case, alice, offer):
+    draft = factories.ready_worksheet(case, alice, offer)
+    draft.dispositions_considered.set([offer])
+    client.force_login(alice)
+    shown = client.get(draft.get_absolute_url()).context["shown"]
+    Charge.objects.filter(case=case, number=1).update(enhancements="PC 12022.7(a)")
+    response = client.post(
+        reverse("worksheet_sign", args=[draft.pk]), _sign_form(draft, offer, shown)
+    )
+    assert response.status_code == 409
+    assert "the counts changed after you opened this page" in text_of(response)
+    draft.refresh_from_db()
+    assert not draft.is_signed
+
+
+def test_an_unreadable_page_fingerprint_signs_nothing(client, case, alice, offer):
+    draft = factories.ready_worksheet(case, alice, offer)
+    draft.dispositions_considered.set([offer])
+    client.force_login(alice)
+    response = client.post(
+        reverse("worksheet_sign", args=[draft.pk]), _sign_form(draft, offer, "not json")
+    )
+    assert response.status_code == 409
+    draft.refresh_from_db()
+    assert not draft.is_signed
+
+
+def test_ticking_another_offer_on_the_page_is_not_a_change(client, case, alice, offer):
+    other = factories.make_disposition(case, name="Second offer")
+    for charge in case.charges.all():
+        factories.make_term(other, charge)
+    draft = factories.ready_worksheet(case, alice, offer)
+    draft.dispositions_considered.set([offer])
+    client.force_login(alice)
+    shown = client.get(draft.get_absolute_url()).context["shown"]
+    form = _sign_form(draft, offer, shown) | {"considered": [offer.pk, other.pk]}
+    response = client.post(reverse("worksheet_sign", args=[draft.pk]), form)
+    draft.refresh_from_db()
+    assert draft.is_signed, response.status_code

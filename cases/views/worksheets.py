@@ -27,10 +27,10 @@ from ..access import (
 )
 from ..choices import AuditAction, CounselRouting, ReviewOutcome
 from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, WorksheetForm
-from ..integrity import ConflictError, DefenseRequestChanged
+from ..integrity import ConflictError, ShownContentChanged
 from ..models import CounselRequest, FlagOverride, Review
 from ..policy import policy_for
-from ..worksheets import content_for_display, defense_request_fingerprint
+from ..worksheets import content_for_display, shown_fingerprint
 
 
 @require_POST
@@ -93,9 +93,9 @@ def worksheet_sign(request, pk):
             worksheet,
             by_user=request.user,
             request=request,
-            defense_request_seen=request.POST.get("defense_request_seen"),
+            shown=request.POST.get("shown"),
         )
-    except DefenseRequestChanged as changed:
+    except ShownContentChanged as changed:
         form.add_error(None, str(changed))
         return _page(request, worksheet, form=form, status=409)
     except actions.IncompleteWorksheet as incomplete:
@@ -373,8 +373,9 @@ def _page(
         and may(request.user, "cases.add_counselrequest"),
         "counsel_routing_off": policy_now.counsel_routing == CounselRouting.OFF,
         "later_requests": defense_requests.recorded_after_signing(worksheet, content),
-        # What the draft page shows of the defense's requests, checked again at signing.
-        "defense_request_seen": defense_request_fingerprint(content) if editable else "",
+        # What the draft page shows (counts, offers' terms, defense requests), checked again at
+        # signing.
+        "shown": shown_fingerprint(content) if editable else "",
         "verdict_choices": Verdict.choices,
         "ReviewOutcome": ReviewOutcome,
     }
