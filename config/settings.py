@@ -304,6 +304,26 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# The cache holds what every process on every server must agree on: the API's per-token rate
+# limit (cases.api.auth.PerTokenThrottle, through DRF's throttling). A per-process local-memory
+# cache would give each gunicorn worker on each server its own count, multiplying the limit. So
+# it lives in PostgreSQL (or SQLite) by default, in a table created by migration 0024, and in
+# Redis when CACHE_URL names one (redis://127.0.0.1:6379/1: faster, for several servers).
+# Sessions are in the database (Django's default engine), and so is the log-in lockout
+# (django-axes' database handler): nothing a user needs stays on one server (docs/deployment.md).
+CACHE_TABLE = "considered_cache"
+
+
+def cache_from_url(url):
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// or rediss:// URL, not {url!r}")
+
+
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
+
 # Sessions: server-side, expire when idle; the absolute limit is enforced in middleware.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_IDLE_TIMEOUT = 30 * 60  # cases.sessions.SessionLimitsMiddleware
