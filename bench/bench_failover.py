@@ -16,7 +16,9 @@ for FAILOVER_SECONDS, default 100). At FAILOVER_STOP_AT seconds (50) the first s
   - sigterm: SIGTERM to its master, a graceful stop (rolling deploy, scale-in): it stops listening
     and its workers finish the requests they hold (graceful timeout 30 s, gunicorn's default);
   - sigkill: SIGKILL to its master and workers, a machine lost: requests it held die with it.
-FAILOVER_VARIANTS chooses ("sigterm,sigkill"); each runs on fresh servers, same database.
+  - drain: what a rolling deploy does: HAProxy is told to send app1 nothing new (runtime API,
+    `set server … state drain`), the requests app1 holds are answered, then SIGTERM.
+FAILOVER_VARIANTS chooses ("drain,sigterm,sigkill"); each runs on fresh servers, same database.
 FAILOVER_CASES (2000) sizes the seeded database; FAILOVER_FRESH=0 reuses a former run's.
 
 Then it proves, per variant:
@@ -40,6 +42,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -60,13 +63,16 @@ SECONDS = int(os.environ.get("FAILOVER_SECONDS", "100"))
 STOP_AT = float(os.environ.get("FAILOVER_STOP_AT", "50"))
 WARM_UP = 20  # seconds of log-ins at the start, left out of the "before" p95
 WORKERS = int(os.environ.get("FAILOVER_WORKERS", "3"))  # per server
-VARIANTS = os.environ.get("FAILOVER_VARIANTS", "sigterm,sigkill").split(",")
+VARIANTS = os.environ.get("FAILOVER_VARIANTS", "drain,sigterm,sigkill").split(",")
 INSTALL = "apt-get install -y haproxy"
+SOCKET = serving.OUT / "haproxy.sock"
 
 HAPROXY_CONFIG = """\
 # Written by bench/bench_failover.py; run in the foreground: haproxy -db -f {path}
 global
     log stdout format raw local0 info
+    # The runtime API, to drain a server before stopping it (the "drain" variant).
+    stats socket {socket} mode 600 level admin
     maxconn 1000
 
 defaults
@@ -143,7 +149,9 @@ def write_haproxy_config():
         + [FAIL_OPEN]
         + [f"    server {n}-unchecked 127.0.0.1:{p} backup" for n, p in APPS.items()]
     )
-    text = HAPROXY_CONFIG.format(path=path, balancer=BALANCER, stats=STATS, servers=servers)
+    text = HAPROXY_CONFIG.format(
+        path=path, balancer=BALANCER, stats=STATS, servers=servers, socket=SOCKET
+    )
     path.write_text(text)
     return path
 
@@ -165,8 +173,32 @@ def start_app(env, name, port):
     return process
 
 
+def haproxy_command(line):
+    """One command to HAProxy's runtime API (its admin socket); returns the answer."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.connect(str(SOCKET))
+        connection.sendall(f"{line}\n".encode())
+        answer = b""
+        while chunk := connection.recv(4096):
+            answer += chunk
+    return answer.decode()
+
+
+def drain(timeout=60):
+    """A rolling deploy's first step: HAProxy sends app1 nothing new, and we wait until the
+    requests it holds are answered. Returns the seconds that took."""
+    began = time.monotonic()
+    for server in ("app1", "app1-unchecked"):
+        haproxy_command(f"set server app_servers/{server} state drain")
+    while time.monotonic() - began < timeout:
+        if haproxy_stats()["app1"]["scur"] in ("0", ""):
+            break
+        time.sleep(0.2)
+    return time.monotonic() - began
+
+
 def stop_app(process, how):
-    if how == "sigterm":
+    if how in ("sigterm", "drain"):
         process.send_signal(signal.SIGTERM)  # the master: graceful, workers finish their requests
     else:
         os.killpg(process.pid, signal.SIGKILL)  # master and workers at once
@@ -190,7 +222,7 @@ def haproxy_stats():
     with urllib.request.urlopen(f"http://127.0.0.1:{STATS}/stats;csv", timeout=5) as page:  # noqa: S310
         text = page.read().decode()
     rows = csv.DictReader(io.StringIO(text.lstrip("# ")))
-    wanted = ("wretr", "wredis", "econ", "eresp", "hrsp_5xx", "stot", "status")
+    wanted = ("wretr", "wredis", "econ", "eresp", "hrsp_5xx", "stot", "scur", "status")
     return {
         row["svname"]: {key: row.get(key, "") for key in wanted}
         for row in rows
@@ -335,7 +367,8 @@ def run_variant(env, how, haproxy):
         load.start()
         began = first_user_request(how)
         time.sleep(max(0.0, began + STOP_AT - time.time()))
-        stopped_at = time.time()
+        stopped_at = time.time()  # for "drain": when app1 stopped getting new requests
+        drained = drain() if how == "drain" else None
         stop_app(apps["app1"], how)
         print(f"  {how}: app1 stopped at {stopped_at - began:.1f} s", flush=True)
         load.join()
@@ -386,6 +419,7 @@ def run_variant(env, how, haproxy):
         "requests_retried": len(retried),
         # Only when the connection could not be made (nothing sent): see disable-l7-retry.
         "posts_retried": len(posts_retried),
+        "drain_seconds": round(drained, 1) if drained is not None else None,
         "cut_off_on_stopped_server": len(cut_off),
         "sent_while_all_checks_failed": sum(1 for row in log if row["fail_open"]),
         "p95_before_ms": p95(trace, began + WARM_UP, stopped_at),
