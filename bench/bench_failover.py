@@ -205,14 +205,19 @@ def stop_app(process, how):
 
 
 def end(process, timeout=40):
+    """SIGTERM, then SIGKILL after `timeout`: to the application server's own process group
+    (master and workers), or to HAProxy alone, which shares this script's group."""
+    log = getattr(process, "log", None)  # set by start_app only
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            if log is not None:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
             process.wait()
-    log = getattr(process, "log", None)
     if log is not None:
         log.close()
 
