@@ -304,11 +304,12 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# The cache holds what every process on every server must agree on: the API's per-token rate
-# limit (cases.api.auth.PerTokenThrottle, through DRF's throttling). A per-process local-memory
-# cache would give each gunicorn worker on each server its own count, multiplying the limit. So
-# it lives in PostgreSQL (or SQLite) by default, in a table created by migration 0024, and in
-# Redis when CACHE_URL names one (redis://127.0.0.1:6379/1: faster, for several servers).
+# The cache holds what every process on every server must agree on: the API's rate limits (per
+# token, cases.api.auth.PerTokenThrottle through DRF's throttling, and unknown tokens per client
+# address, cases.api.auth). A per-process local-memory cache would give each gunicorn worker on
+# each server its own count, multiplying the limit. So it lives in PostgreSQL (or SQLite) by
+# default, in a table created by migration 0024, and in Redis when CACHE_URL names one
+# (redis://127.0.0.1:6379/1: faster, for several servers).
 # Sessions are in the database (Django's default engine), and so is the log-in lockout
 # (django-axes' database handler): nothing a user needs stays on one server (docs/deployment.md).
 CACHE_TABLE = "considered_cache"
@@ -324,10 +325,14 @@ def cache_from_url(url):
 
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
 
-# Sessions: server-side, expire when idle; the absolute limit is enforced in middleware.
-SESSION_COOKIE_AGE = 30 * 60
-SESSION_IDLE_TIMEOUT = 30 * 60  # cases.sessions.SessionLimitsMiddleware
+# Sessions: server-side. The idle and absolute limits are the middleware's
+# (cases.sessions.SessionLimitsMiddleware), which tells the user which limit ended the session.
+# The store keeps a session up to the absolute limit as a backstop: were it to expire sessions at
+# the idle limit, the middleware would never see an idle one, and the user would be sent to log
+# in without being told why.
+SESSION_IDLE_TIMEOUT = 30 * 60
 SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -398,6 +403,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/min")
+# Unknown tokens allowed per client address in a window (seconds) before every call from that
+# address gets 429 until the window ends: far above a misconfigured integration's retries, far
+# below what guessing needs.
+API_AUTH_FAILURE_LIMIT = (20, 600)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Considered API",
     "DESCRIPTION": "For the office's case management system: create or update cases, read their "

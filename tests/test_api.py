@@ -218,6 +218,20 @@ def test_no_revoked_or_expired_token_gets_401(client, office, dave, token):
     assert call(client, "get", url, secret).status_code == 401
 
 
+def test_guessing_tokens_from_one_address_is_cut_off(client, token, settings):
+    """After the limit of unknown tokens from one address, every call from it gets 429, even
+    with a valid token (a guessed token must not get through); another address is unaffected."""
+    settings.API_AUTH_FAILURE_LIMIT = (3, 600)
+    url = reverse("api_case", args=["ANY"])
+    for attempt in range(3):
+        assert call(client, "get", url, f"cst_guess-{attempt}").status_code == 401
+    refused = call(client, "get", url, token)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "unknown token" in refused.json()["detail"]
+    elsewhere = call(client, "get", url, token, REMOTE_ADDR="198.51.100.7")
+    assert elsewhere.status_code == 404  # authenticated; the case does not exist
+
+
 def test_tokens_are_stored_hashed(token):
     stored = ServiceToken.objects.get()
     assert token not in (stored.token_hash, stored.prefix) and len(stored.token_hash) == 64

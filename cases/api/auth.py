@@ -2,15 +2,18 @@
 
 The caller is a `ServiceCaller`, not a user: it belongs to one office, holds the token's scopes
 and sees a volunteered status only when its administrator granted `view_status`. Every call is
-rate-limited per token (429 with Retry-After) and audited (cases.api.views).
+rate-limited per token (429 with Retry-After) and audited (cases.api.views). Failed
+authentications are limited per client address, so a token cannot be guessed at API speed.
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, permissions, throttling
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from ..audit import client_address
 from ..models import ServiceToken
 from .tokens import token_for
 
@@ -43,8 +46,11 @@ class ServiceTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Send the token as: Authorization: Bearer <token>."
             )
+        address = client_address(request)
+        _refuse_if_guessing(address)
         token = token_for(header[1].decode("latin-1"))
         if token is None:
+            _count_failure(address)
             raise exceptions.AuthenticationFailed("This token is unknown, revoked or expired.")
         # At most one write a minute per token for "last used", not one per call.
         now = timezone.now()
@@ -54,6 +60,32 @@ class ServiceTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword  # so that a missing token is 401 with WWW-Authenticate, not 403
+
+
+def _failures_key(address):
+    return f"api-auth-failures:{address}"
+
+
+def _refuse_if_guessing(address):
+    """429 for an address that sent too many unknown tokens in the window, before the token it
+    sends now is even looked up: a valid token found by guessing must not get through."""
+    limit, window = settings.API_AUTH_FAILURE_LIMIT
+    if cache.get(_failures_key(address), 0) >= limit:
+        raise exceptions.Throttled(
+            wait=window,
+            detail="Too many calls with an unknown token from this address. Try again later.",
+        )
+
+
+def _count_failure(address):
+    """One more unknown token from `address`; the window starts at the first failure."""
+    _, window = settings.API_AUTH_FAILURE_LIMIT
+    key = _failures_key(address)
+    if not cache.add(key, 1, timeout=window):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr: this failure opens a new window
+            cache.add(key, 1, timeout=window)
 
 
 class HasScope(permissions.BasePermission):

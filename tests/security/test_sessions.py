@@ -1,10 +1,11 @@
 """Sessions end after 30 minutes idle or 12 hours in all, on the server; log-in rotates the key;
 log-out invalidates the session even for someone who kept the cookie.
 
-The idle limit is enforced twice: by Django's session store (SESSION_COOKIE_AGE of 30 minutes,
-saved on every request) and by `cases.sessions.SessionLimitsMiddleware`. With the shipped settings
-the store expires the session first, so the idle tests run once per mechanism, with the other one
-lengthened to 12 hours, and each fails when its own mechanism is disabled. The 12-hour test stays
+The idle limit is enforced by `cases.sessions.SessionLimitsMiddleware`, which says why the
+session ended; Django's session store (SESSION_COOKIE_AGE, saved on every request) keeps a session
+up to the absolute limit as a backstop. The idle tests run once per mechanism, the other one
+lengthened past 12 hours, and each fails when its own mechanism is disabled; one more test reads
+the message with the shipped settings. The 12-hour test stays
 active (a request every 15 minutes, the last one a second before the limit), so only the absolute
 limit can end it, and it reads the message that names that limit.
 """
@@ -36,6 +37,7 @@ def idle_rule(request, settings):
     long = 12 * 60 * 60 + 60
     if request.param == "session store":
         settings.SESSION_IDLE_TIMEOUT = long  # cases.sessions would not end it
+        settings.SESSION_COOKIE_AGE = 30 * 60  # the store alone, set to the idle limit
         return None  # the store drops the session silently: the user is simply not signed in
     settings.SESSION_COOKIE_AGE = long  # the store would keep it
     return IDLE_MESSAGE
@@ -50,6 +52,13 @@ def test_an_idle_session_ends_after_30_minutes(client, alice, idle_rule):
         assert _signed_in(client)
         clock.shift(dt.timedelta(minutes=30))
         assert not _signed_in(client, message=idle_rule)
+
+
+def test_with_the_shipped_settings_the_user_is_told_why_an_idle_session_ended(client, alice):
+    with time_machine.travel(START, tick=False) as clock:
+        log_in(client)
+        clock.shift(dt.timedelta(minutes=45))
+        assert not _signed_in(client, message=IDLE_MESSAGE)
 
 
 def test_an_active_session_ends_after_12_hours(client, alice):
