@@ -87,3 +87,17 @@ def test_the_api_rate_limit_is_shared_by_servers_through_redis(client, settings,
     first, after = calls_across_two_processes(client, office, dave)
     assert first == [404, 404]
     assert after == 429
+
+
+@pytest.mark.django_db
+def test_unknown_tokens_are_counted_across_processes(client, settings, office, dave):
+    # The per-address limit on unknown tokens is a lockout: a guesser spreading calls over the
+    # workers and servers must meet one count, not one per process.
+    settings.API_AUTH_FAILURE_LIMIT = (2, 600)
+    token = make_token(office, by_user=dave, name="PCMS", scopes=["read"])[1]
+    url = reverse("api_case", args=["NONE"])
+    for attempt in range(2):
+        guess = client.get(url, HTTP_AUTHORIZATION=f"Bearer cst_guess-{attempt}")
+        assert guess.status_code == 401
+    forget_process_memory()
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 429
