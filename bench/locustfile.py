@@ -26,15 +26,19 @@ PASSWORD = PLAN.get("password", "")
 THINK = tuple(float(part) for part in os.environ.get("LOAD_THINK", "5,15").split(","))
 
 # bench_stress.py: users per step ("10,20,30"), each held LOAD_STEP_SECONDS; every request is
-# traced to LOAD_OUT/trace.jsonl (time, name, milliseconds, failed) to cut the run into steps.
+# traced to LOAD_OUT/trace.jsonl (time, name, milliseconds, failed, error, sent back to the
+# log-in page) to cut the run into steps. bench_failover.py asks for the trace with LOAD_TRACE=1
+# to place each error against the moment a server was stopped.
 RAMP = [int(n) for n in os.environ.get("LOAD_RAMP", "").split(",") if n]
 STEP_SECONDS = float(os.environ.get("LOAD_STEP_SECONDS", "60"))
+TRACE = bool(RAMP) or os.environ.get("LOAD_TRACE", "") == "1"
 _trace = []
 
 _deputies = itertools.cycle(PLAN.get("deputies", {}).items())
 _supervisors = itertools.cycle(PLAN.get("supervisors", []))
 _claim = threading.Lock()
 _signed = []
+_amended = []  # new versions a user saw made (bench_failover.py checks each is in the database)
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
@@ -58,25 +62,39 @@ if RAMP:
                 return None
             return RAMP[step], RAMP[step]  # all of a step's new users start within a second
 
+
+if TRACE:
+
     @events.request.add_listener
-    def _traced(request_type, name, response_time, exception, **kwargs):
-        _trace.append((time.time(), name, response_time, exception is not None))
+    def _traced(request_type, name, response_time, exception, response=None, **kwargs):
+        # A signed-in user's request answered with the log-in page lost its session: on
+        # several servers, that is a session one server did not know.
+        url = getattr(response, "url", None) or ""
+        bounced = name != "login" and "/login/" in url
+        error = None if exception is None else f"{type(exception).__name__}: {exception}"[:200]
+        _trace.append((time.time(), name, response_time, exception is not None, error, bounced))
 
 
 class Staff(HttpUser):
     abstract = True
     wait_time = between(*THINK)
 
-    def log_in(self, username):
+    def log_in(self, username, attempts=3):
+        """Log in, trying again (as a person would) when the attempt itself failed: a server
+        stopped mid-request (bench_failover.py) must not leave a user signed out all run."""
         self.username = username
-        page = self.client.get("/login/", name="login")
-        response = self.client.post(
-            "/login/",
-            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf_of(page)},
-            name="login",
-        )
-        if "/login/" in response.url:
-            response.failure(f"{username} could not log in")
+        for _attempt in range(attempts):
+            page = self.client.get("/login/", name="login")
+            with self.client.post(
+                "/login/",
+                {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf_of(page)},
+                name="login",
+                catch_response=True,
+            ) as response:
+                if response.ok and "/login/" not in (response.url or "/login/"):
+                    response.success()
+                    return
+                response.failure(f"{username} could not log in (HTTP {response.status_code})")
 
 
 class Deputy(Staff):
@@ -122,6 +140,7 @@ class Deputy(Staff):
             if amended.status_code != 200:
                 return
             worksheet = amended.url.rstrip("/").rsplit("/", 1)[-1]
+            _amended.append({"worksheet": int(worksheet)})
             opened = amended
         version = VERSION.search(opened.text)
         offers = CONSIDERED.findall(opened.text)
@@ -174,10 +193,11 @@ class Supervisor(Staff):
 @events.test_stop.add_listener
 def _write_signed(**kwargs):
     OUT.mkdir(parents=True, exist_ok=True)
-    if RAMP:
+    if TRACE:
         with (OUT / "trace.jsonl").open("w") as out:
             for row in _trace:
                 out.write(json.dumps(row) + "\n")
-    with (OUT / "signed.jsonl").open("w") as out:
-        for row in _signed:
-            out.write(json.dumps(row) + "\n")
+    for name, rows in (("signed.jsonl", _signed), ("amended.jsonl", _amended)):
+        with (OUT / name).open("w") as out:
+            for row in rows:
+                out.write(json.dumps(row) + "\n")

@@ -97,6 +97,19 @@ print(json.dumps(plan))
     return plan
 
 
+def gunicorn_command(port, *, workers, access_log, graceful_timeout=5):
+    """gunicorn on 127.0.0.1:`port` with the settings `make serve` uses, logging each request's
+    server-side time in microseconds (to tell the server's own time from time spent queueing for
+    a worker or in the load generator)."""
+    return [
+        str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--timeout", "60",
+        "--graceful-timeout", str(graceful_timeout),
+        "--access-logfile", str(access_log),
+        "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(D)s',
+    ]  # fmt: skip
+
+
 @contextlib.contextmanager
 def served(env, *, workers=None):
     """gunicorn on loopback with the settings `make serve` uses; stopped when the block ends."""
@@ -104,14 +117,7 @@ def served(env, *, workers=None):
     log = (OUT / "gunicorn.log").open("w")
     (OUT / "access.log").unlink(missing_ok=True)  # gunicorn appends: keep only this run
     server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
-            "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "5",
-            # Server-side time of each request in microseconds, to tell the server's own time
-            # from time spent queueing for a worker or in the load generator.
-            "--access-logfile", str(OUT / "access.log"),
-            "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(D)s',
-        ],
+        gunicorn_command(PORT, workers=workers, access_log=OUT / "access.log"),
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -126,9 +132,9 @@ def served(env, *, workers=None):
         log.close()
 
 
-def health():
+def health(host=HOST):
     try:
-        with urllib.request.urlopen(f"{HOST}/healthz", timeout=5) as response:  # noqa: S310
+        with urllib.request.urlopen(f"{host}/healthz", timeout=5) as response:  # noqa: S310
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -136,21 +142,21 @@ def health():
         return None
 
 
-def wait_healthy(timeout):
+def wait_healthy(timeout, host=HOST):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if health() == 200:
+        if health(host) == 200:
             return True
         time.sleep(0.5)
-    raise RuntimeError(f"{HOST}/healthz did not answer 200 within {timeout} s")
+    raise RuntimeError(f"{host}/healthz did not answer 200 within {timeout} s")
 
 
-def run_locust(env, *, users, seconds, prefix):
+def run_locust(env, *, users, seconds, prefix, host=HOST):
     """Headless locust, bounded in users and time; returns its per-endpoint stats rows."""
-    return run_locust_timed(env, users=users, seconds=seconds, prefix=prefix)[0]
+    return run_locust_timed(env, users=users, seconds=seconds, prefix=prefix, host=host)[0]
 
 
-def run_locust_timed(env, *, users, seconds, prefix):
+def run_locust_timed(env, *, users, seconds, prefix, host=HOST):
     """run_locust, at lower priority (`nice`) so that the cores go to the server first, and the
     CPU seconds locust itself used (its share of the machine is then not the server's)."""
     env = dict(env, LOAD_OUT=str(OUT))
@@ -160,7 +166,7 @@ def run_locust_timed(env, *, users, seconds, prefix):
             "nice", "-n", "10",
             str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
             "-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{seconds}s",
-            "--host", HOST, "--csv", str(OUT / prefix), "--only-summary", "--stop-timeout", "10",
+            "--host", host, "--csv", str(OUT / prefix), "--only-summary", "--stop-timeout", "10",
             "--exit-code-on-error", "0",
         ],
         cwd=ROOT, env=env, check=True,

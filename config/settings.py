@@ -304,6 +304,27 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# The cache holds what every process on every server must agree on: the API's rate limits (per
+# token, cases.api.auth.PerTokenThrottle through DRF's throttling, and unknown tokens per client
+# address, cases.api.auth). A per-process local-memory cache would give each gunicorn worker on
+# each server its own count, multiplying the limit. So it lives in PostgreSQL (or SQLite) by
+# default, in a table created by migration 0024, and in Redis when CACHE_URL names one
+# (redis://127.0.0.1:6379/1: faster, for several servers).
+# Sessions are in the database (Django's default engine), and so is the log-in lockout
+# (django-axes' database handler): nothing a user needs stays on one server (docs/deployment.md).
+CACHE_TABLE = "considered_cache"
+
+
+def cache_from_url(url):
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// or rediss:// URL, not {url!r}")
+
+
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
+
 # Sessions: server-side. The idle and absolute limits are the middleware's
 # (cases.sessions.SessionLimitsMiddleware), which tells the user which limit ended the session.
 # The store keeps a session up to the absolute limit as a backstop: were it to expire sessions at

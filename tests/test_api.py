@@ -19,7 +19,7 @@ from tests.security import urlwalk
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
+def _fresh_rate_limits(db):  # the rate limits live in the database cache
     cache.clear()
     yield
     cache.clear()
