@@ -247,7 +247,7 @@ class Case(models.Model):
     defendant_name = models.CharField(max_length=200)
     aliases = models.CharField(max_length=300, blank=True)
     # The name and aliases folded for search (cases.search.fold), kept by `save`; on
-    # PostgreSQL a trigram index covers it (migration 0017).
+    # PostgreSQL a trigram index covers it (migration 0020).
     search_name = models.CharField(max_length=510, blank=True, editable=False)
     court_name = models.CharField(max_length=200, blank=True)
     department = models.CharField(max_length=40, blank=True)
