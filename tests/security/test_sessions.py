@@ -114,3 +114,23 @@ def _signed_in(client, message=None):
     if message:
         assert message in page.content.decode()
     return False
+
+
+def test_the_session_is_written_at_most_once_a_minute(client, alice):
+    """Issue 19: stamping the last-seen time on every request wrote the session store on every
+    request. Within a minute of the last stamp a request writes nothing; after it, one write."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_writes():
+        with CaptureQueriesContext(connection) as queries:
+            assert _signed_in(client)
+        return [q["sql"] for q in queries if q["sql"].startswith('UPDATE "django_session"')]
+
+    with time_machine.travel(START, tick=False) as clock:
+        log_in(client)
+        clock.shift(dt.timedelta(seconds=59))
+        assert session_writes() == []
+        clock.shift(dt.timedelta(seconds=1))
+        assert len(session_writes()) == 1
+        assert session_writes() == []
