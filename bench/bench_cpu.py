@@ -49,10 +49,10 @@ MIX = {
 def database_exists(name):
     found = subprocess.run(
         ["psql", "-h", "127.0.0.1", "-p", serving.PG_PORT, "-U", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+         "SELECT datname FROM pg_database"],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
-    return found.stdout.strip() == "1"
+    return name in found.stdout.split()
 
 
 def setup_django(env):
