@@ -2,8 +2,9 @@
 log-out invalidates the session even for someone who kept the cookie.
 
 The idle limit is enforced twice: by Django's session store (SESSION_COOKIE_AGE of 30 minutes,
-renewed at each stamp, at most once a minute) and by `cases.sessions.SessionLimitsMiddleware`. With the shipped settings
-the store expires the session first, so the idle tests run once per mechanism, with the other one
+renewed at each stamp, at most once a minute) and by `cases.sessions.SessionLimitsMiddleware`.
+With the shipped settings the store expires the session first, so the idle tests run once per
+mechanism, with the other one
 lengthened to 12 hours, and each fails when its own mechanism is disabled. The 12-hour test stays
 active (a request every 15 minutes, the last one a second before the limit), so only the absolute
 limit can end it, and it reads the message that names that limit.
