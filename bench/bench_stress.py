@@ -209,6 +209,7 @@ def figures_of(steps, trace, server, stored, cpu, locust_cpu, seconds, cores):
             cpu.get("pdf_worker"),
             "s CPU over the run",
             None,
+            # Undercounts when downloads rendered before the worker did (not_stored, delays).
             cpu_s_per_signing=round(cpu["pdf_worker"] / len(delays), 2)
             if delays and cpu.get("pdf_worker")
             else None,
