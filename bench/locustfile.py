@@ -33,6 +33,7 @@ RAMP = [int(n) for n in os.environ.get("LOAD_RAMP", "").split(",") if n]
 STEP_SECONDS = float(os.environ.get("LOAD_STEP_SECONDS", "60"))
 TRACE = bool(RAMP) or os.environ.get("LOAD_TRACE", "") == "1"
 _trace = []
+_trace_start = []
 
 _deputies = itertools.cycle(PLAN.get("deputies", {}).items())
 _supervisors = itertools.cycle(PLAN.get("supervisors", []))
@@ -61,6 +62,10 @@ if RAMP:
             if step >= len(RAMP):
                 return None
             return RAMP[step], RAMP[step]  # all of a step's new users start within a second
+
+    @events.test_start.add_listener
+    def _started(**kwargs):
+        _trace_start.append(time.time())  # the ramp's clock starts here, not at launch
 
 
 if TRACE:
@@ -97,6 +102,12 @@ class Staff(HttpUser):
                 response.failure(f"{username} could not log in (HTTP {response.status_code})")
 
 
+# A deputy downloads the PDF of a worksheet signed at least this many seconds earlier: by then
+# the worker has stored it (issue 19: signing to a stored PDF ≤ 5 s), so the download measures
+# serving stored bytes, as when the deputy files the copy later in the day.
+PDF_AFTER = float(os.environ.get("LOAD_PDF_AFTER", "5"))
+
+
 class Deputy(Staff):
     """List, case, compare, sign (amending first if already signed), PDF."""
 
@@ -106,6 +117,7 @@ class Deputy(Staff):
         with _claim:
             username, cases = next(_deputies)
         self.cases = cases
+        self.signed_at = {}  # worksheet id -> when this user signed it
         self.log_in(username)
 
     @task(3)
@@ -167,7 +179,14 @@ class Deputy(Staff):
                 return
             signed.success()
         _signed.append({"worksheet": int(worksheet), "sha256": digest.group(1)})
-        self.client.get(f"/worksheets/{worksheet}/pdf/", name="worksheet pdf")
+        self.signed_at[int(worksheet)] = time.time()
+        self.download_earlier_pdf()
+
+    def download_earlier_pdf(self):
+        """The PDF of the latest worksheet this user signed at least PDF_AFTER seconds ago."""
+        ready = [pk for pk, at in self.signed_at.items() if at <= time.time() - PDF_AFTER]
+        if ready:
+            self.client.get(f"/worksheets/{max(ready)}/pdf/", name="worksheet pdf")
 
 
 class Supervisor(Staff):
@@ -193,6 +212,8 @@ class Supervisor(Staff):
 @events.test_stop.add_listener
 def _write_signed(**kwargs):
     OUT.mkdir(parents=True, exist_ok=True)
+    if RAMP:
+        (OUT / "trace_start.json").write_text(json.dumps(_trace_start[:1]))
     if TRACE:
         with (OUT / "trace.jsonl").open("w") as out:
             for row in _trace:

@@ -3,10 +3,14 @@
 Each bench_*.py script measures one area and merges its figures into bench/results.json as
 {"name": {"value", "unit", "target", "baseline"}}. Timings are medians of repeated runs;
 where a target is a ratio, its baseline is measured in the same run on the same machine.
-Usage: python bench/run.py [name ...]   (names such as engine, pdf, report, load)
+Each figure a script adds or changes in this run is stamped with the machine's core count and
+load average (`cores`, `load_average`), and the README's tables are regenerated from the results
+(bench/readme_table.py), so the README never shows a figure results.json does not hold.
+Usage: python bench/run.py [name ...]   (names such as engine, pdf, report, load, stress, cpu)
 """
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -48,18 +52,36 @@ def _fmt(value):
     return str(value)
 
 
+def _read():
+    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+
+
+def stamp_machine(before):
+    """Give each figure written since `before` the core count and load average it ran with."""
+    results = _read()
+    load_average = [round(x, 1) for x in os.getloadavg()]
+    for name, figure in results.items():
+        if before.get(name) != figure and isinstance(figure, dict):
+            figure.setdefault("cores", os.cpu_count())
+            figure.setdefault("load_average", load_average)
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
 def main(argv):
     failures = []
     for script in scripts(argv):
         print(f"== {script.name}", flush=True)
+        before = _read()
         started = time.perf_counter()
         result = subprocess.run([sys.executable, str(script)], cwd=HERE.parent, check=False)
         print(f"   ({time.perf_counter() - started:.1f} s)")
+        stamp_machine(before)
         if result.returncode != 0:
             failures.append(script.name)
     if RESULTS.exists():
+        subprocess.run([sys.executable, str(HERE / "readme_table.py")], check=False)
         print()
-        print(table(json.loads(RESULTS.read_text())))
+        print(table(_read()))
     if failures:
         print(f"\nFailed: {', '.join(failures)}")
         return 1

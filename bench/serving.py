@@ -1,8 +1,13 @@
 """Shared set-up for the load test and the fault drill: a PostgreSQL database of its own, seeded
-by seed_volume, served by gunicorn with production settings on loopback, and driven by locust.
+by seed_volume, served by gunicorn with production settings on loopback, with the PDF pipeline
+running (a Celery worker on Redis renders each signed worksheet's PDF off the request path), and
+driven by locust.
 
-Everything runs on 127.0.0.1 and stops by itself: locust's run time is bounded, and gunicorn is
-terminated when the `served` context ends.
+Everything runs on 127.0.0.1 and stops by itself: locust's run time is bounded, and gunicorn and
+the worker are terminated when the `served` context ends.
+Environment: LOAD_BROKER_URL (redis://127.0.0.1:6379/6; "" serves without a worker, and every
+PDF is rendered at its first download), WEB_WORKER_CLASS (gthread), WEB_CONCURRENCY (2 worker
+processes) and WEB_THREADS (4 threads each).
 """
 
 import contextlib
@@ -13,6 +18,7 @@ import os
 import re
 import resource
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +34,8 @@ PG_PORT = os.environ.get("BENCH_PG_PORT", "5432")
 PG = f"postgres://postgres@127.0.0.1:{PG_PORT}"
 PORT = int(os.environ.get("LOAD_PORT", "8765"))
 HOST = f"http://127.0.0.1:{PORT}"
+BROKER = os.environ.get("LOAD_BROKER_URL", "redis://127.0.0.1:6379/6")
+PDFS = OUT / "pdfs"  # the stored PDFs of this run (PDF_STORAGE_DIR), emptied at each start
 
 
 def production_env(database):
@@ -43,6 +51,8 @@ def production_env(database):
         SECURE_HSTS_SECONDS="0",
         DB_CONN_MAX_AGE="60",
         LOG_LEVEL="WARNING",
+        CELERY_BROKER_URL=BROKER,
+        PDF_STORAGE_DIR=str(PDFS),
     )
     return env
 
@@ -58,13 +68,29 @@ def manage(env, *args, quiet=True):
 
 
 def fresh_database(name, env, *, cases, offices=1):
-    """Drop and recreate `name`, migrate, and fill it with seed_volume."""
+    """Drop and recreate `name`, migrate, and fill it with seed_volume.
+
+    LOAD_REUSE=1 keeps the database of an earlier run instead (its worksheets amended and signed
+    again since): seeding takes minutes on a busy machine, and a re-run to check the bench itself
+    does not need fresh data. The figures of record come from a fresh database.
+    """
+    if os.environ.get("LOAD_REUSE") == "1":
+        manage(env, "migrate", "--noinput")
+        collect_static(env, again=False)
+        return
     server = ["-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres"]
     subprocess.run(["dropdb", "--if-exists", *server, name], check=True)
     subprocess.run(["createdb", *server, name], check=True)
     manage(env, "migrate", "--noinput")
     manage(env, "seed_volume", "--cases", str(cases), "--offices", str(offices), "--verbosity", "0")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+
+
+def collect_static(env, *, again=True):
+    """collectstatic (about a minute of CPU with compression); `again=False` skips it when a
+    manifest is there already, for check runs."""
+    if again or not (ROOT / "var" / "staticfiles" / "staticfiles.json").exists():
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
 
 def write_plan(env, *, deputies=40, cases_each=6):
@@ -97,39 +123,112 @@ print(json.dumps(plan))
     return plan
 
 
-def gunicorn_command(port, *, workers, access_log, graceful_timeout=5):
+def gunicorn_command(
+    port, *, workers, access_log, graceful_timeout=5, worker_class="sync", threads=1
+):
     """gunicorn on 127.0.0.1:`port` with the settings `make serve` uses, logging each request's
     server-side time in microseconds (to tell the server's own time from time spent queueing for
     a worker or in the load generator)."""
     return [
         str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--timeout", "60",
-        "--graceful-timeout", str(graceful_timeout),
+        "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
+        "--timeout", "60", "--graceful-timeout", str(graceful_timeout),
+        # Longer than a user's pause: with gthread's default of 2 s, the server closes an idle
+        # connection just as the client reuses it (RemoteDisconnected errors in the run).
+        "--keep-alive", "30",
         "--access-logfile", str(access_log),
         "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(D)s',
     ]  # fmt: skip
 
 
+class Served:
+    """What `served` ran: the CPU seconds gunicorn (with its workers) and the PDF worker used,
+    filled in when the block ends."""
+
+    def __init__(self, server):
+        self.server = server
+        self.cpu = {}
+
+
 @contextlib.contextmanager
 def served(env, *, workers=None):
-    """gunicorn on loopback with the settings `make serve` uses; stopped when the block ends."""
-    workers = workers or int(os.environ.get("WEB_CONCURRENCY", "4"))
+    """gunicorn on loopback with the settings `make serve` uses, and the PDF worker next to it
+    when a broker is configured; both stopped when the block ends.
+
+    Sized for a 2-core machine: gthread workers (one process per core, threads to overlap the
+    waits on PostgreSQL) rather than sync workers, which hold a process per request in flight.
+    The worker renders at lower priority (`nice`) in one process, so a render takes a share of
+    a core without stalling the pages, as on a server where workers run next to the web tier.
+    """
+    workers = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+    worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
+    threads = os.environ.get("WEB_THREADS", "4")
+    OUT.mkdir(parents=True, exist_ok=True)
     log = (OUT / "gunicorn.log").open("w")
     (OUT / "access.log").unlink(missing_ok=True)  # gunicorn appends: keep only this run
+    shutil.rmtree(PDFS, ignore_errors=True)  # every PDF of the run is rendered in the run
+    pdf_worker = start_pdf_worker(env) if env.get("CELERY_BROKER_URL") else None
     server = subprocess.Popen(
-        gunicorn_command(PORT, workers=workers, access_log=OUT / "access.log"),
+        gunicorn_command(
+            PORT,
+            workers=workers,
+            access_log=OUT / "access.log",
+            worker_class=worker_class,
+            threads=threads,
+        ),
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
+    run = Served(server)
     try:
         wait_healthy(timeout=60)
-        yield server
+        yield run
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        run.cpu["gunicorn"] = _stop(server)
+        if pdf_worker is not None:
+            run.cpu["pdf_worker"] = _stop(pdf_worker)
         log.close()
+
+
+def start_pdf_worker(env):
+    """One Celery worker process at nice 5, its queue emptied of jobs from earlier runs."""
+    celery = [str(BIN / "celery"), "-A", "config"]
+    subprocess.run(
+        [*celery, "purge", "-f"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    return subprocess.Popen(
+        ["nice", "-n", "5", *celery, "worker", "--concurrency", "1", "--loglevel", "WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=(OUT / "pdf_worker.log").open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def _stop(process):
+    """Stop a child; the CPU seconds it and its processes used (psutil, a locust dependency)."""
+    cpu = tree_cpu(process.pid)
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    return cpu
+
+
+def tree_cpu(pid):
+    """CPU seconds (user + system) of a running process and its descendants."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return None
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+    return round(total, 1)
 
 
 def health(host=HOST):
@@ -240,3 +339,27 @@ def percentile(values, share):
     """Nearest-rank percentile (share in 0–100) of a non-empty list."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
+
+
+def sign_to_stored(env, since_iso):
+    """Seconds from each signing in the run to its PDF in storage (the stored file's modification
+    time less the worksheet's signed_at), and how many signed worksheets have no stored PDF."""
+    code = f"""
+import json, os
+from cases import pdf, pdf_store
+from cases.models import Worksheet
+store = pdf_store.storage()
+delays, missing = [], 0
+for worksheet in Worksheet.objects.filter(signed_at__gte="{since_iso}").select_related("case"):
+    path = store.path(pdf_store.key_for(worksheet, pdf.DEFAULT_VARIANT, True))
+    if os.path.exists(path):
+        delays.append(os.stat(path).st_mtime - worksheet.signed_at.timestamp())
+    else:
+        missing += 1
+print(json.dumps({{"delays": delays, "missing": missing}}))
+"""
+    result = subprocess.run(
+        [str(BIN / "python"), "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -91,8 +91,11 @@ def humanise(identifier):
     return identifier.replace("_", " ")
 
 
+_GROUND_LABELS = {member.value: member.label for member in Ground}  # built once (issue 19)
+
+
 def ground_label(value):
-    return Ground(value).label if value in Ground.values else humanise(value or "")
+    return _GROUND_LABELS.get(value) or humanise(value or "")
 
 
 def subcategory_label(ground, subcategory, *, long=False, short=False):

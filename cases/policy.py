@@ -157,7 +157,12 @@ def requires_worksheet_q(office, start=None, end=None, case_id="case_id"):
             conveyed |= part
     if start is not None:
         return conveyed
-    not_yet = Q(conveyed_at__isnull=True) & scope_q(policy_for(office), case_id)
+    # Today's version is among the spans just read (from EPOCH on): the last one in force by
+    # today. Asking policy_for again cost a query on every page ("Needs my action" in the
+    # navigation, issue 19).
+    today = timezone.localdate()
+    in_force = next(span.policy for span in reversed(spans) if span.start <= today)
+    not_yet = Q(conveyed_at__isnull=True) & scope_q(in_force, case_id)
     return (Q(conveyed_at__isnull=False) & conveyed) | not_yet
 
 

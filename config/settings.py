@@ -333,7 +333,9 @@ CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
 SESSION_IDLE_TIMEOUT = 30 * 60
 SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
-SESSION_SAVE_EVERY_REQUEST = True
+# Not every request: cases.sessions stamps the session (and so saves it and renews the cookie)
+# at most once a minute, which spares a session write on almost every request under load.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -94,3 +94,24 @@ def test_the_pdf_has_no_iso_timestamp_and_no_jargon(office, unit, alice):
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", text)
     assert "canonical JSON" not in text
     assert labels.format_moment(signed.signed_at) in " ".join(text.split())
+
+
+def test_the_label_filters_give_the_enums_words():
+    """The template filters read labels from tables built once (issue 19: the enum's `values`
+    list was rebuilt at every call); they must say exactly what the enums say, and pass
+    anything unknown through."""
+    from cases.templatetags import considered
+    from consequences.statuses import Status, Verdict
+
+    for ground in Ground:
+        assert considered.ground_label(ground.value) == ground.label
+        assert labels.ground_label(ground.value) == ground.label
+    for verdict in Verdict:
+        assert considered.verdict_label(verdict.value) == verdict.label
+        assert considered.is_flagged({"verdict": verdict.value}) is verdict.is_flagged
+    assert [considered.status_labels([s.value]) for s in Status] == [s.label for s in Status]
+    assert considered.ground_label("no_such_ground") == "no_such_ground"
+    assert considered.verdict_label("maybe") == "maybe"
+    assert considered.is_flagged({"verdict": "maybe"}) is False
+    assert considered.status_labels(["martian"]) == "any non-citizen"
+    assert labels.ground_label("no_such_ground") == "no such ground"

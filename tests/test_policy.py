@@ -253,3 +253,25 @@ def test_routing_by_ground_needs_the_ground(office, dave):
             fields={"counsel_routing": CounselRouting.GROUND},
         )
     assert not OfficePolicy.objects.filter(office=office).exists()
+
+
+def test_offers_not_yet_conveyed_follow_todays_version_read_with_the_others(
+    office, unit, alice, django_assert_num_queries
+):
+    """Issue 19: today's version is taken from the versions read for the conveyed offers, not
+    asked for again (one query less on every page, through "Needs my action"). An offer not
+    yet conveyed follows the version in force today: not an older one, not a future one."""
+    case = factories.make_case(office, unit, alice, number="LICENSE")
+    factories.make_charge(case, statute="VC 12500(a)", level=ChargeLevel.MISDEMEANOR)
+    factories.make_disposition(case)  # on the table, not conveyed
+    today = timezone.localdate()
+    factories.set_policy(office, worksheet_scope=WorksheetScope.NONE)
+    factories.set_policy(
+        office, today - dt.timedelta(days=30), worksheet_scope=WorksheetScope.ALL_OFFERS
+    )
+    factories.set_policy(office, today + dt.timedelta(days=30), worksheet_scope=WorksheetScope.NONE)
+    with django_assert_num_queries(2):  # the version at EPOCH, then the later ones
+        policy.requires_worksheet_q(office)
+    assert required(office) == ["license"]
+    factories.set_policy(office, today, worksheet_scope=WorksheetScope.FELONIES)
+    assert required(office) == []

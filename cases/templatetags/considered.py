@@ -14,6 +14,13 @@ from .. import labels
 
 register = template.Library()
 
+# Labels by value, built once: `Enum.values` and `Enum(value).label` build lists and look members
+# up at every call, and a case page calls these filters hundreds of times (issue 19).
+_GROUND_LABELS = {member.value: member.label for member in Ground}
+_VERDICT_LABELS = {member.value: member.label for member in Verdict}
+_FLAGGED_VERDICTS = frozenset(member.value for member in Verdict if member.is_flagged)
+_STATUS_LABELS = {member.value: member.label for member in Status}
+
 _VERDICT_WORDS = {
     Verdict.YES: "Yes — the ground applies",
     Verdict.ASSUME_YES: "Assume yes — treat as applying",
@@ -25,30 +32,30 @@ _VERDICT_WORDS = {
 
 @register.filter
 def ground_label(value):
-    return Ground(value).label if value in Ground.values else value
+    return _GROUND_LABELS.get(value, value)
 
 
 @register.filter
 def verdict_label(value):
-    return Verdict(value).label if value in Verdict.values else value
+    return _VERDICT_LABELS.get(value, value)
 
 
 @register.filter
 def verdict_words(value):
-    return _VERDICT_WORDS.get(value, value) if value in Verdict.values else value
+    return _VERDICT_WORDS.get(value, value)
 
 
 @register.filter
 def is_flagged(flag):
     """A flag dict counts as flagged when its verdict is yes, assume yes or unclear."""
     verdict = flag.get("verdict") if isinstance(flag, dict) else None
-    return verdict in Verdict.values and Verdict(verdict).is_flagged
+    return verdict in _FLAGGED_VERDICTS
 
 
 @register.filter
 def status_labels(values):
     """The statuses a flag matters for, in words; every status when the engine lists none."""
-    labels = [Status(v).label for v in values or () if v in Status.values]
+    labels = [_STATUS_LABELS[v] for v in values or () if v in _STATUS_LABELS]
     return ", ".join(labels) if labels else "any non-citizen"
 
 
@@ -62,7 +69,8 @@ def get_item(mapping, key):
 @register.filter
 def status_summary(values):
     """A short "matters for": the first statuses by name, then how many more (all in details)."""
-    labels = [_SHORT_STATUS.get(v) or Status(v).label for v in values or () if v in Status.values]
+    known = [v for v in values or () if v in _STATUS_LABELS]
+    labels = [_SHORT_STATUS.get(v) or _STATUS_LABELS[v] for v in known]
     if not labels:
         return "any non-citizen"
     if len(labels) <= 3:

@@ -2,10 +2,10 @@
 log-out invalidates the session even for someone who kept the cookie.
 
 The idle limit is enforced by `cases.sessions.SessionLimitsMiddleware`, which says why the
-session ended; Django's session store (SESSION_COOKIE_AGE, saved on every request) keeps a session
-up to the absolute limit as a backstop. The idle tests run once per mechanism, the other one
-lengthened past 12 hours, and each fails when its own mechanism is disabled; one more test reads
-the message with the shipped settings. The 12-hour test stays
+session ended; Django's session store (SESSION_COOKIE_AGE, renewed at each stamp, at most once a
+minute) keeps a session up to the absolute limit as a backstop. The idle tests run once per
+mechanism, the other one lengthened past 12 hours, and each fails when its own mechanism is
+disabled; one more test reads the message with the shipped settings. The 12-hour test stays
 active (a request every 15 minutes, the last one a second before the limit), so only the absolute
 limit can end it, and it reads the message that names that limit.
 """
@@ -123,3 +123,23 @@ def _signed_in(client, message=None):
     if message:
         assert message in page.content.decode()
     return False
+
+
+def test_the_session_is_written_at_most_once_a_minute(client, alice):
+    """Issue 19: stamping the last-seen time on every request wrote the session store on every
+    request. Within a minute of the last stamp a request writes nothing; after it, one write."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_writes():
+        with CaptureQueriesContext(connection) as queries:
+            assert _signed_in(client)
+        return [q["sql"] for q in queries if q["sql"].startswith('UPDATE "django_session"')]
+
+    with time_machine.travel(START, tick=False) as clock:
+        log_in(client)
+        clock.shift(dt.timedelta(seconds=59))
+        assert session_writes() == []
+        clock.shift(dt.timedelta(seconds=1))
+        assert len(session_writes()) == 1
+        assert session_writes() == []

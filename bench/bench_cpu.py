@@ -1,0 +1,237 @@
+"""The server's CPU per request on the load test's pages, in CPU time rather than wall time.
+
+    .venv/bin/python bench/bench_cpu.py
+
+Wall-clock timings on a machine shared with other work move with the load; the CPU a request
+costs its own thread (`time.thread_time()`) hardly does. This replays the locust mix's requests
+(bench/locustfile.py) in-process through Django's test client against a PostgreSQL database
+seeded by seed_volume, with production settings (DEBUG off, cached templates), and records for
+each page the median CPU milliseconds of CPU_ROUNDS runs and its query count. PostgreSQL's own
+CPU is not in these figures (another process); the queries are counted instead.
+
+The mix-weighted mean is the CPU an average request of the stress profile costs the app server,
+so 1000 / mean is the most requests per second one core could serve with nothing else on it.
+Environment: LOAD_DATABASE (considered_cpu; seeded with LOAD_CASES cases when it does not
+exist yet, or when CPU_RESEED=1), CPU_ROUNDS (15).
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import serving
+
+DATABASE = os.environ.get("LOAD_DATABASE", "considered_cpu")
+CASES = int(os.environ.get("LOAD_CASES", "20000"))
+ROUNDS = int(os.environ.get("CPU_ROUNDS", "15"))
+
+# How often each page comes up in the stress mix (bench/locustfile.py): deputies are 4 users in
+# 5 and pick list (3), case + compare (3) or sign + download (2); supervisors pick the reports
+# (2) or the review queue (1). Every case has been signed once after a few rounds, so a signing
+# amends first. A weight is users' share × the task's share × requests of that page per task.
+MIX = {
+    "case list": 0.8 * 3 / 8,
+    "case list search": 0.8 * 3 / 8,
+    "case": 0.8 * 5 / 8,
+    "compare": 0.8 * 3 / 8,
+    "worksheet open": 0.8 * 2 / 8,
+    "worksheet amend": 0.8 * 2 / 8,
+    "worksheet sign": 0.8 * 2 / 8,
+    "worksheet pdf (stored)": 0.8 * 2 / 8,
+    "reports": 0.2 * 2 / 3,
+    "reports filtered": 0.2 * 2 / 3,
+    "review queue": 0.2 * 1 / 3,
+}
+
+
+def database_exists(name):
+    found = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", serving.PG_PORT, "-U", "postgres", "-tAc",
+         "SELECT datname FROM pg_database"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return name in found.stdout.split()
+
+
+def setup_django(env):
+    os.environ.update(env)
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
+    sys.path.insert(0, str(serving.ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+class Replay:
+    """One deputy and one supervisor of the seeded office, logged in once, as in locustfile.py."""
+
+    def __init__(self):
+        import re
+
+        from django.test import Client
+
+        from cases.models import Case, Membership
+
+        self.re = re
+        deputy = (
+            Membership.objects.filter(role="deputy")
+            .select_related("user")
+            .order_by("user__username")
+            .first()
+            .user
+        )
+        supervisor = (
+            Membership.objects.filter(role="supervisor", office=deputy.membership.office)
+            .select_related("user")
+            .first()
+            .user
+        )
+        self.cases = list(
+            Case.objects.filter(assigned_deputy=deputy, dispositions__isnull=False)
+            .distinct()
+            .order_by("pk")
+            .values_list("pk", flat=True)[:6]
+        )
+        self.deputy, self.supervisor = Client(), Client()
+        self.deputy.force_login(deputy)
+        self.supervisor.force_login(supervisor)
+        self.signed = None  # a worksheet signed in an earlier round, its PDF stored
+        self.after_round = {}
+
+    def csrf(self, response):
+        match = self.re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
+        return match.group(1) if match else ""
+
+    def requests(self, case):
+        """(name, callable) in the order a deputy and a supervisor make them."""
+        d, s = self.deputy, self.supervisor
+        yield "case list", lambda: d.get("/cases/")
+        yield "case list search", lambda: d.get("/cases/?q=PC")
+        yield "case", lambda: d.get(f"/cases/{case}/")
+        yield "compare", lambda: d.get(f"/cases/{case}/compare/")
+        state = self.after_round = {}
+        yield "worksheet open", lambda: state.update(opened=self._open(case))
+        yield "worksheet amend", lambda: state.update(draft=self._amend(state["opened"]))
+        yield "worksheet sign", lambda: state.update(signed=self._sign(*state["draft"]))
+        if self.signed:
+            yield "worksheet pdf (stored)", lambda: d.get(f"/worksheets/{self.signed}/pdf/")
+        yield "reports", lambda: s.get("/reports/")
+        yield "reports filtered", lambda: s.get("/reports/?level=felony")
+        yield "review queue", lambda: s.get("/reviews/")
+
+    def _open(self, case):
+        page = self.deputy.get(f"/cases/{case}/")
+        return self.deputy.post(
+            f"/cases/{case}/worksheet/", {"csrfmiddlewaretoken": self.csrf(page)}, follow=True
+        )
+
+    def _amend(self, opened):
+        worksheet = opened.redirect_chain[-1][0].rstrip("/").rsplit("/", 1)[-1]
+        if 'name="version"' in opened.text:
+            return worksheet, opened
+        amended = self.deputy.post(
+            f"/worksheets/{worksheet}/amend/",
+            {"csrfmiddlewaretoken": self.csrf(opened), "reason": "CPU bench amendment."},
+            follow=True,
+        )
+        return amended.redirect_chain[-1][0].rstrip("/").rsplit("/", 1)[-1], amended
+
+    def _sign(self, worksheet, page):
+        version = self.re.search(r'name="version" value="(\d+)"', page.text)
+        offers = self.re.findall(r'name="considered" value="(\d+)"', page.text)
+        response = self.deputy.post(
+            f"/worksheets/{worksheet}/sign/",
+            {
+                "csrfmiddlewaretoken": self.csrf(page),
+                "version": version.group(1),
+                "considered": offers,
+                "chosen_disposition": offers[0],
+                "decision": "standard_kept",
+                "reasons": "Considered as one factor; the standard offer stands.",
+                "parity_answer": "same",
+                "factor_seriousness_weight": "neutral",
+            },
+            follow=True,
+        )
+        if "SHA-256" not in response.text:
+            raise RuntimeError(f"worksheet {worksheet} was not signed")
+        return worksheet
+
+
+def measure(replay):
+    """Per page: CPU milliseconds of each round, and the queries of the last round."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases import pdf_jobs
+
+    cpu = {name: [] for name in MIX}
+    queries = {}
+    for round_number in range(ROUNDS + 2):  # two warm-up rounds: caches, and a stored PDF
+        case = replay.cases[round_number % len(replay.cases)]
+        last = round_number == ROUNDS + 1
+        for name, call in replay.requests(case):
+            if last:
+                with CaptureQueriesContext(connection) as captured:
+                    call()
+                queries[name] = len(captured)
+                continue
+            started = time.thread_time()
+            call()
+            if round_number >= 2:
+                cpu[name].append((time.thread_time() - started) * 1000)
+        # The worker's job, here in-process and outside the measured requests.
+        signed = replay.after_round.get("signed")
+        if signed:
+            pdf_jobs.render_now(int(signed))
+            replay.signed = signed
+    return cpu, queries
+
+
+def main():
+    env = serving.production_env(DATABASE)
+    env.pop("CELERY_BROKER_URL", None)  # the bench renders the PDFs itself, between requests
+    env["PDF_STORAGE_DIR"] = str(serving.OUT / "cpu_pdfs")
+    if os.environ.get("CPU_RESEED") == "1" or not database_exists(DATABASE):
+        print(f"seeding {CASES} cases into {DATABASE} …", flush=True)
+        serving.fresh_database(DATABASE, env, cases=CASES, offices=2)
+    serving.collect_static(env, again=False)  # the pages' CPU does not depend on fresh files
+    setup_django(env)
+    cpu, queries = measure(Replay())
+    medians = {name: statistics.median(times) for name, times in cpu.items() if times}
+    weighted = sum(MIX[name] * medians[name] for name in medians) / sum(MIX[n] for n in medians)
+    print(f"\n{'page':<24} {'CPU ms':>7} {'queries':>7} {'share':>6}")
+    for name in MIX:
+        if name in medians:
+            share = MIX[name] * medians[name] / (weighted * sum(MIX.values()))
+            print(f"{name:<24} {medians[name]:>7.1f} {queries[name]:>7} {share:>6.0%}")
+    print(f"\nmix-weighted CPU per request: {weighted:.1f} ms (at most {1000 / weighted:.0f} req/s "
+          f"per core for the app alone); load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    figures = {
+        f"cpu.{name.replace(' ', '_').replace('(', '').replace(')', '')}": {
+            "value": round(medians[name], 2),
+            "unit": "ms CPU (median)",
+            "target": None,
+            "baseline": None,
+            "queries": queries[name],
+        }
+        for name in medians
+    }
+    figures["cpu.mix_weighted_per_request"] = {
+        "value": round(weighted, 2),
+        "unit": "ms CPU per request",
+        "target": None,
+        "baseline": None,
+        "cores": os.cpu_count(),
+        "note": "App server only (thread CPU time, Django test client, production settings); "
+        "PostgreSQL's CPU is not included.",
+    }
+    serving.merge_results(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
