@@ -31,6 +31,7 @@ Nothing here reads immigration status or nationality, and no figure is broken do
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -40,6 +41,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
 )
 from django.db.models.lookups import GreaterThan
 
@@ -333,7 +335,11 @@ def reviews(report_filter, user):
     )
 
 
-SOURCES = {OFFERS: offers, WORKSHEETS: worksheets, REVIEWS: reviews}
+SOURCES: dict[str, Callable[..., QuerySet]] = {
+    OFFERS: offers,
+    WORKSHEETS: worksheets,
+    REVIEWS: reviews,
+}
 
 
 def rows_for(metric, report_filter, user):

@@ -49,6 +49,7 @@ databases; the query count). Bench: bench/bench_report.py (the growth check).
 import datetime as dt
 from dataclasses import replace
 from itertools import groupby
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -118,7 +119,7 @@ def _case_keys(cases):
         )
         for key, group in OFFENSE_GROUPS.items()
     ]
-    offense_groups = groups[0]
+    offense_groups: Any = groups[0]
     for bit in groups[1:]:
         offense_groups = offense_groups + bit
     attributes = {f"k_{name}": scope_attribute(name, "pk") for name in SCOPE_ATTRIBUTES}
@@ -145,7 +146,7 @@ def _build(office_id, month):
         (worksheets_of(month_filter, WHOLE_OFFICE), "case_id", WORKSHEETS),
         (reviews_of(month_filter, WHOLE_OFFICE), "worksheet__case_id", REVIEWS),
     ]
-    by_case = []
+    by_case: list[tuple[int, dict]] = []
     in_month = []
     for queryset, case_id, source in parts:
         queryset = queryset.using(PRIMARY).order_by()
@@ -320,10 +321,10 @@ def _raw_runs(report_filter, rolled):
     clipped to the period."""
     rolled = set(rolled)
     months = list(report_filter.months())
-    for is_rolled, run in groupby(months, key=lambda month: month in rolled):
-        run = list(run)
+    for is_rolled, grouped in groupby(months, key=lambda month: month in rolled):
         if is_rolled:
             continue
+        run = list(grouped)
         yield replace(
             report_filter,
             date_from=max(run[0], report_filter.date_from),
