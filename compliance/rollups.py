@@ -47,21 +47,29 @@ databases; the query count). Bench: bench/bench_report.py (the growth check).
 """
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import replace
 from itertools import groupby
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Case, Exists, F, IntegerField, Max, Min, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, F, Max, Min, Q, Sum, Value, When
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from cases.choices import Role, WorksheetScope
 from cases.models import Case as CaseModel
-from cases.models import Charge, Disposition, ReportMonth, Review, Worksheet, visible_q
-from cases.policy import SCOPE_ATTRIBUTES, scope_attribute, scope_on_attributes, versions_between
+from cases.models import (
+    Charge,
+    DefenseSubmission,
+    Disposition,
+    ReportMonth,
+    Review,
+    Worksheet,
+    visible_q,
+)
+from cases.policy import SCOPE_ATTRIBUTES, count_condition, scope_on_attributes, versions_between
 from cases.report_columns import local_month
 from consequences.catalog import get_catalog
 
@@ -84,6 +92,7 @@ if set(COUNT_FIELDS) != set(METRICS):  # models.py cannot import METRICS; keep t
 LAYOUT = "1"
 GROUP_BITS = {key: 1 << number for number, key in enumerate(OFFENSE_GROUPS)}
 PRIMARY = "default"  # rebuilds and their reads never use the replica
+DEFENSE = "defense_requested"  # the one scope attribute that is not about the counts
 _OFFER_COUNTS = frozenset(m.key for m in METRICS.values() if m.source == OFFERS)
 
 
@@ -105,31 +114,47 @@ def _month_filter(office_id, month):
 # --- Building a month ---------------------------------------------------------------------------
 
 
-def _case_keys(cases):
+def _case_keys(case_ids):
     """{case id: (felony, offense groups, flagged, serious or violent, defense requested)} for
-    the cases of `cases` (a queryset): one query with the attributes as SQL expressions (the
-    offense groups' `match` and `cases.policy.scope_attribute`, the conditions the raw report
-    uses), built once per month because the catalog's conditions are long to compile."""
-    charges = Charge.objects.filter(case_id=OuterRef("pk"))
-    groups = [
-        Case(
-            When(Exists(charges.filter(group.match)), then=Value(GROUP_BITS[key])),
-            default=Value(0),
-            output_field=IntegerField(),
+    the cases whose ids the subquery `case_ids` selects.
+
+    One pass over those cases' counts, grouped by case, with each attribute as "any count
+    matches" (`cases.policy.count_condition` and the offense groups' `match`, the conditions the
+    raw report asks through EXISTS), and one over their defense requests. Not EXISTS per case:
+    PostgreSQL answers those with hashed subplans over every count of every case, a cost that
+    grows with history; this is bounded by the month's cases."""
+    conditions = {name: count_condition(name) for name in SCOPE_ATTRIBUTES if name != DEFENSE}
+    conditions.update({f"group_{key}": group.match for key, group in OFFENSE_GROUPS.items()})
+    rows = (
+        Charge.objects.using(PRIMARY)
+        .filter(case_id__in=case_ids)
+        .order_by()
+        .values("case_id")
+        .annotate(
+            **{
+                name: Max(Case(When(condition, then=Value(1)), default=Value(0)))
+                for name, condition in conditions.items()
+            }
         )
-        for key, group in OFFENSE_GROUPS.items()
-    ]
-    offense_groups: Any = groups[0]
-    for bit in groups[1:]:
-        offense_groups = offense_groups + bit
-    attributes = {f"k_{name}": scope_attribute(name, "pk") for name in SCOPE_ATTRIBUTES}
-    rows = cases.using(PRIMARY).annotate(k_offense_groups=offense_groups, **attributes)
-    names = ["k_felony", "k_offense_groups", "k_flagged", "k_serious_violent"]
-    names.append("k_defense_requested")
-    return {
-        row[0]: (bool(row[1]), row[2], bool(row[3]), bool(row[4]), bool(row[5]))
-        for row in rows.values_list("pk", *names)
-    }
+    )
+    requested = set(
+        DefenseSubmission.objects.using(PRIMARY)
+        .filter(case_id__in=case_ids, consideration_requested=True)
+        .values_list("case_id", flat=True)
+    )
+    keys: dict[int, tuple] = defaultdict(lambda: (False, 0, False, False, False))
+    for row in rows:
+        groups = sum(bit for key, bit in GROUP_BITS.items() if row[f"group_{key}"])
+        keys[row["case_id"]] = (
+            bool(row["felony"]),
+            groups,
+            bool(row["flagged"]),
+            bool(row["serious_violent"]),
+            row["case_id"] in requested,
+        )
+    for case_id in requested - set(keys):  # a request on a case without counts
+        keys[case_id] = (False, 0, False, False, True)
+    return keys
 
 
 def _build(office_id, month):
@@ -156,7 +181,8 @@ def _build(office_id, month):
         by_case.extend((row.pop(case_id), row) for row in rows)
     if not by_case:
         return []
-    keys_of = _case_keys(CaseModel.objects.filter(in_month[0] | in_month[1] | in_month[2]))
+    month_cases = CaseModel.objects.filter(in_month[0] | in_month[1] | in_month[2])
+    keys_of = _case_keys(month_cases.order_by().values("pk"))
     found: dict[tuple, dict] = {}
     for case_pk, row in by_case:
         scope = (row.pop("unit_id"), row.pop("assigned_deputy_id"))
