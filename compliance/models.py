@@ -18,7 +18,7 @@ class MonthlyRollup(models.Model):
 
     Keys: the scope copied on the rows (unit, assigned deputy: the filters and the viewer's
     visibility are conditions on them) and the case's attributes the filters and the worksheet
-    scope of office policy ask about (felony, offense groups as bits, `cases.policy.
+    scope of office policy ask about (felony, offense group, `cases.policy.
     SCOPE_ATTRIBUTES`). Offer counts are stored before office policy is applied: the version in
     force in a month is a condition on the keys when the report reads the rows. Derived data:
     rebuilt from the records whenever its month is marked stale (`cases.models.ReportMonth`).
@@ -35,7 +35,10 @@ class MonthlyRollup(models.Model):
         db_index=False,
     )
     felony = models.BooleanField()
-    offense_groups = models.IntegerField(help_text="One bit per group (rollups.GROUP_BITS).")
+    # 0: the row counts its cases once, whatever their offense groups; otherwise one group's bit
+    # (rollups.GROUP_BITS): the row counts the cases with a count in that group. A case is in
+    # the 0 rows and in the rows of each of its groups (rollups._build).
+    offense_group = models.IntegerField()
     flagged = models.BooleanField()
     serious_violent = models.BooleanField()
     defense_requested = models.BooleanField()
@@ -80,7 +83,7 @@ KEY_FIELDS = (
     "unit_id",
     "assigned_deputy_id",
     "felony",
-    "offense_groups",
+    "offense_group",
     "flagged",
     "serious_violent",
     "defense_requested",

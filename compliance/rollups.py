@@ -5,7 +5,7 @@ stored (issue 19 item 4).
 dashboard; the report sums the rows of the months shown under the filter's and the viewer's
 conditions on the keys. The keys are what those conditions ask about: the unit and assigned
 deputy (the filters, and the visibility of admins, supervisors and deputies: `visible_q` on the
-same column names), and the case's attributes (felony, offense groups as bits, and the worksheet
+same column names), and the case's attributes (felony, offense group, and the worksheet
 scope's attributes, `cases.policy.SCOPE_ATTRIBUTES`). Offers are counted before office policy:
 the version in force in a month is applied as a condition on the keys when the rows are read
 (`cases.policy.scope_on_attributes`, the same ladder the raw query uses).
@@ -54,8 +54,7 @@ from itertools import groupby
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Case, F, Max, Min, Q, Sum, Value, When
-from django.db.models.lookups import GreaterThan
+from django.db.models import Case, Max, Min, Q, Sum, Value, When
 from django.utils import timezone
 
 from cases.choices import Role, WorksheetScope
@@ -89,8 +88,9 @@ if set(COUNT_FIELDS) != set(METRICS):  # models.py cannot import METRICS; keep t
 
 # Bump when the keys or their meaning change (a new offense group, a new bit): every month is
 # then rebuilt on its next read.
-LAYOUT = "1"
+LAYOUT = "2"
 GROUP_BITS = {key: 1 << number for number, key in enumerate(OFFENSE_GROUPS)}
+ALL_GROUPS = 0  # `MonthlyRollup.offense_group` of the rows that count every case once
 PRIMARY = "default"  # rebuilds and their reads never use the replica
 DEFENSE = "defense_requested"  # the one scope attribute that is not about the counts
 _OFFER_COUNTS = frozenset(m.key for m in METRICS.values() if m.source == OFFERS)
@@ -187,13 +187,17 @@ def _build(office_id, month):
     for case_pk, row in by_case:
         scope = (row.pop("unit_id"), row.pop("assigned_deputy_id"))
         felony, groups, flagged, serious_violent, defense_requested = keys_of[case_pk]
-        key = (*scope, felony, groups, flagged, serious_violent, defense_requested)
-        total = found.setdefault(key, {"turnaround_total": dt.timedelta()})
-        for name, value in row.items():
-            if name == "turnaround_total":
-                total[name] += as_duration(value) or dt.timedelta()
-            else:
-                total[name] = total.get(name, 0) + value
+        # Counted once whatever its groups (offense_group 0, what a report without a group
+        # filter reads), and once in each group it is in (the group's bit): a row per group
+        # instead of per combination of groups keeps the rows few (issue 19's growth check).
+        for group in [ALL_GROUPS, *(bit for bit in GROUP_BITS.values() if groups & bit)]:
+            key = (*scope, felony, group, flagged, serious_violent, defense_requested)
+            total = found.setdefault(key, {"turnaround_total": dt.timedelta()})
+            for name, value in row.items():
+                if name == "turnaround_total":
+                    total[name] += as_duration(value) or dt.timedelta()
+                else:
+                    total[name] = total.get(name, 0) + value
     return [
         MonthlyRollup(
             office_id=office_id, month=month, **dict(zip(KEY_FIELDS, key, strict=True)), **values
@@ -298,8 +302,9 @@ def _filter_on_keys(report_filter):
     if report_filter.level:
         q &= Q(felony=report_filter.level == Level.FELONY)
     if report_filter.offense_group:
-        bit = GROUP_BITS[report_filter.offense_group]
-        q &= Q(GreaterThan(F("offense_groups").bitand(bit), 0))
+        q &= Q(offense_group=GROUP_BITS[report_filter.offense_group])
+    else:
+        q &= Q(offense_group=ALL_GROUPS)
     return q
 
 
