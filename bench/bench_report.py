@@ -2,6 +2,15 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/considered_bench \\
         .venv/bin/python bench/bench_report.py [--repeat N] [--dispositions N]
+    DATABASE_URL=... .venv/bin/python bench/bench_report.py --growth 250000,1000000
+
+`--growth SMALL,LARGE` (issue 19 item 4) is the growth check of the monthly rollups: it fills
+the database to SMALL offers, times the three-year dashboard, fills on to LARGE and times it
+again. Targets: the page at LARGE ≤ 150 ms (at 1,000,000 offers), and LARGE/SMALL ≤ 1.2 (the
+cost follows the months shown, not the offers stored). Each size also reports the bare SQL
+the dashboard ran before the rollups (`build_report(..., use_rollups=False)`, its four
+statements re-executed) and the EXPLAIN ANALYZE execution times of the statements of both
+paths, which are less noisy on a shared machine than wall-clock times.
 
 Uses its own database (default considered_bench; created and migrated when missing) and fills it
 with `seed_volume` into one office until it holds the dispositions asked for (1,000,000 by
@@ -89,17 +98,46 @@ def median_ms(function, repeat):
     return statistics.median(samples), samples
 
 
-def bench_page(client, params, repeat):
+def captured_statements(function):
+    """The SELECT statements `function` runs, as SQL text."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+
+
+def explain_ms(statements):
+    """Sum of EXPLAIN ANALYZE execution times (ms) of `statements`: the server's own time."""
+    from django.db import connection
+
+    total = 0.0
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement)
+            total += cursor.fetchone()[0][0]["Execution Time"]
+    return total
+
+
+def bench_page(client, params, repeat):
+    """The page (monthly rollups for whole months) against the bare SQL of the raw path."""
+    from django.db import connection
     from django.urls import reverse
 
+    from compliance.report import build_report
+
     url = reverse("report_dashboard")
-    response = client.get(url, params)  # warm: caches, connection, plans
+    response = client.get(url, params)  # warm: caches, connection, plans; rebuilds stale months
     assert response.status_code == 200, response.status_code
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url, params)
-    statements = [q["sql"] for q in captured.captured_queries if REPORT_SQL.match(q["sql"])]
+    report_filter, viewer = response.context["report"].filter, response.wsgi_request.user
+    statements = [
+        sql
+        for sql in captured_statements(
+            lambda: build_report(report_filter, viewer, 90, use_rollups=False)
+        )
+        if REPORT_SQL.match(sql)
+    ]
     assert len(statements) == 4, statements
 
     def page():
@@ -114,7 +152,67 @@ def bench_page(client, params, repeat):
     bare()
     page_ms, page_samples = median_ms(page, repeat)
     sql_ms, sql_samples = median_ms(bare, repeat)
-    return page_ms, sql_ms, page_samples, sql_samples, response.context["report"]
+    return page_ms, sql_ms, page_samples, sql_samples, response.context["report"], statements
+
+
+def bench_growth(client, sizes, scenario, repeat):
+    """The three-year dashboard at each size (filling the database on): figures and ratio."""
+    from django.db import connection
+
+    from compliance.report import build_report
+
+    figures, pages = {}, []
+    for size in sizes:
+        _, have = fill(size)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        page_ms, sql_ms, page_samples, _, report, bare = bench_page(client, scenario, repeat)
+        viewer = report_viewer()
+        rolled = captured_statements(
+            lambda report=report, viewer=viewer: build_report(report.filter, viewer, 90)
+        )
+        rollup_explain, bare_explain = explain_ms(rolled), explain_ms(bare)
+        pages.append(page_ms)
+        label = f"{size // 1000}k" if size < 1_000_000 else f"{size // 1_000_000}m"
+        print(
+            f"3y dashboard at {have:,} offers: page {page_ms:.0f} ms (samples "
+            f"{[round(s) for s in page_samples]}), bare SQL {sql_ms:.0f} ms; EXPLAIN ANALYZE: "
+            f"rollup path {rollup_explain:.1f} ms in {len(rolled)} statements, bare SQL "
+            f"{bare_explain:.1f} ms; {report.counts['offers_conveyed']:,} offers conveyed"
+        )
+        figures[f"report.rollup_3y_page_{label}"] = {
+            "value": round(page_ms, 1),
+            "unit": "ms",
+            "target": 150 if size >= 1_000_000 else None,
+            "baseline": round(sql_ms, 1),
+            "offers": have,
+            "cores": os.cpu_count(),
+        }
+        figures[f"report.rollup_3y_explain_{label}"] = {
+            "value": round(rollup_explain, 2),
+            "unit": "ms (EXPLAIN ANALYZE, sum of statements)",
+            "target": None,
+            "baseline": round(bare_explain, 2),
+            "offers": have,
+            "cores": os.cpu_count(),
+        }
+    ratio = pages[-1] / pages[0]
+    print(f"growth {sizes[0]:,} → {sizes[-1]:,} offers: ratio {ratio:.2f} (target ≤ 1.2)")
+    figures["report.rollup_3y_growth_ratio"] = {
+        "value": round(ratio, 3),
+        "unit": "ratio",
+        "target": 1.2,
+        "baseline": None,
+        "sizes": list(sizes),
+        "cores": os.cpu_count(),
+    }
+    return figures
+
+
+def report_viewer():
+    from cases.models import Membership
+
+    return Membership.objects.select_related("user").get(office__slug="volume-1", role="admin").user
 
 
 def merge(figures):
@@ -134,6 +232,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=9, help="runs per figure (median taken)")
     parser.add_argument("--dispositions", type=int, default=1_000_000)
+    parser.add_argument(
+        "--growth", help="SMALL,LARGE offers: the rollups' growth check (e.g. 250000,1000000)"
+    )
     args = parser.parse_args()
     if not os.environ["DATABASE_URL"].startswith("postgres"):
         sys.exit("bench_report measures PostgreSQL: set DATABASE_URL to a postgres:// URL.")
@@ -155,6 +256,19 @@ def main():
     setup_test_environment()  # the test client then records each response's context
     settings.DEBUG = False
     call_command("migrate", verbosity=0)
+    if args.growth:
+        sizes = [int(size) for size in args.growth.split(",")]
+        if Membership.objects.filter(office__slug="volume-1").count() == 0:
+            fill(sizes[0])
+        client = Client()
+        client.force_login(report_viewer())
+        today = timezone.localdate()
+        three_years = {
+            "date_from": today.replace(year=today.year - 3).isoformat(),
+            "date_to": today.isoformat(),
+        }
+        merge(bench_growth(client, sizes, three_years, args.repeat))
+        return
     seed_seconds, dispositions = fill(args.dispositions)
     with connection.cursor() as cursor:
         # What autovacuum does after a bulk load: statistics, and the visibility map that lets
@@ -175,7 +289,9 @@ def main():
     figures = {}
     print(f"{dispositions:,} dispositions in the benchmark database")
     for name, params in scenarios.items():
-        page_ms, sql_ms, page_samples, sql_samples, report = bench_page(client, params, args.repeat)
+        page_ms, sql_ms, page_samples, sql_samples, report, _ = bench_page(
+            client, params, args.repeat
+        )
         ratio = page_ms / sql_ms
         conveyed = report.counts["offers_conveyed"]
         print(

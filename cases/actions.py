@@ -483,6 +483,8 @@ def update_case(case, *, by_user, version, fields, charges=None, request=None):
         report_columns.move_scope(case)
     if charges is not None:
         _replace_charges(case, charges)
+    # Its counts (felony, offense groups, policy scope) and scope are the rollup's keys.
+    report_columns.mark_case_months_stale(case)
     # Field names only (a case's fields hold names); the scope as ids, before and after.
     data = {
         "fields_changed": sorted(name for name in fields if getattr(case, name) != before[name]),
@@ -700,6 +702,7 @@ def convey_offer(disposition, *, by_user, conveyed_on=None, version=None, reques
     )
     disposition.lock_version += 1
     disposition.save()
+    report_columns.mark_case_months_stale(disposition.case)
     summary = (
         "with signed worksheet"
         if disposition.conveyed_with_signed_worksheet
@@ -1033,6 +1036,8 @@ def sign_worksheet(worksheet, *, by_user, request=None, shown=None):
     if review_required(worksheet):
         scope = report_columns.scope_of(worksheet)
         Review.objects.create(worksheet=worksheet, requested_at=now, **scope)
+    # Its month, the late offers' months and, for an amendment, the replaced version's month.
+    report_columns.mark_case_months_stale(worksheet.case)
     audit.record(AuditAction.SIGN, worksheet, user=by_user, request=request)
     counsel.route_by_policy(worksheet, by_user=by_user, request=request)
     pdf_jobs.enqueue_after_commit(worksheet)  # its PDF, rendered by the worker
@@ -1099,6 +1104,7 @@ def review_worksheet(worksheet, *, by_user, outcome, comments="", request=None):
     review.reviewer = by_user
     review.decided_at = timezone.now()
     review.save()
+    report_columns.mark_case_months_stale(worksheet.case)
     audit.record(
         AuditAction.REVIEW,
         worksheet,

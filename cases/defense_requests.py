@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
-from . import actions, attachments, audit
+from . import actions, attachments, audit, report_columns
 from .choices import AuditAction, DispositionLabel, ProposedBy
 from .models import DefenseAttachment, DefenseSubmission, Disposition
 
@@ -33,6 +33,8 @@ def record_request(case, *, by_user, fields, files=(), request=None):
 
 def _record_request(case, by_user, fields, files, request, written):
     submission = DefenseSubmission.objects.create(case=case, recorded_by=by_user, **fields)
+    # A request can bring the case into the worksheet scope (`policy.scope_q`).
+    report_columns.mark_case_months_stale(case)
     stored = _store(submission, files, by_user, written)
     audit.record(
         AuditAction.CREATE,
@@ -58,6 +60,7 @@ def _change_request(submission, by_user, fields, files, request, written):
     for name, value in fields.items():
         setattr(submission, name, value)
     submission.save()
+    report_columns.mark_case_months_stale(submission.case)
     stored = _store(submission, files, by_user, written)
     audit.record(
         AuditAction.CHANGE,

@@ -1251,3 +1251,31 @@ class CatalogEntryFingerprint(models.Model):
 
     def __str__(self):
         return f"{self.code} in catalog {self.catalog_id}"
+
+
+class ReportMonth(models.Model):
+    """Whether the compliance report's monthly rollup of one office and month is up to date.
+
+    The rollup itself is the report's (`compliance.models.MonthlyRollup`); this marker is
+    `cases`' so that the actions, which must not import report code, can mark a month stale in
+    the same transaction as the write that changes its figures
+    (`report_columns.mark_case_months_stale`). A month whose row is missing, stale, or built
+    for another catalog version is rebuilt before the report reads it
+    (`compliance.rollups`).
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the office's local month.")
+    stale = models.BooleanField(default=True)
+    # The catalog version and the rollup's layout it was built for (`compliance.rollups.
+    # built_for`): the flagged and serious-or-violent keys are the catalog's reading.
+    built_for = models.CharField(max_length=80, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "month"], name="report_month_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.office_id} {self.month:%Y-%m}{' (stale)' if self.stale else ''}"

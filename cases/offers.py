@@ -12,7 +12,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit
+from . import audit, report_columns
 from .choices import AuditAction, DispositionLabel, DispositionStatus, WithdrawalReason
 from .integrity import ConflictError, check_version
 from .models import Disposition, LateSignature, OfferTemplate, PleaTerm
@@ -132,6 +132,7 @@ def withdraw_conveyance(disposition, *, by_user, reason, request=None):
         "with_signed_worksheet": disposition.conveyed_with_signed_worksheet,
         "terms_hash": disposition.conveyed_terms_hash,
     }
+    withdrawn_month = disposition.conveyed_month
     disposition.status = DispositionStatus.DRAFT
     disposition.conveyed_at = None
     disposition.conveyed_month = None
@@ -140,6 +141,7 @@ def withdraw_conveyance(disposition, *, by_user, reason, request=None):
     disposition.conveyance_recorded_at = None
     disposition.lock_version += 1
     disposition.save()
+    report_columns.mark_case_months_stale(disposition.case, also=[withdrawn_month])
     audit.record(
         AuditAction.WITHDRAW,
         disposition,

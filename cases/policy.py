@@ -168,21 +168,58 @@ def requires_worksheet_q(office, start=None, end=None, case_id="case_id"):
 
 def scope_q(policy, case_id="case_id"):
     """One version's worksheet scope as a condition on a row whose case is at `case_id`."""
-    charges = Charge.objects.filter(case_id=OuterRef(case_id))
+    return scope_on_attributes(policy, lambda name: Q(scope_attribute(name, case_id)))
+
+
+# What the worksheet scope asks of a case (`scope_attribute`).
+SCOPE_ATTRIBUTES = ("felony", "flagged", "serious_violent", "defense_requested")
+
+
+def scope_attribute(name, case_id="case_id"):
+    """One thing the worksheet scope asks of a case, as a boolean SQL expression on a row whose
+    case is at `case_id`: any count charged as a felony or a wobbler; any count the catalog
+    flags or does not know; any serious or violent felony; a defense request for
+    consideration. The report's monthly rollup stores them as keys (`compliance.rollups`), so
+    that a version's scope is a condition on its rows (`scope_on_attributes`)."""
+    if name == "defense_requested":
+        return Exists(
+            DefenseSubmission.objects.filter(
+                case_id=OuterRef(case_id), consideration_requested=True
+            )
+        )
+    return Exists(Charge.objects.filter(case_id=OuterRef(case_id)).filter(count_condition(name)))
+
+
+def count_condition(name):
+    """What `scope_attribute(name)` asks of one of the case's counts (all but the defense
+    request): a condition on a Charge, for readers that scan the counts of many cases at once
+    (the rollup's rebuild) instead of asking case by case."""
+    if name == "felony":
+        return Q(level__in=FELONY_LEVELS)
+    if name == "flagged":  # reads `_clean_entries` only when asked (~0.5 s once)
+        return ~charge_resolves_to(_clean_entries())
+    if name == "serious_violent":
+        return serious_or_violent_charge_q()
+    raise ValueError(f"Not a condition on a count: {name}")
+
+
+def scope_on_attributes(policy, has=None):
+    """One version's worksheet scope as a condition built from `has(name)`, the condition that
+    a case has the attribute `name`: the SQL expression (`scope_q`) or, by default, a boolean
+    field of that name, as the rollup's keys are. One ladder for both, so the raw report and
+    the rollup cannot read a version differently."""
+    has = has or (lambda name: Q(**{name: True}))
     if policy.worksheet_scope == WorksheetScope.NONE:
         return Q(pk__in=[])
     q = Q()
     if policy.worksheet_scope == WorksheetScope.FELONIES:
-        q &= Q(Exists(charges.filter(level__in=FELONY_LEVELS)))
+        q &= has("felony")
     elif policy.worksheet_scope == WorksheetScope.FLAGGED:
-        q &= Q(Exists(charges.exclude(charge_resolves_to(_clean_entries()))))
+        q &= has("flagged")
     if policy.exclude_serious_violent:
-        q &= ~Q(Exists(charges.filter(serious_or_violent_charge_q())))
+        q &= ~has("serious_violent")
     if policy.defense_request_required:
-        requests = DefenseSubmission.objects.filter(
-            case_id=OuterRef(case_id), consideration_requested=True
-        )
-        q &= Q(Exists(requests))
+        q &= has("defense_requested")
     return q
 
 

@@ -15,7 +15,11 @@ them too.
 - `Disposition.signed_late` and its `LateSignature` row: conveyed without a signed worksheet,
   and a worksheet considering it signed afterwards;
 - `Worksheet.flagged_grounds`: one bit per ground flagged on any offer considered
-  (`models.GROUND_BITS`).
+  (`models.GROUND_BITS`);
+- `ReportMonth.stale`: the report's monthly rollup (`compliance.rollups`) of every month a
+  case's offers, worksheets or reviews are counted in must be rebuilt after any write that can
+  change a figure or a key of those months: `mark_case_months_stale`, called by the actions in
+  their transaction.
 
 It lives in `cases`, not in `compliance`, because the columns are `cases`' own and its actions
 write them: `compliance` only reads them, so the dependency runs one way (compliance → cases)
@@ -29,6 +33,7 @@ from .models import (
     SCOPE_FIELDS,
     Disposition,
     LateSignature,
+    ReportMonth,
     Review,
     Worksheet,
     flagged_grounds_in,
@@ -151,3 +156,54 @@ def record_late_signatures(worksheet):
     )
     Disposition.objects.filter(pk__in=[row.disposition_id for row in rows]).update(signed_late=True)
     return rows
+
+
+# --- The report's monthly rollups ---------------------------------------------------------------
+
+
+def mark_months_stale(office_id, months):
+    """Mark the rollup of `office_id` for each of `months` (first days) stale, in the caller's
+    transaction: the write and the mark commit together, so no reader can see the new rows with
+    the month still marked fresh. An upsert, so concurrent writers never collide on the unique
+    (office, month); on PostgreSQL it waits for a rebuild holding the row's lock, and a rebuild
+    that deleted the row meanwhile is followed by a fresh insert."""
+    months = sorted({month for month in months if month is not None})
+    if not months:
+        return
+    ReportMonth.objects.bulk_create(
+        [ReportMonth(office_id=office_id, month=month, stale=True) for month in months],
+        update_conflicts=True,
+        unique_fields=["office", "month"],
+        update_fields=["stale"],
+    )
+
+
+def case_months(case_ids):
+    """Every month the report counts something of the cases `case_ids` in: their offers'
+    conveyance months, their worksheets' signing months and their reviews' request months
+    (local months)."""
+    months = set(
+        Disposition.objects.filter(case_id__in=case_ids, conveyed_month__isnull=False)
+        .values_list("conveyed_month", flat=True)
+        .distinct()
+    )
+    signed = Worksheet.objects.filter(case_id__in=case_ids, signed_at__isnull=False)
+    months.update(local_month(at) for at in signed.values_list("signed_at", flat=True))
+    requested = Review.objects.filter(worksheet__case_id__in=case_ids)
+    months.update(local_month(at) for at in requested.values_list("requested_at", flat=True))
+    return months
+
+
+def mark_case_months_stale(case, also=()):
+    """After a write to `case` (its counts, scope, offers, worksheets, reviews or defense
+    requests), in the same transaction: every month it is counted in is stale, and `also`
+    (months it is no longer counted in, e.g. a withdrawn conveyance's). Whatever changed, the
+    whole case: the rollup's keys are the case's attributes (felony, offense groups, the
+    policy-scope attributes), so a change to one count can move every row of it. Three small
+    reads bounded by the case's own rows, and one upsert."""
+    mark_cases_months_stale(case.office_id, [case.pk], also)
+
+
+def mark_cases_months_stale(office_id, case_ids, also=()):
+    """`mark_case_months_stale` for many cases of one office at once (the import's batches)."""
+    mark_months_stale(office_id, case_months(list(case_ids)) | set(also))

@@ -31,6 +31,7 @@ Nothing here reads immigration status or nationality, and no figure is broken do
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -40,6 +41,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
 )
 from django.db.models.lookups import GreaterThan
 
@@ -240,6 +242,10 @@ INEQUALITIES = [
 
 # --- Querysets ----------------------------------------------------------------------------------
 
+# In place of a viewer: every row of the filter's office. Only for building the monthly rollup
+# (`rollups`), which the report then reads within each viewer's visibility; never a reader.
+WHOLE_OFFICE = object()
+
 
 def _scope(report_filter, user, path="", case_id="case_id"):
     """The filter's scope as a Q, within the viewer's access.
@@ -268,20 +274,26 @@ def _visible(user, path, case_id):
     """`Case.objects.visible_to` on the copied scope columns. Counsel see the cases routed to
     them, which only the case records: for them (never report readers) it goes through the
     case."""
+    if user is WHOLE_OFFICE:
+        return Q()
     membership = getattr(user, "membership", None)
     if membership is not None and membership.role == Role.COUNSEL:
         return visible_q(user, prefix=case_id.removesuffix("_id") + "__")
     return visible_q(user, prefix=path)
 
 
-def offers(report_filter, user):
+def offers(report_filter, user, by_policy=True):
     """The People's offers conveyed in the period, in scope, that office policy required a
     worksheet for (cases.policy: the version in force on the day each was conveyed). A defense
     proposal is the defense's, not an offer the People conveyed: it is never counted
-    (actions.convey_offer refuses to convey one; this keeps data from before that rule out too)."""
+    (actions.convey_offer refuses to convey one; this keeps data from before that rule out too).
+    `by_policy=False`: every conveyed offer, for the rollup, which applies policy as it reads."""
+    conditions = [_scope(report_filter, user)]
+    if by_policy:
+        start, end = report_filter.start, report_filter.end
+        conditions.append(requires_worksheet_q(report_filter.office_id, start, end))
     return Disposition.objects.filter(
-        _scope(report_filter, user),
-        requires_worksheet_q(report_filter.office_id, report_filter.start, report_filter.end),
+        *conditions,
         conveyed_at__gte=report_filter.start,
         conveyed_at__lt=report_filter.end,
     ).exclude(label=DispositionLabel.DEFENSE)
@@ -323,7 +335,11 @@ def reviews(report_filter, user):
     )
 
 
-SOURCES = {OFFERS: offers, WORKSHEETS: worksheets, REVIEWS: reviews}
+SOURCES: dict[str, Callable[..., QuerySet]] = {
+    OFFERS: offers,
+    WORKSHEETS: worksheets,
+    REVIEWS: reviews,
+}
 
 
 def rows_for(metric, report_filter, user):

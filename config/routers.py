@@ -6,6 +6,8 @@ a reader could tell. Which must not: everything a write depends on. So only the 
 tables are routed, and only inside a report page (`ReportReadsMiddleware`): the viewer's user,
 membership, office, session and the audit row the page writes are read from and written to the
 primary, and every other page reads the primary, where a deputy sees what they just saved.
+The report's monthly rollups (`compliance.rollups`) are read and rebuilt on the primary: a
+rebuild from a lagging replica would record an old count as fresh.
 """
 
 from contextvars import ContextVar

@@ -185,6 +185,8 @@ def _write(batch: list[tuple[Incoming, CleanCase]], office, report: Report) -> N
         Charge.objects.bulk_update(changed_charges, list(COUNT_FIELDS))
     if new_charges:
         Charge.objects.bulk_create(new_charges)
+    if changed_cases:  # new cases have nothing counted yet
+        report_columns.mark_cases_months_stale(office.pk, [case.pk for case in changed_cases])
 
 
 def _merge_counts(

@@ -1,0 +1,420 @@
+"""Monthly rollups: the dashboard's cost follows the months and the scope shown, not the offers
+stored (issue 19 item 4).
+
+`MonthlyRollup` holds, per office, local month and key, the count of every metric of the
+dashboard; the report sums the rows of the months shown under the filter's and the viewer's
+conditions on the keys. The keys are what those conditions ask about: the unit and assigned
+deputy (the filters, and the visibility of admins, supervisors and deputies: `visible_q` on the
+same column names), and the case's attributes (felony, offense group, and the worksheet
+scope's attributes, `cases.policy.SCOPE_ATTRIBUTES`). Offers are counted before office policy:
+the version in force in a month is applied as a condition on the keys when the rows are read
+(`cases.policy.scope_on_attributes`, the same ladder the raw query uses).
+
+Why "mark stale, rebuild on read" rather than incremental counters or a materialized view:
+
+- Exact by construction. A month is rebuilt by the same querysets and conditions as the raw
+  report (`metrics.offers/worksheets/reviews`, one GROUP BY per source over one month), so the
+  rollup cannot drift from the bare SQL through a missed increment. Incremental counters would
+  need every writer to know every metric's condition (a late signature moves an offer from
+  "missing" to "late", an amendment takes a worksheet out of "final", a count edit moves a
+  case's rows between keys), which is the duplication `report_columns` exists to avoid.
+- Writers only say *which* months may have changed: `report_columns.mark_case_months_stale`, in
+  the writing action's transaction, for every month the case is counted in. A write and its mark
+  commit together, so no reader sees new rows with a fresh mark.
+- A materialized view would refresh the whole history (cost growing with it) and needs a queue
+  and PostgreSQL; this works the same on SQLite.
+- The cost of a rebuild is bounded by one month's rows; most writes touch the current month,
+  which a period ending today counts from the raw rows anyway (a partial month).
+
+What is counted raw instead (`counts.count_raw` over the sub-period): the partial months at the
+period's edges, a month in which a policy version took effect (the version applies from its
+effective day), and every month for a viewer whose visibility is not a condition on the keys
+(counsel, who see the cases routed to them: the whole report is raw for them), or when a
+request activated a time zone other than the one the months were built in.
+
+Concurrency: a rebuild locks the month's `ReportMonth` row, rechecks it and replaces the month's
+rows in one transaction; a writer marking the month meanwhile waits for the lock (its upsert then
+marks the month stale again), and a writer that marked first holds the lock until it commits,
+so the rebuild's GROUP BY sees its rows. Rebuilds read and write the primary, never the replica
+(a lagging replica would freeze an old count as fresh).
+
+A catalog update changes what "flagged" and "serious or violent" mean: each month records the
+catalog version (and this module's `LAYOUT`) it was built for, and is rebuilt on the next read
+under another one.
+
+Tests: tests/test_rollups.py (random data and mutations against the bare SQL, on both
+databases; the query count). Bench: bench/bench_report.py (the growth check).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import replace
+from itertools import groupby
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import Case, Max, Min, Q, Sum, Value, When
+from django.utils import timezone
+
+from cases.choices import Role, WorksheetScope
+from cases.models import Case as CaseModel
+from cases.models import (
+    Charge,
+    DefenseSubmission,
+    Disposition,
+    ReportMonth,
+    Review,
+    Worksheet,
+    visible_q,
+)
+from cases.policy import SCOPE_ATTRIBUTES, count_condition, scope_on_attributes, versions_between
+from cases.report_columns import local_month
+from consequences.catalog import get_catalog
+
+from .counts import Figures, as_duration, by_source, count_raw, counted, trend_row
+from .filters import ReportFilter
+from .metrics import DECIDED, METRICS, OFFERS, REVIEWS, TURNAROUND, WHOLE_OFFICE, WORKSHEETS
+from .metrics import offers as offers_of
+from .metrics import reviews as reviews_of
+from .metrics import worksheets as worksheets_of
+from .models import COUNT_FIELDS, KEY_FIELDS, MonthlyRollup
+from .offense_groups import OFFENSE_GROUPS, Level
+
+if set(COUNT_FIELDS) != set(METRICS):  # models.py cannot import METRICS; keep them in step
+    raise ImproperlyConfigured(
+        f"MonthlyRollup's counts differ from the metrics: {set(COUNT_FIELDS) ^ set(METRICS)}"
+    )
+
+# Bump when the keys or their meaning change (a new offense group, a new bit): every month is
+# then rebuilt on its next read.
+LAYOUT = "2"
+GROUP_BITS = {key: 1 << number for number, key in enumerate(OFFENSE_GROUPS)}
+ALL_GROUPS = 0  # `MonthlyRollup.offense_group` of the rows that count every case once
+PRIMARY = "default"  # rebuilds and their reads never use the replica
+DEFENSE = "defense_requested"  # the one scope attribute that is not about the counts
+_OFFER_COUNTS = frozenset(m.key for m in METRICS.values() if m.source == OFFERS)
+
+
+def built_for():
+    """What a month's rows depend on besides the records: the catalog version and the layout."""
+    return f"{get_catalog().version}/{LAYOUT}"
+
+
+def _next_month(month):
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def _month_filter(office_id, month):
+    return ReportFilter(
+        office_id=office_id, date_from=month, date_to=_next_month(month) - dt.timedelta(days=1)
+    )
+
+
+# --- Building a month ---------------------------------------------------------------------------
+
+
+def _case_keys(case_ids):
+    """{case id: (felony, offense groups, flagged, serious or violent, defense requested)} for
+    the cases whose ids the subquery `case_ids` selects.
+
+    One pass over those cases' counts, grouped by case, with each attribute as "any count
+    matches" (`cases.policy.count_condition` and the offense groups' `match`, the conditions the
+    raw report asks through EXISTS), and one over their defense requests. Not EXISTS per case:
+    PostgreSQL answers those with hashed subplans over every count of every case, a cost that
+    grows with history; this is bounded by the month's cases."""
+    conditions = {name: count_condition(name) for name in SCOPE_ATTRIBUTES if name != DEFENSE}
+    conditions.update({f"group_{key}": group.match for key, group in OFFENSE_GROUPS.items()})
+    rows = (
+        Charge.objects.using(PRIMARY)
+        .filter(case_id__in=case_ids)
+        .order_by()
+        .values("case_id")
+        .annotate(
+            **{
+                name: Max(Case(When(condition, then=Value(1)), default=Value(0)))
+                for name, condition in conditions.items()
+            }
+        )
+    )
+    requested = set(
+        DefenseSubmission.objects.using(PRIMARY)
+        .filter(case_id__in=case_ids, consideration_requested=True)
+        .values_list("case_id", flat=True)
+    )
+    keys: dict[int, tuple] = defaultdict(lambda: (False, 0, False, False, False))
+    for row in rows:
+        groups = sum(bit for key, bit in GROUP_BITS.items() if row[f"group_{key}"])
+        keys[row["case_id"]] = (
+            bool(row["felony"]),
+            groups,
+            bool(row["flagged"]),
+            bool(row["serious_violent"]),
+            row["case_id"] in requested,
+        )
+    for case_id in requested - set(keys):  # a request on a case without counts
+        keys[case_id] = (False, 0, False, False, True)
+    return keys
+
+
+def _build(office_id, month):
+    """The unsaved rollup rows of one month: one GROUP BY per source over the month's rows, by
+    case and scope, then summed by key with the case's attributes (one more query)."""
+    month_filter = _month_filter(office_id, month)
+    sources = by_source()
+    reviews_figures = {
+        **counted(sources[REVIEWS]),
+        "turnaround_total": Sum(TURNAROUND, filter=DECIDED),
+    }
+    parts = [
+        (offers_of(month_filter, WHOLE_OFFICE, by_policy=False), "case_id", OFFERS),
+        (worksheets_of(month_filter, WHOLE_OFFICE), "case_id", WORKSHEETS),
+        (reviews_of(month_filter, WHOLE_OFFICE), "worksheet__case_id", REVIEWS),
+    ]
+    by_case: list[tuple[int, dict]] = []
+    in_month = []
+    for queryset, case_id, source in parts:
+        queryset = queryset.using(PRIMARY).order_by()
+        in_month.append(Q(pk__in=queryset.values(case_id)))
+        figures = reviews_figures if source == REVIEWS else counted(sources[source])
+        rows = queryset.values(case_id, "unit_id", "assigned_deputy_id").annotate(**figures)
+        by_case.extend((row.pop(case_id), row) for row in rows)
+    if not by_case:
+        return []
+    month_cases = CaseModel.objects.filter(in_month[0] | in_month[1] | in_month[2])
+    keys_of = _case_keys(month_cases.order_by().values("pk"))
+    found: dict[tuple, dict] = {}
+    for case_pk, row in by_case:
+        scope = (row.pop("unit_id"), row.pop("assigned_deputy_id"))
+        felony, groups, flagged, serious_violent, defense_requested = keys_of[case_pk]
+        # Counted once whatever its groups (offense_group 0, what a report without a group
+        # filter reads), and once in each group it is in (the group's bit): a row per group
+        # instead of per combination of groups keeps the rows few (issue 19's growth check).
+        for group in [ALL_GROUPS, *(bit for bit in GROUP_BITS.values() if groups & bit)]:
+            key = (*scope, felony, group, flagged, serious_violent, defense_requested)
+            total = found.setdefault(key, {"turnaround_total": dt.timedelta()})
+            for name, value in row.items():
+                if name == "turnaround_total":
+                    total[name] += as_duration(value) or dt.timedelta()
+                else:
+                    total[name] = total.get(name, 0) + value
+    return [
+        MonthlyRollup(
+            office_id=office_id, month=month, **dict(zip(KEY_FIELDS, key, strict=True)), **values
+        )
+        for key, values in found.items()
+    ]
+
+
+def rebuild_month(office_id, month, version=None):
+    """Replace one month's rows, unless another request rebuilt it meanwhile. True if built."""
+    version = version or built_for()
+    with transaction.atomic(using=PRIMARY):
+        marker = (
+            ReportMonth.objects.using(PRIMARY)
+            .select_for_update()
+            .filter(office_id=office_id, month=month)
+            .first()
+        )
+        if marker is None:
+            marker = ReportMonth(office_id=office_id, month=month)
+        elif not marker.stale and marker.built_for == version:
+            return False
+        MonthlyRollup.objects.using(PRIMARY).filter(office_id=office_id, month=month).delete()
+        MonthlyRollup.objects.using(PRIMARY).bulk_create(_build(office_id, month), batch_size=500)
+        marker.stale = False
+        marker.built_for = version
+        marker.built_at = timezone.now()
+        marker.save(using=PRIMARY)
+    return True
+
+
+def refresh(office_id, months):
+    """Rebuild those of `months` that are missing, stale or built for another catalog: one query
+    when none is. Returns how many were rebuilt."""
+    if not months:
+        return 0
+    version = built_for()
+    fresh = set(
+        ReportMonth.objects.using(PRIMARY)
+        .filter(office_id=office_id, month__in=months, stale=False, built_for=version)
+        .values_list("month", flat=True)
+    )
+    todo = [month for month in months if month not in fresh]
+    if todo:
+        # The markers must exist before a rebuild can lock them (concurrent rebuilds of a new
+        # month then wait for each other instead of both inserting rows).
+        ReportMonth.objects.using(PRIMARY).bulk_create(
+            [ReportMonth(office_id=office_id, month=month) for month in todo],
+            ignore_conflicts=True,
+        )
+        for month in todo:
+            rebuild_month(office_id, month, version)
+    return len(todo)
+
+
+def rebuild_rollups(office):
+    """Rebuild every month the office has records in (after a bulk load that bypassed the
+    actions, such as `seed_volume`). Returns how many months were built."""
+    office_id = getattr(office, "pk", office)
+    bounds = [
+        Disposition.objects.filter(office_id=office_id).aggregate(
+            first=Min("conveyed_at"), last=Max("conveyed_at")
+        ),
+        Worksheet.objects.filter(office_id=office_id).aggregate(
+            first=Min("signed_at"), last=Max("signed_at")
+        ),
+        Review.objects.filter(office_id=office_id).aggregate(
+            first=Min("requested_at"), last=Max("requested_at")
+        ),
+    ]
+    firsts = [local_month(b["first"]) for b in bounds if b["first"]]
+    lasts = [local_month(b["last"]) for b in bounds if b["last"]]
+    if not firsts:
+        return 0
+    months = []
+    month = min(firsts)
+    while month <= max(lasts):
+        months.append(month)
+        month = _next_month(month)
+    ReportMonth.objects.filter(office_id=office_id, month__in=months).update(stale=True)
+    return refresh(office_id, months)
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+
+def _keys_hold_visibility(user):
+    """Can `visible_q(user)` be written on the rollup's keys (office, unit, assigned deputy)?
+    Not for counsel, who see the cases routed to them: a fact of the case, not a key."""
+    membership = getattr(user, "membership", None)
+    return membership is None or membership.role != Role.COUNSEL
+
+
+def _filter_on_keys(report_filter):
+    """The filter's unit, deputy, level and offense group as conditions on the keys: the raw
+    report's `metrics._scope` read on the case's attributes stored in the row."""
+    q = Q(office_id=report_filter.office_id)
+    if report_filter.unit_id:
+        q &= Q(unit_id=report_filter.unit_id)
+    if report_filter.deputy_id:
+        q &= Q(assigned_deputy_id=report_filter.deputy_id)
+    if report_filter.level:
+        q &= Q(felony=report_filter.level == Level.FELONY)
+    if report_filter.offense_group:
+        q &= Q(offense_group=GROUP_BITS[report_filter.offense_group])
+    else:
+        q &= Q(offense_group=ALL_GROUPS)
+    return q
+
+
+def _plan(report_filter):
+    """(months read from the rollup, {month: policy version in force all that month})."""
+    months = list(report_filter.months())
+    whole = [
+        month
+        for month in months
+        if month >= report_filter.date_from
+        and _next_month(month) - dt.timedelta(days=1) <= report_filter.date_to
+    ]
+    if not whole:
+        return [], {}
+    spans = versions_between(report_filter.office_id, whole[0], _next_month(whole[-1]))
+    in_force = {}
+    for month in whole:
+        following = _next_month(month)
+        covering = [
+            span
+            for span in spans
+            if span.start < following and (span.end is None or span.end > month)
+        ]
+        if len(covering) == 1:  # else a version took effect within the month: count it raw
+            in_force[month] = covering[0].policy
+    return list(in_force), in_force
+
+
+def _offer_condition(in_force):
+    """Office policy on the keys: each month's version's worksheet scope, for that month."""
+    by_version: dict[int, tuple] = {}
+    for month, policy in in_force.items():
+        if policy.worksheet_scope == WorksheetScope.NONE:
+            continue  # no offer needed a worksheet that month
+        by_version.setdefault(id(policy), (policy, []))[1].append(month)
+    condition = None
+    for policy, months in by_version.values():
+        part = Q(month__in=months) & scope_on_attributes(policy)
+        condition = part if condition is None else condition | part
+    return condition
+
+
+def _raw_runs(report_filter, rolled):
+    """The sub-periods counted from the raw rows: runs of the period's months not rolled up,
+    clipped to the period."""
+    rolled = set(rolled)
+    months = list(report_filter.months())
+    for is_rolled, grouped in groupby(months, key=lambda month: month in rolled):
+        if is_rolled:
+            continue
+        run = list(grouped)
+        yield replace(
+            report_filter,
+            date_from=max(run[0], report_filter.date_from),
+            date_to=min(_next_month(run[-1]) - dt.timedelta(days=1), report_filter.date_to),
+        )
+
+
+def count(report_filter, user):
+    """The dashboard's figures: whole months from the rollup (rebuilding stale ones first),
+    the rest from the raw rows. None when the rollup cannot answer for this viewer."""
+    if not _keys_hold_visibility(user):
+        return None
+    if timezone.get_current_timezone_name() != settings.TIME_ZONE:
+        return None  # months were built in settings.TIME_ZONE
+    rolled, in_force = _plan(report_filter)
+    counts = dict.fromkeys(COUNT_FIELDS, 0)
+    turnaround_total = dt.timedelta()
+    by_month = {}
+    if rolled:
+        refresh(report_filter.office_id, rolled)
+        offer_condition = _offer_condition(in_force)
+        sums = {
+            name: Sum(name, filter=offer_condition) if name in _OFFER_COUNTS else Sum(name)
+            for name in COUNT_FIELDS
+            if name not in _OFFER_COUNTS or offer_condition is not None
+        }
+        rows = (
+            MonthlyRollup.objects.using(PRIMARY)
+            .filter(_filter_on_keys(report_filter), visible_q(user), month__in=rolled)
+            .order_by()
+            .values("month")
+            .annotate(**sums, turnaround_total=Sum("turnaround_total"))
+        )
+        for row in rows:
+            month = row.pop("month")
+            turnaround_total += as_duration(row.pop("turnaround_total")) or dt.timedelta()
+            for name, value in row.items():
+                counts[name] += value or 0
+            by_month[month] = row
+    for sub_filter in _raw_runs(report_filter, rolled):
+        raw = count_raw(sub_filter, user)
+        for name in COUNT_FIELDS:
+            counts[name] += raw.counts[name]
+        turnaround_total += raw.turnaround_total
+        for row in raw.trend:
+            by_month[row["month"]] = {
+                "offers_conveyed": row["conveyed"],
+                "offers_compliant": row["compliant"],
+            }
+    trend = []
+    for month in report_filter.months():
+        row = by_month.get(month, {})
+        trend.append(
+            trend_row(month, row.get("offers_conveyed") or 0, row.get("offers_compliant") or 0)
+        )
+    decided = counts["reviews_decided"]
+    return Figures(
+        counts=counts,
+        trend=trend,
+        turnaround_total=turnaround_total,
+        average_turnaround=turnaround_total / decided if decided else None,
+    )

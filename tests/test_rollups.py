@@ -1,0 +1,366 @@
+"""The monthly rollups answer exactly what the bare SQL answers (issue 19 item 4).
+
+Random offices, cases, counts, offers, worksheets (amended or not), overrides, reviews, defense
+requests and policy versions, built from a seeded RNG; random filters (viewer, unit, deputy,
+level, offense group, periods starting and ending mid-month); the dashboard through the rollups
+must equal `build_report(..., use_rollups=False)` for every metric and the trend, before and
+after random mutations made through the actions (compliance/rollups.py says why the rollup is
+rebuilt from the month's rows when an action marks the month stale).
+"""
+
+import datetime as dt
+import random
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import actions, defense_requests
+from cases.choices import (
+    ChargeLevel,
+    Decision,
+    DispositionLabel,
+    ParityAnswer,
+    ReviewOutcome,
+    WorksheetScope,
+)
+from cases.forms import statute_fields
+from cases.models import DefenseSubmission, ReportMonth
+from compliance import rollups
+from compliance.filters import ReportFilter
+from compliance.models import MonthlyRollup
+from compliance.offense_groups import OFFENSE_GROUPS, Level
+from compliance.report import build_report
+from consequences.statuses import Ground
+from tests import factories
+from tests.test_reports import convey, review, signed_worksheet
+
+pytestmark = pytest.mark.django_db
+
+# Statutes across the offense groups, catalogued or not, serious or violent or not.
+STATUTES = [
+    "PC 273.5(a)",
+    "PC 245(a)(1)",
+    "PC 459",
+    "PC 487(a)",
+    "HS 11350(a)",
+    "HS 11378",
+    "VC 23152(a)",
+    "PC 148(a)(1)",
+    "PC 211",
+    "PC 261(a)(2)",
+    "PC 29800(a)(1)",
+    "PC 594(a)",
+    "WI 10980(c)(2)",
+]
+LEVELS = [ChargeLevel.FELONY, ChargeLevel.WOBBLER, ChargeLevel.MISDEMEANOR]
+FIRST_DAY, LAST_DAY = dt.date(2025, 1, 1), dt.date(2025, 8, 31)
+
+
+def moment(rng, first=FIRST_DAY, last=LAST_DAY):
+    day = first + dt.timedelta(days=rng.randrange((last - first).days + 1))
+    return f"{day.isoformat()} {rng.randrange(0, 24):02d}:{rng.choice(['00', '30', '59'])}"
+
+
+def random_policy(rng):
+    return {
+        "worksheet_scope": rng.choice(list(WorksheetScope)),
+        "exclude_serious_violent": rng.random() < 0.4,
+        "defense_request_required": rng.random() < 0.3,
+    }
+
+
+class World:
+    """The random records of one seed, and the people who read and change them."""
+
+    def __init__(self, rng, office, units, deputies, signer, supervisor, admin=None):
+        self.rng, self.office, self.units, self.deputies = rng, office, units, deputies
+        self.signer, self.supervisor, self.admin = signer, supervisor, admin
+        self.cases, self.offers, self.worksheets = [], [], []
+
+    def build(self, cases=14):
+        rng = self.rng
+        for _ in range(rng.randrange(0, 3)):
+            factories.set_policy(
+                self.office,
+                effective_from=dt.date(2025, rng.randrange(1, 9), rng.choice([1, 1, 10, 17])),
+                **random_policy(rng),
+            )
+        if rng.random() < 0.5:
+            factories.set_policy(self.office, **random_policy(rng))  # the first version
+        for _ in range(cases):
+            unit = rng.choice(self.units)
+            case = factories.make_case(self.office, unit, rng.choice(self.deputies[unit.pk]))
+            for count in range(rng.randrange(1, 4)):
+                factories.make_charge(
+                    case, count + 1, rng.choice(STATUTES), level=rng.choice(LEVELS)
+                )
+            if rng.random() < 0.3:
+                DefenseSubmission.objects.create(case=case, consideration_requested=True)
+            self.cases.append(case)
+            self.add_offers(case)
+
+    def add_offers(self, case):
+        rng = self.rng
+        for _ in range(rng.randrange(1, 4)):
+            label = DispositionLabel.DEFENSE if rng.random() < 0.1 else DispositionLabel.STANDARD
+            offer = factories.make_disposition(case, label=label)
+            if rng.random() < 0.8:
+                convey(offer, moment(rng), compliant=rng.random() < 0.5)
+            self.offers.append(offer)
+        if rng.random() < 0.7:
+            self.sign(case)
+
+    def sign(self, case, amends=None):
+        rng = self.rng
+        considered = [offer for offer in self.offers if offer.case_id == case.pk]
+        considered = rng.sample(considered, rng.randrange(1, len(considered) + 1))
+        grounds = rng.sample([g.value for g in Ground], rng.randrange(0, 4))
+        charge = case.charges.first()
+        overrides = [
+            (considered[0], charge, ground)
+            for ground in rng.sample([g.value for g in Ground], rng.randrange(0, 3))
+        ]
+        worksheet = signed_worksheet(
+            case,
+            self.signer,
+            moment(rng),
+            considered=considered,
+            decision=rng.choice(list(Decision)),
+            parity=rng.choice([*ParityAnswer, ""]),
+            grounds=grounds,
+            amends=amends,
+            version=amends.version + 1 if amends else 1,
+            overrides=overrides,
+        )
+        if rng.random() < 0.6:
+            requested = worksheet.signed_at + dt.timedelta(hours=rng.randrange(1, 400))
+            if rng.random() < 0.5:
+                review(worksheet, _text(requested))
+            else:
+                decided = requested + dt.timedelta(minutes=rng.randrange(1, 20000))
+                outcome = rng.choice([ReviewOutcome.APPROVED, ReviewOutcome.RETURNED])
+                review(
+                    worksheet,
+                    _text(requested),
+                    _text(decided),
+                    outcome=outcome,
+                    by=self.supervisor,
+                    comments="Check the parity answer.",
+                )
+        self.worksheets.append(worksheet)
+        return worksheet
+
+    # --- Mutations, through the actions where there is one ----------------------------------
+
+    def mutate(self):
+        rng = self.rng
+        kind = rng.choice(["sign", "move", "review", "charges", "defense", "policy"])
+        case = rng.choice(self.cases)
+        if kind == "sign":  # late for offers conveyed without one; replaces an earlier version
+            signed = [w for w in self.worksheets if w.case_id == case.pk]
+            self.sign(case, amends=signed[-1] if signed else None)
+        elif kind == "move":
+            case.refresh_from_db()
+            unit = rng.choice(self.units)
+            actions.update_case(
+                case,
+                by_user=self.admin,
+                version=case.lock_version,
+                fields={"unit": unit, "assigned_deputy": rng.choice(self.deputies[unit.pk])},
+            )
+        elif kind == "review":
+            pending = [
+                w
+                for w in self.worksheets
+                if hasattr(w, "review") and w.review.outcome == ReviewOutcome.PENDING
+            ]
+            if pending:
+                worksheet = rng.choice(pending)
+                actions.review_worksheet(
+                    worksheet, by_user=self.supervisor, outcome=ReviewOutcome.APPROVED
+                )
+        elif kind == "charges":
+            case.refresh_from_db()
+            charges = [
+                {
+                    "pk": charge.pk,
+                    **statute_fields(rng.choice(STATUTES)),
+                    "statute_as_entered": charge.statute_as_entered,
+                    "level": rng.choice(LEVELS),
+                }
+                for charge in case.charges.all()
+            ]
+            actions.update_case(
+                case, by_user=self.admin, version=case.lock_version, fields={}, charges=charges
+            )
+        elif kind == "defense":
+            defense_requests.record_request(
+                case,
+                by_user=self.signer,
+                fields={"consideration_requested": True, "counsel": "Public Defender"},
+            )
+        else:  # a new policy version (fixtures may date it in the past; the action may not)
+            factories.set_policy(
+                self.office,
+                effective_from=dt.date(2025, rng.randrange(1, 9), rng.choice([1, 5, 20])),
+                **random_policy(rng),
+            )
+        return kind
+
+
+def _text(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def random_filter(rng, world, viewers):
+    first = FIRST_DAY - dt.timedelta(days=40) + dt.timedelta(days=rng.randrange(0, 120))
+    if rng.random() < 0.4:
+        first = first.replace(day=1)  # whole months from the first
+    last = first + dt.timedelta(days=rng.randrange(0, 260))
+    if rng.random() < 0.4:
+        last = (last.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    viewer = rng.choice(viewers)
+    unit = rng.choice([None, None, *world.units])
+    deputies = [d for unit_deputies in world.deputies.values() for d in unit_deputies if d]
+    return viewer, ReportFilter(
+        office_id=world.office.pk,
+        date_from=first,
+        date_to=last,
+        unit_id=unit.pk if unit else None,
+        deputy_id=rng.choice(deputies).pk if rng.random() < 0.25 else None,
+        level=rng.choice(["", "", Level.FELONY, Level.MISDEMEANOR]),
+        offense_group=rng.choice(["", "", *OFFENSE_GROUPS]),
+    )
+
+
+def assert_same(report_filter, viewer):
+    rolled = build_report(report_filter, viewer, 90)
+    bare = build_report(report_filter, viewer, 90, use_rollups=False)
+    assert rolled.counts == bare.counts, (report_filter, viewer)
+    assert rolled.trend == bare.trend, (report_filter, viewer)
+    if bare.average_turnaround is None:
+        assert rolled.average_turnaround is None
+    else:  # a sum divided by a count, against the database's AVG: the same to the microsecond
+        difference = abs(rolled.average_turnaround - bare.average_turnaround)
+        assert difference <= dt.timedelta(microseconds=1), (report_filter, viewer)
+    return bare
+
+
+@pytest.fixture
+def world_for(office, unit, other_unit, alice, bob, frank, carol, dave, olivia, other_office):
+    def make(seed):
+        rng = random.Random(seed)
+        deputies = {unit.pk: [alice, bob, None], other_unit.pk: [frank, None]}
+        world = World(rng, office, [unit, other_unit], deputies, alice, carol, dave)
+        world.build()
+        # Records of another office in the same months: never counted for this one.
+        noise_unit = factories.make_unit(other_office)
+        noise = World(rng, other_office, [noise_unit], {noise_unit.pk: [olivia]}, olivia, carol)
+        noise.build(cases=3)
+        return world
+
+    return make
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rollup_equals_the_bare_sql_on_random_data(world_for, seed, dave, carol):
+    world = world_for(seed)
+    rng = random.Random(seed * 7919)
+    viewers = [dave, dave, carol]
+    seen_something = 0
+    for _ in range(10):
+        viewer, report_filter = random_filter(rng, world, viewers)
+        bare = assert_same(report_filter, viewer)
+        seen_something += bare.counts["offers_conveyed"] + bare.counts["worksheets_signed"]
+    assert seen_something > 0  # the random data is not empty
+    assert MonthlyRollup.objects.filter(office=world.office).exists()  # the rollup answered
+    kinds = set()
+    for _ in range(8):
+        kinds.add(world.mutate())
+        for _ in range(3):
+            viewer, report_filter = random_filter(rng, world, viewers)
+            assert_same(report_filter, viewer)
+    whole_year = ReportFilter(world.office.pk, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert_same(whole_year, dave)
+    assert kinds  # (which kinds ran depends on the seed; all seven run over the three seeds)
+
+
+def test_a_policy_version_that_takes_effect_mid_month_applies_from_its_day(
+    office, unit, alice, dave
+):
+    """February is counted from the raw rows: the version of 2025-02-15 applies from that day."""
+    case = factories.make_case(office, unit, alice)
+    factories.make_charge(case, 1, "PC 148(a)(1)", level=ChargeLevel.MISDEMEANOR)
+    for when in ["2025-02-03 10:00", "2025-02-20 10:00", "2025-03-04 10:00"]:
+        convey(factories.make_disposition(case), when, compliant=False)
+    factories.set_policy(office, effective_from=dt.date(2025, 2, 15), worksheet_scope="felonies")
+    report_filter = ReportFilter(office.pk, dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    bare = assert_same(report_filter, dave)
+    assert [row["conveyed"] for row in bare.trend] == [0, 1, 0]  # March: felonies only
+    assert rollups._plan(report_filter)[0] == [dt.date(2025, 1, 1), dt.date(2025, 3, 1)]
+
+
+def test_counsel_is_counted_from_the_raw_rows(office, unit, alice, erin):
+    """Counsel see the cases routed to them: not a key of the rollup, so no rollup for them."""
+    case = factories.make_case(office, unit, alice)
+    factories.make_charge(case, 1)
+    convey(factories.make_disposition(case), "2025-02-03 10:00", compliant=True)
+    report_filter = ReportFilter(office.pk, dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    assert rollups.count(report_filter, erin) is None
+    assert_same(report_filter, erin)
+
+
+def test_an_action_marks_the_months_it_changes_stale(office, unit, other_unit, alice, dave):
+    case = factories.make_case(office, unit, alice)
+    factories.make_charge(case, 1)
+    convey(factories.make_disposition(case), "2025-02-03 10:00", compliant=True)
+    report_filter = ReportFilter(office.pk, dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    assert build_report(report_filter, dave, 90).counts["offers_conveyed"] == 1
+    assert not ReportMonth.objects.filter(office=office, stale=True).exists()
+    case.refresh_from_db()
+    actions.update_case(case, by_user=dave, version=case.lock_version, fields={"unit": other_unit})
+    assert list(ReportMonth.objects.filter(stale=True).values_list("month", flat=True)) == [
+        dt.date(2025, 2, 1)
+    ]
+    moved = ReportFilter(office.pk, dt.date(2025, 1, 1), dt.date(2025, 3, 31), unit_id=unit.pk)
+    assert build_report(moved, dave, 90).counts["offers_conveyed"] == 0
+
+
+def test_a_catalog_update_rebuilds_the_months(office, unit, alice, dave, monkeypatch):
+    case = factories.make_case(office, unit, alice)
+    factories.make_charge(case, 1)
+    convey(factories.make_disposition(case), "2025-02-03 10:00", compliant=True)
+    report_filter = ReportFilter(office.pk, dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    build_report(report_filter, dave, 90)
+    assert rollups.refresh(office.pk, [dt.date(2025, 2, 1)]) == 0
+    monkeypatch.setattr(rollups, "built_for", lambda: "another-catalog/1")
+    assert rollups.refresh(office.pk, [dt.date(2025, 2, 1)]) == 1
+
+
+def test_dashboard_query_count_does_not_grow_with_offers(client, office, unit, alice, dave):
+    """Whole months read from the rollup: the page's queries are the same in number with 1 or
+    16 offers, and none of them reads the offers themselves."""
+    case = factories.make_case(office, unit, alice)
+    factories.make_charge(case, 1, "PC 459", level=ChargeLevel.FELONY)
+    convey(factories.make_disposition(case), "2025-02-10 09:00", compliant=True)
+    period = {"date_from": "2025-01-01", "date_to": "2025-06-30"}
+    client.force_login(dave)
+    client.get(reverse("report_dashboard"), period)  # builds the months, warms the session
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("report_dashboard"), period)
+    for index in range(15):
+        more = factories.make_case(office, unit, alice, number=f"MORE-{index}")
+        factories.make_charge(more, 1, "PC 459", level=ChargeLevel.FELONY)
+        convey(factories.make_disposition(more), "2025-02-10 09:00", compliant=index % 2 == 0)
+    client.get(
+        reverse("report_dashboard"), period
+    )  # rebuilds February, which the writes marked stale
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(reverse("report_dashboard"), period)
+    assert response.context["report"].counts["offers_conveyed"] == 16
+    assert len(large) == len(small)
+    offers_read = [q for q in large.captured_queries if '"cases_disposition"' in q["sql"]]
+    assert offers_read == []
