@@ -19,7 +19,6 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.views import redirect_to_login
 
 from .durations import in_words
 
@@ -77,9 +76,13 @@ class SessionLimitsMiddleware:
         if user is not None and user.is_authenticated:
             reason = session_expired(request.session)
             if reason is not None:
+                # Signed out, the request goes on as anyone's: a page that needs a signed-in
+                # user sends the browser to log in (LoginRequiredMiddleware, whose check runs
+                # after this), where the message says why; a public page (an invitation link,
+                # the log-in page) simply opens.
                 logout(request)
                 messages.info(request, ended_message(reason))
-                return redirect_to_login(request.get_full_path())
+                return self.get_response(request)
             now = int(time.time())
             if now - int(request.session[LAST_SEEN]) >= STAMP_EVERY:
                 request.session[LAST_SEEN] = now  # modified: saved, and the cookie renewed
