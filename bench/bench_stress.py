@@ -135,8 +135,9 @@ def main():
     figures = figures_of(steps, trace, server, stored, run.cpu, locust_cpu, seconds, cores)
     figures["stress.throughput_per_core"]["load_average"] = load_average
     figures["stress.throughput_per_core"]["note"] = (
-        "Server, PostgreSQL, the PDF worker and locust (nice 10) share the machine's cores, and "
-        f"other work ran on it too (load average {load_average} at the end): a lower bound."
+        "Server, PostgreSQL, the PDF worker and locust (nice 10) share the machine's cores "
+        f"(load average {load_average} at the end, their own load included): on a server with "
+        "the web tier to itself the figures would be better."
     )
     chart(steps, CHART)
     serving.merge_results(figures)

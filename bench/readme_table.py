@@ -28,7 +28,8 @@ SHOWN = (
     ("cpu.mix_weighted_per_request", "App CPU per request of the mix (in-process, median)"),
     ("stress.locust_cpu_share", "Locust's own CPU (nice 10)"),
     ("load.p95", "Load test (5–15 s pacing, 50 users): p95"),
-    ("report.dashboard_3y_1m", "3-year dashboard over 1M offers"),
+    ("report.rollup_3y_page_1m", "3-year dashboard over 1M offers (monthly rollups)"),
+    ("report.rollup_3y_growth_ratio", "3-year dashboard, 1M offers / 250k offers"),
     ("pdf.worksheet_demo_0001_cpu", "One worksheet PDF render (CPU)"),
 )
 
