@@ -279,6 +279,30 @@ def test_every_api_route_gives_another_offices_token_404(client, office, unit, a
     assert case.court_case_number not in str(listed)
 
 
+def test_a_refused_call_is_audited_as_on_the_screens(client, office, unit, alice, dave, olivia):
+    """A 404 (another office's case) or a 403 (a scope the token lacks) is a security event in
+    the calling token's office, like a page refused to a signed-in user; no event in ours."""
+    case, _ = signed_case(office, unit, alice)
+    their_office = olivia.membership.office
+    theirs = factories.make_user("omar", their_office, Role.ADMIN)
+    outsider = make_token(their_office, by_user=theirs, name="theirs", scopes=["read"])
+    url = reverse("api_case", args=[case.court_case_number])
+    assert call(client, "get", url, outsider[1]).status_code == 404
+    refused = AuditEvent.objects.filter(action=AuditAction.REFUSED)
+    event = refused.get()
+    assert event.office == their_office and event.user is None
+    assert event.data == {
+        "service_token": outsider[0].pk,
+        "status": 404,
+        "method": "GET",
+        "path": url,
+    }
+    writer = make_token(office, by_user=dave, name="writer", scopes=["write_cases"])[1]
+    assert call(client, "get", url, writer).status_code == 403
+    assert refused.filter(office=office, data__status=403).count() == 1
+    assert not refused.filter(office=office, data__status=404).exists()
+
+
 def test_every_api_route_is_walked():
     names = {route.name for route in urlwalk.api_routes()}
     assert names == {"api_schema", "api_changes", "api_case", "api_worksheet_pdf"}

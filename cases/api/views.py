@@ -26,6 +26,7 @@ from ..imports import CREATED, REFUSED, upsert_one
 from ..models import Case, Disposition, Review, StatusDisclosure, Worksheet, flagged_grounds_in
 from ..pdf import DEFAULT_VARIANT
 from ..worksheet_print import filename, issue_pdf
+from .auth import ServiceCaller
 from .serializers import CaseIn, CaseStatusOut, ChangesOut, UpsertOut
 
 CHANGES_LIMIT = 500
@@ -53,6 +54,21 @@ class ServiceView(APIView):
             summary=f"api {token.prefix}… {summary}",
             data={"service_token": token.pk, **(data or {})},
         )
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if response.status_code in (403, 404) and isinstance(self.request.user, ServiceCaller):
+            # As on the screens (cases.middleware.RefusalAuditMiddleware, which never sees these:
+            # DRF turns the exception into a response first): a token probing another office's
+            # case numbers, or calling beyond its scopes, leaves a trail in its own office.
+            path = self.request.path[:200]
+            self.record(
+                AuditAction.REFUSED,
+                summary=f"{response.status_code} {self.request.method} {path}",
+                object_type="request",
+                data={"status": response.status_code, "method": self.request.method, "path": path},
+            )
+        return response
 
     def case(self, number):
         return get_object_or_404(
