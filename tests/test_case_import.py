@@ -15,7 +15,7 @@ from django.urls import reverse
 from jsonschema import Draft202012Validator
 
 from cases import actions
-from cases.choices import AuditAction, ChargeLevel
+from cases.choices import AuditAction, ChargeLevel, Role
 from cases.imports import CREATED, REFUSED, UNCHANGED, UPDATED, import_file
 from cases.imports.formats import MAX_BYTES, read_cases
 from cases.models import AuditEvent, Case, Charge, Office
@@ -70,6 +70,26 @@ def test_csv_rows_become_cases_with_their_counts(imported, office, alice):
         (2, "PC 243(e)(1)", ChargeLevel.MISDEMEANOR),
     ]
     assert counts[0].title  # the catalog's title, filled in
+
+
+def test_the_deputy_is_found_by_bar_number_too(office, unit, bob):
+    """Issue 18: "assigned deputy (by username or bar number)"; a username wins a tie."""
+    bob.membership.bar_number = "SBN 123456"
+    bob.membership.save()
+    # Another deputy's bar number equal to a username never hides it (zed is read after bob).
+    zed = factories.make_user("zed", office, Role.DEPUTY, unit)
+    zed.membership.bar_number = "bob"
+    zed.membership.save()
+    report = run(
+        office,
+        csv_file(
+            "BAR-1,Al Smith,,,,,sbn 123456,Felony Unit,1,PC 211,felony,",
+            "BAR-2,Al Jones,,,,,bob,Felony Unit,1,PC 211,felony,",
+        ),
+    )
+    assert [line.outcome for line in report.lines] == [CREATED, CREATED]
+    deputies = dict(Case.objects.values_list("court_case_number", "assigned_deputy__username"))
+    assert deputies == {"BAR-1": "bob", "BAR-2": "bob"}
 
 
 def test_the_same_file_twice_changes_nothing(imported, office):
