@@ -382,6 +382,35 @@ def test_the_samples_import_into_the_demo_office(db):
         assert report.totals[CREATED] >= 2
 
 
+def test_every_field_of_the_sample_csv_lands_on_its_case_and_counts(db):
+    """Issue 18 item 1's fields, each read back against the sample's own cells."""
+    import csv
+
+    from cases.devdata.demo import seed
+
+    seed()
+    office = Office.objects.get(slug="demo")
+    with (DOCS / "sample-cases.csv").open("rb") as stream:
+        assert import_file(stream, name="sample-cases.csv", office=office).totals[REFUSED] == 0
+    rows = list(csv.DictReader(io.StringIO((DOCS / "sample-cases.csv").read_text("utf-8"))))
+    assert any(row["enhancements"] for row in rows)
+    for row in rows:
+        case = Case.objects.get(office=office, court_case_number=row["court_case_number"])
+        case_fields = ("da_file_number", "court_name", "department", "defense_counsel", "stage")
+        for name in (*case_fields, "next_hearing_type"):
+            assert getattr(case, name) == row[name], (case, name)
+        assert str(case.next_hearing) == row["next_hearing"]
+        assert case.assigned_deputy.username == row["assigned_deputy"]
+        assert case.unit.name == row["unit"]
+        count = case.charges.get(number=int(row["count_number"]))
+        assert (count.statute, count.level, count.enhancements) == (
+            row["statute"],
+            row["level"],
+            row["enhancements"],
+        )
+        assert str(count.offense_date) == row["offense_date"]
+
+
 @pytest.mark.parametrize(
     "case, where",
     [
