@@ -301,6 +301,9 @@ def test_a_refused_call_is_audited_as_on_the_screens(client, office, unit, alice
     assert call(client, "get", url, writer).status_code == 403
     assert refused.filter(office=office, data__status=403).count() == 1
     assert not refused.filter(office=office, data__status=404).exists()
+    before = AuditEvent.objects.count()  # a malformed body writes nothing (docs/api.md)
+    assert call(client, "put", url, writer, data={"unit": "x"}).status_code == 400
+    assert AuditEvent.objects.count() == before
 
 
 def test_every_api_route_is_walked():
