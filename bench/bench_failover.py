@@ -20,6 +20,9 @@ for FAILOVER_SECONDS, default 100). At FAILOVER_STOP_AT seconds (50) the first s
     `set server … state drain`), the requests app1 holds are answered, then SIGTERM.
 FAILOVER_VARIANTS chooses ("drain,sigterm,sigkill"); each runs on fresh servers, same database.
 FAILOVER_CASES (2000) sizes the seeded database; FAILOVER_FRESH=0 reuses a former run's.
+FAILOVER_DATABASE (considered_failover) and FAILOVER_PORT (8150: app1; app2, the balancer and its
+statistics on the next three) keep runs apart. tests/test_balancer_retries.py runs HAProxy with
+this configuration (`haproxy_config`) and proves that a POST is never replayed.
 
 Then it proves, per variant:
   - no lost write: every worksheet a user saw signed is in the database with the hash the user
@@ -52,10 +55,11 @@ from datetime import UTC, datetime
 
 import serving
 
-DATABASE = "considered_failover"
-APPS = {"app1": 8150, "app2": 8151}  # app1 is the one stopped
-BALANCER = 8152
-STATS = 8153
+DATABASE = os.environ.get("FAILOVER_DATABASE", "considered_failover")
+PORT = int(os.environ.get("FAILOVER_PORT", "8150"))  # app1, app2, the balancer, its statistics
+APPS = {"app1": PORT, "app2": PORT + 1}  # app1 is the one stopped
+BALANCER = PORT + 2
+STATS = PORT + 3
 BALANCER_HOST = f"http://127.0.0.1:{BALANCER}"
 CASES = int(os.environ.get("FAILOVER_CASES", "2000"))
 USERS = int(os.environ.get("FAILOVER_USERS", "40"))
@@ -142,17 +146,24 @@ def haproxy_binary():
     return found
 
 
+def haproxy_config(path, *, apps, balancer, stats, admin_socket):
+    """The balancer's configuration: the one this bench runs, docs/deployment.md shows and
+    tests/test_balancer_retries.py proves never replays a POST."""
+    servers = "\n".join(
+        [f"    server {n} 127.0.0.1:{p} check" for n, p in apps.items()]
+        + [FAIL_OPEN]
+        + [f"    server {n}-unchecked 127.0.0.1:{p} backup" for n, p in apps.items()]
+    )
+    return HAPROXY_CONFIG.format(
+        path=path, balancer=balancer, stats=stats, servers=servers, socket=admin_socket
+    )
+
+
 def write_haproxy_config():
     path = serving.OUT / "haproxy.cfg"
-    servers = "\n".join(
-        [f"    server {n} 127.0.0.1:{p} check" for n, p in APPS.items()]
-        + [FAIL_OPEN]
-        + [f"    server {n}-unchecked 127.0.0.1:{p} backup" for n, p in APPS.items()]
+    path.write_text(
+        haproxy_config(path, apps=APPS, balancer=BALANCER, stats=STATS, admin_socket=SOCKET)
     )
-    text = HAPROXY_CONFIG.format(
-        path=path, balancer=BALANCER, stats=STATS, servers=servers, socket=SOCKET
-    )
-    path.write_text(text)
     return path
 
 
