@@ -27,10 +27,17 @@ DATABASE = os.environ.get("LOAD_DATABASE", "considered_cpu")
 CASES = int(os.environ.get("LOAD_CASES", "20000"))
 ROUNDS = int(os.environ.get("CPU_ROUNDS", "15"))
 
+# A signing conveys the offer it chose when that offer is still a draft (the case page links
+# its conveyance): once per such offer, so mostly early in a run. 19 % of the seeded cases have
+# a People's offer in draft; in a stress check (2,000 cases, 6 users, 150 s) 2 signings in 22
+# conveyed. The share falls as a run goes on.
+CONVEY_SHARE = 0.1
+
 # How often each page comes up in the stress mix (bench/locustfile.py): deputies are 4 users in
-# 5 and pick list (3), case + compare (3) or sign + download (2); supervisors pick the reports
-# (2) or the review queue (1). Every case has been signed once after a few rounds, so a signing
-# amends first. A weight is users' share × the task's share × requests of that page per task.
+# 5 and pick list (3), case + compare (3) or sign + convey + download (2); supervisors pick the
+# reports (2) or the review queue (1). Every case has been signed once after a few rounds, so a
+# signing amends first. A weight is users' share × the task's share × requests of that page per
+# task.
 MIX = {
     "case list": 0.8 * 3 / 8,
     "case list search": 0.8 * 3 / 8,
@@ -39,6 +46,8 @@ MIX = {
     "worksheet open": 0.8 * 2 / 8,
     "worksheet amend": 0.8 * 2 / 8,
     "worksheet sign": 0.8 * 2 / 8,
+    "offer convey page": 0.8 * 2 / 8 * CONVEY_SHARE,
+    "offer convey": 0.8 * 2 / 8 * CONVEY_SHARE,
     "worksheet pdf (stored)": 0.8 * 2 / 8,
     "reports": 0.2 * 2 / 3,
     "reports filtered": 0.2 * 2 / 3,
@@ -73,7 +82,8 @@ class Replay:
 
         from django.test import Client
 
-        from cases.models import Case, Membership
+        from cases.choices import DispositionLabel, DispositionStatus
+        from cases.models import Case, Disposition, Membership
 
         self.re = re
         deputy = (
@@ -95,6 +105,16 @@ class Replay:
             .order_by("pk")
             .values_list("pk", flat=True)[:6]
         )
+        # The offer conveyed each round, then withdrawn outside the measured requests (the same
+        # day, as the app allows) so that the next round can convey it again.
+        self.draft_offer = (
+            Disposition.objects.filter(case__assigned_deputy=deputy, status=DispositionStatus.DRAFT)
+            .exclude(label=DispositionLabel.DEFENSE)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        self.deputy_user = deputy
         self.deputy, self.supervisor = Client(), Client()
         self.deputy.force_login(deputy)
         self.supervisor.force_login(supervisor)
@@ -116,6 +136,10 @@ class Replay:
         yield "worksheet open", lambda: state.update(opened=self._open(case))
         yield "worksheet amend", lambda: state.update(draft=self._amend(state["opened"]))
         yield "worksheet sign", lambda: state.update(signed=self._sign(*state["draft"]))
+        if self.draft_offer:
+            url = f"/offers/{self.draft_offer}/convey/"
+            yield "offer convey page", lambda: state.update(convey=d.get(url))
+            yield "offer convey", lambda: state.update(conveyed=self._convey(url, state["convey"]))
         if self.signed:
             yield "worksheet pdf (stored)", lambda: d.get(f"/worksheets/{self.signed}/pdf/")
         yield "reports", lambda: s.get("/reports/")
@@ -138,6 +162,22 @@ class Replay:
             follow=True,
         )
         return amended.redirect_chain[-1][0].rstrip("/").rsplit("/", 1)[-1], amended
+
+    def _convey(self, url, page):
+        version = self.re.search(r'name="version" value="(\d+)"', page.text)
+        day = self.re.search(r'name="conveyed_on" value="([0-9-]+)"', page.text)
+        response = self.deputy.post(
+            url,
+            {
+                "csrfmiddlewaretoken": self.csrf(page),
+                "version": version.group(1),
+                "conveyed_on": day.group(1),
+            },
+            follow=True,
+        )
+        if "recorded as conveyed" not in response.text:
+            raise RuntimeError(f"{url}: not conveyed")
+        return int(url.split("/")[2])
 
     def _sign(self, worksheet, page):
         version = self.re.search(r'name="version" value="(\d+)"', page.text)
@@ -166,7 +206,9 @@ def measure(replay):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cases import pdf_jobs
+    from cases import offers, pdf_jobs
+    from cases.choices import WithdrawalReason
+    from cases.models import Disposition
 
     cpu = {name: [] for name in MIX}
     queries = {}
@@ -183,6 +225,13 @@ def measure(replay):
             call()
             if round_number >= 2:
                 cpu[name].append((time.thread_time() - started) * 1000)
+        conveyed = replay.after_round.get("conveyed")
+        if conveyed:  # a draft again for the next round, outside the measured requests
+            offers.withdraw_conveyance(
+                Disposition.objects.get(pk=conveyed),
+                by_user=replay.deputy_user,
+                reason=WithdrawalReason.WRONG_OFFER,
+            )
         # The worker's job, here in-process and outside the measured requests.
         signed = replay.after_round.get("signed")
         if signed:

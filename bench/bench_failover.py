@@ -20,12 +20,15 @@ for FAILOVER_SECONDS, default 100). At FAILOVER_STOP_AT seconds (50) the first s
     `set server … state drain`), the requests app1 holds are answered, then SIGTERM.
 FAILOVER_VARIANTS chooses ("drain,sigterm,sigkill"); each runs on fresh servers, same database.
 FAILOVER_CASES (2000) sizes the seeded database; FAILOVER_FRESH=0 reuses a former run's.
+FAILOVER_DATABASE (considered_failover) and FAILOVER_PORT (8150: app1; app2, the balancer and its
+statistics on the next three) keep runs apart. tests/test_balancer_retries.py runs HAProxy with
+this configuration (`haproxy_config`) and proves that a POST is never replayed.
 
 Then it proves, per variant:
   - no lost write: every worksheet a user saw signed is in the database with the hash the user
-    saw (serving.check_integrity), and every amendment a user saw made exists;
-  - no duplicated write: no worksheet signed twice, no case with two current worksheets, one
-    audit event per signature and per amendment;
+    saw (serving.check_integrity), and every amendment and conveyance a user saw made exists;
+  - no duplicated write: no worksheet signed twice, no case with two current worksheets, no
+    offer conveyed twice, one audit event per signature, amendment and conveyance;
   - no error beyond requests in flight on the stopped server: each error the users saw, placed
     against the moment of the stop, and HAProxy's own log of what the stopped server left
     unanswered;
@@ -52,10 +55,11 @@ from datetime import UTC, datetime
 
 import serving
 
-DATABASE = "considered_failover"
-APPS = {"app1": 8150, "app2": 8151}  # app1 is the one stopped
-BALANCER = 8152
-STATS = 8153
+DATABASE = os.environ.get("FAILOVER_DATABASE", "considered_failover")
+PORT = int(os.environ.get("FAILOVER_PORT", "8150"))  # app1, app2, the balancer, its statistics
+APPS = {"app1": PORT, "app2": PORT + 1}  # app1 is the one stopped
+BALANCER = PORT + 2
+STATS = PORT + 3
 BALANCER_HOST = f"http://127.0.0.1:{BALANCER}"
 CASES = int(os.environ.get("FAILOVER_CASES", "2000"))
 USERS = int(os.environ.get("FAILOVER_USERS", "40"))
@@ -142,17 +146,24 @@ def haproxy_binary():
     return found
 
 
+def haproxy_config(path, *, apps, balancer, stats, admin_socket):
+    """The balancer's configuration: the one this bench runs, docs/deployment.md shows and
+    tests/test_balancer_retries.py proves never replays a POST."""
+    servers = "\n".join(
+        [f"    server {n} 127.0.0.1:{p} check" for n, p in apps.items()]
+        + [FAIL_OPEN]
+        + [f"    server {n}-unchecked 127.0.0.1:{p} backup" for n, p in apps.items()]
+    )
+    return HAPROXY_CONFIG.format(
+        path=path, balancer=balancer, stats=stats, servers=servers, socket=admin_socket
+    )
+
+
 def write_haproxy_config():
     path = serving.OUT / "haproxy.cfg"
-    servers = "\n".join(
-        [f"    server {n} 127.0.0.1:{p} check" for n, p in APPS.items()]
-        + [FAIL_OPEN]
-        + [f"    server {n}-unchecked 127.0.0.1:{p} backup" for n, p in APPS.items()]
+    path.write_text(
+        haproxy_config(path, apps=APPS, balancer=BALANCER, stats=STATS, admin_socket=SOCKET)
     )
-    text = HAPROXY_CONFIG.format(
-        path=path, balancer=BALANCER, stats=STATS, servers=servers, socket=SOCKET
-    )
-    path.write_text(text)
     return path
 
 
@@ -267,14 +278,16 @@ def balancer_log(how):
     return rows
 
 
-def write_checks(env, since_iso, amended):
-    """What the database holds for the run: amendments the users saw, duplicates of any kind."""
+def write_checks(env, since_iso, amended, conveyed):
+    """What the database holds for the run: amendments and conveyances the users saw,
+    duplicates of any kind."""
     code = f"""
 import json
 from django.db.models import Count
-from cases.models import AuditEvent, Worksheet
+from cases.models import AuditEvent, Disposition, Worksheet
 since = "{since_iso}"
 amended = {json.dumps(amended)}
+conveyed = {json.dumps(conveyed)}
 found = set(Worksheet.objects.filter(pk__in=amended, amends__isnull=False)
             .values_list("pk", flat=True))
 signs = AuditEvent.objects.filter(action="sign", object_type="worksheet", at__gte=since)
@@ -283,12 +296,20 @@ amendments = Worksheet.objects.filter(created_at__gte=since, amends__isnull=Fals
 amend_events = AuditEvent.objects.filter(action="amend", at__gte=since).count()
 current_twice = (Worksheet.objects.current().values("case").annotate(n=Count("pk"))
                  .filter(n__gt=1).count())
+still_draft = set(Disposition.objects.filter(pk__in=conveyed, conveyed_at__isnull=True)
+                  .values_list("pk", flat=True))
+conveys = AuditEvent.objects.filter(action="convey", object_type="disposition", at__gte=since)
 print(json.dumps({{
     "amendments_missing": [pk for pk in amended if pk not in found],
     "amendments_in_db": amendments.count(),
     "amend_events": amend_events,
     "worksheets_signed_twice": twice,
     "cases_with_two_current_worksheets": current_twice,
+    "conveyances_missing": [pk for pk in conveyed if pk in still_draft],
+    "conveyed_in_db": Disposition.objects.filter(conveyance_recorded_at__gte=since).count(),
+    "convey_events": conveys.count(),
+    "offers_conveyed_twice": conveys.values("object_id").annotate(n=Count("pk"))
+                             .filter(n__gt=1).count(),
 }}))
 """
     result = subprocess.run(
@@ -346,7 +367,9 @@ def first_user_request(how, timeout=180):
 
 def run_variant(env, how, haproxy):
     """Both servers and the balancer, the load, the stop; returns the variant's figures."""
-    for name in ("signed.jsonl", "trace.jsonl", "amended.jsonl", f"haproxy_{how}.log"):
+    for name in (
+        "signed.jsonl", "trace.jsonl", "amended.jsonl", "conveyed.jsonl", f"haproxy_{how}.log"
+    ):  # fmt: skip
         (serving.OUT / name).unlink(missing_ok=True)
     since = datetime.now(UTC).isoformat()
     apps = {name: start_app(env, f"{name}_{how}", port) for name, port in APPS.items()}
@@ -393,19 +416,29 @@ def run_variant(env, how, haproxy):
         for line in (serving.OUT / "amended.jsonl").read_text().splitlines()
         if line.strip()
     ]
+    conveyed = [
+        json.loads(line)["disposition"]
+        for line in (serving.OUT / "conveyed.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     integrity = serving.check_integrity(env, signed, since)
-    checks = write_checks(env, since, amended)
+    checks = write_checks(env, since, amended, conveyed)
     errors, cut_off = classify_errors(trace, stopped_at, log)
     # A worksheet a user saw signed that is missing, or whose content changed or no longer
-    # matches its hash, is a lost write.
-    lost = sum(len(integrity[key]) for key in ("missing", "changed", "broken")) + len(
-        checks["amendments_missing"]
+    # matches its hash, is a lost write; so is an amendment or a conveyance a user saw made
+    # that the database does not hold.
+    lost = (
+        sum(len(integrity[key]) for key in ("missing", "changed", "broken"))
+        + len(checks["amendments_missing"])
+        + len(checks["conveyances_missing"])
     )
     duplicated = (
         checks["worksheets_signed_twice"]
         + checks["cases_with_two_current_worksheets"]
         + max(0, integrity["sign_events"] - integrity["signed_in_run"])
         + max(0, checks["amend_events"] - checks["amendments_in_db"])
+        + checks["offers_conveyed_twice"]
+        + max(0, checks["convey_events"] - checks["conveyed_in_db"])
     )
     beyond = [e for e in errors if not e["in_flight"]]
     bounced = sum(1 for row in trace if row[5])
@@ -440,6 +473,9 @@ def run_variant(env, how, haproxy):
         "amended_in_db": checks["amendments_in_db"],
         # Likewise; also a request locust abandoned when the run's time was up.
         "amended_unconfirmed": max(0, checks["amendments_in_db"] - len(amended)),
+        "conveyed_seen_by_users": len(conveyed),
+        "conveyed_in_db": checks["conveyed_in_db"],
+        "conveyed_unconfirmed": max(0, checks["conveyed_in_db"] - len(conveyed)),
         "served_by": {
             name: sum(1 for row in log if row["server"] == name) for name in (*APPS, "<NOSRV>")
         },

@@ -40,11 +40,15 @@ _supervisors = itertools.cycle(PLAN.get("supervisors", []))
 _claim = threading.Lock()
 _signed = []
 _amended = []  # new versions a user saw made (bench_failover.py checks each is in the database)
+_conveyed = []  # offers a user saw recorded as conveyed (likewise)
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 CONSIDERED = re.compile(r'name="considered" value="(\d+)"')
 SHA = re.compile(r"SHA-256 ([0-9a-f]{64})")
+# The case page's "Record conveyance…" link: on the People's offers still in draft only.
+CONVEYABLE = re.compile(r'href="/offers/(\d+)/convey/"')
+CONVEYED_ON = re.compile(r'name="conveyed_on" value="([0-9-]+)"')
 
 
 def csrf_of(response):
@@ -109,7 +113,7 @@ PDF_AFTER = float(os.environ.get("LOAD_PDF_AFTER", "5"))
 
 
 class Deputy(Staff):
-    """List, case, compare, sign (amending first if already signed), PDF."""
+    """List, case, compare, sign (amending first if already signed) and convey, PDF."""
 
     weight = 4
 
@@ -158,13 +162,17 @@ class Deputy(Staff):
         offers = CONSIDERED.findall(opened.text)
         if not version or not offers:
             return  # a case with no offers has nothing to sign
+        # The offer chosen is one still to convey when the case has one (the case page links
+        # its conveyance), as a deputy signs before conveying (PC 1016.3(b)).
+        drafts = [offer for offer in offers if offer in CONVEYABLE.findall(page.text)]
+        chosen = drafts[0] if drafts else offers[0]
         with self.client.post(
             f"/worksheets/{worksheet}/sign/",
             {
                 "csrfmiddlewaretoken": csrf_of(opened),
                 "version": version.group(1),
                 "considered": offers,
-                "chosen_disposition": offers[0],
+                "chosen_disposition": chosen,
                 "decision": "standard_kept",
                 "reasons": "Considered as one factor; the standard offer stands.",
                 "parity_answer": "same",
@@ -180,7 +188,33 @@ class Deputy(Staff):
             signed.success()
         _signed.append({"worksheet": int(worksheet), "sha256": digest.group(1)})
         self.signed_at[int(worksheet)] = time.time()
+        if drafts:
+            self.convey(chosen)
         self.download_earlier_pdf()
+
+    def convey(self, offer):
+        """Record the signed offer's conveyance as the case page does: its confirmation page
+        (the date, today by default, and the offer's version), then confirm."""
+        page = self.client.get(f"/offers/{offer}/convey/", name="offer convey page")
+        version, day = VERSION.search(page.text), CONVEYED_ON.search(page.text)
+        if page.status_code != 200 or not version or not day:
+            return  # not a draft any more: the page says why, nothing to confirm
+        with self.client.post(
+            f"/offers/{offer}/convey/",
+            {
+                "csrfmiddlewaretoken": csrf_of(page),
+                "version": version.group(1),
+                "conveyed_on": day.group(1),
+            },
+            name="offer convey",
+            catch_response=True,
+        ) as conveyed:
+            # Back on the case page, which says so; a signed worksheet considered these terms.
+            if conveyed.status_code != 200 or "with a signed worksheet" not in conveyed.text:
+                conveyed.failure(f"not conveyed with its worksheet (HTTP {conveyed.status_code})")
+                return
+            conveyed.success()
+        _conveyed.append({"disposition": int(offer)})
 
     def download_earlier_pdf(self):
         """The PDF of the latest worksheet this user signed at least PDF_AFTER seconds ago."""
@@ -218,7 +252,11 @@ def _write_signed(**kwargs):
         with (OUT / "trace.jsonl").open("w") as out:
             for row in _trace:
                 out.write(json.dumps(row) + "\n")
-    for name, rows in (("signed.jsonl", _signed), ("amended.jsonl", _amended)):
+    for name, rows in (
+        ("signed.jsonl", _signed),
+        ("amended.jsonl", _amended),
+        ("conveyed.jsonl", _conveyed),
+    ):
         with (OUT / name).open("w") as out:
             for row in rows:
                 out.write(json.dumps(row) + "\n")

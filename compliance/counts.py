@@ -5,10 +5,13 @@ This is the bare-SQL path (`report.build_report(..., use_rollups=False)`), the r
 monthly rollups must agree with (tests/test_rollups.py), and the path the rollups themselves
 take for what they cannot answer: the partial months at a period's edges, a month in which a
 policy version took effect, a viewer whose visibility is not a condition on the rollup's keys.
+Those sub-periods are counted together, in the same four queries (`count_raw_runs`).
 """
 
 import datetime as dt
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, replace
+from functools import reduce
 
 from django.db.models import Avg, Count, Q, Sum
 
@@ -63,17 +66,47 @@ def as_duration(value):
 
 def count_raw(report_filter, user):
     """Every figure of the dashboard, in four aggregate queries whatever the volume."""
+    return count_raw_runs([report_filter], user)
+
+
+def _in_runs(runs, field):
+    """`field` (a moment) within any of the runs."""
+    return reduce(
+        operator.or_, (Q(**{f"{field}__gte": run.start, f"{field}__lt": run.end}) for run in runs)
+    )
+
+
+def _either(runs, source, user, field):
+    """The rows of `source` in any of the runs, as one queryset: the source's conditions for
+    the span from the first run to the last, narrowed to the runs' dates. Not the runs' own
+    querysets joined by OR: PostgreSQL then repeats each condition per run and loses the
+    anti-join of `metrics.signed_in_period`."""
+    if len(runs) == 1:
+        return source(runs[0], user)
+    span = replace(runs[0], date_to=runs[-1].date_to)
+    return source(span, user).filter(_in_runs(runs, field))
+
+
+def count_raw_runs(runs, user):
+    """Every figure of the dashboard over the disjoint sub-periods `runs` (filters that differ
+    only in their dates, in order), in four aggregate queries: the rollup's partial months at
+    both edges of a period are counted in one pass. Each aggregate with its dozens of filtered
+    counts is built and compiled once, not once per run: that Python work, not the database's,
+    was most of the dashboard's time over 1,000,000 offers (issue 19)."""
     sources = by_source()
     counts: dict[str, int] = {}
-    trend = _offers_by_month(report_filter, user, sources[OFFERS], counts)
+    trend = _offers_by_month(runs, user, sources[OFFERS], counts)
     overrides = [m for m in sources[WORKSHEETS] if m.section == "overrides"]
     plain = [m for m in sources[WORKSHEETS] if m not in overrides]
     # Decisions, parity and the flagged-ground mix (bits on the worksheet): one pass over the
     # worksheets' covering index.
-    counts.update(worksheets(report_filter, user).aggregate(**counted(plain)))
+    counts.update(_either(runs, worksheets, user, "signed_at").aggregate(**counted(plain)))
     # The override mix counts the override rows joined to the same worksheets: one pass
     # instead of an EXISTS per worksheet and ground.
-    signed = signed_in_period(report_filter, user, prefix="worksheet__")
+    span = replace(runs[0], date_to=runs[-1].date_to)
+    signed = signed_in_period(span, user, prefix="worksheet__")
+    if len(runs) > 1:
+        signed &= _in_runs(runs, "worksheet__signed_at")
     counts.update(
         FlagOverride.objects.filter(signed).aggregate(
             overrides_any=Count("worksheet", distinct=True),
@@ -83,7 +116,7 @@ def count_raw(report_filter, user):
             },
         )
     )
-    review_figures = reviews(report_filter, user).aggregate(
+    review_figures = _either(runs, reviews, user, "requested_at").aggregate(
         average_turnaround=Avg(TURNAROUND, filter=DECIDED),
         turnaround_total=Sum(TURNAROUND, filter=DECIDED),
         **counted(sources[REVIEWS]),
@@ -99,17 +132,20 @@ def count_raw(report_filter, user):
     )
 
 
-def _offers_by_month(report_filter, user, metrics, counts):
-    """The offer figures per month (the trend) and for the period, from one GROUP BY month.
+def _offers_by_month(runs, user, metrics, counts):
+    """The offer figures per month (the trend) and for the runs' period, from one GROUP BY month.
 
     Groups on the offer's stored local month (`Disposition.conveyed_month`), a plain column the
     planner can count groups on, so PostgreSQL aggregates in parallel. The period's figures are
     the sums of at most 120 monthly counts — one pass over the offers instead of two. Months
     without offers are included as zeros.
     """
-    months = list(report_filter.months())
+    months = [month for run in runs for month in run.months()]
     per_month = (
-        offers(report_filter, user).order_by().values("conveyed_month").annotate(**counted(metrics))
+        _either(runs, offers, user, "conveyed_at")
+        .order_by()
+        .values("conveyed_month")
+        .annotate(**counted(metrics))
     )
     found = {row.pop("conveyed_month"): row for row in per_month}
     outside = found.keys() - set(months)

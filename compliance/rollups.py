@@ -26,11 +26,12 @@ Why "mark stale, rebuild on read" rather than incremental counters or a material
 - The cost of a rebuild is bounded by one month's rows; most writes touch the current month,
   which a period ending today counts from the raw rows anyway (a partial month).
 
-What is counted raw instead (`counts.count_raw` over the sub-period): the partial months at the
-period's edges, a month in which a policy version took effect (the version applies from its
-effective day), and every month for a viewer whose visibility is not a condition on the keys
-(counsel, who see the cases routed to them: the whole report is raw for them), or when a
-request activated a time zone other than the one the months were built in.
+What is counted raw instead (`counts.count_raw_runs`, every such sub-period in one pass): the
+partial months at the period's edges, a month in which a policy version took effect (the
+version applies from its effective day), and every month for a viewer whose visibility is
+not a condition on the keys (counsel, who see the cases routed to them: the whole report is
+raw for them), or when a request activated a time zone other than the one the months were
+built in.
 
 Concurrency: a rebuild locks the month's `ReportMonth` row, rechecks it and replaces the month's
 rows in one transaction; a writer marking the month meanwhile waits for the lock (its upsert then
@@ -72,7 +73,7 @@ from cases.policy import SCOPE_ATTRIBUTES, count_condition, scope_on_attributes,
 from cases.report_columns import local_month
 from consequences.catalog import get_catalog
 
-from .counts import Figures, as_duration, by_source, count_raw, counted, trend_row
+from .counts import Figures, as_duration, by_source, count_raw_runs, counted, trend_row
 from .filters import ReportFilter
 from .metrics import DECIDED, METRICS, OFFERS, REVIEWS, TURNAROUND, WHOLE_OFFICE, WORKSHEETS
 from .metrics import offers as offers_of
@@ -395,8 +396,9 @@ def count(report_filter, user):
             for name, value in row.items():
                 counts[name] += value or 0
             by_month[month] = row
-    for sub_filter in _raw_runs(report_filter, rolled):
-        raw = count_raw(sub_filter, user)
+    runs = list(_raw_runs(report_filter, rolled))
+    if runs:  # the partial months at both edges, and any other month not rolled up: one pass
+        raw = count_raw_runs(runs, user)
         for name in COUNT_FIELDS:
             counts[name] += raw.counts[name]
         turnaround_total += raw.turnaround_total

@@ -364,3 +364,22 @@ def test_dashboard_query_count_does_not_grow_with_offers(client, office, unit, a
     assert len(large) == len(small)
     offers_read = [q for q in large.captured_queries if '"cases_disposition"' in q["sql"]]
     assert offers_read == []
+
+
+def test_the_partial_months_at_both_edges_are_counted_in_one_pass(office, unit, alice, dave):
+    """A period from mid-January to mid-May: February to April from the rollup, the two partial
+    months from the raw rows together, so the offers are read once, not once per edge (building
+    each aggregate was most of the 3-year dashboard's time, issue 19)."""
+    case = factories.make_case(office, unit, alice)
+    factories.make_charge(case, 1, "PC 459", level=ChargeLevel.FELONY)
+    for when in ["2025-01-10 10:00", "2025-01-20 10:00", "2025-03-10 10:00", "2025-05-05 10:00"]:
+        convey(factories.make_disposition(case), when, compliant=True)
+    report_filter = ReportFilter(office.pk, dt.date(2025, 1, 15), dt.date(2025, 5, 10))
+    assert rollups._plan(report_filter)[0] == [dt.date(2025, m, 1) for m in (2, 3, 4)]
+    build_report(report_filter, dave, 90)  # builds the whole months
+    with CaptureQueriesContext(connection) as captured:
+        report = build_report(report_filter, dave, 90)
+    assert [row["conveyed"] for row in report.trend] == [1, 0, 1, 0, 1]
+    offers_read = [q for q in captured.captured_queries if '"cases_disposition"' in q["sql"]]
+    assert len(offers_read) == 1
+    assert_same(report_filter, dave)
