@@ -16,6 +16,8 @@ def missing_system_pieces():
     for program in ("pdftotext", "pdffonts", "pdftoppm"):
         if shutil.which(program) is None:
             missing.append(f"{program} (Debian package poppler-utils)")
+    if not (shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")):
+        missing.append("HAProxy (Debian package haproxy)")
     from weasyprint.text.ffi import harfbuzz_subset
 
     if harfbuzz_subset is None:

@@ -6,8 +6,8 @@ drop each connection after reading the request, without answering: a server that
 mid-request. A POST must arrive once and fail (502); a GET is sent again to another server.
 A POST whose connection was refused (nothing was sent) still goes to the other server, once.
 
-No database and no Django: a second or two. Skipped where HAProxy is not installed
-(`apt-get install -y haproxy`).
+No database and no Django: a second or two. HAProxy is one of the system packages the suite
+requires (.ci/system-packages, checked in tests/system.py), so it is never skipped.
 """
 
 import http.client
@@ -26,7 +26,6 @@ import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 HAPROXY = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/usr/local/sbin")
-pytestmark = pytest.mark.skipif(HAPROXY is None, reason="HAProxy is not installed")
 
 
 def bench_failover():
