@@ -196,3 +196,28 @@ def test_a_draft_is_never_stored(pdf_dir, db, office, unit, alice):
     worksheet_print.issue_pdf(draft, by_user=alice)
     assert stored_files(pdf_dir) == []
     assert pdf_jobs.render_now(draft.pk) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_pdf_downloads_without_rendering_and_writes_only_its_audit_row(
+    settings, client, pdf_dir, renders, office, unit, alice
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    settings.CELERY_BROKER_URL = ""
+    worksheet = sign(office, unit, alice)
+    pdf_jobs.render_now(worksheet.pk)  # what the worker does
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("worksheet_pdf", args=[worksheet.pk]))
+    assert response.status_code == 200
+    assert response.content == stored_files(pdf_dir)[0].read_bytes()
+    assert renders == [worksheet.pk]  # the worker's render only
+    writes = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+    ]
+    assert len(writes) == 1 and '"cases_auditevent"' in writes[0]
