@@ -192,3 +192,16 @@ def test_print_stylesheets_are_parsed_once_per_process_and_again_when_edited(mon
             pdf._parsed_stylesheets[key] = (mtime - 1, sheet)
     render("<p>Once</p>", stylesheets=("print/report.css",))
     assert parsed[2:] == ["considered:print/report.css"]
+
+
+def test_a_worker_process_parses_the_stylesheets_as_it_starts(monkeypatch):
+    from celery.signals import worker_process_init
+
+    import config.celery  # noqa: F401 (connects the warm-up)
+
+    monkeypatch.setattr(pdf, "_parsed_stylesheets", {})
+    worker_process_init.send(sender=None)
+    assert {path for path, _ in pdf._parsed_stylesheets} == {
+        "print/fonts.css",
+        "print/worksheet.css",
+    }
