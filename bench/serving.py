@@ -157,8 +157,8 @@ def served(env, *, workers=None):
 
     Sized for a 2-core machine: gthread workers (one process per core, threads to overlap the
     waits on PostgreSQL) rather than sync workers, which hold a process per request in flight.
-    The worker renders at lower priority (`nice`) in one process, so a render takes a share of
-    a core without stalling the pages, as on a server where workers run next to the web tier.
+    The worker renders in one process at the web tier's own priority, as docs/deployment.md
+    recommends for a worker that shares the web tier's machine (start_pdf_worker says why).
     """
     workers = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
     worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
@@ -190,13 +190,21 @@ def served(env, *, workers=None):
 
 
 def start_pdf_worker(env):
-    """One Celery worker process at nice 5, its queue emptied of jobs from earlier runs."""
+    """One Celery worker process, its queue emptied of jobs from earlier runs.
+
+    Not niced: at nice 5 the worker weighs a third of each busy gunicorn process (the kernel's
+    weights 335 and 1024), so on a machine the web tier saturates it rendered slower than
+    signings arrived and fell behind (issue 19's run: signing to stored PDF 7.5 s at p95, 9.1 s
+    at most, and downloads that found no file yet and rendered in the request). At the same
+    priority it gets a fair share; its total CPU is the same either way, one render per copy.
+    Prefetch 1 and late acknowledgement come from the settings (CELERY_*).
+    """
     celery = [str(BIN / "celery"), "-A", "config"]
     subprocess.run(
         [*celery, "purge", "-f"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
     )
     return subprocess.Popen(
-        ["nice", "-n", "5", *celery, "worker", "--concurrency", "1", "--loglevel", "WARNING",
+        [*celery, "worker", "--concurrency", "1", "--loglevel", "WARNING",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=(OUT / "pdf_worker.log").open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip

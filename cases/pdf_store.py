@@ -32,8 +32,8 @@ from .worksheets import content_for_display
 # What the document is laid out by: a change to any of them is a new layout.
 LAYOUT_FILES = (
     "templates/print/worksheet.html",
-    "templates/print/worksheet.css",
-    "templates/print/fonts.css",
+    "static/print/worksheet.css",
+    "static/print/fonts.css",
     "cases/worksheet_layout.py",
     "cases/worksheet_print.py",
     "cases/pdf.py",
@@ -76,7 +76,7 @@ def layout_version():
     digest = hashlib.sha256()
     for relative in LAYOUT_FILES:
         path = Path(settings.BASE_DIR) / relative
-        digest.update(path.read_bytes() if path.exists() else relative.encode())
+        digest.update(path.read_bytes())  # a missing file fails here, not silently
     return digest.hexdigest()[:16]
 
 

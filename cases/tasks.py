@@ -13,6 +13,7 @@ from . import pdf_jobs
     retry_backoff=2,
     max_retries=5,
 )
-def render_worksheet_pdfs(worksheet_id):
-    """Render and store a signed worksheet's PDFs. Idempotent: what is stored is skipped."""
-    return pdf_jobs.render_now(worksheet_id)
+def render_worksheet_pdfs(worksheet_id, later=False):
+    """Render and store a signed worksheet's first PDF, queueing the others behind it
+    (`later`: render those). Idempotent: what is stored is skipped."""
+    return pdf_jobs.run_job(worksheet_id, later=later)

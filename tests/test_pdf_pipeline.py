@@ -170,3 +170,38 @@ def test_renders_from_several_threads_share_the_fonts_safely():
         )
     assert results[0] == results[1] == results[2]
     assert "王小明" in pdf_text(results[0])
+
+
+def test_print_stylesheets_are_parsed_once_per_process_and_again_when_edited(monkeypatch):
+    parsed = []
+    real = pdf.CSS
+
+    def counting(*args, **kwargs):
+        parsed.append(kwargs.get("url"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "CSS", counting)
+    monkeypatch.setattr(pdf, "_parsed_stylesheets", {})
+    first = render("<p>Once</p>", stylesheets=("print/report.css",))
+    assert parsed == ["considered:print/fonts.css", "considered:print/report.css"]
+    assert render("<p>Once</p>", stylesheets=("print/report.css",)) == first
+    assert len(parsed) == 2  # the second render parsed nothing
+    # An edited stylesheet (its file's modification time no longer the one parsed) is read again.
+    for key, (mtime, sheet) in list(pdf._parsed_stylesheets.items()):
+        if key[0] == "print/report.css":
+            pdf._parsed_stylesheets[key] = (mtime - 1, sheet)
+    render("<p>Once</p>", stylesheets=("print/report.css",))
+    assert parsed[2:] == ["considered:print/report.css"]
+
+
+def test_a_worker_process_parses_the_stylesheets_as_it_starts(monkeypatch):
+    from celery.signals import worker_process_init
+
+    import config.celery  # noqa: F401 (connects the warm-up)
+
+    monkeypatch.setattr(pdf, "_parsed_stylesheets", {})
+    worker_process_init.send(sender=None)
+    assert {path for path, _ in pdf._parsed_stylesheets} == {
+        "print/fonts.css",
+        "print/worksheet.css",
+    }

@@ -3,14 +3,16 @@ storage API and served from there (issue 19 item 1)."""
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.files.base import ContentFile
 
 from cases import actions, pdf_jobs, pdf_store, worksheet_print
-from cases.choices import ApprovalPolicy, Decision, ReviewOutcome
+from cases.choices import ApprovalPolicy, Decision, DisclosureSource, ReviewOutcome
 from config.celery import app
+from consequences.statuses import Status
 from tests import factories
 
 
@@ -52,13 +54,20 @@ def renders(monkeypatch):
     return calls
 
 
-def sign(office, unit, alice):
+def sign(office, unit, alice, number=None, *, status=None):
+    """A signed worksheet; with `status`, one that carries a volunteered status."""
     factories.set_policy(office, supervisor_approval=ApprovalPolicy.ALWAYS)
-    case = factories.make_case(office, unit, alice, number=f"PDFQ-{office.pk}")
+    case = factories.make_case(office, unit, alice, number=number or f"PDFQ-{office.pk}")
     charge = factories.make_charge(case, 1, "PC 273.5(a)")
     offer = factories.make_disposition(case, name="Standard")
     factories.make_term(offer, charge)
-    worksheet = factories.ready_worksheet(case, alice, offer, Decision.MODIFIED)
+    fields = {}
+    if status is not None:
+        actions.record_status_disclosure(
+            case, by_user=alice, status=status, source=DisclosureSource.VIA_COUNSEL
+        )
+        fields["include_status"] = True
+    worksheet = factories.ready_worksheet(case, alice, offer, Decision.MODIFIED, **fields)
     return actions.sign_worksheet(worksheet, by_user=alice)
 
 
@@ -84,6 +93,44 @@ def test_the_worker_stores_the_pdf_and_the_download_reads_it(
     assert renders == [worksheet.pk]  # the download rendered nothing
     # Deterministic: a fresh render is the same bytes as the stored file.
     assert worksheet_print.render_worksheet_pdf(worksheet) == data
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_signers_copy_is_rendered_before_the_copies_without_status(
+    settings, pdf_dir, monkeypatch, office, unit, alice
+):
+    """Two worksheets with a status signed in a burst: both signers' copies (status shown)
+    come before either copy for a reader without the status permission."""
+    settings.CELERY_BROKER_URL = redis_url()
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    with app.connection_for_write() as connection:  # no job of an earlier run
+        connection.default_channel.queue_purge(app.conf.task_default_queue)
+    order = []
+    real = worksheet_print.render_worksheet_pdf
+
+    def recording(worksheet, **kwargs):
+        order.append((worksheet.pk, kwargs["show_status"]))
+        return real(worksheet, **kwargs)
+
+    monkeypatch.setattr(worksheet_print, "render_worksheet_pdf", recording)
+    first = sign(office, unit, alice, "PDFQ-A", status=Status.LPR)
+    second = sign(office, unit, alice, "PDFQ-B", status=Status.LPR)
+    with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
+        deadline = time.monotonic() + 180
+        while len(stored_files(pdf_dir)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert order == [(first.pk, True), (second.pk, True), (first.pk, False), (second.pk, False)]
+    assert len(stored_files(pdf_dir)) == 4
+
+
+def test_the_layout_version_covers_the_print_stylesheets():
+    """A new print stylesheet is a new layout, so no PDF stored under the old one is served."""
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR)
+    assert all((root / name).is_file() for name in pdf_store.LAYOUT_FILES)
+    assert "static/print/worksheet.css" in pdf_store.LAYOUT_FILES
+    assert "static/print/fonts.css" in pdf_store.LAYOUT_FILES
 
 
 @pytest.mark.django_db(transaction=True)
@@ -149,3 +196,28 @@ def test_a_draft_is_never_stored(pdf_dir, db, office, unit, alice):
     worksheet_print.issue_pdf(draft, by_user=alice)
     assert stored_files(pdf_dir) == []
     assert pdf_jobs.render_now(draft.pk) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_pdf_downloads_without_rendering_and_writes_only_its_audit_row(
+    settings, client, pdf_dir, renders, office, unit, alice
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    settings.CELERY_BROKER_URL = ""
+    worksheet = sign(office, unit, alice)
+    pdf_jobs.render_now(worksheet.pk)  # what the worker does
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("worksheet_pdf", args=[worksheet.pk]))
+    assert response.status_code == 200
+    assert response.content == stored_files(pdf_dir)[0].read_bytes()
+    assert renders == [worksheet.pk]  # the worker's render only
+    writes = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+    ]
+    assert len(writes) == 1 and '"cases_auditevent"' in writes[0]
