@@ -30,6 +30,7 @@ from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, W
 from ..integrity import ConflictError, ShownContentChanged
 from ..models import CounselRequest, FlagOverride, Review
 from ..policy import policy_for
+from ..widget_rendering import RENDERER
 from ..worksheets import content_for_display, shown_fingerprint
 
 
@@ -71,7 +72,9 @@ def worksheet_sign(request, pk):
         return signed
     worksheet = get_worksheet_for_signing(request.user, pk)
     form = _worksheet_form(request, worksheet, request.POST)
-    password = ReauthForm(request.POST, request=request, required=reauth.password_needed(request))
+    password = ReauthForm(
+        request.POST, request=request, required=reauth.password_needed(request), renderer=RENDERER
+    )
     if not form.is_valid():
         return _page(request, worksheet, form=form, reauth_form=password, status=400)
     try:
@@ -129,7 +132,7 @@ def _signed_already(request, pk):
 def worksheet_amend(request, pk):
     """Start a new version of a signed worksheet; the signed one stays readable as it was."""
     worksheet = get_worksheet_for_amending(request.user, pk)
-    form = AmendForm(request.POST)
+    form = AmendForm(request.POST, renderer=RENDERER)
     if not form.is_valid():
         return _page(request, worksheet, amend_form=form, status=400)
     try:
@@ -196,7 +199,7 @@ def worksheet_status(request, pk):
     worksheet = get_worksheet_for_user(request.user, pk)
     if not can_record_status(request.user):
         raise PermissionDenied("Your role cannot record a status disclosure.")
-    form = StatusDisclosureForm(request.POST)
+    form = StatusDisclosureForm(request.POST, renderer=RENDERER)
     if not form.is_valid():
         return _page(request, worksheet, status_form=form, status=400)
     actions.record_status_disclosure(
@@ -223,6 +226,7 @@ def _worksheet_form(request, worksheet, data=None, disclosures=None):
         worksheet=worksheet,
         offers=case.dispositions.all(),
         show_status_choice=bool(disclosures),
+        renderer=RENDERER,
     )
 
 
@@ -351,8 +355,8 @@ def _page(
         "form": form,
         "editable": editable,
         "reauth_form": reauth_form
-        or ReauthForm(request=request, required=reauth.password_needed(request)),
-        "amend_form": amend_form or AmendForm(),
+        or ReauthForm(request=request, required=reauth.password_needed(request), renderer=RENDERER),
+        "amend_form": amend_form or AmendForm(renderer=RENDERER),
         "can_amend": worksheet.is_signed
         and is_current
         and may(request.user, "cases.add_worksheet"),
@@ -363,7 +367,7 @@ def _page(
         "version_rows": [(version, reviews[version.pk]) for version in versions],
         "show_status": show_status,
         "disclosures": disclosures,
-        "status_form": status_form or StatusDisclosureForm(),
+        "status_form": status_form or StatusDisclosureForm(renderer=RENDERER),
         "can_record_status": show_status and can_record_status(request.user),
         "review_required_policy": policy_now.get_supervisor_approval_display(),
         "counsel_request": counsel_request,
