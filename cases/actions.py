@@ -1056,7 +1056,12 @@ def amend_worksheet(worksheet, *, by_user, reason="", request=None):
 
     A second submit returns the amendment already made.
     """
-    worksheet = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
+    # The case and the offer chosen, copied below, come with the row; only the row is locked.
+    worksheet = (
+        Worksheet.objects.select_for_update(of=("self",))
+        .select_related("case", "chosen_disposition")
+        .get(pk=worksheet.pk)
+    )
     if not worksheet.is_signed:
         raise ConflictError("Only a signed worksheet can be amended; this one is still a draft.")
     existing = Worksheet.objects.filter(amends=worksheet).first()
