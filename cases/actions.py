@@ -1012,7 +1012,13 @@ def sign_worksheet(worksheet, *, by_user, request=None, shown=None):
 
     # Whoever calls (a view, the admin, an import), only a role that may sign signs.
     ensure_may_sign(by_user)
-    worksheet = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
+    # The case, its office and unit and the offer chosen are read with the row (the content and
+    # the policy need them); only the worksheet's row is locked, as before.
+    worksheet = (
+        Worksheet.objects.select_for_update(of=("self",))
+        .select_related("case__office", "case__unit", "chosen_disposition")
+        .get(pk=worksheet.pk)
+    )
     if worksheet.is_signed:
         return worksheet
     missing = missing_before_signing(worksheet)
@@ -1050,7 +1056,12 @@ def amend_worksheet(worksheet, *, by_user, reason="", request=None):
 
     A second submit returns the amendment already made.
     """
-    worksheet = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
+    # The case and the offer chosen, copied below, come with the row; only the row is locked.
+    worksheet = (
+        Worksheet.objects.select_for_update(of=("self",))
+        .select_related("case", "chosen_disposition")
+        .get(pk=worksheet.pk)
+    )
     if not worksheet.is_signed:
         raise ConflictError("Only a signed worksheet can be amended; this one is still a draft.")
     existing = Worksheet.objects.filter(amends=worksheet).first()

@@ -9,6 +9,7 @@ worksheet is always shown from what was stored, never rebuilt.
 import hashlib
 import json
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 
 from consequences import engine
@@ -27,7 +28,7 @@ from .choices import (
     SchemeAnswer,
     SentenceForm,
 )
-from .models import PleaTerm
+from .models import Case, PleaTerm
 from .policy import policy_for
 
 SCHEMA_VERSION = 1
@@ -86,14 +87,15 @@ def changed_since_shown(content, shown):
     return changed
 
 
-def content_for_display(worksheet):
-    """What the worksheet shows: the stored content once signed, the live content before."""
+def content_for_display(worksheet, *, policy=None):
+    """What the worksheet shows: the stored content once signed, the live content before.
+    `policy`: the office's policy in force today, when the caller has already read it."""
     if worksheet.is_signed:
         return worksheet.signed_content
-    return build_content(worksheet)
+    return build_content(worksheet, policy=policy)
 
 
-def build_content(worksheet, *, signer=None, signed_at=None):
+def build_content(worksheet, *, signer=None, signed_at=None, policy=None):
     case = worksheet.case
     considered = list(
         worksheet.dispositions_considered.order_by("created_at", "pk").prefetch_related(
@@ -152,7 +154,9 @@ def build_content(worksheet, *, signer=None, signed_at=None):
             "reasons": worksheet.reasons,
         },
         "status_disclosure": _status_disclosure(worksheet),
-        "defense_request": _defense_request(case, {offer["id"] for offer in offers}),
+        "defense_request": _defense_request(
+            case, {offer["id"] for offer in offers}, policy or policy_for(case.office)
+        ),
         "worksheet": {
             "version": worksheet.version,
             "amends_version": worksheet.amends.version if worksheet.amends_id else None,
@@ -189,7 +193,7 @@ def _person(user):
 
 
 def _case(case):
-    deputy = case.assigned_deputy
+    deputy = _deputy(case)
     return {
         "court_case_number": case.court_case_number,
         "da_file_number": case.da_file_number,
@@ -205,6 +209,13 @@ def _case(case):
         "defense_type": case.get_defense_type_display() if case.defense_type else "",
         "interpreter_language": case.interpreter_language,
     }
+
+
+def _deputy(case):
+    """The assigned deputy with their membership (the bar number) in one query, not two."""
+    if case.assigned_deputy_id is None or Case.assigned_deputy.is_cached(case):
+        return case.assigned_deputy
+    return get_user_model().objects.select_related("membership").get(pk=case.assigned_deputy_id)
 
 
 def _count(charge):
@@ -302,7 +313,7 @@ def _factors(factors):
     return rows
 
 
-def _defense_request(case, considered_ids):
+def _defense_request(case, considered_ids, policy):
     """The defense's requests for consideration as they stand now (at signing: frozen, so a
     later change of a request cannot change a signed version), and whether office policy makes
     a request the trigger of the worksheet. Never an immigration status."""
@@ -310,7 +321,7 @@ def _defense_request(case, considered_ids):
         "attachments"
     )
     return {
-        "required": policy_for(case.office).defense_request_required,
+        "required": policy.defense_request_required,
         "requests": [_submission(submission, considered_ids) for submission in submissions],
     }
 

@@ -30,6 +30,7 @@ from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, W
 from ..integrity import ConflictError, ShownContentChanged
 from ..models import CounselRequest, FlagOverride, Review
 from ..policy import policy_for
+from ..widget_rendering import RENDERER
 from ..worksheets import content_for_display, shown_fingerprint
 
 
@@ -71,7 +72,9 @@ def worksheet_sign(request, pk):
         return signed
     worksheet = get_worksheet_for_signing(request.user, pk)
     form = _worksheet_form(request, worksheet, request.POST)
-    password = ReauthForm(request.POST, request=request, required=reauth.password_needed(request))
+    password = ReauthForm(
+        request.POST, request=request, required=reauth.password_needed(request), renderer=RENDERER
+    )
     if not form.is_valid():
         return _page(request, worksheet, form=form, reauth_form=password, status=400)
     try:
@@ -79,10 +82,8 @@ def worksheet_sign(request, pk):
     except ConflictError as conflict:
         form.add_error(None, str(conflict))
         return _page(request, worksheet, form=form, reauth_form=password, status=409)
-    # From here the draft is saved: a refusal re-shows it with the new version number.
-    form = _worksheet_form(request, worksheet, _with_version(request.POST, worksheet))
-    form.is_valid()
     if not password.is_valid():
+        form = _saved_form(request, worksheet)
         form.add_error(None, "Your changes were saved as a draft; nothing was signed.")
         status = reauth.refusal_status(request)  # 429 once the password lockout applies
         return _page(request, worksheet, form=form, reauth_form=password, status=status)
@@ -96,9 +97,11 @@ def worksheet_sign(request, pk):
             shown=request.POST.get("shown"),
         )
     except ShownContentChanged as changed:
+        form = _saved_form(request, worksheet)
         form.add_error(None, str(changed))
         return _page(request, worksheet, form=form, status=409)
     except actions.IncompleteWorksheet as incomplete:
+        form = _saved_form(request, worksheet)
         form.add_error(None, "Saved as a draft, not signed yet. " + str(incomplete))
         for field, missing in incomplete.missing:
             if field in form.fields:
@@ -129,7 +132,7 @@ def _signed_already(request, pk):
 def worksheet_amend(request, pk):
     """Start a new version of a signed worksheet; the signed one stays readable as it was."""
     worksheet = get_worksheet_for_amending(request.user, pk)
-    form = AmendForm(request.POST)
+    form = AmendForm(request.POST, renderer=RENDERER)
     if not form.is_valid():
         return _page(request, worksheet, amend_form=form, status=400)
     try:
@@ -196,7 +199,7 @@ def worksheet_status(request, pk):
     worksheet = get_worksheet_for_user(request.user, pk)
     if not can_record_status(request.user):
         raise PermissionDenied("Your role cannot record a status disclosure.")
-    form = StatusDisclosureForm(request.POST)
+    form = StatusDisclosureForm(request.POST, renderer=RENDERER)
     if not form.is_valid():
         return _page(request, worksheet, status_form=form, status=400)
     actions.record_status_disclosure(
@@ -223,7 +226,16 @@ def _worksheet_form(request, worksheet, data=None, disclosures=None):
         worksheet=worksheet,
         offers=case.dispositions.all(),
         show_status_choice=bool(disclosures),
+        renderer=RENDERER,
     )
+
+
+def _saved_form(request, worksheet):
+    """The form as saved, for a refusal after the draft was saved: it re-shows what was typed
+    with the new version number. Built only on those paths; a signature needs none (issue 19)."""
+    form = _worksheet_form(request, worksheet, _with_version(request.POST, worksheet))
+    form.is_valid()
+    return form
 
 
 def _with_version(data, worksheet):
@@ -319,7 +331,10 @@ def _page(
     editable = may(request.user, "cases.change_worksheet") and not worksheet.is_signed
     if editable and form is None:
         form = _worksheet_form(request, worksheet, disclosures=disclosures)
-    content = security.redact_status(content_for_display(worksheet), request.user)
+    policy_now = policy_for(case.office)
+    content = security.redact_status(
+        content_for_display(worksheet, policy=policy_now), request.user
+    )
     overrides = list(worksheet.overrides.select_related("charge")) if editable else []
     versions = list(
         case.worksheets.order_by("version").select_related("signed_by", "review__reviewer")
@@ -329,30 +344,28 @@ def _page(
     # An amendment shows why the version it amends was returned, if it was.
     amended_review = reviews.get(worksheet.amends_id) if worksheet.amends_id else None
     is_current = not any(version.amends_id == worksheet.pk for version in versions)
-    policy_now = policy_for(case.office)
     counsel_request = (
         CounselRequest.objects.filter(worksheet=worksheet)
         .select_related("requested_by", "answered_by")
         .first()
     )
+    laid_out = worksheet_layout.lay_out_offers(content)  # once for the three sections below
     context = {
         "worksheet": worksheet,
         "case": case,
         "content": content,
-        "offers": _offers_view(content, overrides, editable),
+        "offers": _offers_view(laid_out, overrides, editable),
         "history": worksheet_layout.lay_out_history(content),
-        "consideration_request": worksheet_layout.lay_out_defense_request(
-            content, worksheet_layout.lay_out_offers(content)
-        ),
-        "grid": worksheet_layout.worksheet_grid(content),
+        "consideration_request": worksheet_layout.lay_out_defense_request(content, laid_out),
+        "grid": worksheet_layout.worksheet_grid(content, laid_out),
         "reauth_seconds": reauth.seconds_left(request),
         "sso_reauth_url": _sso_reauth_url(request, worksheet),
         "factors_open": form is not None and _factors_touched(form),
         "form": form,
         "editable": editable,
         "reauth_form": reauth_form
-        or ReauthForm(request=request, required=reauth.password_needed(request)),
-        "amend_form": amend_form or AmendForm(),
+        or ReauthForm(request=request, required=reauth.password_needed(request), renderer=RENDERER),
+        "amend_form": amend_form or AmendForm(renderer=RENDERER),
         "can_amend": worksheet.is_signed
         and is_current
         and may(request.user, "cases.add_worksheet"),
@@ -363,7 +376,7 @@ def _page(
         "version_rows": [(version, reviews[version.pk]) for version in versions],
         "show_status": show_status,
         "disclosures": disclosures,
-        "status_form": status_form or StatusDisclosureForm(),
+        "status_form": status_form or StatusDisclosureForm(renderer=RENDERER),
         "can_record_status": show_status and can_record_status(request.user),
         "review_required_policy": policy_now.get_supervisor_approval_display(),
         "counsel_request": counsel_request,
@@ -404,10 +417,10 @@ def _review_of(worksheet):
         return None
 
 
-def _offers_view(content, overrides, editable):
+def _offers_view(laid_out, overrides, editable):
     """Each offer considered, count by count, with its flags and any override beside each flag.
 
-    Laid out by `cases.worksheet_layout` from the content dict, as the PDF is, so a signed
+    `laid_out` is `worksheet_layout.lay_out_offers` of the content dict, as the PDF's, so a signed
     worksheet shows exactly what was frozen and printed; this adds only the page's controls
     (the override form, or the remove button, which needs the override row's id on a draft).
     """
@@ -418,7 +431,7 @@ def _offers_view(content, overrides, editable):
         for override in overrides
     }
     offers = []
-    for offer in worksheet_layout.lay_out_offers(content):
+    for offer in laid_out:
         rows = []
         for row in offer["rows"]:
             term = row["term"]
