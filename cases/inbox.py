@@ -240,10 +240,13 @@ def action_count(user, today=None):
     if getattr(user, "membership", None) is None:
         return 0
     today = today or timezone.localdate()
-    key = _count_key(user, today)
+    versions = policy.all_versions(user.membership.office)
+    key = _count_key(user, today, versions)
     compiled = _COUNT_SQL.get(key)
     if compiled is None:
-        compiled = _compile_count(user, today)
+        # Built from the versions just read: a first view costs the queries of a later one.
+        with policy.versions_known(user.membership.office, versions):
+            compiled = _compile_count(user, today)
         if len(_COUNT_SQL) >= _COUNT_SQL_SIZE:
             _COUNT_SQL.clear()  # a day's users at most: simpler than an LRU, and as good
         _COUNT_SQL[key] = compiled
@@ -267,15 +270,12 @@ _COUNT_SQL: dict = {}
 _COUNT_SQL_SIZE = 2048
 
 
-def _count_key(user, today):
+def _count_key(user, today, versions):
     membership = user.membership
     office = membership.office
     # Every policy version with every setting: the worksheet scope of each period is in the SQL.
-    versions = tuple(
-        OfficePolicy.objects.filter(office_id=office.pk)
-        .order_by("effective_from", "pk")
-        .values_list(*(field.attname for field in OfficePolicy._meta.concrete_fields))
-    )
+    fields = [field.attname for field in OfficePolicy._meta.concrete_fields]
+    settings = tuple(tuple(getattr(version, name) for name in fields) for version in versions)
     return (
         user.pk,
         membership.office_id,
@@ -290,7 +290,7 @@ def _count_key(user, today):
         timezone.localdate(),  # requires_worksheet_q reads today's version itself
         timezone.get_current_timezone_name(),
         get_catalog().version,  # the scope's serious/violent and flagged statutes
-        versions,
+        settings,
     )
 
 

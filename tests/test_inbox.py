@@ -429,3 +429,20 @@ def test_kept_count_follows_each_fact_its_query_is_built_from(office, unit, case
     carol.membership.save()
     assign_role(carol, Role.DEPUTY)
     check(carol, 0)
+
+
+def test_first_count_of_the_day_costs_the_queries_of_a_later_one(case, alice):
+    from cases.choices import WorksheetScope
+
+    conveyed(case, with_signed_worksheet=False)
+    factories.set_policy(case.office, worksheet_scope=WorksheetScope.ALL_OFFERS)
+    factories.set_policy(
+        case.office, TODAY + dt.timedelta(days=30), worksheet_scope=WorksheetScope.NONE
+    )
+    alice.get_all_permissions()  # loaded once per request already, by the navigation
+    inbox._COUNT_SQL.clear()
+    with CaptureQueriesContext(connection) as first:
+        assert inbox.action_count(alice) == 1
+    with CaptureQueriesContext(connection) as later:
+        assert inbox.action_count(alice) == 1
+    assert len(first) == len(later) == 2  # the policy versions, then the count
