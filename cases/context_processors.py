@@ -4,9 +4,22 @@ def membership(request):
     user = getattr(request, "user", None)
     return {
         "membership": getattr(user, "membership", None) if user else None,
-        "reviews_waiting": lambda: _reviews_waiting(user),
-        "actions_waiting": lambda: _actions_waiting(user),
+        "reviews_waiting": _once(lambda: _reviews_waiting(user)),
+        "actions_waiting": _once(lambda: _actions_waiting(user)),
     }
+
+
+def _once(count):
+    """`count`, run at the first use only: a template calls a callable each time it reads it,
+    and the navigation reads the review figure twice (`{% if %}`, then to print it)."""
+    result: list[int] = []
+
+    def counted():
+        if not result:
+            result.append(count())
+        return result[0]
+
+    return counted
 
 
 def _reviews_waiting(user):

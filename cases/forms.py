@@ -132,6 +132,8 @@ class WorksheetState:
 class CaseFilterForm(forms.Form):
     """Search and filters of the case list; every field optional, read from the query string."""
 
+    renders_blank_alike = True  # fixed fields and choices (templatetags.considered.crispy_form)
+
     q = forms.CharField(
         label="Search",
         required=False,
@@ -866,6 +868,8 @@ class PriorConvictionForm(forms.ModelForm):
     Each refusal names the field and says what to type; what was typed stays in the form.
     Priors are not immigration status: nothing here asks about status.
     """
+
+    renders_blank_alike = True  # fixed fields and choices (templatetags.considered.crispy_form)
 
     sentence_days = forms.IntegerField(
         label="Sentence imposed (days)",

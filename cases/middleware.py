@@ -11,7 +11,7 @@ from django.conf import settings
 from consequences import catalog
 
 from . import catalog_history
-from .models import new_request_id
+from .models import Membership, new_request_id
 
 log = logging.getLogger("considered.catalog")
 
@@ -37,6 +37,36 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+class MembershipMiddleware:
+    """After AuthenticationMiddleware: read the signed-in user's membership with its office and
+    unit in one query, once per request.
+
+    Nearly every page asks for `user.membership` and then its office (the second-factor check,
+    office isolation, the navigation); read lazily, that is two queries, sometimes three. The
+    membership is read fresh on each request, never kept between requests, so a role or office
+    changed in another process applies from the next request, as before.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            attach_membership(user)
+        return self.get_response(request)
+
+
+def attach_membership(user):
+    """Cache on `user` its membership (or None: no office), with the office and the unit."""
+    membership = Membership.objects.select_related("office", "unit").filter(user_id=user.pk).first()
+    if membership is not None:
+        Membership.user.field.set_cached_value(membership, user)
+    # `user.membership` then reads this; None makes it raise as a missing row does.
+    Membership.user.field.remote_field.set_cached_value(user, membership)
+    return membership
 
 
 class NoStoreMiddleware:

@@ -10,6 +10,8 @@ Writes go through `set_office_policy` (audited). Tests: tests/test_policy.py.
 """
 
 import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -100,15 +102,52 @@ class Span:
 
 def versions_between(office, start, end=None):
     """The versions in force between the dates `start` and `end` (exclusive), in order."""
-    later = OfficePolicy.objects.filter(office_id=_id(office), effective_from__gt=start)
-    if end is not None:
-        later = later.filter(effective_from__lt=end)
-    versions = [policy_for(office, start), *later.order_by("effective_from")]
+    known = _known_versions.get()
+    if known is not None and known[0] == _id(office):
+        versions = _between(known[1], office, start, end)
+    else:
+        later = OfficePolicy.objects.filter(office_id=_id(office), effective_from__gt=start)
+        if end is not None:
+            later = later.filter(effective_from__lt=end)
+        versions = [policy_for(office, start), *later.order_by("effective_from")]
     spans = []
     for number, version in enumerate(versions):
         until = versions[number + 1].effective_from if number + 1 < len(versions) else end
         spans.append(Span(version, max(version.effective_from, start), until))
     return spans
+
+
+# (office id, every version of that office by date): set by `versions_known`.
+_known_versions: ContextVar[tuple | None] = ContextVar("known_versions", default=None)
+
+
+@contextmanager
+def versions_known(office, versions):
+    """Within the block, `versions_between` reads the office's versions from `versions` (all of
+    them, as `all_versions` returns) instead of the database: "Needs my action" has just read
+    them to key its kept SQL (cases.inbox), and compiling it reads no policy again."""
+    token = _known_versions.set((_id(office), versions))
+    try:
+        yield
+    finally:
+        _known_versions.reset(token)
+
+
+def all_versions(office):
+    """Every policy version of the office, oldest first (one query)."""
+    return list(OfficePolicy.objects.filter(office_id=_id(office)).order_by("effective_from"))
+
+
+def _between(versions, office, start, end):
+    """`versions_between`'s versions, picked from all of them as its two queries pick them."""
+    in_force = [version for version in versions if version.effective_from <= start]
+    first = in_force[-1] if in_force else OfficePolicy(office_id=_id(office), effective_from=EPOCH)
+    later = [
+        version
+        for version in versions
+        if version.effective_from > start and (end is None or version.effective_from < end)
+    ]
+    return [first, *later]
 
 
 def _day_after(end):

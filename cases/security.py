@@ -80,9 +80,18 @@ def second_factor_required(user):
 
 
 def has_confirmed_device(user):
-    from django_otp import user_has_device
+    """Has the user a confirmed device of any kind (TOTP, backup codes)? One query for all kinds,
+    where `django_otp.user_has_device` asks each kind in turn: this runs on every page of a user
+    who has not proved a second factor (issue 19)."""
+    from django_otp import device_classes
 
-    return user_has_device(user, confirmed=True)
+    if not user.is_authenticated:
+        return False
+    kinds = [
+        model.objects.devices_for_user(user, confirmed=True).order_by().values("pk")
+        for model in device_classes()
+    ]
+    return (kinds[0].union(*kinds[1:], all=True) if len(kinds) > 1 else kinds[0]).exists()
 
 
 def owes_second_factor(user):

@@ -97,14 +97,22 @@ def _load(request):
     return form, report, office
 
 
-def _link(report_filter, metric_key, month=None):
-    params = {**report_filter.as_query(), "metric": metric_key}
-    if month is not None:
-        params["month"] = month.strftime("%Y-%m")
-    return reverse("report_drilldown") + "?" + urlencode(params)
+def _linker(report_filter):
+    """link(metric_key, month=None): the drill-down behind one figure. The path and the filter
+    are read once per page, not for each of its ~80 links (`reverse` is the costly part)."""
+    path = reverse("report_drilldown")
+    query = report_filter.as_query()
+
+    def link(metric_key, month=None):
+        params = {**query, "metric": metric_key}
+        if month is not None:
+            params["month"] = month.strftime("%Y-%m")
+        return path + "?" + urlencode(params)
+
+    return link
 
 
-def _sections(report, counts, *, links):
+def _sections(report, counts, *, link):
     """The report's tables: per section, each metric with its count, share and link.
 
     `counts` are the report's, or as exported (`export.suppress_report`): then a share is
@@ -122,7 +130,7 @@ def _sections(report, counts, *, links):
                     "metric": metric,
                     "count": count,
                     "share": f"{share}%" if share else "",
-                    "href": _link(report.filter, metric.key) if links else None,
+                    "href": link(metric.key) if link else None,
                 }
             )
         sections.append(
@@ -131,15 +139,15 @@ def _sections(report, counts, *, links):
     return sections
 
 
-def _charts(report, counts, trend, *, suppressed, links):
-    link = (lambda key: _link(report.filter, key)) if links else (lambda key: None)
+def _charts(report, counts, trend, *, suppressed, link):
+    href = link or (lambda key, month=None: None)
     compliance = charts.bar_chart(
         "chart-compliance",
         "Offers conveyed, by whether a signed worksheet came first",
         f"Of {counts['offers_conveyed']} offers conveyed, how many had a signed worksheet "
         "beforehand, how many had one signed only afterwards, and how many have none.",
         [
-            (METRICS[key].label, counts[key], link(key))
+            (METRICS[key].label, counts[key], href(key))
             for key in ("offers_compliant", "offers_late", "offers_missing")
         ],
         total=counts["offers_conveyed"],
@@ -155,9 +163,7 @@ def _charts(report, counts, trend, *, suppressed, links):
             {
                 **point,
                 "label": point["month"].strftime("%b %y"),
-                "href": (
-                    _link(report.filter, "offers_conveyed", point["month"]) if links else None
-                ),
+                "href": href("offers_conveyed", point["month"]),
             }
             for point in trend
         ],
@@ -169,7 +175,7 @@ def _charts(report, counts, trend, *, suppressed, links):
         "chart-decisions",
         "Decisions recorded in signed worksheets",
         f"How the {counts['worksheets_signed']} worksheets signed in the period were decided.",
-        [(m.label, counts[m.key], link(m.key)) for m in report.section("decisions")[1:]],
+        [(m.label, counts[m.key], href(m.key)) for m in report.section("decisions")[1:]],
         total=counts["worksheets_signed"],
         caveats=CAVEATS["decisions"],
         suppressed=suppressed,
@@ -179,7 +185,7 @@ def _charts(report, counts, trend, *, suppressed, links):
         "Grounds flagged in signed worksheets",
         "For each immigration ground, the number of signed worksheets in which the engine "
         "flagged it on at least one offer considered.",
-        [(m.label, counts[m.key], link(m.key)) for m in report.section("grounds")],
+        [(m.label, counts[m.key], href(m.key)) for m in report.section("grounds")],
         total=counts["worksheets_signed"],
         caveats=CAVEATS["grounds"],
         suppressed=suppressed,
@@ -193,18 +199,19 @@ def _context(form, report, office, *, suppressed, links):
     context = {"form": form, "report": report, "office": office, "exported": suppressed}
     if report is not None:
         counts, trend = suppress_report(report) if suppressed else (report.counts, report.trend)
+        link = _linker(report.filter) if links else None
         turnaround_hours = (
             None
             if report.average_turnaround is None
             else report.average_turnaround.total_seconds() / 3600
         )
         context.update(
-            sections=_sections(report, counts, links=links),
-            charts=_charts(report, counts, trend, suppressed=suppressed, links=links),
+            sections=_sections(report, counts, link=link),
+            charts=_charts(report, counts, trend, suppressed=suppressed, link=link),
             compliance_rate=report.rate(),
             query=urlencode(report.filter.as_query()),
             turnaround_hours=turnaround_hours,
-            decided_href=_link(report.filter, "reviews_decided") if links else None,
+            decided_href=link("reviews_decided") if link else None,
             policy_notes=scope_notes(office, report.filter.start, report.filter.end),
         )
         if suppressed:

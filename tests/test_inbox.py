@@ -302,6 +302,10 @@ def test_navigation_shows_the_count_in_one_query(client, case, alice, carol, off
     # conveyances need a worksheet: cases.policy), a fixed number whatever the items.
     items = [q for q in counted.captured_queries if "cases_officepolicy" not in q["sql"]]
     assert len(items) == 1 and len(counted) <= 4
+    # Once its SQL is kept (`inbox._count_key`), a page reads the versions once and counts.
+    with CaptureQueriesContext(connection) as kept:
+        assert inbox.action_count(alice) == 3
+    assert len(kept) == 2 and "cases_officepolicy" in kept.captured_queries[0]["sql"]
     client.force_login(alice)
     html = client.get(reverse("case_list")).content.decode()
     assert '<span class="badge text-bg-danger" data-testid="actions-waiting">3<' in html
@@ -360,3 +364,85 @@ def test_counsels_answer_reaches_the_deputy(case, alice, carol, erin):
     counsel.answer_counsel(request, by_user=erin, answer="Possibly; see the record of conviction.")
     assert [item.pk for item in listed(alice, "counsel")] == [request.pk]
     assert listed(carol, "counsel") is None or listed(carol, "counsel") == []
+
+
+# --- The navigation's count, its SQL kept per process (issue 19) -------------------------------
+
+
+def fresh_count(user, today=None):
+    """The navigation's count with its SQL built afresh (what `action_count` did each time)."""
+    queries = [spec.query(user, today or TODAY) for spec in inbox.SECTIONS]
+    ids = [query.order_by().values_list("pk") for query in queries if query is not None]
+    return ids[0].union(*ids[1:], all=True).count() if ids else 0
+
+
+def as_next_request(user):
+    """The user as the next page reads them: membership, office and permissions afresh."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def test_kept_count_follows_each_fact_its_query_is_built_from(office, unit, case, alice, carol):
+    """A kept SQL is reused only while every fact it was built from is unchanged: policy
+    versions, the office's two windows, the user's unit and role, the day."""
+    from django.contrib.auth.models import Permission
+
+    from cases.choices import Role, WorksheetScope
+    from cases.roles import assign_role
+
+    inbox._COUNT_SQL.clear()
+    conveyed(case, with_signed_worksheet=False)
+    factories.make_case(office, unit, alice, "H-9", next_hearing=TODAY + dt.timedelta(days=9))
+    draft_begun(factories.make_case(office, unit, alice, "D-3"), alice, days_ago=3)
+
+    def check(user, expected, today=None):
+        user = as_next_request(user)
+        assert inbox.action_count(user, today) == fresh_count(user, today) == expected
+
+    check(alice, 1)  # the offer conveyed without a signed worksheet
+    factories.set_policy(office, worksheet_scope=WorksheetScope.NONE)  # a new policy version
+    check(alice, 0)
+    office.inbox_hearing_days = 10
+    office.save()
+    check(alice, 1)  # the hearing in 9 days
+    office.inbox_draft_days = 2
+    office.save()
+    check(alice, 2)  # and the draft begun 3 days ago
+    check(alice, 1, today=TODAY + dt.timedelta(days=10))  # past the hearing; the draft stays
+    # A supervisor's reviews follow their unit and role.
+    awaiting_review(factories.make_case(office, unit, alice, "R-1"), alice)
+    check(carol, 1)
+    other = factories.make_unit(office, "Other Unit")
+    carol.membership.unit = other
+    carol.membership.save()
+    check(carol, 0)
+    carol.membership.unit = unit
+    carol.membership.save()
+    check(carol, 1)
+    reviewing = Permission.objects.get(codename="review_worksheet")
+    carol.groups.get().permissions.remove(reviewing)  # the role's group, without the right
+    check(carol, 0)
+    carol.groups.get().permissions.add(reviewing)
+    check(carol, 1)
+    carol.membership.role = Role.DEPUTY
+    carol.membership.save()
+    assign_role(carol, Role.DEPUTY)
+    check(carol, 0)
+
+
+def test_first_count_of_the_day_costs_the_queries_of_a_later_one(case, alice):
+    from cases.choices import WorksheetScope
+
+    conveyed(case, with_signed_worksheet=False)
+    factories.set_policy(case.office, worksheet_scope=WorksheetScope.ALL_OFFERS)
+    factories.set_policy(
+        case.office, TODAY + dt.timedelta(days=30), worksheet_scope=WorksheetScope.NONE
+    )
+    alice.get_all_permissions()  # loaded once per request already, by the navigation
+    inbox._COUNT_SQL.clear()
+    with CaptureQueriesContext(connection) as first:
+        assert inbox.action_count(alice) == 1
+    with CaptureQueriesContext(connection) as later:
+        assert inbox.action_count(alice) == 1
+    assert len(first) == len(later) == 2  # the policy versions, then the count

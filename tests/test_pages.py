@@ -191,3 +191,36 @@ def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "down"
+
+
+# --- Blank forms rendered once per process (issue 19) -------------------------------------------
+
+
+def crispy_in_page(response, form):
+    """What `{% crispy form %}` gives in the page's own context."""
+    from django.template import engines
+
+    # A ContextList iterates over its contexts; keys() gives the names.
+    page = {key: response.context[key] for key in response.context.keys()}  # noqa: SIM118
+    crispy = engines["django"].from_string("{% load crispy_forms_tags %}{% crispy form %}")
+    return crispy.render({**page, "form": form})
+
+
+@pytest.mark.parametrize("who", ["alice", "carol"])
+def test_kept_blank_forms_are_what_crispy_renders_in_each_page(client, request, case, who):
+    """The case list's filters (blank, then searched) and the case page's prior form, for a
+    deputy and then a supervisor: the kept HTML of another user's page is this page's own."""
+    from cases.templatetags import considered
+
+    considered._BLANK_FORMS.clear()
+    for user in ("alice", who):  # alice's pages fill the store first
+        client.force_login(request.getfixturevalue(user))
+        for url in (reverse("case_list"), reverse("case_list") + "?stage=open"):
+            response = client.get(url)
+            form = response.context["form"]
+            assert crispy_in_page(response, form) in response.content.decode()
+        response = client.get(reverse("case_detail", args=[case.pk]))
+        if "prior_form" in response.context and response.context["can_edit"]:
+            form = response.context["prior_form"]
+            assert crispy_in_page(response, form) in response.content.decode()
+    assert considered._BLANK_FORMS  # the blank forms were kept, and reused for `who`

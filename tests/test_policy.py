@@ -275,3 +275,22 @@ def test_offers_not_yet_conveyed_follow_todays_version_read_with_the_others(
     assert required(office) == ["license"]
     factories.set_policy(office, today, worksheet_scope=WorksheetScope.FELONIES)
     assert required(office) == []
+
+
+def test_versions_known_pick_what_the_database_picks(office):
+    """`versions_known` (the navigation's count compiles with versions it has read) gives the
+    spans the two queries give, for a day before, on, between and after the versions."""
+    day = dt.date(2026, 3, 1)
+    factories.set_policy(office, day, worksheet_scope="felonies")
+    factories.set_policy(office, day + dt.timedelta(days=40), worksheet_scope="none")
+    versions = policy.all_versions(office)
+
+    def spans(start, end):
+        return [(s.policy.pk, s.policy.effective_from, s.start, s.end) for s in
+                policy.versions_between(office, start, end)]  # fmt: skip
+
+    for start in (policy.EPOCH, day - dt.timedelta(days=1), day, day + dt.timedelta(days=10)):
+        for end in (None, day + dt.timedelta(days=20), day + dt.timedelta(days=90)):
+            from_database = spans(start, end)
+            with policy.versions_known(office, versions):
+                assert spans(start, end) == from_database

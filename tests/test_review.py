@@ -176,6 +176,22 @@ def test_queue_query_count_is_constant(client, carol, case, alice, office, unit)
         response = client.get(reverse("review_queue"))
     assert len(response.context["page"].object_list) == 9
     assert len(nine) == len(one)
+    # The queue's length is the navigation's figure: the pending reviews are counted once.
+    counted = [q for q in nine.captured_queries if q["sql"].startswith(REVIEWS_COUNTED)]
+    assert len(counted) == 1
+    assert '9<span class="visually-hidden"> waiting</span>' in response.content.decode()
+
+
+REVIEWS_COUNTED = 'SELECT COUNT(*) AS "__count" FROM "cases_review"'
+
+
+def test_navigation_counts_the_waiting_reviews_once(client, carol, case, alice):
+    awaiting_review(case, alice)
+    client.force_login(carol)
+    with CaptureQueriesContext(connection) as page:
+        html = client.get(reverse("case_list")).content.decode()
+    assert '1<span class="visually-hidden"> waiting</span>' in html
+    assert len([q for q in page.captured_queries if q["sql"].startswith(REVIEWS_COUNTED)]) == 1
 
 
 def test_queue_is_oldest_first(client, carol, case, alice, office, unit):

@@ -5,6 +5,7 @@ them into the words a deputy reads, and the catalog version tag never breaks a p
 """
 
 from django import template
+from django.template import engines
 
 from consequences import engine
 from consequences.catalog import CatalogError
@@ -145,3 +146,33 @@ def impact_verdict(value):
     if value == "not_in_catalog":
         return "Not in the catalog (no analysis)"
     return verdict_label(value)
+
+
+# --- Blank forms --------------------------------------------------------------------------------
+
+_BLANK_FORMS: dict[tuple, str] = {}
+
+
+@register.simple_tag
+def crispy_form(form):
+    """`{% crispy form %}`, kept per process when the form is blank and says it renders the same
+    for everyone (`renders_blank_alike`: its fields, choices and help texts read nothing from the
+    request or the database). Crispy's layout costs 10-15 ms of CPU per form, on the case list
+    and the case page (issue 19). A bound form is rendered each time, as before.
+
+    Rendered in a context of its own, so nothing of one page or user can reach another's; the
+    crispy templates read only what the form and its helper give them (tests/test_pages.py
+    compares this with `{% crispy %}` in the pages' own context).
+    """
+    if form.is_bound or not getattr(form, "renders_blank_alike", False):
+        return _render_crispy(form)
+    key = (type(form), form.prefix, repr(sorted(form.initial.items())))
+    html = _BLANK_FORMS.get(key)
+    if html is None:
+        html = _BLANK_FORMS[key] = _render_crispy(form)
+    return html
+
+
+def _render_crispy(form):
+    crispy = engines["django"].from_string("{% load crispy_forms_tags %}{% crispy form %}")
+    return crispy.render({"form": form})

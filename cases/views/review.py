@@ -90,7 +90,10 @@ def review_queue(request):
     )
     for review in page.object_list:
         review.top_risk = top_risk(review.worksheet)
-    return render(request, "review/queue.html", {"page": page})
+    # The navigation's figure is this queue's length: counted once (cases.context_processors).
+    return render(
+        request, "review/queue.html", {"page": page, "reviews_waiting": page.paginator.count}
+    )
 
 
 @permission_required("cases.review_worksheet", raise_exception=True)
