@@ -547,7 +547,7 @@ def _assess(
         raise InvalidInput(f"{code}: {problem}")
 
     count = rules.Count(level, levels, sentence, custody, facts, offense.tags)
-    all_flags = _count_flags(offense, count, form, catalog.memo.setdefault("flags", {}))
+    all_flags = _memoised_count_flags(catalog, offense, count, form)
     # A combined count's safer pleas are the form's own (PC 32 for an attempt or conspiracy).
     offered = (
         offense.alternatives if form is None else (form_entry.alternatives if form_entry else ())
@@ -719,6 +719,38 @@ def _not_analysed(
         message=f"{lead} {offense.summary} {tail}",
         kind=offense.kind,
     )
+
+
+def _memoised_count_flags(
+    catalog: Catalog, offense: Offense, count: rules.Count, form: CombinedForm | None
+) -> tuple[Flag, ...]:
+    """``_count_flags``, memoised per catalog on everything it reads.
+
+    The flags are a function of the entry, the combined form and every field of the count
+    (conditions read the facts, the CIMT wording the level and sentence, the derived grounds the
+    tags and custody), and Flags are immutable: a page that shows the same offers again, or a
+    disposition that repeats a count, gets the tuple built the first time.
+    """
+    memo = catalog.memo.setdefault("count_flags", {})
+    try:
+        key = (
+            id(offense),
+            form,
+            count.level,
+            count.possible_levels,
+            count.sentence_days,
+            count.custody_days,
+            frozenset(count.facts.items()),
+            count.tags,
+        )
+        flags = memo.get(key)
+    except TypeError:  # a fact value that cannot be hashed: build without the memo
+        return _count_flags(offense, count, form, catalog.memo.setdefault("flags", {}))
+    if flags is None:
+        if len(memo) >= 50_000:
+            memo.clear()
+        flags = memo[key] = _count_flags(offense, count, form, catalog.memo.setdefault("flags", {}))
+    return flags
 
 
 def _count_flags(
