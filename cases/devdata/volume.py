@@ -384,7 +384,7 @@ class Generator:
           part arrived (its id is unique), and nothing is updated or deleted."""
         missing = bulk.orphans(MODELS_WRITTEN, marks)
         worksheet_ids = [version.id for plan in plans for version in plan.versions]
-        with connection.cursor() as cursor:
+        with bulk.probing() as cursor:
             for part in (Worksheet.dispositions_considered.through, FlagOverride):
                 table = part._meta.db_table
                 cursor.execute(
