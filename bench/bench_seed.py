@@ -5,7 +5,8 @@
 
 Drops and re-creates its own database (default considered_perf_seed; never the project's own),
 migrates it, then times `seed_volume --cases N` (one office, default 20,000 cases, about 50,000
-offers). The seconds cover everything the command does (users, cases, worksheets, ANALYZE).
+offers). The seconds cover everything the command does (users, cases, worksheets, the index
+rebuild, ANALYZE and the rollups' rebuild).
 The figure is merged into bench/results.json with the target of issue 19 (≥ 5× faster than the
 914 s for 408,001 cases measured before, i.e. ≥ 2,230 cases/s on that machine); --baseline-seconds
 records a run of the previous code at the same size on the same machine, for the speed-up.

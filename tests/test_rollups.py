@@ -10,6 +10,7 @@ rebuilt from the month's rows when an action marks the month stale).
 
 import datetime as dt
 import random
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -383,3 +384,30 @@ def test_the_partial_months_at_both_edges_are_counted_in_one_pass(office, unit, 
     offers_read = [q for q in captured.captured_queries if '"cases_disposition"' in q["sql"]]
     assert len(offers_read) == 1
     assert_same(report_filter, dave)
+
+
+def _rollup_rows(office):
+    fields = [f.attname for f in MonthlyRollup._meta.concrete_fields if not f.primary_key]
+    return Counter(MonthlyRollup.objects.filter(office=office).values_list(*fields))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rebuilding_the_whole_history_gives_the_rows_of_the_month_by_month_rebuild(world_for, seed):
+    """`rebuild_rollups` counts every month in one GROUP BY per source (for the seed); the rows
+    must be exactly those the per-month rebuild of the read path (`refresh`) gives."""
+    world = world_for(seed)
+    for _ in range(6):  # amendments, moves, count edits, defense requests, late signatures
+        world.mutate()
+    every_month = ReportFilter(world.office.pk, dt.date(2024, 6, 1), dt.date(2026, 6, 30))
+    rollups.refresh(world.office.pk, list(every_month.months()))
+    month_by_month = _rollup_rows(world.office)
+    assert month_by_month  # the random data is not empty
+    ReportMonth.objects.update(stale=True)
+    MonthlyRollup.objects.all().delete()
+
+    built = rollups.rebuild_rollups(world.office)
+
+    assert built > 0
+    assert _rollup_rows(world.office) == month_by_month
+    assert ReportMonth.objects.filter(office=world.office, stale=False).count() == built
+    assert not MonthlyRollup.objects.exclude(office=world.office).exists()  # the other office's

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 
@@ -198,8 +199,6 @@ def test_seeded_worksheets_open_print_and_verify_like_signed_ones(seeded, client
 def test_every_index_is_back_after_the_load():
     """On PostgreSQL the seed drops the non-unique indexes around a large load and builds them
     again from their catalog definitions (bulk.secondary_indexes_dropped); none may be lost."""
-    from django.db import connection
-
     from cases.devdata.volume import MODELS_WRITTEN
 
     def indexes():
@@ -218,3 +217,95 @@ def test_every_index_is_back_after_the_load():
     call_command("seed_volume", cases=40, offices=1, verbosity=0, stdout=io.StringIO())
     assert Case.objects.count() == 40
     assert indexes() == before
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="session_replication_role is PostgreSQL's"
+)
+
+
+def _planting(monkeypatch, plant):
+    """Make each chunk's load also write what `plant(generator, plans)` writes, in the load's
+    own mode (replica on PostgreSQL when the checks are skipped)."""
+    from cases.devdata.volume import Generator
+
+    write = Generator._write
+
+    def write_and_plant(self, plans):
+        write(self, plans)
+        plant(self, plans)
+
+    monkeypatch.setattr(Generator, "_write", write_and_plant)
+
+
+@postgresql_only
+def test_a_load_without_row_checks_still_proves_them(monkeypatch):
+    """Into a new office the load skips PostgreSQL's per-row checks, verifies the same with one
+    query per constraint, and leaves the triggers on for what comes after."""
+    from django.db import IntegrityError, transaction
+
+    from cases.devdata.volume import Generator
+
+    verified = []
+    verify = Generator._verify
+    monkeypatch.setattr(
+        Generator, "_verify", lambda self, *a: verified.append(1) or verify(self, *a)
+    )
+    call_command("seed_volume", cases=60, offices=1, chunk=25, verbosity=0, stdout=io.StringIO())
+    assert len(verified) == 3  # every chunk took the fast path, and was checked
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+    signed = Worksheet.objects.first()
+    offer = signed.case.dispositions.first()
+    charge = signed.case.charges.first()
+    # Straight to the database, past the application's guard (cases.frozen): the trigger.
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_flagoverride (worksheet_id, disposition_id, charge_id, ground, "
+            "subcategory, engine_verdict, deputy_verdict, reason) "
+            "VALUES (%s, %s, %s, 'cimt', '', 'yes', 'no', 'after signing')",
+            [signed.pk, offer.pk, charge.pk],
+        )
+
+
+@postgresql_only
+def test_a_load_without_row_checks_refuses_a_row_that_points_nowhere(monkeypatch):
+    from cases.devdata import bulk
+
+    def orphan_charge(generator, plans):
+        bulk.write(Charge, ["case_id", "number", "statute_as_entered"], [(10**9, 1, "PC 1")])
+
+    _planting(monkeypatch, orphan_charge)
+    with pytest.raises(RuntimeError, match="cases_charge.case_id"):
+        call_command("seed_volume", cases=10, offices=1, verbosity=0, stdout=io.StringIO())
+    assert not Case.objects.exists()  # the chunk was rolled back
+
+
+@postgresql_only
+def test_a_load_without_row_checks_refuses_a_part_of_a_worksheet_signed_before(monkeypatch):
+    """What migration 0003's trigger refuses: an override added to a worksheet already signed
+    (here one of another office, seeded with the row checks on)."""
+    from cases.devdata import bulk
+    from cases.models import FlagOverride
+
+    call_command("seed_volume", cases=10, offices=1, verbosity=0, stdout=io.StringIO())
+    signed = Worksheet.objects.first()
+    offer, charge = signed.case.dispositions.first(), signed.case.charges.first()
+
+    def late_part(generator, plans):
+        if not generator.skip_row_checks:
+            return  # office 1 again, with the row checks: its chunk is written as usual
+        row = (signed.pk, offer.pk, charge.pk, "cimt", "yes", "no", "added after signing")
+        bulk.write(FlagOverride, volume_override_columns(), [row])
+
+    _planting(monkeypatch, late_part)
+    with pytest.raises(RuntimeError, match="signed before"):
+        call_command("seed_volume", cases=20, offices=2, verbosity=0, stdout=io.StringIO())
+    assert not Case.objects.filter(office__slug="volume-2").exists()  # rolled back
+
+
+def volume_override_columns():
+    from cases.devdata.volume import OVERRIDE_COLUMNS
+
+    return OVERRIDE_COLUMNS

@@ -7,9 +7,11 @@ and datetimes, and JSON as the text to store (`json.dumps` done by the caller, o
 distinct value where it can). Every other column of the model gets its Django default,
 computed once per call (`auto_now` and `auto_now_add` columns: the moment of the call).
 
-On PostgreSQL the rows stream into `COPY ... FROM STDIN` as tab-separated text; triggers still
-fire on COPY, so the signed-worksheet guards of migration 0003 hold for the seed as for any
-writer. Elsewhere (SQLite: tests and trials) one `executemany` INSERT per table.
+On PostgreSQL the rows stream into `COPY ... FROM STDIN` as tab-separated text; triggers
+fire on COPY as on INSERT. A load may skip the per-row foreign-key checks and triggers
+(`session_replication_role = replica`, `can_skip_row_checks`) only if it then proves what they
+enforce over the rows it added (`high_water_marks`, `orphans`; `volume.Generator._verify`).
+Elsewhere (SQLite: tests and trials) one `executemany` INSERT per table.
 
 Ids come from the table's own sequence (`reserve_ids`), so the rows that point at them can be
 built before anything is written.
@@ -102,6 +104,72 @@ def secondary_indexes_dropped(models, *, when=True):
                 # And back to deferred, as Django declares its foreign keys (the only
                 # deferrable constraints here), for what the outer transaction writes next.
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def can_skip_row_checks():
+    """May this connection load with `session_replication_role = replica` (PostgreSQL, a role
+    allowed to set it: superusers, or PostgreSQL 15's GRANT SET ON PARAMETER)?"""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('is_superuser') = 'on' "
+            "OR has_parameter_privilege('session_replication_role', 'SET')"
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def high_water_marks(models):
+    """{table: the largest id it holds}, to find the rows a load adds (`orphans`)."""
+    marks = {}
+    with connection.cursor() as cursor:
+        for model in models:
+            table, pk = model._meta.db_table, model._meta.pk.column
+            cursor.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')  # noqa: S608
+            marks[table] = cursor.fetchone()[0]
+    return marks
+
+
+@contextmanager
+def probing():
+    """A cursor whose queries look rows up by index, row by row: the rows a chunk added by a
+    range of their primary key, each foreign key in its target's primary key. Otherwise the
+    planner, with statistics of tables that were empty when the load began, scans and hashes
+    whole tables, once per chunk: a cost growing with everything loaded so far (measured: more
+    than the foreign-key checks skipped, at 100,000 cases)."""
+    settings = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin", "enable_bitmapscan")
+    with connection.cursor() as cursor:
+        for name in settings:
+            cursor.execute(f"SET LOCAL {name} = off")
+        try:
+            yield cursor
+        finally:
+            for name in settings:
+                cursor.execute(f"SET LOCAL {name} = DEFAULT")
+
+
+def orphans(models, marks):
+    """The foreign keys of the rows added since `marks` that point at no row, as
+    ["table.column", ...]: what the foreign-key constraints check row by row, as one anti-join
+    per constraint over the rows added (for a load that skipped those checks)."""
+    found = []
+    with probing() as cursor:
+        for model in models:
+            meta = model._meta
+            for field in meta.concrete_fields:
+                if not field.is_relation:
+                    continue
+                target = field.target_field
+                sql = (
+                    f'SELECT 1 FROM "{meta.db_table}" child '  # noqa: S608 - names from models
+                    f'WHERE child."{meta.pk.column}" > %s AND child."{field.column}" IS NOT NULL '
+                    f'AND NOT EXISTS (SELECT 1 FROM "{target.model._meta.db_table}" parent '
+                    f'WHERE parent."{target.column}" = child."{field.column}") LIMIT 1'
+                )
+                cursor.execute(sql, [marks[meta.db_table]])
+                if cursor.fetchone():
+                    found.append(f"{meta.db_table}.{field.column}")
+    return found
 
 
 def write(model, columns, rows):

@@ -9,7 +9,9 @@ class Command(BaseCommand):
         "Rebuild the compliance report's monthly rollups of every month an office has records "
         "in (all offices by default). The actions keep them up to date; run this after a bulk "
         "load that bypassed them (seed_volume runs it at its end). The report rebuilds any "
-        "month it finds stale anyway, so this only moves that cost off the first page view."
+        "month it finds stale anyway, so this only moves that cost off the first page view. "
+        "All of an office's months are counted at once and stay locked until the office is "
+        "done: an action that marks one of them meanwhile waits for it."
     )
 
     def add_arguments(self, parser):
