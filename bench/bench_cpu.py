@@ -26,6 +26,7 @@ import serving
 DATABASE = os.environ.get("LOAD_DATABASE", "considered_cpu")
 CASES = int(os.environ.get("LOAD_CASES", "20000"))
 ROUNDS = int(os.environ.get("CPU_ROUNDS", "15"))
+QUEUE = os.environ.get("CPU_BROKER_URL", "redis://127.0.0.1:6379/7")
 
 # A signing conveys the offer it chose when that offer is still a draft (the case page links
 # its conveyance): once per such offer, so mostly early in a run. 19 % of the seeded cases have
@@ -208,7 +209,8 @@ def measure(replay):
 
     from cases import offers, pdf_jobs
     from cases.choices import WithdrawalReason
-    from cases.models import Disposition
+    from cases.models import Disposition, ReportMonth
+    from compliance import rollups
 
     cpu = {name: [] for name in MIX}
     queries = {}
@@ -232,17 +234,27 @@ def measure(replay):
                 by_user=replay.deputy_user,
                 reason=WithdrawalReason.WRONG_OFFER,
             )
-        # The worker's job, here in-process and outside the measured requests.
+        # The worker's jobs, here in-process and outside the measured requests: the signed
+        # worksheet's PDFs, and the rollup months the round's writes marked stale (so each
+        # round's dashboard counts raw only what this round's writes touched, as a dashboard
+        # viewed between a write and its job does).
         signed = replay.after_round.get("signed")
         if signed:
             pdf_jobs.render_now(int(signed))
             replay.signed = signed
+        for office_id, month in ReportMonth.objects.filter(stale=True).values_list(
+            "office_id", "month"
+        ):
+            rollups.refresh(office_id, [month])
     return cpu, queries
 
 
 def main():
     env = serving.production_env(DATABASE)
-    env.pop("CELERY_BROKER_URL", None)  # the bench renders the PDFs itself, between requests
+    # A broker no worker reads: the requests queue their jobs as in production (PDFs, stale
+    # rollup months), and the bench runs those jobs itself between rounds (`measure`).
+    env["CELERY_BROKER_URL"] = QUEUE
+    subprocess.run(["redis-cli", "-u", QUEUE, "flushdb"], check=True, capture_output=True)
     env["PDF_STORAGE_DIR"] = str(serving.OUT / "cpu_pdfs")
     if os.environ.get("CPU_RESEED") == "1" or not database_exists(DATABASE):
         print(f"seeding {CASES} cases into {DATABASE} …", flush=True)

@@ -23,6 +23,10 @@ Why "mark stale, rebuild on read" rather than incremental counters or a material
   commit together, so no reader sees new rows with a fresh mark.
 - A materialized view would refresh the whole history (cost growing with it) and needs a queue
   and PostgreSQL; this works the same on SQLite.
+- With a job queue (CELERY_BROKER_URL), a page does not rebuild: it counts the stale months from
+  the raw rows, exactly as the bare SQL does, and queues their rebuild (`queue_rebuild`,
+  compliance/tasks.py). Under the load test's mix, amendments and conveyances marked a month
+  stale between nearly every two views, and its rebuild was most of the dashboard's CPU.
 - The cost of a rebuild is bounded by one month's rows; most writes touch the current month,
   which a period ending today counts from the raw rows anyway (a partial month).
 
@@ -48,6 +52,9 @@ databases; the query count). Bench: bench/bench_report.py (the growth check).
 """
 
 import datetime as dt
+import logging
+import math
+import time
 from collections import defaultdict
 from dataclasses import replace
 from itertools import groupby
@@ -105,6 +112,7 @@ GROUP_BITS = {key: 1 << number for number, key in enumerate(OFFENSE_GROUPS)}
 ALL_GROUPS = 0  # `MonthlyRollup.offense_group` of the rows that count every case once
 PRIMARY = "default"  # rebuilds and their reads never use the replica
 DEFENSE = "defense_requested"  # the one scope attribute that is not about the counts
+log = logging.getLogger(__name__)
 _OFFER_COUNTS = frozenset(m.key for m in METRICS.values() if m.source == OFFERS)
 
 
@@ -241,18 +249,26 @@ def rebuild_month(office_id, month, version=None):
     return True
 
 
+def unbuilt(office_id, months):
+    """Those of `months` that are missing, stale or built for another catalog (one query)."""
+    if not months:
+        return []
+    fresh = set(
+        ReportMonth.objects.using(PRIMARY)
+        .filter(office_id=office_id, month__in=months, stale=False, built_for=built_for())
+        .values_list("month", flat=True)
+    )
+    return [month for month in months if month not in fresh]
+
+
 def refresh(office_id, months):
     """Rebuild those of `months` that are missing, stale or built for another catalog: one query
     when none is. Returns how many were rebuilt."""
-    if not months:
-        return 0
-    version = built_for()
-    fresh = set(
-        ReportMonth.objects.using(PRIMARY)
-        .filter(office_id=office_id, month__in=months, stale=False, built_for=version)
-        .values_list("month", flat=True)
-    )
-    todo = [month for month in months if month not in fresh]
+    return rebuild_months(office_id, unbuilt(office_id, months))
+
+
+def rebuild_months(office_id, todo):
+    """Rebuild `todo`, months `unbuilt` returned. Returns how many."""
     if todo:
         # The markers must exist before a rebuild can lock them (concurrent rebuilds of a new
         # month then wait for each other instead of both inserting rows).
@@ -260,9 +276,48 @@ def refresh(office_id, months):
             [ReportMonth(office_id=office_id, month=month) for month in todo],
             ignore_conflicts=True,
         )
+        version = built_for()
         for month in todo:
             rebuild_month(office_id, month, version)
     return len(todo)
+
+
+# A broker that refused a job is not asked again for this long (per process): each try waits
+# up to CELERY_BROKER_CONNECTION_TIMEOUT, and the page rebuilds inline meanwhile.
+BROKER_RETRY_SECONDS = 30
+# A month queued for a rebuild is not queued again by this process for this long: the pages
+# viewed meanwhile count it from the raw rows, and a job that finds it fresh does nothing.
+REQUEUE_SECONDS = 30
+_broker_down_until = 0.0
+_queued: dict[tuple[int, dt.date], float] = {}
+
+
+def queue_rebuild(office_id, months):
+    """Ask the worker to rebuild `months`; False when no broker is configured or it is down.
+
+    A rebuild inside a page view was most of the dashboard's CPU under the load test's mix
+    (amendments and conveyances mark months stale between two views). With a job queue, the
+    page counts those months from the raw rows, exactly, and the worker rebuilds them."""
+    global _broker_down_until
+    if not settings.CELERY_BROKER_URL or time.monotonic() < _broker_down_until:
+        return False
+    now = time.monotonic()
+    due = [m for m in months if now - _queued.get((office_id, m), -math.inf) >= REQUEUE_SECONDS]
+    if not due:
+        return True
+    from .tasks import rebuild_months
+
+    try:
+        rebuild_months.apply_async(
+            args=[office_id, [month.isoformat() for month in due]], retry=False
+        )
+    except Exception:  # the broker is down: this page rebuilds them itself
+        log.warning("Rollup rebuild for office %s not queued: broker unavailable", office_id)
+        _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
+        return False
+    for month in due:
+        _queued[(office_id, month)] = now
+    return True
 
 
 def rebuild_rollups(office):
@@ -532,8 +587,10 @@ def _raw_runs(report_filter, rolled):
 
 
 def count(report_filter, user):
-    """The dashboard's figures: whole months from the rollup (rebuilding stale ones first),
-    the rest from the raw rows. None when the rollup cannot answer for this viewer."""
+    """The dashboard's figures: whole months from the rollup, the rest from the raw rows.
+    Stale or missing months are rebuilt first, here, or with a job queue by the worker while
+    this page counts them from the raw rows (`queue_rebuild`). None when the rollup cannot
+    answer for this viewer."""
     if not _keys_hold_visibility(user):
         return None
     if timezone.get_current_timezone_name() != settings.TIME_ZONE:
@@ -542,8 +599,13 @@ def count(report_filter, user):
     counts = dict.fromkeys(COUNT_FIELDS, 0)
     turnaround_total = dt.timedelta()
     by_month = {}
+    todo = unbuilt(report_filter.office_id, rolled)
+    if todo and queue_rebuild(report_filter.office_id, todo):
+        rolled = [month for month in rolled if month not in todo]  # counted raw below
+        in_force = {month: in_force[month] for month in rolled}
+    elif todo:
+        rebuild_months(report_filter.office_id, todo)
     if rolled:
-        refresh(report_filter.office_id, rolled)
         offer_condition = _offer_condition(in_force)
         sums = {
             name: Sum(name, filter=offer_condition) if name in _OFFER_COUNTS else Sum(name)

@@ -14,7 +14,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("considered")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["cases"])
+app.autodiscover_tasks(["cases", "compliance"])
 
 
 @worker_process_init.connect
