@@ -53,10 +53,22 @@ def returned_worksheets(user, today=None):
         Worksheet.objects.current()
         .filter(review__outcome=ReviewOutcome.RETURNED)
         .filter(visible_q(user, "case__"))
-        .filter(Q(case__assigned_deputy_id=user.pk) | Q(signed_by_id=user.pk))
+        .filter(_assigned_or_signed_by(user))
         .select_related("case", "review", "review__reviewer")
         .order_by("-review__decided_at", "pk")
     )
+
+
+def _assigned_or_signed_by(user):
+    """On my cases or signed by me, on the worksheet's own columns: its copy of the case's
+    office and deputy (`CaseScope`, kept the case's) and its signer, two indexes PostgreSQL
+    combines, where the case's deputy OR the signer made it read every returned worksheet of
+    the office (issue 19). A returned worksheet is signed, which the deputy index holds."""
+    membership = getattr(user, "membership", None)
+    if membership is None:  # no office: `visible_q` shows nothing anyway
+        return Q(signed_by_id=user.pk)
+    mine = Q(office_id=membership.office_id, assigned_deputy_id=user.pk, signed_at__isnull=False)
+    return mine | Q(signed_by_id=user.pk)
 
 
 def conveyed_without_signed_worksheet(user, today=None):

@@ -750,8 +750,16 @@ class WorksheetQuerySet(models.QuerySet):
         return self.filter(case__office=office)
 
     def current(self):
-        """The newest version of each case's worksheet: the one nothing amends yet."""
-        return self.filter(amended_by__isnull=True)
+        """The newest version of each case's worksheet: the one nothing amends yet.
+
+        NOT EXISTS rather than `amended_by__isnull=True`: PostgreSQL does not turn the LEFT JOIN
+        that writes into an anti-join (the IS NULL is on the other row's id, not on the join
+        column), so it merged against every amendment of the table; the anti-join probes the
+        unique `amends_id` index per worksheet (the navigation's count: 10 → 2.5 ms at 20,000
+        cases, issue 19)."""
+        return self.filter(
+            ~models.Exists(Worksheet.objects.filter(amends_id=models.OuterRef("pk")))
+        )
 
     def signed(self):
         return self.filter(signed_at__isnull=False)

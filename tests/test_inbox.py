@@ -85,6 +85,18 @@ def test_returned_worksheet_is_not_a_colleagues_or_an_outsiders(case, alice, bob
     assert listed(carol, "returned") == []
 
 
+def test_a_returned_worksheet_follows_its_case_to_a_new_deputy(case, alice, bob, carol, dave):
+    """On my case though another signed it: the case moved to me after the return. The signer
+    keeps it too (signed by them)."""
+    worksheet = returned(case, alice, carol)
+    case.refresh_from_db()
+    actions.update_case(
+        case, by_user=dave, version=case.lock_version, fields={"assigned_deputy": bob}
+    )
+    assert listed(bob, "returned") == [worksheet]
+    assert listed(alice, "returned") == [worksheet]
+
+
 def test_amending_from_the_page_takes_it_off_the_list(client, case, alice, carol):
     worksheet = returned(case, alice, carol)
     client.force_login(alice)
