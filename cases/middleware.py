@@ -7,11 +7,14 @@ import re
 import time
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.db.models import OuterRef, Q
 
 from consequences import catalog
 
-from . import catalog_history
+from . import catalog_history, policy
 from .models import Membership, new_request_id
+from .security import device_annotations
 
 log = logging.getLogger("considered.catalog")
 
@@ -56,17 +59,46 @@ class MembershipMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             attach_membership(user)
-        return self.get_response(request)
+            attach_permissions(user)
+        with policy.remembered_in_request():
+            return self.get_response(request)
 
 
 def attach_membership(user):
-    """Cache on `user` its membership (or None: no office), with the office and the unit."""
-    membership = Membership.objects.select_related("office", "unit").filter(user_id=user.pk).first()
+    """Cache on `user` its membership (or None: no office), with the office and the unit, and
+    whether the user has a confirmed second-factor device (`security.owes_second_factor`)."""
+    membership = (
+        Membership.objects.select_related("office", "unit")
+        .annotate(**device_annotations(OuterRef("user_id")))
+        .filter(user_id=user.pk)
+        .order_by("pk")  # one per user; the model's ordering would join the office and the user
+        .first()
+    )
     if membership is not None:
+        user._has_confirmed_device = any(
+            value for name, value in vars(membership).items() if name.startswith("has_device_")
+        )
         Membership.user.field.set_cached_value(membership, user)
     # `user.membership` then reads this; None makes it raise as a missing row does.
     Membership.user.field.remote_field.set_cached_value(user, membership)
     return membership
+
+
+def attach_permissions(user):
+    """Fill the permission cache Django's ModelBackend keeps on the user (`_perm_cache`, the
+    set `get_all_permissions` returns) from one query over the user's own and their groups'
+    permissions, where the backend asks two. Only for an active user who is not a superuser:
+    for those the backend answers without reading its cache in this form. Every `has_perm`
+    of the request then reads the set; tests/test_request_floor.py compares it with the
+    backend's own for each role."""
+    if not user.is_active or user.is_superuser or hasattr(user, "_perm_cache"):
+        return
+    rows = (
+        Permission.objects.filter(Q(user=user) | Q(group__user=user))
+        .values_list("content_type__app_label", "codename")
+        .distinct()
+    )
+    user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
 
 
 class NoStoreMiddleware:

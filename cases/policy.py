@@ -76,14 +76,45 @@ FIELDS = tuple(SETTINGS)
 
 
 def policy_for(office, on=None):
-    """The version in force on `on` (today by default); the defaults if the office has none."""
+    """The version in force on `on` (today by default); the defaults if the office has none.
+
+    Within a request (`remembered_in_request`) the office's versions are read once and every
+    day is picked from them: a page asked two to five times (the second-factor check, the
+    navigation, the signing's review and counsel rules). Treat the version returned as
+    read-only; `set_office_policy` forgets them."""
     on = on or timezone.localdate()
+    if _in_request.get() is not None:  # every version, read once, serves every day asked
+        in_force = [v for v in all_versions(office) if v.effective_from <= on]
+        return (
+            in_force[-1] if in_force else OfficePolicy(office_id=_id(office), effective_from=EPOCH)
+        )
     version = (
         OfficePolicy.objects.filter(office_id=_id(office), effective_from__lte=on)
         .order_by("-effective_from")
         .first()
     )
     return version or OfficePolicy(office_id=_id(office), effective_from=EPOCH)
+
+
+_in_request: ContextVar[dict | None] = ContextVar("policies_in_request", default=None)
+
+
+@contextmanager
+def remembered_in_request():
+    """`policy_for` reads each office's version once within the block (one request: the
+    `MembershipMiddleware`). Nothing is kept between requests, so another process's change
+    applies from the next request."""
+    token = _in_request.set({})
+    try:
+        yield
+    finally:
+        _in_request.reset(token)
+
+
+def forget_in_request():
+    memo = _in_request.get()
+    if memo is not None:
+        memo.clear()
 
 
 def _id(office):
@@ -134,8 +165,15 @@ def versions_known(office, versions):
 
 
 def all_versions(office):
-    """Every policy version of the office, oldest first (one query)."""
-    return list(OfficePolicy.objects.filter(office_id=_id(office)).order_by("effective_from"))
+    """Every policy version of the office, oldest first (one query; once per request within
+    `remembered_in_request`). An office has a handful: one per change of its settings."""
+    memo = _in_request.get()
+    if memo is not None and _id(office) in memo:
+        return memo[_id(office)]
+    versions = list(OfficePolicy.objects.filter(office_id=_id(office)).order_by("effective_from"))
+    if memo is not None:
+        memo[_id(office)] = versions
+    return versions
 
 
 def _between(versions, office, start, end):
@@ -411,6 +449,7 @@ def set_office_policy(office, *, by_user, effective_from, fields, request=None):
         raise ValueError(f"Not a policy setting: {', '.join(sorted(unknown))}.")
     # Lock the office's versions so two administrators' edits are recorded one after the other.
     list(OfficePolicy.objects.select_for_update().filter(office=office).values_list("pk"))
+    forget_in_request()  # read under the lock, not what this request read before it
     before = policy_for(office, effective_from)
     old = {name: getattr(before, name) for name in FIELDS}
     version = OfficePolicy.objects.filter(office=office, effective_from=effective_from).first()
@@ -423,6 +462,7 @@ def set_office_policy(office, *, by_user, effective_from, fields, request=None):
     version.set_at = timezone.now()
     version.full_clean()
     version.save()
+    forget_in_request()  # the rest of this request reads the new version
     changes = {
         name: {"before": old[name], "after": getattr(version, name)}
         for name in FIELDS

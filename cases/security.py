@@ -94,11 +94,26 @@ def has_confirmed_device(user):
     return (kinds[0].union(*kinds[1:], all=True) if len(kinds) > 1 else kinds[0]).exists()
 
 
+def device_annotations(user_ref):
+    """For a query over rows with the user at `user_ref` (an OuterRef): one EXISTS per kind of
+    device, true when the user has a confirmed one. `MembershipMiddleware` reads them with the
+    membership, so the second-factor check of every page costs no query of its own."""
+    from django.db.models import Exists
+    from django_otp import device_classes
+
+    return {
+        f"has_device_{number}": Exists(model.objects.filter(user_id=user_ref, confirmed=True))
+        for number, model in enumerate(device_classes())
+    }
+
+
 def owes_second_factor(user):
     """None when the user may go on; else the URL name of the page they must visit first."""
     if not user.is_authenticated or user.is_verified():
         return None
-    if has_confirmed_device(user):
+    # Read with the membership at the start of this request (middleware), else asked now.
+    known = getattr(user, "_has_confirmed_device", None)
+    if known if known is not None else has_confirmed_device(user):
         return "otp_verify"
     if second_factor_required(user):
         return "otp_enroll"
