@@ -195,7 +195,11 @@ def get_worksheet_for_user(user, pk):
 
 def get_worksheet_for_editing(user, pk):
     """A draft this user may change. A signed worksheet never changes: it is amended."""
-    worksheet = get_worksheet_for_user(user, pk)
+    return ensure_may_edit_worksheet(user, get_worksheet_for_user(user, pk))
+
+
+def ensure_may_edit_worksheet(user, worksheet):
+    """`worksheet`, read by `get_worksheet_for_user`, if this user may change it."""
     _require(user, "cases.change_worksheet", "Your role can read worksheets but not change them.")
     if worksheet.is_signed:
         raise PermissionDenied("This worksheet is signed and can no longer change. Amend it.")
@@ -204,7 +208,12 @@ def get_worksheet_for_editing(user, pk):
 
 def get_worksheet_for_signing(user, pk):
     """A draft this user may change and sign; refused before the draft is saved."""
-    worksheet = get_worksheet_for_editing(user, pk)
+    return ensure_may_sign_worksheet(user, get_worksheet_for_user(user, pk))
+
+
+def ensure_may_sign_worksheet(user, worksheet):
+    """`worksheet`, read by `get_worksheet_for_user`, if this user may change and sign it."""
+    ensure_may_edit_worksheet(user, worksheet)
     ensure_may_sign(user)
     return worksheet
 

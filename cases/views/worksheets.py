@@ -18,10 +18,11 @@ from consequences.statuses import Verdict
 from .. import actions, analysis, audit, defense_requests, reauth, security, sso, worksheet_layout
 from ..access import (
     can_record_status,
+    ensure_may_edit_worksheet,
+    ensure_may_sign_worksheet,
     get_case_for_editing,
     get_worksheet_for_amending,
     get_worksheet_for_editing,
-    get_worksheet_for_signing,
     get_worksheet_for_user,
     may,
 )
@@ -45,10 +46,10 @@ def worksheet_start(request, case_pk):
 def worksheet_detail(request, pk):
     """Read a worksheet; on a draft, record the consideration and save it."""
     if request.method == "POST":
-        signed = _signed_already(request, pk)
-        if signed is not None:
-            return signed
-        worksheet = get_worksheet_for_editing(request.user, pk)
+        worksheet = get_worksheet_for_user(request.user, pk)
+        if worksheet.is_signed:
+            return _signed_already(request, worksheet)
+        ensure_may_edit_worksheet(request.user, worksheet)
         form = _worksheet_form(request, worksheet, request.POST)
         if form.is_valid():
             try:
@@ -67,10 +68,10 @@ def worksheet_detail(request, pk):
 @require_POST
 def worksheet_sign(request, pk):
     """Save what was typed, then sign: the engine output, catalog version and SHA-256 freeze."""
-    signed = _signed_already(request, pk)
-    if signed is not None:
-        return signed
-    worksheet = get_worksheet_for_signing(request.user, pk)
+    worksheet = get_worksheet_for_user(request.user, pk)
+    if worksheet.is_signed:
+        return _signed_already(request, worksheet)
+    ensure_may_sign_worksheet(request.user, worksheet)
     form = _worksheet_form(request, worksheet, request.POST)
     password = ReauthForm(
         request.POST, request=request, required=reauth.password_needed(request), renderer=RENDERER
@@ -114,12 +115,10 @@ def worksheet_sign(request, pk):
     return redirect(worksheet)
 
 
-def _signed_already(request, pk):
+def _signed_already(request, worksheet):
     """A post to a version that is signed (Back after signing, a stale tab, a second tab): say
-    who signed it and when, with a link, as a conflict (409) rather than a bare refusal."""
-    worksheet = get_worksheet_for_user(request.user, pk)
-    if not worksheet.is_signed:
-        return None
+    who signed it and when, with a link, as a conflict (409) rather than a bare refusal. Read
+    once with the draft's own checks after it (`ensure_may_edit_worksheet`), not twice."""
     return render(
         request,
         "worksheets/already_signed.html",
