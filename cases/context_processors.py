@@ -3,7 +3,7 @@ def membership(request):
     "Needs my action" and, for a supervisor, how many worksheets wait for review (counted only
     when the navigation shows them, both in one statement)."""
     user = getattr(request, "user", None)
-    counts = _once(lambda: _navigation_counts(user))
+    counts = _once(lambda: _navigation_counts(request, user))
     return {
         "membership": getattr(user, "membership", None) if user else None,
         "reviews_waiting": lambda: counts()[1],
@@ -24,7 +24,7 @@ def _once(count):
     return counted
 
 
-def _navigation_counts(user):
+def _navigation_counts(request, user):
     """("Needs my action", reviews waiting): one query for both (`inbox.navigation_counts`)."""
     # Imported here: the views import the models, which are not ready when settings load.
     from .inbox import navigation_counts
@@ -32,7 +32,9 @@ def _navigation_counts(user):
 
     if user is None or not user.is_authenticated:
         return 0, 0
+    known = getattr(request, "reviews_waiting", None)  # the review queue counted them itself
     reviews = None
-    if user.has_perm("cases.review_worksheet"):
+    if known is None and user.has_perm("cases.review_worksheet"):
         reviews = pending_reviews_for(user)
-    return navigation_counts(user, reviews=reviews)
+    actions, waiting = navigation_counts(user, reviews=reviews)
+    return actions, waiting if known is None else known

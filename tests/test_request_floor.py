@@ -64,6 +64,11 @@ def test_a_page_reads_policy_permissions_and_devices_once(client, carol):
     # Session, user, membership, permissions, policy, the queue's count, the audit row, the
     # navigation's count: what every page of a supervisor pays.
     assert len(captured) == 8, [q["sql"][:80] for q in captured.captured_queries]
+    # The queue counted its reviews: the navigation's statement does not count them again.
+    (navigation,) = [
+        sql for sql in (q["sql"] for q in captured.captured_queries) if sql.startswith("SELECT (")
+    ]
+    assert navigation.count("SELECT COUNT(*)") == 1
 
 
 def test_a_confirmed_device_read_with_the_membership_still_asks_for_the_code(client, alice):
