@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -249,8 +250,59 @@ def sections_for(user, today=None):
 
 def action_count(user, today=None):
     """How many items wait in all the sections, in one query (for the navigation)."""
-    if getattr(user, "membership", None) is None:
+    return navigation_counts(user, today)[0]
+
+
+def navigation_counts(user, today=None, reviews=None):
+    """("Needs my action", reviews waiting) for the navigation, in one statement: the action
+    count's kept SQL and `reviews` (a queryset of the reviews waiting, or None: not shown, 0)
+    counted side by side as scalar subqueries, where they were two queries on every page of a
+    supervisor (issue 19)."""
+    actions = _action_sql(user, today)
+    review_sql = _count_sql(reviews) if reviews is not None else None
+    parts, params = [], []
+    for compiled in (actions, review_sql):
+        if compiled:
+            model, sql, values = compiled
+            parts.append(f"(SELECT COUNT(*) FROM ({sql}) waiting)")  # noqa: S608
+            params.extend(values)
+    if not parts:
+        return 0, 0
+    models = {compiled[0] for compiled in (actions, review_sql) if compiled}
+    aliases = {router.db_for_read(model) for model in models}
+    if len(aliases) > 1:  # counted where each is read, as before
+        return _run(actions), _run(review_sql)
+    with connections[aliases.pop()].cursor() as cursor:
+        # Each part is the ORM's own compilation, every value in `params`: nothing is
+        # interpolated.
+        cursor.execute(f"SELECT {', '.join(parts)}", params)  # noqa: S608
+        row = list(cursor.fetchone())
+    return (row.pop(0) if actions else 0), (row.pop(0) if review_sql else 0)
+
+
+def _run(compiled):
+    if not compiled:
         return 0
+    model, sql, params = compiled
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) waiting", params)  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def _count_sql(queryset):
+    """(model, SQL, params) of `queryset`'s ids; () when it can match nothing."""
+    ids = queryset.order_by().values_list("pk")
+    try:
+        sql, params = ids.query.get_compiler(using=ids.db).as_sql()
+    except EmptyResultSet:
+        return ()
+    return ids.model, sql, tuple(params)
+
+
+def _action_sql(user, today=None):
+    """The action count's (model, SQL, params), kept per process; () when nothing applies."""
+    if getattr(user, "membership", None) is None:
+        return ()
     today = today or timezone.localdate()
     versions = policy.all_versions(user.membership.office)
     key = _count_key(user, today, versions)
@@ -262,13 +314,7 @@ def action_count(user, today=None):
         if len(_COUNT_SQL) >= _COUNT_SQL_SIZE:
             _COUNT_SQL.clear()  # a day's users at most: simpler than an LRU, and as good
         _COUNT_SQL[key] = compiled
-    if not compiled:
-        return 0
-    model, sql, params = compiled
-    with connections[router.db_for_read(model)].cursor() as cursor:
-        # `sql` is the ORM's own compilation, every value in `params`: nothing is interpolated.
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) waiting", params)  # noqa: S608
-        return cursor.fetchone()[0]
+    return compiled
 
 
 # The navigation shows `action_count` on every page of a deputy or a supervisor. Building and

@@ -64,6 +64,11 @@ def test_a_page_reads_policy_permissions_and_devices_once(client, carol):
     # Session, user, membership, permissions, policy, the queue's count, the audit row, the
     # navigation's count: what every page of a supervisor pays.
     assert len(captured) == 8, [q["sql"][:80] for q in captured.captured_queries]
+    # The queue counted its reviews: the navigation's statement does not count them again.
+    (navigation,) = [
+        sql for sql in (q["sql"] for q in captured.captured_queries) if sql.startswith("SELECT (")
+    ]
+    assert navigation.count("SELECT COUNT(*)") == 1
 
 
 def test_a_confirmed_device_read_with_the_membership_still_asks_for_the_code(client, alice):
@@ -99,3 +104,29 @@ def test_outside_a_request_every_read_is_fresh(office):
     policy.policy_for(office)
     factories.set_policy(office, supervisor_approval=ApprovalPolicy.ALWAYS)
     assert policy.policy_for(office).supervisor_approval == ApprovalPolicy.ALWAYS
+
+
+def test_the_navigation_counts_both_figures_in_one_statement(client, carol, alice, case):
+    from cases import inbox
+    from cases.views.review import pending_reviews_for
+    from tests.test_inbox import fresh_count
+    from tests.test_review import awaiting_review
+
+    awaiting_review(case, alice)
+    for user, reviews in ((fresh(carol), pending_reviews_for), (fresh(alice), None)):
+        asked = reviews(user) if reviews else None
+        with CaptureQueriesContext(connection) as captured:
+            both = inbox.navigation_counts(user, reviews=asked)
+        counted = [q for q in captured.captured_queries if "COUNT(*)" in q["sql"]]
+        assert len(counted) == 1
+        # Each figure as its own query counts it: the action count built afresh, the reviews'.
+        separate = (fresh_count(user, timezone.localdate()), asked.count() if asked else 0)
+        assert both == separate, user
+    assert inbox.navigation_counts(fresh(carol), reviews=pending_reviews_for(fresh(carol)))[1] == 1
+    # A supervisor's case list: session, user, membership, permissions, policy, the list's
+    # count and rows, the audit row, then both navigation figures in one statement.
+    client.force_login(carol)
+    client.get(reverse("case_list"))
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(reverse("case_list")).status_code == 200
+    assert len(page) == 9, [q["sql"][:80] for q in page.captured_queries]

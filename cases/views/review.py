@@ -90,7 +90,9 @@ def review_queue(request):
     )
     for review in page.object_list:
         review.top_risk = top_risk(review.worksheet)
-    # The navigation's figure is this queue's length: counted once (cases.context_processors).
+    # The navigation's figure is this queue's length: counted once (cases.context_processors
+    # leaves it out of the navigation's statement).
+    request.reviews_waiting = page.paginator.count
     return render(
         request, "review/queue.html", {"page": page, "reviews_waiting": page.paginator.count}
     )
