@@ -105,3 +105,17 @@ def test_their_queries_do_not_grow_with_counts_or_offers(client, alice, case, of
     # Opening an existing draft skips its creation; the other two are the same requests.
     assert many["sign"] == few["sign"] and many["amend"] == few["amend"]
     assert many["open"] <= few["open"]
+
+
+def test_the_list_of_versions_leaves_their_frozen_content_unread(client, alice, case, offers):
+    """The page lists every version (number, signature, review) and reads none's frozen content
+    or engine output: only the version shown needs those (issue 19)."""
+    client.force_login(alice)
+    open_amend_sign(client, case, offers)  # version 1 signed, version 2 a draft amending it
+    amendment = Worksheet.objects.filter(case=case).order_by("-version").first()
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(reverse("worksheet_detail", args=[amendment.pk]))
+    assert response.status_code == 200 and "Version 1" in response.content.decode()
+    listed = [q["sql"] for q in page if 'ORDER BY "cases_worksheet"."version"' in q["sql"]]
+    assert len(listed) == 1
+    assert "signed_content" not in listed[0] and "engine_output" not in listed[0]
