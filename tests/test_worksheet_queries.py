@@ -119,3 +119,14 @@ def test_the_list_of_versions_leaves_their_frozen_content_unread(client, alice, 
     listed = [q["sql"] for q in page if 'ORDER BY "cases_worksheet"."version"' in q["sql"]]
     assert len(listed) == 1
     assert "signed_content" not in listed[0] and "engine_output" not in listed[0]
+
+
+def test_signing_reads_the_office_policy_once(alice, case, offers):
+    """The signature's content, its review rule and its counsel rule share one read of the
+    office's policy, also outside a request (an import, the admin) where nothing remembers it."""
+    draft = factories.ready_worksheet(case, alice, chosen=offers[0])
+    with CaptureQueriesContext(connection) as signing:
+        signed = actions.sign_worksheet(draft, by_user=alice)
+    assert signed.is_signed
+    read = [q["sql"] for q in signing if 'FROM "cases_officepolicy"' in q["sql"]]
+    assert len(read) == 1, read
