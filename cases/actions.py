@@ -979,9 +979,12 @@ def missing_before_signing(worksheet):
     return missing
 
 
-def review_required(worksheet):
-    """Office policy: does this signed worksheet go to a supervisor? (cases.tests: test_actions)"""
-    return policy.review_required_by_policy(worksheet, departs_from_standard(worksheet))
+def review_required(worksheet, office_policy=None):
+    """Office policy: does this signed worksheet go to a supervisor? (cases.tests: test_actions)
+    `office_policy`: the version in force today, when the caller has already read it."""
+    return policy.review_required_by_policy(
+        worksheet, departs_from_standard(worksheet), office_policy
+    )
 
 
 def departs_from_standard(worksheet):
@@ -1025,7 +1028,10 @@ def sign_worksheet(worksheet, *, by_user, request=None, shown=None):
     if missing:
         raise IncompleteWorksheet(missing)
     now = timezone.now()
-    content = build_content(worksheet, signer=by_user, signed_at=now)
+    # The office's policy in force on the day of signing, read once for the content, the review
+    # and counsel rules (issue 19).
+    office_policy = policy.policy_for(worksheet.case.office, timezone.localdate(now))
+    content = build_content(worksheet, signer=by_user, signed_at=now, policy=office_policy)
     if shown:
         changed = changed_since_shown(content, shown)
         if changed:
@@ -1039,13 +1045,13 @@ def sign_worksheet(worksheet, *, by_user, request=None, shown=None):
     worksheet.flagged_grounds = report_columns.flagged_grounds(worksheet)
     worksheet.save()
     report_columns.record_late_signatures(worksheet)
-    if review_required(worksheet):
+    if review_required(worksheet, office_policy):
         scope = report_columns.scope_of(worksheet)
         Review.objects.create(worksheet=worksheet, requested_at=now, **scope)
     # Its month, the late offers' months and, for an amendment, the replaced version's month.
     report_columns.mark_case_months_stale(worksheet.case)
     audit.record(AuditAction.SIGN, worksheet, user=by_user, request=request)
-    counsel.route_by_policy(worksheet, by_user=by_user, request=request)
+    counsel.route_by_policy(worksheet, by_user=by_user, request=request, policy=office_policy)
     pdf_jobs.enqueue_after_commit(worksheet)  # its PDF, rendered by the worker
     return worksheet
 

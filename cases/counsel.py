@@ -85,10 +85,11 @@ def request_counsel(worksheet, *, by_user, question="", request=None):
     return _route(worksheet, by_user=by_user, question=question.strip(), request=request)
 
 
-def route_by_policy(worksheet, *, by_user, request=None):
+def route_by_policy(worksheet, *, by_user, request=None, policy=None):
     """Office policy: a worksheet just signed that flags the routed ground goes to counsel.
-    Called inside `actions.sign_worksheet`'s transaction; returns the request or None."""
-    version = policy_for(worksheet.case.office, timezone.localdate(worksheet.signed_at))
+    Called inside `actions.sign_worksheet`'s transaction; returns the request or None.
+    `policy`: the office's version in force on the day it was signed, when already read."""
+    version = policy or policy_for(worksheet.case.office, timezone.localdate(worksheet.signed_at))
     if version.counsel_routing != CounselRouting.GROUND or not version.counsel_ground:
         return None
     if not worksheet.flagged_grounds & GROUND_BITS[version.counsel_ground]:

@@ -10,9 +10,10 @@ on screen and in print: "Dec 3, 2026" and "Dec 3, 2026, 2:05 p.m. PST".
 """
 
 import datetime as dt
+import functools
 import re
 
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 
 from consequences.statuses import Ground
 
@@ -160,4 +161,11 @@ def format_moment(value):
     """A moment to the minute in the office's zone: "Dec 3, 2026, 2:05 p.m. PST"."""
     if not value:
         return ""
+    # A page shows the same few moments many times (its versions, events, copies): each is
+    # formatted once per zone and language (issue 19: ~60 µs each).
+    return _formatted_moment(value, timezone.get_default_timezone(), translation.get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_moment(value, zone, language):
     return dateformat.format(local(value), DATETIME_FORMAT)

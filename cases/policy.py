@@ -394,9 +394,10 @@ def scope_notes(office, start, end):
 # --- The other settings' readers ----------------------------------------------------------------
 
 
-def review_required_by_policy(worksheet, departs):
-    """Supervisor approval for departures: does this worksheet, signed today, go to review?"""
-    approval = policy_for(worksheet.case.office).supervisor_approval
+def review_required_by_policy(worksheet, departs, policy=None):
+    """Supervisor approval for departures: does this worksheet, signed today, go to review?
+    `policy`: the office's version in force today, when the caller has already read it."""
+    approval = (policy or policy_for(worksheet.case.office)).supervisor_approval
     if approval == ApprovalPolicy.ALWAYS:
         return True
     if approval == ApprovalPolicy.NEVER:

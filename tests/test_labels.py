@@ -115,3 +115,20 @@ def test_the_label_filters_give_the_enums_words():
     assert considered.is_flagged({"verdict": "maybe"}) is False
     assert considered.status_labels(["martian"]) == "any non-citizen"
     assert labels.ground_label("no_such_ground") == "no such ground"
+
+
+def test_a_moment_formatted_again_is_the_same_and_follows_the_zone_and_language():
+    """`format_moment` remembers what it formatted (issue 19), keyed on the zone and language
+    too: a remembered moment never shows another zone's time or another language's month."""
+    from django.test import override_settings
+    from django.utils import dateformat, translation
+
+    moment = dt.datetime(2026, 12, 3, 22, 5, tzinfo=dt.UTC)
+    assert labels.format_moment(moment) == "Dec 3, 2026, 2:05 p.m. PST"
+    assert labels.format_moment(moment) == "Dec 3, 2026, 2:05 p.m. PST"
+    with override_settings(TIME_ZONE="America/New_York"):
+        assert labels.format_moment(moment) == "Dec 3, 2026, 5:05 p.m. EST"
+    with translation.override("fr"):
+        expected = dateformat.format(labels.local(moment), labels.DATETIME_FORMAT)
+        assert labels.format_moment(moment) == expected
+    assert labels.format_moment(moment) == "Dec 3, 2026, 2:05 p.m. PST"

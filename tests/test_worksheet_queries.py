@@ -6,17 +6,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import actions
-from cases.choices import DispositionLabel
-from cases.models import Worksheet
+from cases import actions, audit
+from cases.choices import AuditAction, DispositionLabel
+from cases.models import Disposition, Worksheet
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 # At most what each request makes today (before issue 19: 53, 57 and 79), the page it
 # redirects to and the test's savepoints included. Some twenty are the middleware's and the
-# navigation's (session, user, second factor, policy, the inbox count), on every page.
-OPEN, AMEND, SIGN = 40, 42, 53
+# navigation's (session, user, second factor, policy, the inbox count), on every page. Then
+# 40, 42 and 54; audit events name their office without reading it: 38, 40 and 51.
+OPEN, AMEND, SIGN = 38, 40, 51
 
 
 @pytest.fixture
@@ -105,3 +106,37 @@ def test_their_queries_do_not_grow_with_counts_or_offers(client, alice, case, of
     # Opening an existing draft skips its creation; the other two are the same requests.
     assert many["sign"] == few["sign"] and many["amend"] == few["amend"]
     assert many["open"] <= few["open"]
+
+
+def test_the_list_of_versions_leaves_their_frozen_content_unread(client, alice, case, offers):
+    """The page lists every version (number, signature, review) and reads none's frozen content
+    or engine output: only the version shown needs those (issue 19)."""
+    client.force_login(alice)
+    open_amend_sign(client, case, offers)  # version 1 signed, version 2 a draft amending it
+    amendment = Worksheet.objects.filter(case=case).order_by("-version").first()
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(reverse("worksheet_detail", args=[amendment.pk]))
+    assert response.status_code == 200 and "Version 1" in response.content.decode()
+    listed = [q["sql"] for q in page if 'ORDER BY "cases_worksheet"."version"' in q["sql"]]
+    assert len(listed) == 1
+    assert "signed_content" not in listed[0] and "engine_output" not in listed[0]
+
+
+def test_signing_reads_the_office_policy_once(alice, case, offers):
+    """The signature's content, its review rule and its counsel rule share one read of the
+    office's policy, also outside a request (an import, the admin) where nothing remembers it."""
+    draft = factories.ready_worksheet(case, alice, chosen=offers[0])
+    with CaptureQueriesContext(connection) as signing:
+        signed = actions.sign_worksheet(draft, by_user=alice)
+    assert signed.is_signed
+    read = [q["sql"] for q in signing if 'FROM "cases_officepolicy"' in q["sql"]]
+    assert len(read) == 1, read
+
+
+def test_an_audit_event_names_the_office_without_reading_it(alice, case, offers):
+    """Every audited write (a conveyance, a signature, a case viewed) records the office from
+    the row's own office id: the insert is the only query."""
+    offer = Disposition.objects.get(pk=offers[0].pk)  # its office not read
+    with CaptureQueriesContext(connection) as recording:
+        event = audit.record(AuditAction.CONVEY, offer, user=alice)
+    assert len(recording) == 1 and event.office_id == case.office_id

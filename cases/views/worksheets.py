@@ -34,6 +34,9 @@ from ..policy import policy_for
 from ..widget_rendering import RENDERER
 from ..worksheets import content_for_display, shown_fingerprint
 
+# The big fields of a worksheet that the page's list of versions never shows (issue 19).
+VERSION_LIST_DEFERRED = ("engine_output", "signed_content", "factors", "reasons")
+
 
 @require_POST
 def worksheet_start(request, case_pk):
@@ -335,8 +338,11 @@ def _page(
         content_for_display(worksheet, policy=policy_now), request.user
     )
     overrides = list(worksheet.overrides.select_related("charge")) if editable else []
+    # The history lists each version's number, signature and review: never its frozen content.
     versions = list(
-        case.worksheets.order_by("version").select_related("signed_by", "review__reviewer")
+        case.worksheets.order_by("version")
+        .select_related("signed_by", "review__reviewer")
+        .defer(*VERSION_LIST_DEFERRED)
     )
     reviews = {version.pk: _review_of(version) for version in versions}
     review = reviews.get(worksheet.pk)
