@@ -71,6 +71,10 @@ def sign(office, unit, alice, number=None, *, status=None):
     return actions.sign_worksheet(worksheet, by_user=alice)
 
 
+# Tables a stored download reads with the worksheet, never in a query of their own.
+SEPARATE_READS = ('"cases_review"', '"cases_counselrequest"', '"cases_office"')
+
+
 def stored_files(folder):
     return sorted(p for p in folder.rglob("*.pdf")) if folder.exists() else []
 
@@ -221,3 +225,7 @@ def test_a_stored_pdf_downloads_without_rendering_and_writes_only_its_audit_row(
         if query["sql"].split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}
     ]
     assert len(writes) == 1 and '"cases_auditevent"' in writes[0]
+    # The worksheet, its office, review and counsel's request come in one query (issue 19).
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].upper().startswith("SELECT")]
+    assert len(selects) <= 6
+    assert not [sql for sql in selects if sql.split(" FROM ", 1)[1].startswith(SEPARATE_READS)]
