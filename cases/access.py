@@ -193,6 +193,25 @@ def get_worksheet_for_user(user, pk):
     )
 
 
+def get_worksheet_for_download(user, pk):
+    """`get_worksheet_for_user`, with all a PDF download reads in the same query: the office
+    (the audit event's), the review and its reviewer, counsel's request and its people (the
+    stored file's key and the print)."""
+    return get_object_or_404(
+        Worksheet.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
+            "case",
+            "case__office",
+            "case__unit",
+            "signed_by",
+            "office",
+            "review__reviewer",
+            "counsel_request__requested_by",
+            "counsel_request__answered_by",
+        ),
+        pk=pk,
+    )
+
+
 def get_worksheet_for_editing(user, pk):
     """A draft this user may change. A signed worksheet never changes: it is amended."""
     return ensure_may_edit_worksheet(user, get_worksheet_for_user(user, pk))

@@ -286,11 +286,14 @@ def _parse(value):
 
 def _counsel(worksheet):
     """Immigration counsel's request and answer on this version, for the page and the PDF."""
-    found = (
-        CounselRequest.objects.filter(worksheet=worksheet)
-        .select_related("requested_by", "answered_by")
-        .first()
-    )
+    if type(worksheet).counsel_request.is_cached(worksheet):  # read with the worksheet
+        found = getattr(worksheet, "counsel_request", None)
+    else:
+        found = (
+            CounselRequest.objects.filter(worksheet=worksheet)
+            .select_related("requested_by", "answered_by")
+            .first()
+        )
     if found is None:
         return None
     return {

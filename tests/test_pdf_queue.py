@@ -14,6 +14,7 @@ from cases.choices import ApprovalPolicy, Decision, DisclosureSource, ReviewOutc
 from config.celery import app
 from consequences.statuses import Status
 from tests import factories
+from tests.pdf_tools import pdf_text
 
 
 def redis_url():
@@ -69,6 +70,10 @@ def sign(office, unit, alice, number=None, *, status=None):
         fields["include_status"] = True
     worksheet = factories.ready_worksheet(case, alice, offer, Decision.MODIFIED, **fields)
     return actions.sign_worksheet(worksheet, by_user=alice)
+
+
+# Tables a stored download reads with the worksheet, never in a query of their own.
+SEPARATE_READS = ('"cases_review"', '"cases_counselrequest"', '"cases_office"')
 
 
 def stored_files(folder):
@@ -221,3 +226,40 @@ def test_a_stored_pdf_downloads_without_rendering_and_writes_only_its_audit_row(
         if query["sql"].split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}
     ]
     assert len(writes) == 1 and '"cases_auditevent"' in writes[0]
+    # The worksheet, its office, review and counsel's request come in one query (issue 19).
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].upper().startswith("SELECT")]
+    assert len(selects) <= 6
+    assert not [sql for sql in selects if sql.split(" FROM ", 1)[1].startswith(SEPARATE_READS)]
+
+
+@pytest.mark.django_db
+def test_a_download_read_in_one_query_serves_the_same_file_as_a_fresh_read(
+    settings, client, pdf_dir, office, unit, alice
+):
+    """The review and counsel's answer read with the worksheet (get_worksheet_for_download) key
+    and print the same file as when each is read on its own."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from cases.models import CounselRequest, Worksheet
+
+    settings.CELERY_BROKER_URL = ""
+    worksheet = sign(office, unit, alice)
+    CounselRequest.objects.create(
+        case=worksheet.case,
+        worksheet=worksheet,
+        requested_by=alice,
+        question="Removal risk?",
+        answer="Counsel's answer here.",
+        answered_by=alice,
+        answered_at=timezone.now(),
+    )
+    fresh = Worksheet.objects.get(pk=worksheet.pk)
+    client.force_login(alice)
+    response = client.get(reverse("worksheet_pdf", args=[worksheet.pk]))
+    assert response.status_code == 200
+    assert [path.name for path in stored_files(pdf_dir)] == [
+        pdf_store.key_for(fresh).rsplit("/", 1)[1]
+    ]
+    assert response.content == worksheet_print.render_worksheet_pdf(fresh)
+    assert "Counsel's answer here." in pdf_text(response.content)

@@ -9,7 +9,7 @@ without a status: nothing in it says whether one was volunteered.
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.http import require_GET
 
-from ..access import get_worksheet_for_user
+from ..access import get_worksheet_for_download
 from ..pdf import DEFAULT_VARIANT, VARIANTS
 from ..worksheet_print import filename, issue_pdf
 
@@ -17,7 +17,7 @@ from ..worksheet_print import filename, issue_pdf
 @require_GET
 def worksheet_pdf(request, pk):
     """Download the worksheet as a tagged PDF, or `?variant=archival` for PDF/A-2b."""
-    worksheet = get_worksheet_for_user(request.user, pk)
+    worksheet = get_worksheet_for_download(request.user, pk)
     variant = request.GET.get("variant", DEFAULT_VARIANT)
     if variant not in VARIANTS:
         return HttpResponseBadRequest("Unknown PDF variant: choose tagged or archival.")
