@@ -211,7 +211,7 @@ def _copy(table, columns, rows, defaults):
     buffer = io.StringIO()
     write_line = buffer.write
     for row in rows:
-        write_line("\t".join([_text(value) for value in row]) + suffix)
+        write_line("\t".join(map(_text, row)) + suffix)
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
