@@ -309,3 +309,14 @@ def volume_override_columns():
     from cases.devdata.volume import OVERRIDE_COLUMNS
 
     return OVERRIDE_COLUMNS
+
+
+def test_the_copy_stream_hands_over_every_line_once_in_order():
+    from cases.devdata.bulk import _Stream
+
+    lines = [f"{n}\tname {n}\n" for n in range(1000)]
+    stream, blocks = _Stream(iter(lines)), []
+    while block := stream.read(50):
+        blocks.append(block)
+    assert "".join(blocks) == "".join(lines)
+    assert len(blocks) > 1
