@@ -18,7 +18,6 @@ built before anything is written.
 """
 
 import datetime as dt
-import io
 import json
 from contextlib import contextmanager
 from functools import cache
@@ -208,15 +207,37 @@ def _default(field, now):
 def _copy(table, columns, rows, defaults):
     quote = connection.ops.quote_name
     suffix = "".join("\t" + _text(value) for value in defaults) + "\n"
-    buffer = io.StringIO()
-    write_line = buffer.write
-    for row in rows:
-        write_line("\t".join([_text(value) for value in row]) + suffix)
-    buffer.seek(0)
+    lines = ("\t".join(map(_text, row)) + suffix for row in rows)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
-            f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN", buffer
+            f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN",
+            _Stream(lines),
+            size=_STREAM_BLOCK,
         )
+
+
+_STREAM_BLOCK = 1 << 16
+
+
+class _Stream:
+    """COPY's input, made a block at a time as psycopg2 reads it: the server parses and
+    inserts one block while this process formats the next (its socket write releases the
+    GIL), where formatting the whole table first made the two take turns."""
+
+    def __init__(self, lines):
+        self.lines = lines
+
+    def read(self, size=-1):
+        block, length = [], 0
+        for line in self.lines:
+            block.append(line)
+            length += len(line)
+            if 0 <= size <= length:
+                break
+        return "".join(block)
+
+    def readline(self, size=-1):
+        return next(self.lines, "")
 
 
 def _text(value):

@@ -340,6 +340,8 @@ class Generator:
             for _, _, _, statutes, _ in staff.units
             for s in statutes
         }
+        # {frozenset of grounds flagged: Worksheet.flagged_grounds} (`_worksheet`).
+        self.ground_bits: dict[frozenset, int] = {}
         self.written = dict.fromkeys(
             ["cases", "charges", "dispositions", "worksheets", "reviews", "overrides"], 0
         )
@@ -689,15 +691,16 @@ class Generator:
             version=version.number,
             signed_at=version.signed_at,
         )
-        # The report's ground bits, by report_columns' own function over the same output.
-        frozen = SimpleNamespace(
-            engine_output={
-                "dispositions": {
-                    str(o.id): {"grounds_flagged": list(grounds)}
-                    for o, grounds in zip(plan.offers, version.flagged, strict=True)
-                }
-            }
-        )
+        # The report's ground bits depend only on which grounds are flagged on some offer (no
+        # chosen offer is passed): computed by report_columns' own function once per distinct
+        # set, and reused across cases.
+        grounds = frozenset(g for offer_grounds in version.flagged for g in offer_grounds)
+        bits = self.ground_bits.get(grounds)
+        if bits is None:
+            frozen = SimpleNamespace(
+                engine_output={"dispositions": {"0": {"grounds_flagged": sorted(grounds)}}}
+            )
+            bits = self.ground_bits[grounds] = report_columns.flagged_grounds(frozen)
         return (
             version.id,
             plan.id,
@@ -714,7 +717,7 @@ class Generator:
             engine_output,
             signed_content,
             digest,
-            report_columns.flagged_grounds(frozen),
+            bits,
         )
 
 
