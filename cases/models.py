@@ -284,7 +284,12 @@ class Case(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["office", "next_hearing"], name="case_office_hearing"),
+            # The case list's order (soonest hearing, then case number): a deputy's first page
+            # is the index's first rows, not a sort of every case in scope by a collated text.
+            models.Index(
+                fields=["office", "next_hearing", "court_case_number"],
+                name="case_office_hearing_number",
+            ),
             # The compliance report's scope filters (compliance.metrics).
             models.Index(fields=["office", "unit"], name="case_office_unit"),
             models.Index(fields=["office", "assigned_deputy"], name="case_office_deputy"),

@@ -105,7 +105,9 @@ def by_name(cases, query):
     exact = cases.filter(_every_word(words, "search_name__contains"))
     with _through_the_index(words):
         ids = _first_ids(exact, MATCH_LIMIT)
-        if not ids and connection.vendor == "postgresql":
+        # Words all shorter than three letters have no trigrams: resembling is the same
+        # LIKE again, and its answer is already known.
+        if not ids and connection.vendor == "postgresql" and any(len(w) >= 3 for w in words):
             resembling = cases.filter(_every_word(words, "search_name__trigram_word_similar"))
             ids = _first_ids(resembling, RESEMBLING_LIMIT)
             # The similarity threshold is set for the transaction above only, so the page

@@ -248,3 +248,25 @@ def test_search_queries_do_not_grow_with_the_matches(
         assert found(client, "soto") == ["24CR000102"]
     with django_assert_max_num_queries(len(one)):
         assert len(found(client, "luis hernan")) == 2
+
+
+def test_a_search_of_short_words_that_finds_nobody_reads_the_cases_once(client, alice, people):
+    """Words under three letters have no trigrams: looking for names that resemble them would
+    run the same LIKE again (a scan of the office's cases), so it is not looked for."""
+    client.force_login(alice)
+    client.get(reverse("case_list"), {"q": "zq"})
+    with CaptureQueriesContext(connection) as captured:
+        assert found(client, "zq xy") == []
+    likes = [q["sql"] for q in captured if "LIKE" in q["sql"] and "search_name" in q["sql"]]
+    assert len(likes) == 1, likes
+
+
+def test_the_case_list_order_is_an_index_of_the_office(db):
+    """The case list's first page is read from an index in its order (soonest hearing, then
+    case number), not sorted from every case the deputy may see."""
+    ordering = [
+        getattr(term, "expression", term).name if not isinstance(term, str) else term
+        for term in Case.objects.by_next_hearing().query.order_by
+    ]
+    indexes = [index.fields for index in Case._meta.indexes]
+    assert ["office", *ordering] in indexes, (ordering, indexes)
