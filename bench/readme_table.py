@@ -22,8 +22,10 @@ README = ROOT / "README.md"
 SHOWN = (
     ("stress.p95_at_50_users", "Stress profile (1–3 s pacing): p95 at 50 users"),
     ("stress.throughput_per_core", "Throughput per core at p95 ≤ 300 ms"),
-    ("stress.pdf_download_p95", "Stored worksheet PDF download, p95 under load"),
-    ("stress.sign_to_stored_pdf_p95", "Signing → PDF stored by the worker, p95 under load"),
+    ("load.pdf_download_p95", "Load test: stored worksheet PDF download, p95"),
+    ("load.sign_to_stored_pdf_p95", "Load test: signing → PDF stored by the worker, p95"),
+    ("stress.pdf_download_p95", "Stress profile: stored worksheet PDF download, p95"),
+    ("stress.sign_to_stored_pdf_p95", "Stress profile: signing → PDF stored, p95"),
     ("stress.server_cpu_per_request", "App server CPU per request under load"),
     ("cpu.mix_weighted_per_request", "App CPU per request of the mix (in-process, median)"),
     ("stress.locust_cpu_share", "Locust's own CPU (nice 10)"),
