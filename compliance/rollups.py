@@ -382,10 +382,7 @@ def rebuild_history(office_id, months):
             .values_list("pk", flat=True)
         )
         MonthlyRollup.objects.using(PRIMARY).filter(office_id=office_id, month__in=months).delete()
-        if connections[PRIMARY].vendor == "postgresql":
-            _insert_history(office_id, months[0], months[-1])
-        else:
-            _insert(_build_history(office_id, months[0], months[-1]))
+        _insert(_build_history(office_id, months[0], months[-1]))
         markers.filter(office_id=office_id, month__in=months).update(
             stale=False, built_for=version, built_at=timezone.now()
         )
@@ -450,10 +447,11 @@ def _insert(rollups, per_statement=100):
             )
 
 
-def _history_sources(office_id, first_month, last_month):
-    """Per source, the GROUP BY over the months from `first_month` to `last_month` by local
-    month, scope and the case's keys (the same querysets and conditions as `_build`): rows of
-    in_month, unit_id, assigned_deputy_id, the keys (`_keys_of_case`) and the source's counts."""
+def _build_history(office_id, first_month, last_month):
+    """The unsaved rollup rows of the months from `first_month` to `last_month`: per source,
+    one GROUP BY over the whole range by local month, scope and the case's keys (the same
+    querysets and conditions as `_build`), then each group's row added to the rows of the
+    offense groups it is in."""
     whole = ReportFilter(
         office_id=office_id,
         date_from=first_month,
@@ -470,27 +468,17 @@ def _history_sources(office_id, first_month, last_month):
         (reviews_of(whole, WHOLE_OFFICE), "worksheet__case_id", "requested_at", REVIEWS),
     ]
     zone = timezone.get_default_timezone()
+    found: dict[tuple, dict] = {}
     for queryset, case_id, moment, source in parts:
         keys = _keys_of_case(office_id, case_id)
         figures = reviews_figures if source == REVIEWS else counted(sources[source])
-        yield (
-            (
-                queryset.using(PRIMARY)
-                .order_by()
-                .annotate(in_month=TruncMonth(moment, tzinfo=zone), **keys)
-                .values("in_month", "unit_id", "assigned_deputy_id", *keys)
-                .annotate(**figures)
-            ),
-            list(figures),
+        rows = (
+            queryset.using(PRIMARY)
+            .order_by()
+            .annotate(in_month=TruncMonth(moment, tzinfo=zone), **keys)
+            .values("in_month", "unit_id", "assigned_deputy_id", *keys)
+            .annotate(**figures)
         )
-
-
-def _build_history(office_id, first_month, last_month):
-    """The unsaved rollup rows of the months from `first_month` to `last_month`: each source's
-    GROUP BY (`_history_sources`), then each group's row added to the rows of the offense
-    groups it is in."""
-    found: dict[tuple, dict] = {}
-    for rows, _figures in _history_sources(office_id, first_month, last_month):
         for row in rows:
             month = local_month(row.pop("in_month"))
             scope = (row.pop("unit_id"), row.pop("assigned_deputy_id"))
@@ -514,62 +502,6 @@ def _build_history(office_id, first_month, last_month):
         )
         for key, values in found.items()
     ]
-
-
-def _insert_history(office_id, first_month, last_month):
-    """On PostgreSQL, `_build_history`'s rows written by one INSERT ... SELECT: the same three
-    GROUP BYs (`_history_sources`) as subqueries, each group's row joined to the offense
-    groups it is in, and the sum by key done by the database. Building and inserting the rows
-    in Python took most of a seed's rollup time (issue 19); tests/test_rollups.py checks the
-    rows equal the month-by-month rebuild's, on both databases."""
-    connection = connections[PRIMARY]
-    quote = connection.ops.quote_name
-    counts = list(COUNT_FIELDS)
-    keys = ["felony", "flagged", "serious_violent", "defense_requested"]
-    if set(keys) != set(SCOPE_ATTRIBUTES):  # the order of MonthlyRollup's key columns
-        raise ImproperlyConfigured(f"Rollup keys {keys} differ from {SCOPE_ATTRIBUTES}")
-    groups = [f"group_{key}" for key in GROUP_BITS]
-    selects, params = [], []
-    for queryset, figures in _history_sources(office_id, first_month, last_month):
-        sql, source_params = queryset.query.get_compiler(using=PRIMARY).as_sql()
-        # The local month as a date (`local_month`: TruncMonth is already local), every key
-        # as `bool()` reads it, and the counts this source does not have as 0.
-        columns = [
-            "in_month::date AS month",
-            "unit_id",
-            "assigned_deputy_id",
-            *(f"COALESCE({quote(name)}, false) AS {quote(name)}" for name in keys + groups),
-            *(
-                f"{quote(name)} AS {quote(name)}" if name in figures else f"0 AS {quote(name)}"
-                for name in counts
-            ),
-            "turnaround_total" if "turnaround_total" in figures else "NULL::interval",
-        ]
-        selects.append(f"SELECT {', '.join(columns)} FROM ({sql}) source")  # noqa: S608
-        params.extend(source_params)
-    bits = ", ".join(f"({bit})" for bit in [ALL_GROUPS, *GROUP_BITS.values()])
-    in_group = " OR ".join(
-        [f"group_bit = {ALL_GROUPS}"]
-        + [
-            f"(group_bit = {bit} AND grouped.{quote(f'group_{key}')})"
-            for key, bit in GROUP_BITS.items()
-        ]
-    )
-    key_columns = ["month", "unit_id", "assigned_deputy_id", "felony", "group_bit", *keys[1:]]
-    columns = ["office_id", *key_columns[:4], "offense_group", *keys[1:], "turnaround_total"]
-    sql = (
-        f"INSERT INTO {quote(MonthlyRollup._meta.db_table)} "  # noqa: S608 - names from models
-        f"({', '.join(quote(c) for c in columns + counts)}) "
-        f"SELECT %s, {', '.join(key_columns)}, "
-        "COALESCE(SUM(turnaround_total), INTERVAL '0'), "
-        f"{', '.join(f'SUM({quote(name)})::integer' for name in counts)} "
-        f"FROM ({' UNION ALL '.join(selects)}) grouped(month, unit_id, assigned_deputy_id, "
-        f"{', '.join(quote(name) for name in keys + groups + counts)}, turnaround_total) "
-        f"JOIN (VALUES {bits}) offense(group_bit) ON {in_group} "
-        f"GROUP BY {', '.join(key_columns)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [office_id, *params])
 
 
 # --- Reading ------------------------------------------------------------------------------------
