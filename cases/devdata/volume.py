@@ -24,6 +24,7 @@ import datetime as dt
 import itertools
 import queue
 import random
+import sys
 import threading
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -373,6 +374,11 @@ class Generator:
         drawn: queue.Queue = queue.Queue(maxsize=1)
         stop = threading.Event()
         thread = threading.Thread(target=self._drawing, args=(sizes, drawn, stop), daemon=True)
+        # Each query's answer waits for the GIL, which the drawing thread gives up only every
+        # switch interval (5 ms): at twenty-odd round trips a chunk that wait was as long as
+        # the server's work (measured). A shorter interval while both run.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.0005)
         thread.start()
         try:
             while (plans := drawn.get()) is not None:
@@ -384,6 +390,7 @@ class Generator:
         finally:
             stop.set()  # on an error here: the thread stops at its next hand-over
             thread.join()
+            sys.setswitchinterval(interval)
 
     def _drawing(self, sizes, drawn, stop):
         """The drawing thread of `write`: each chunk drawn and formatted ahead, in order, then
@@ -422,12 +429,13 @@ class Generator:
             with connection.cursor() as cursor:
                 # Synthetic rows: a crash may lose the last chunks but never corrupts the
                 # database, and not waiting for the WAL flush at each commit saves time.
-                cursor.execute("SET LOCAL synchronous_commit = off")
+                settings = ["SET LOCAL synchronous_commit = off"]
                 # A signed worksheet's content is compressed on the way in: LZ4 does it in
                 # about half the time pglz takes (measured here), and readers decompress
                 # either transparently.
                 if bulk.has_lz4():
-                    cursor.execute("SET LOCAL default_toast_compression = lz4")
+                    settings.append("SET LOCAL default_toast_compression = lz4")
+                cursor.execute("; ".join(settings))
         if not self.skip_row_checks:
             self._write(plans)
             return
