@@ -66,6 +66,7 @@ from django.db.models import (
     BooleanField,
     Case,
     ExpressionWrapper,
+    F,
     Max,
     Min,
     Q,
@@ -382,7 +383,10 @@ def rebuild_history(office_id, months):
             .values_list("pk", flat=True)
         )
         MonthlyRollup.objects.using(PRIMARY).filter(office_id=office_id, month__in=months).delete()
-        _insert(_build_history(office_id, months[0], months[-1]))
+        if connections[PRIMARY].vendor == "postgresql":
+            _insert_history(office_id, months[0], months[-1])
+        else:
+            _insert(_build_history(office_id, months[0], months[-1]))
         markers.filter(office_id=office_id, month__in=months).update(
             stale=False, built_for=version, built_at=timezone.now()
         )
@@ -447,11 +451,11 @@ def _insert(rollups, per_statement=100):
             )
 
 
-def _build_history(office_id, first_month, last_month):
-    """The unsaved rollup rows of the months from `first_month` to `last_month`: per source,
-    one GROUP BY over the whole range by local month, scope and the case's keys (the same
-    querysets and conditions as `_build`), then each group's row added to the rows of the
-    offense groups it is in."""
+def _history_sources(office_id, first_month, last_month, *, by_case=False):
+    """Per source, the GROUP BY over the months from `first_month` to `last_month` by local
+    month, scope and the case's keys (the same querysets and conditions as `_build`): rows of
+    in_month, unit_id, assigned_deputy_id, the keys (`_keys_of_case`) and the source's counts;
+    with `by_case`, by the case (`of_case`) instead of its keys (`_insert_history`)."""
     whole = ReportFilter(
         office_id=office_id,
         date_from=first_month,
@@ -468,17 +472,27 @@ def _build_history(office_id, first_month, last_month):
         (reviews_of(whole, WHOLE_OFFICE), "worksheet__case_id", "requested_at", REVIEWS),
     ]
     zone = timezone.get_default_timezone()
-    found: dict[tuple, dict] = {}
     for queryset, case_id, moment, source in parts:
-        keys = _keys_of_case(office_id, case_id)
+        keys = {"of_case": F(case_id)} if by_case else _keys_of_case(office_id, case_id)
         figures = reviews_figures if source == REVIEWS else counted(sources[source])
-        rows = (
-            queryset.using(PRIMARY)
-            .order_by()
-            .annotate(in_month=TruncMonth(moment, tzinfo=zone), **keys)
-            .values("in_month", "unit_id", "assigned_deputy_id", *keys)
-            .annotate(**figures)
+        yield (
+            (
+                queryset.using(PRIMARY)
+                .order_by()
+                .annotate(in_month=TruncMonth(moment, tzinfo=zone), **keys)
+                .values("in_month", "unit_id", "assigned_deputy_id", *keys)
+                .annotate(**figures)
+            ),
+            list(figures),
         )
+
+
+def _build_history(office_id, first_month, last_month):
+    """The unsaved rollup rows of the months from `first_month` to `last_month`: each source's
+    GROUP BY (`_history_sources`), then each group's row added to the rows of the offense
+    groups it is in."""
+    found: dict[tuple, dict] = {}
+    for rows, _figures in _history_sources(office_id, first_month, last_month):
         for row in rows:
             month = local_month(row.pop("in_month"))
             scope = (row.pop("unit_id"), row.pop("assigned_deputy_id"))
@@ -502,6 +516,88 @@ def _build_history(office_id, first_month, last_month):
         )
         for key, values in found.items()
     ]
+
+
+def _insert_history(office_id, first_month, last_month):
+    """On PostgreSQL, `_build_history`'s rows written by one INSERT ... SELECT, counted as
+    `_build` counts: each source's GROUP BY by month, scope and case (`_history_sources`),
+    joined to the keys of the office's cases, computed once with `_keys_of_case`'s conditions
+    (evaluated by each of the three sources, they were most of the time), then to the offense
+    groups each case is in, and summed by key. Building and inserting the rows in Python took a
+    third of a seed's rollup time (issue 19); tests/test_rollups.py checks the rows equal the
+    month-by-month rebuild's, on both databases."""
+    connection = connections[PRIMARY]
+    quote = connection.ops.quote_name
+    counts = list(COUNT_FIELDS)
+    keys = ["felony", "flagged", "serious_violent", "defense_requested"]
+    if set(keys) != set(SCOPE_ATTRIBUTES):  # the order of MonthlyRollup's key columns
+        raise ImproperlyConfigured(f"Rollup keys {keys} differ from {SCOPE_ATTRIBUTES}")
+    case_keys = _keys_of_case(office_id, "pk")
+    keys_sql, keys_params = (
+        CaseModel.objects.using(PRIMARY)
+        .filter(office_id=office_id)
+        .order_by()
+        .annotate(**case_keys)
+        .values("pk", *case_keys)
+        .query.get_compiler(using=PRIMARY)
+        .as_sql()
+    )
+    selects, sources_params = [], []
+    for queryset, figures in _history_sources(office_id, first_month, last_month, by_case=True):
+        sql, params = queryset.query.get_compiler(using=PRIMARY).as_sql()
+        # The local month as a date (`local_month`: TruncMonth is already local), and the
+        # counts this source does not have as 0.
+        columns = [
+            "in_month::date",
+            "unit_id",
+            "assigned_deputy_id",
+            quote("of_case"),
+            *(quote(name) if name in figures else "0" for name in counts),
+            "turnaround_total" if "turnaround_total" in figures else "NULL::interval",
+        ]
+        selects.append(f"SELECT {', '.join(columns)} FROM ({sql}) source")  # noqa: S608
+        sources_params.extend(params)
+    # The keys in a table of their own, analysed: with no statistics (a CTE) the planner
+    # expected every case many times over and sorted the join instead of hashing it.
+    keys_table = quote("rollup_case_keys")
+    names = [quote(name) for name in case_keys if name != "pk"]
+    in_group = " OR ".join(
+        [f"group_bit = {ALL_GROUPS}"]
+        + [f"(group_bit = {bit} AND {quote(f'group_{name}')})" for name, bit in GROUP_BITS.items()]
+    )
+    bits = ", ".join(f"({bit})" for bit in [ALL_GROUPS, *GROUP_BITS.values()])
+    by_key = ["month", "unit_id", "assigned_deputy_id", *names]
+    columns = ["office_id", "month", "unit_id", "assigned_deputy_id", "felony", "offense_group"]
+    columns += [*keys[1:], "turnaround_total", *counts]
+    sums = ", ".join(f"SUM({quote(name)}) AS {quote(name)}" for name in counts)
+    # Summed by month, scope and keys (offense groups included) first, then fanned out to the
+    # offense groups each row is in and summed by the rollup's key.
+    keyed = (
+        f"SELECT {', '.join(by_key[:3])}, "  # noqa: S608 - names from models
+        f"{', '.join(f'COALESCE(case_keys.{n}, false) AS {n}' for n in names)}, "
+        f"SUM(turnaround_total) AS turnaround_total, {sums} "
+        f"FROM ({' UNION ALL '.join(selects)}) grouped(month, unit_id, assigned_deputy_id, "
+        f"case_id, {', '.join(quote(name) for name in counts)}, turnaround_total) "
+        f"LEFT JOIN {keys_table} case_keys ON case_keys.pk = grouped.case_id "
+        f"GROUP BY {', '.join(by_key[:3])}, "
+        f"{', '.join(f'COALESCE(case_keys.{n}, false)' for n in names)}"
+    )
+    out_key = ["month", "unit_id", "assigned_deputy_id", "felony", "group_bit", *keys[1:]]
+    sql = (
+        f"INSERT INTO {quote(MonthlyRollup._meta.db_table)} "  # noqa: S608 - names from models
+        f"({', '.join(quote(c) for c in columns)}) "
+        f"SELECT %s, {', '.join(out_key)}, COALESCE(SUM(turnaround_total), INTERVAL '0'), "
+        f"{', '.join(f'SUM({quote(name)})::integer' for name in counts)} "
+        f"FROM ({keyed}) keyed JOIN (VALUES {bits}) offense(group_bit) ON {in_group} "
+        f"GROUP BY {', '.join(out_key)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {keys_table} ON COMMIT DROP AS {keys_sql}", keys_params
+        )
+        cursor.execute(f"ANALYZE {keys_table}")
+        cursor.execute(sql, [office_id, *sources_params])
+        cursor.execute(f"DROP TABLE {keys_table}")
 
 
 # --- Reading ------------------------------------------------------------------------------------

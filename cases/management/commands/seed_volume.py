@@ -67,12 +67,8 @@ class Command(BaseCommand):
                     # Only into an office with no cases yet: nothing else can point at them.
                     skip_row_checks=skip_row_checks and not existing,
                 )
-                left = share
-                while left:
-                    size = min(chunk, left)
-                    generator.chunk(size)
-                    left -= size
-                    progress.update(size)
+                sizes = [min(chunk, share - start) for start in range(0, share, chunk)]
+                generator.write(sizes, progress=progress.update)
                 for table, count in generator.written.items():
                     totals[table] = totals.get(table, 0) + count
                 seeded.append(staff.office.slug)
