@@ -490,7 +490,7 @@ def test_dashboard_shows_numbers_with_links_and_is_audited(client, data, dave):
 
 
 def test_dashboard_query_count_does_not_grow_with_rows(client, data, dave, office, unit, alice):
-    """The bare SQL path: four aggregates whatever the rows (tests/test_rollups.py checks the
+    """The bare SQL path: three aggregates whatever the rows (tests/test_rollups.py checks the
     page's rollup path)."""
     report_filter = run(dave).filter
     build_report(report_filter, dave, 90, use_rollups=False)  # warm content types and catalog
