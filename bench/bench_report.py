@@ -8,7 +8,7 @@
 the database to SMALL offers, times the three-year dashboard, fills on to LARGE and times it
 again. Targets: the page at LARGE ≤ 150 ms (at 1,000,000 offers), and LARGE/SMALL ≤ 1.2 (the
 cost follows the months shown, not the offers stored). Each size also reports the bare SQL
-the dashboard ran before the rollups (`build_report(..., use_rollups=False)`, its four
+the dashboard ran before the rollups (`build_report(..., use_rollups=False)`, its three
 statements re-executed) and the EXPLAIN ANALYZE execution times of the statements of both
 paths, which are less noisy on a shared machine than wall-clock times.
 
@@ -17,9 +17,9 @@ with `seed_volume` into one office until it holds the dispositions asked for (1,
 default; the first fill takes several minutes and is timed too). Then, as that office's
 administrator, it times:
 
-- the dashboard page through the Django test client (login, form, four aggregates, charts,
+- the dashboard page through the Django test client (login, form, three aggregates, charts,
   template, audit row), median of repeated runs;
-- the bare SQL the page needs: the same four aggregate statements the page ran, captured and
+- the bare SQL the page needs: the same three aggregate statements the page ran, captured and
   re-executed on a raw cursor, median of repeated runs. They filter on the scope columns
   copied onto offers, worksheets and reviews (cases.models.CaseScope), with no join to the
   office's cases.
@@ -138,7 +138,7 @@ def bench_page(client, params, repeat):
         )
         if REPORT_SQL.match(sql)
     ]
-    assert len(statements) == 4, statements
+    assert len(statements) == 3, statements
 
     def page():
         assert client.get(url, params).status_code == 200

@@ -1043,6 +1043,7 @@ def sign_worksheet(worksheet, *, by_user, request=None, shown=None):
     worksheet.signed_by = by_user
     worksheet.signed_at = now
     worksheet.flagged_grounds = report_columns.flagged_grounds(worksheet)
+    worksheet.overridden_grounds = report_columns.overridden_grounds(worksheet)
     worksheet.save()
     report_columns.record_late_signatures(worksheet)
     if review_required(worksheet, office_policy):

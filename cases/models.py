@@ -810,6 +810,11 @@ class Worksheet(CaseScope):
         help_text="Set at signing: the grounds flagged on any offer considered (GROUND_BITS), "
         "so the compliance report counts them in its worksheet aggregate.",
     )
+    overridden_grounds = models.BigIntegerField(
+        default=0,
+        help_text="Set at signing: the grounds of the worksheet's flag overrides (GROUND_BITS), "
+        "so the compliance report counts the override mix in its worksheet aggregate.",
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -841,7 +846,13 @@ class Worksheet(CaseScope):
             *(
                 models.Index(
                     fields=[*scope, "signed_at"],
-                    include=["id", "decision", "parity_answer", "flagged_grounds"],
+                    include=[
+                        "id",
+                        "decision",
+                        "parity_answer",
+                        "flagged_grounds",
+                        "overridden_grounds",
+                    ],
                     name=f"worksheet_{short}_signed",
                     condition=Q(signed_at__isnull=False),
                 )

@@ -15,7 +15,8 @@ them too.
 - `Disposition.signed_late` and its `LateSignature` row: conveyed without a signed worksheet,
   and a worksheet considering it signed afterwards;
 - `Worksheet.flagged_grounds`: one bit per ground flagged on any offer considered
-  (`models.GROUND_BITS`);
+  (`models.GROUND_BITS`); `Worksheet.overridden_grounds`: one bit per ground of its flag
+  overrides;
 - `ReportMonth.stale`: the report's monthly rollup (`compliance.rollups`) of every month a
   case's offers, worksheets or reviews are counted in must be rebuilt after any write that can
   change a figure or a key of those months: `mark_case_months_stale`, called by the actions in
@@ -117,6 +118,19 @@ def flagged_grounds(worksheet):
     """`Worksheet.flagged_grounds` from its frozen engine output: set it before the save that
     signs (a signed worksheet cannot change afterwards)."""
     return ground_mask(flagged_grounds_in(worksheet.engine_output))
+
+
+def overridden_grounds(worksheet):
+    """`Worksheet.overridden_grounds` from its flag overrides: set it before the save that signs
+    (overrides are frozen with the worksheet, migration 0003). An override is always of one of
+    the engine's grounds (the flag it disagrees with), each of which has a bit."""
+    return override_bits(worksheet.overrides.values_list("ground", flat=True))
+
+
+def override_bits(grounds):
+    """`Worksheet.overridden_grounds` for the grounds of its overrides (the bulk seeding knows
+    them without asking the database)."""
+    return ground_mask(grounds)
 
 
 def is_signed_late(disposition, signed_at, frozen_terms_hash=None):

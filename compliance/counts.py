@@ -1,11 +1,11 @@
-"""The dashboard's figures counted from the raw rows: four aggregate queries over the offers,
-worksheets, overrides and reviews of a period.
+"""The dashboard's figures counted from the raw rows: three aggregate queries over the offers,
+worksheets (with their overrides, as bits) and reviews of a period.
 
 This is the bare-SQL path (`report.build_report(..., use_rollups=False)`), the reference the
 monthly rollups must agree with (tests/test_rollups.py), and the path the rollups themselves
 take for what they cannot answer: the partial months at a period's edges, a month in which a
 policy version took effect, a viewer whose visibility is not a condition on the rollup's keys.
-Those sub-periods are counted together, in the same four queries (`count_raw_runs`).
+Those sub-periods are counted together, in the same three queries (`count_raw_runs`).
 """
 
 import datetime as dt
@@ -14,9 +14,6 @@ from dataclasses import dataclass, replace
 from functools import reduce
 
 from django.db.models import Avg, Count, Q, Sum
-
-from cases.models import FlagOverride
-from consequences.statuses import Ground
 
 from .metrics import (
     DECIDED,
@@ -28,7 +25,6 @@ from .metrics import (
     WORKSHEETS,
     offers,
     reviews,
-    signed_in_period,
     worksheets,
 )
 
@@ -65,7 +61,7 @@ def as_duration(value):
 
 
 def count_raw(report_filter, user):
-    """Every figure of the dashboard, in four aggregate queries whatever the volume."""
+    """Every figure of the dashboard, in three aggregate queries whatever the volume."""
     return count_raw_runs([report_filter], user)
 
 
@@ -89,32 +85,18 @@ def _either(runs, source, user, field):
 
 def count_raw_runs(runs, user):
     """Every figure of the dashboard over the disjoint sub-periods `runs` (filters that differ
-    only in their dates, in order), in four aggregate queries: the rollup's partial months at
+    only in their dates, in order), in three aggregate queries: the rollup's partial months at
     both edges of a period are counted in one pass. Each aggregate with its dozens of filtered
     counts is built and compiled once, not once per run: that Python work, not the database's,
     was most of the dashboard's time over 1,000,000 offers (issue 19)."""
     sources = by_source()
     counts: dict[str, int] = {}
     trend = _offers_by_month(runs, user, sources[OFFERS], counts)
-    overrides = [m for m in sources[WORKSHEETS] if m.section == "overrides"]
-    plain = [m for m in sources[WORKSHEETS] if m not in overrides]
-    # Decisions, parity and the flagged-ground mix (bits on the worksheet): one pass over the
-    # worksheets' covering index.
-    counts.update(_either(runs, worksheets, user, "signed_at").aggregate(**counted(plain)))
-    # The override mix counts the override rows joined to the same worksheets: one pass
-    # instead of an EXISTS per worksheet and ground.
-    span = replace(runs[0], date_to=runs[-1].date_to)
-    signed = signed_in_period(span, user, prefix="worksheet__")
-    if len(runs) > 1:
-        signed &= _in_runs(runs, "worksheet__signed_at")
+    # Decisions, parity, the flagged-ground and the override mix (bits on the worksheet): one
+    # pass over the worksheets' covering index. The overrides were a join of every override
+    # stored to these worksheets, a cost that grew with history (issue 19).
     counts.update(
-        FlagOverride.objects.filter(signed).aggregate(
-            overrides_any=Count("worksheet", distinct=True),
-            **{
-                f"override_{g.value}": Count("worksheet", distinct=True, filter=Q(ground=g))
-                for g in Ground
-            },
-        )
+        _either(runs, worksheets, user, "signed_at").aggregate(**counted(sources[WORKSHEETS]))
     )
     review_figures = _either(runs, reviews, user, "requested_at").aggregate(
         average_turnaround=Avg(TURNAROUND, filter=DECIDED),

@@ -29,7 +29,7 @@ class Report:
 def build_report(report_filter, user, goal_percent, *, use_rollups=True):
     """Every figure of the dashboard. With `use_rollups` (the pages), whole months come from
     the monthly rollup, so the cost follows the months shown, not the offers stored; without,
-    the bare SQL over the raw rows (four aggregate queries), which the rollup must equal."""
+    the bare SQL over the raw rows (three aggregate queries), which the rollup must equal."""
     figures = rollups.count(report_filter, user) if use_rollups else None
     if figures is None:
         figures = count_raw(report_filter, user)

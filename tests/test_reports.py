@@ -134,6 +134,7 @@ def signed_worksheet(
     worksheet.signed_by = by
     worksheet.signed_at = at(when)
     worksheet.flagged_grounds = report_columns.flagged_grounds(worksheet)
+    worksheet.overridden_grounds = report_columns.overridden_grounds(worksheet)
     worksheet.save()
     report_columns.record_late_signatures(worksheet)
     report_columns.mark_case_months_stale(case)
@@ -213,6 +214,7 @@ def data(office, unit, other_unit, alice, bob, carol, frank, olivia):
     w2.catalog_version, w2.signed_content, w2.content_hash = "test", {}, "1" * 64
     w2.signed_by, w2.signed_at = bob, at("2025-03-25 12:00")
     w2.flagged_grounds = report_columns.flagged_grounds(w2)
+    w2.overridden_grounds = report_columns.overridden_grounds(w2)
     w2.save()
     report_columns.record_late_signatures(w2)
     review(
@@ -488,7 +490,7 @@ def test_dashboard_shows_numbers_with_links_and_is_audited(client, data, dave):
 
 
 def test_dashboard_query_count_does_not_grow_with_rows(client, data, dave, office, unit, alice):
-    """The bare SQL path: four aggregates whatever the rows (tests/test_rollups.py checks the
+    """The bare SQL path: three aggregates whatever the rows (tests/test_rollups.py checks the
     page's rollup path)."""
     report_filter = run(dave).filter
     build_report(report_filter, dave, 90, use_rollups=False)  # warm content types and catalog
@@ -503,7 +505,7 @@ def test_dashboard_query_count_does_not_grow_with_rows(client, data, dave, offic
     assert report.counts["offers_conveyed"] == 21
     assert len(large) == len(small)
     figures = [q for q in large.captured_queries if FIGURE_SQL.search(q["sql"])]
-    assert len(figures) == 4  # offers by month, worksheets (with grounds), overrides, reviews
+    assert len(figures) == 3  # offers by month, worksheets (grounds and overrides), reviews
 
 
 def test_drilldown_lists_match_every_count(data, dave):

@@ -28,9 +28,10 @@ from cases.choices import (
     WorksheetScope,
 )
 from cases.forms import statute_fields
-from cases.models import DefenseSubmission, ReportMonth
+from cases.models import DefenseSubmission, FlagOverride, ReportMonth
 from compliance import rollups
 from compliance.filters import ReportFilter
+from compliance.metrics import METRICS, rows_for, worksheets
 from compliance.models import MonthlyRollup
 from compliance.offense_groups import OFFENSE_GROUPS, Level
 from compliance.report import build_report
@@ -411,3 +412,26 @@ def test_rebuilding_the_whole_history_gives_the_rows_of_the_month_by_month_rebui
     assert _rollup_rows(world.office) == month_by_month
     assert ReportMonth.objects.filter(office=world.office, stale=False).count() == built
     assert not MonthlyRollup.objects.exclude(office=world.office).exists()  # the other office's
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_override_bits_say_what_the_override_rows_say_on_random_data(world_for, seed, dave):
+    """The override mix counts `Worksheet.overridden_grounds`, bits set at signing, not the
+    FlagOverride rows (reading every override stored grew with history, issue 19): for every
+    override figure, the worksheets behind it are exactly those with such an override row."""
+    world = world_for(seed)
+    for _ in range(6):  # amendments copy the overrides into the new version
+        world.mutate()
+    every_month = ReportFilter(world.office.pk, dt.date(2024, 6, 1), dt.date(2026, 6, 30))
+    signed = worksheets(every_month, dave)
+    seen = 0
+    for metric in METRICS.values():
+        if metric.section != "overrides":
+            continue
+        overrides = FlagOverride.objects.filter(worksheet__in=signed)
+        if metric.key != "overrides_any":
+            overrides = overrides.filter(ground=metric.key.removeprefix("override_"))
+        expected = set(overrides.values_list("worksheet_id", flat=True))
+        assert set(rows_for(metric, every_month, dave).values_list("pk", flat=True)) == expected
+        seen += len(expected)
+    assert seen  # the random data has overrides

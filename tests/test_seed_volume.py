@@ -10,11 +10,13 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 
+from cases import report_columns
 from cases.choices import Decision, DispositionStatus, ReviewOutcome, Role
 from cases.models import (
     Case,
     Charge,
     Disposition,
+    FlagOverride,
     Membership,
     Office,
     Review,
@@ -82,10 +84,14 @@ def test_worksheets_are_signed_complete_and_grounds_match(seeded):
     for worksheet in worksheets.order_by("?")[:60]:
         expected = flagged_grounds_in(worksheet.engine_output)
         assert worksheet.flagged_grounds == ground_mask(expected)
+        assert worksheet.overridden_grounds == report_columns.overridden_grounds(worksheet)
         assert set(worksheet.dispositions_considered.values_list("pk", flat=True)) == set(
             worksheet.case.dispositions.values_list("pk", flat=True)
         )
     assert worksheets.exclude(flagged_grounds=0).exists()
+    overridden = set(worksheets.exclude(overridden_grounds=0).values_list("pk", flat=True))
+    assert overridden  # the seed overrides some flags
+    assert overridden == set(FlagOverride.objects.values_list("worksheet_id", flat=True))
 
 
 def test_signed_late_agrees_with_the_late_signatures(seeded):

@@ -441,7 +441,7 @@ def test_the_pdf_does_not_give_february_away(client, finding, dave):
 
 
 def test_counts_that_break_a_sum_are_still_printed():
-    """The report's four queries are not one snapshot: a row written between them can leave a
+    """The report's three queries are not one snapshot: a row written between them can leave a
     sum broken. The export must still be written, with the small cell hidden."""
     assert suppress({"total": 0, "part": 2}, [("total", ["part"])]) == {
         "total": 0,

@@ -12,7 +12,14 @@ from django.urls import reverse
 
 from cases import actions
 from cases.choices import ApprovalPolicy, DispositionLabel, ReviewOutcome
-from cases.models import AuditEvent, FlagOverride, Review, StatusDisclosure, Worksheet
+from cases.models import (
+    GROUND_BITS,
+    AuditEvent,
+    FlagOverride,
+    Review,
+    StatusDisclosure,
+    Worksheet,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -264,6 +271,12 @@ def test_an_override_is_recorded_with_the_engine_verdict_by_htmx(client, alice, 
     assert override.engine_verdict == "yes"  # the engine's, not the request's
     assert override.deputy_verdict == "arguably_not"
     assert "Overridden by the deputy" in response.content.decode()
+    # Signing sets the report's bits of the grounds overridden (compliance's override mix).
+    worksheet.refresh_from_db()
+    client.post(reverse("worksheet_sign", args=[worksheet.pk]), form_data(worksheet, offers))
+    worksheet.refresh_from_db()
+    assert worksheet.is_signed
+    assert worksheet.overridden_grounds == GROUND_BITS["aggravated_felony"]
 
 
 def test_an_override_of_a_flag_that_is_not_there_is_refused(client, alice, worksheet, offers):

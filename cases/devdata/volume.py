@@ -712,19 +712,27 @@ class Generator:
             previous = None
             for version in plan.versions:
                 considered.extend((version.id, offer.id) for offer in plan.offers)
+                overridden: list[str] = []
                 if version.override:
+                    overridden.append(min(g for s in plan.counts for g in s.grounds))
                     overrides.append(
                         (
                             version.id,
                             plan.offers[0].id,
                             plan.charge_ids[0],
-                            min(g for s in plan.counts for g in s.grounds),
+                            overridden[0],
                             "assume_yes",
                             "arguably_not",
                             "Synthetic: the record of conviction is silent.",
                         )
                     )
-                worksheets.append((*self._worksheet(plan, version, previous), *scope))
+                worksheets.append(
+                    (
+                        *self._worksheet(plan, version, previous),
+                        report_columns.override_bits(overridden),
+                        *scope,
+                    )
+                )
                 if version.review is not None:
                     reviews.append((version.id, *version.review, *scope))
                 previous = version
@@ -875,6 +883,7 @@ WORKSHEET_COLUMNS = [
     "signed_content",
     "content_hash",
     "flagged_grounds",
+    "overridden_grounds",
 ]
 REVIEW_COLUMNS = [
     "worksheet_id",
