@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0026_report_month'),
+        ('cases', '0027_worksheet_overridden_grounds_for_reports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
