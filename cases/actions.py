@@ -1043,7 +1043,10 @@ def sign_worksheet(worksheet, *, by_user, request=None, shown=None):
     worksheet.signed_by = by_user
     worksheet.signed_at = now
     worksheet.flagged_grounds = report_columns.flagged_grounds(worksheet)
-    worksheet.overridden_grounds = report_columns.overridden_grounds(worksheet)
+    # The overrides the signed content froze: read for it above, not asked for again.
+    worksheet.overridden_grounds = report_columns.override_bits(
+        override["ground"] for override in content["overrides"]
+    )
     worksheet.save()
     report_columns.record_late_signatures(worksheet)
     if review_required(worksheet, office_policy):
