@@ -29,9 +29,11 @@ SHOWN = (
     ("stress.server_cpu_per_request", "App server CPU per request under load"),
     ("cpu.mix_weighted_per_request", "App CPU per request of the mix (in-process, median)"),
     ("stress.locust_cpu_share", "Locust's own CPU (nice 10)"),
-    ("load.p95", "Load test (5–15 s pacing, 50 users): p95"),
+    ("load.p95", "Load test (5–15 s pacing, 50 users): p95, log-ins left out"),
+    ("load.p95_with_logins", "Load test: p95 with the 50 log-ins of its first seconds"),
     ("report.rollup_3y_page_1m", "3-year dashboard over 1M offers (monthly rollups)"),
     ("report.rollup_3y_growth_ratio", "3-year dashboard, 1M offers / 250k offers"),
+    ("seed_volume_vs_issue_code_100000", "seed_volume, 100,000 cases, against the issue's code"),
     ("pdf.worksheet_demo_0001_cpu", "One worksheet PDF render (CPU)"),
 )
 
