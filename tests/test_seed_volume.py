@@ -378,3 +378,35 @@ def test_the_fast_path_writes_the_same_rows_as_the_row_checked_one():
         )
     assert rows[0] == rows[1]
     assert all(rows[0])
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_rollups_are_counted_beside_the_index_rebuild(monkeypatch):
+    """On a database it commits to, the seed counts the rollups on a second connection while
+    this one rebuilds the indexes: they must be the rows a rebuild afterwards gives, which
+    only holds if that connection saw every chunk committed."""
+    import threading
+
+    from cases.management.commands import seed_volume
+    from compliance.models import MonthlyRollup
+
+    threads = []
+    rebuild = seed_volume._rebuild_rollups
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return rebuild(*args, **kwargs)
+
+    monkeypatch.setattr(seed_volume, "_rebuild_rollups", recorded)
+    call_command("seed_volume", cases=120, offices=1, chunk=50, verbosity=0, stdout=io.StringIO())
+    assert threads and threads[0] is not threading.main_thread()
+
+    def rollups():
+        fields = [f.attname for f in MonthlyRollup._meta.concrete_fields if f.name != "id"]
+        return sorted(MonthlyRollup.objects.values_list(*fields))
+
+    seeded = rollups()
+    assert len(seeded) > 12
+    call_command("rebuild_rollups", verbosity=0)
+    assert rollups() == seeded

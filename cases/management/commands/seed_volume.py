@@ -1,8 +1,9 @@
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, connections
 from tqdm import tqdm
 
 from cases.devdata import bulk, volume
@@ -50,37 +51,58 @@ class Command(BaseCommand):
         # Rebuilding an index costs about what the tables hold: worth it when the load is larger.
         rebuild = not options["keep_indexes"] and Case.objects.count() < cases
         skip_row_checks = not options["row_checks"] and bulk.can_skip_row_checks()
-        with (
-            bulk.secondary_indexes_dropped(volume.MODELS_WRITTEN, when=rebuild),
-            tqdm(total=cases, unit="case", disable=options["verbosity"] == 0) as progress,
-        ):
-            for number in range(1, offices + 1):
-                staff = volume.ensure_office(
-                    number, deputies_per_unit=deputies_per_unit, password_hash=password_hash
-                )
-                share = cases // offices + (1 if number <= cases % offices else 0)
-                existing = Case.objects.filter(office=staff.office).count()
-                generator = volume.Generator(
-                    staff,
-                    seed=seed * 1000 + number + existing,
-                    start_number=existing + 1,
-                    # Only into an office with no cases yet: nothing else can point at them.
-                    skip_row_checks=skip_row_checks and not existing,
-                )
-                sizes = [min(chunk, share - start) for start in range(0, share, chunk)]
-                generator.write(sizes, progress=progress.update)
-                for table, count in generator.written.items():
-                    totals[table] = totals.get(table, 0) + count
-                seeded.append(staff.office.slug)
-        # Refresh the planner's statistics: right after a bulk load they describe empty tables,
-        # and autovacuum may not get to them before the first queries (SQLite has no ANALYZE
-        # worth running here).
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-        # The bulk inserts bypass the actions, which mark the report's months stale: rebuild
-        # the rollups of the offices seeded (by name: `cases` never imports `compliance`).
-        call_command("rebuild_rollups", office=seeded, verbosity=options["verbosity"])
+        # The rollups' GROUP BYs read whole tables and none of the indexes a rebuild restores:
+        # on PostgreSQL, once the rows are committed, a second connection counts them while
+        # this one builds the indexes and runs ANALYZE, each on its own core (in turn they
+        # took about as long as each other, measured). Inside a transaction (the tests) a
+        # second connection would not see the rows: one after the other.
+        alongside = rebuild and connection.vendor == "postgresql" and not connection.in_atomic_block
+        with ThreadPoolExecutor(max_workers=1) as background:
+            rollups = None
+            with (
+                bulk.secondary_indexes_dropped(volume.MODELS_WRITTEN, when=rebuild),
+                tqdm(total=cases, unit="case", disable=options["verbosity"] == 0) as progress,
+            ):
+                for number in range(1, offices + 1):
+                    staff = volume.ensure_office(
+                        number, deputies_per_unit=deputies_per_unit, password_hash=password_hash
+                    )
+                    share = cases // offices + (1 if number <= cases % offices else 0)
+                    existing = Case.objects.filter(office=staff.office).count()
+                    generator = volume.Generator(
+                        staff,
+                        seed=seed * 1000 + number + existing,
+                        start_number=existing + 1,
+                        # Only into an office with no cases yet: nothing else can point at them.
+                        skip_row_checks=skip_row_checks and not existing,
+                    )
+                    sizes = [min(chunk, share - start) for start in range(0, share, chunk)]
+                    generator.write(sizes, progress=progress.update)
+                    for table, count in generator.written.items():
+                        totals[table] = totals.get(table, 0) + count
+                    seeded.append(staff.office.slug)
+                if alongside:
+                    rollups = background.submit(_rebuild_rollups, seeded, options["verbosity"])
+            # Refresh the planner's statistics: right after a bulk load they describe empty
+            # tables, and autovacuum may not get to them before the first queries (SQLite has
+            # no ANALYZE worth running here).
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            if rollups is None:
+                _rebuild_rollups(seeded, options["verbosity"], own_connection=False)
+            else:
+                rollups.result()  # its error, if any, raised here
         elapsed = time.perf_counter() - started
         written = ", ".join(f"{count:,} {table}" for table, count in totals.items())
         self.stdout.write(self.style.SUCCESS(f"Wrote {written} in {elapsed:.1f} s."))
+
+
+def _rebuild_rollups(offices, verbosity, *, own_connection=True):
+    """The bulk inserts bypass the actions, which mark the report's months stale: rebuild the
+    rollups of the offices seeded (by name: `cases` never imports `compliance`)."""
+    try:
+        call_command("rebuild_rollups", office=offices, verbosity=verbosity)
+    finally:
+        if own_connection:
+            connections.close_all()  # this thread's own (Django's are per thread)
