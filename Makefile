@@ -30,10 +30,12 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# ruff, then mypy with django-stubs over cases/, consequences/, compliance/ and config/
-# (configured in pyproject.toml; 10-35 s cold on a busy machine, 1-3 s with its cache).
+# ruff (its checks and its formatting), then mypy with django-stubs over cases/, consequences/,
+# compliance/ and config/ (configured in pyproject.toml; 10-35 s cold on a busy machine, 1-3 s
+# with its cache).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 bench: install

@@ -250,6 +250,15 @@ def measure(replay):
 
 
 def main():
+    import argparse
+
+    # No options: the environment sets it up (docstring). Parsed so that --help prints them
+    # instead of starting a run of several minutes.
+    argparse.ArgumentParser(
+        description=__doc__.split("\n\n", 1)[0],
+        epilog=__doc__.split("\n\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args()
     env = serving.production_env(DATABASE)
     # A broker no worker reads: the requests queue their jobs as in production (PDFs, stale
     # rollup months), and the bench runs those jobs itself between rounds (`measure`).

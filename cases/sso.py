@@ -60,8 +60,7 @@ def enabled():
 # reason: (what the person reads, what the audit log says)
 REASONS = {
     "bad_state": (
-        "This sign-in link has already been used or has expired. Start again from the log-in "
-        "page.",
+        "This sign-in link has already been used or has expired. Start again from the log-in page.",
         "the callback's state is not this browser's (forged, replayed or expired)",
     ),
     "provider_error": (

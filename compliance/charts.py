@@ -49,7 +49,6 @@ def _open(chart_id, width, height, title, description):
     ]
 
 
-
 def _close(chart_id, title, description, parts, headers, rows, caveats):
     """The chart from the SVG parts `_open` began, with its data table and caveats."""
     parts.append("</svg>")
@@ -62,6 +61,7 @@ def _close(chart_id, title, description, parts, headers, rows, caveats):
         rows=rows,
         caveats=list(caveats),
     )
+
 
 def bar_chart(chart_id, title, description, items, *, total=None, caveats=(), suppressed=False):
     """Horizontal bars: `items` are (label, count, href or None); shares are of `total`.

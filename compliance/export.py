@@ -5,7 +5,6 @@ through `suppress_report`, so a count hidden in one of them is hidden in all of 
 hidden count can be worked out from the printed ones (docs/codebook.md, "Small cells").
 """
 
-
 from .metrics import INEQUALITIES, METRICS, PARTITIONS
 from .suppression import suppress
 

@@ -186,7 +186,7 @@ def test_a_guidance_entry_in_a_fixture_catalog(catalog_dir):
     ("text", "expected"),
     [
         (GUIDANCE + A_FLAG, "field 'flag': a guidance entry has no flag"),
-        (NOT_AN_OFFENSE.replace('title =', 'levels = ["felony"]\ntitle ='), "field 'levels'"),
+        (NOT_AN_OFFENSE.replace("title =", 'levels = ["felony"]\ntitle ='), "field 'levels'"),
         (GUIDANCE.replace('kind = "guidance"\n', ""), "not a California code"),
         (GUIDANCE.replace('"guidance"', '"advice"'), "unknown value 'advice'"),
         (GUIDANCE.replace("summary = ", "#"), "field 'summary'"),
