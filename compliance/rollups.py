@@ -666,6 +666,10 @@ def _offer_condition(in_force):
         if policy.worksheet_scope == WorksheetScope.NONE:
             continue  # no offer needed a worksheet that month
         by_version.setdefault(id(policy), (policy, []))[1].append(month)
+    if len(by_version) == 1 and len(next(iter(by_version.values()))[1]) == len(in_force):
+        # One version for every month read: the months are already the query's condition;
+        # repeated in each offer count's FILTER they cost a list comparison per row and count.
+        return scope_on_attributes(next(iter(by_version.values()))[0])
     condition = None
     for policy, months in by_version.values():
         part = Q(month__in=months) & scope_on_attributes(policy)
@@ -711,7 +715,9 @@ def count(report_filter, user):
     if rolled:
         offer_condition = _offer_condition(in_force)
         sums = {
-            name: Sum(name, filter=offer_condition) if name in _OFFER_COUNTS else Sum(name)
+            name: Sum(name, filter=offer_condition)
+            if name in _OFFER_COUNTS and offer_condition  # an empty Q(): every offer counts
+            else Sum(name)
             for name in COUNT_FIELDS
             if name not in _OFFER_COUNTS or offer_condition is not None
         }

@@ -305,6 +305,19 @@ def test_a_policy_version_that_takes_effect_mid_month_applies_from_its_day(
     assert rollups._plan(report_filter)[0] == [dt.date(2025, 1, 1), dt.date(2025, 3, 1)]
 
 
+def test_one_version_for_every_month_read_still_applies_its_scope(office, unit, alice, dave):
+    """With one version in force over all the months read, the months are no longer repeated
+    in each offer count's condition: the version's scope still is."""
+    factories.set_policy(office, effective_from=dt.date(2024, 12, 1), worksheet_scope="felonies")
+    for number, level in [("F-1", ChargeLevel.FELONY), ("M-1", ChargeLevel.MISDEMEANOR)]:
+        case = factories.make_case(office, unit, alice, number=number)
+        factories.make_charge(case, 1, "PC 459", level=level)
+        convey(factories.make_disposition(case), "2025-02-10 09:00", compliant=True)
+    report_filter = ReportFilter(office.pk, dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    assert assert_same(report_filter, dave).counts["offers_conveyed"] == 1
+    assert rollups._plan(report_filter)[0] == [dt.date(2025, m, 1) for m in (1, 2, 3)]
+
+
 def test_counsel_is_counted_from_the_raw_rows(office, unit, alice, erin):
     """Counsel see the cases routed to them: not a key of the rollup, so no rollup for them."""
     case = factories.make_case(office, unit, alice)
