@@ -37,6 +37,14 @@ not a condition on the keys (counsel, who see the cases routed to them: the whol
 raw for them), or when a request activated a time zone other than the one the months were
 built in.
 
+A partial month at an edge whose rollup is already fresh is read whole instead, less the days
+outside the period counted raw, when fewer of those days have passed than are inside it
+(`_by_complement`): a 3-year period ending on the 4th counts 1–3 of its first month and the
+days still to come of the current one, not 28 + 4 days of raw rows. The raw rows of a partial
+month are as many as the office's offers per day, which is what grew between 250,000 and
+1,000,000 offers in issue 19's growth check. A stale edge month is counted raw, as before: it
+is not rebuilt for that (the current month, under writes, usually is stale).
+
 Concurrency: a rebuild locks the month's `ReportMonth` row, rechecks it and replaces the month's
 rows in one transaction; a writer marking the month meanwhile waits for the lock (its upsert then
 marks the month stale again), and a writer that marked first holds the lock until it commits,
@@ -120,6 +128,9 @@ _OFFER_COUNTS = frozenset(m.key for m in METRICS.values() if m.source == OFFERS)
 def built_for():
     """What a month's rows depend on besides the records: the catalog version and the layout."""
     return f"{get_catalog().version}/{LAYOUT}"
+
+
+DAY = dt.timedelta(days=1)
 
 
 def _next_month(month):
@@ -635,28 +646,54 @@ def _filter_on_keys(report_filter):
 
 
 def _plan(report_filter):
-    """(months read from the rollup, {month: policy version in force all that month})."""
+    """(whole months read from the rollup, {month: policy version in force all that month},
+    {partial month at an edge of the period: the version in force all that month})."""
     months = list(report_filter.months())
-    whole = [
-        month
-        for month in months
-        if month >= report_filter.date_from
-        and _next_month(month) - dt.timedelta(days=1) <= report_filter.date_to
-    ]
-    if not whole:
-        return [], {}
-    spans = versions_between(report_filter.office_id, whole[0], _next_month(whole[-1]))
-    in_force = {}
-    for month in whole:
+    spans = versions_between(report_filter.office_id, months[0], _next_month(months[-1]))
+    in_force, edges = {}, {}
+    for month in months:
         following = _next_month(month)
         covering = [
             span
             for span in spans
             if span.start < following and (span.end is None or span.end > month)
         ]
-        if len(covering) == 1:  # else a version took effect within the month: count it raw
+        if len(covering) != 1:  # a version took effect within the month: count it raw
+            continue
+        if report_filter.date_from <= month and following - DAY <= report_filter.date_to:
             in_force[month] = covering[0].policy
-    return list(in_force), in_force
+        else:
+            edges[month] = covering[0].policy
+    return list(in_force), in_force, edges
+
+
+def _outside(report_filter, month):
+    """The days of `month` outside the period, as filters: before it starts, after it ends."""
+    last = _next_month(month) - dt.timedelta(days=1)
+    pieces = []
+    if report_filter.date_from > month:
+        pieces.append(
+            replace(report_filter, date_from=month, date_to=report_filter.date_from - DAY)
+        )
+    if report_filter.date_to < last:
+        pieces.append(replace(report_filter, date_from=report_filter.date_to + DAY, date_to=last))
+    return pieces
+
+
+def _by_complement(report_filter, month, today):
+    """Is the partial `month` cheaper as its whole month's rollup minus the days outside the
+    period, counted raw, than as the days inside counted raw? Days still to come hold no records
+    (offers are conveyed, worksheets signed and reviews requested when they happen), so they
+    cost nothing to count: the current month, in a period ending today, is its rollup minus the
+    rest of the month. Only a cost estimate: the count is exact either way."""
+    inside = (
+        min(report_filter.date_to, _next_month(month) - DAY) - max(report_filter.date_from, month)
+    ).days + 1
+    passed = sum(
+        max(0, (min(piece.date_to, today) - piece.date_from).days + 1)
+        for piece in _outside(report_filter, month)
+    )
+    return passed < inside
 
 
 def _offer_condition(in_force):
@@ -702,11 +739,23 @@ def count(report_filter, user):
         return None
     if timezone.get_current_timezone_name() != settings.TIME_ZONE:
         return None  # months were built in settings.TIME_ZONE
-    rolled, in_force = _plan(report_filter)
+    rolled, in_force, edges = _plan(report_filter)
     counts = dict.fromkeys(COUNT_FIELDS, 0)
     turnaround_total = dt.timedelta()
     by_month = {}
-    todo = unbuilt(report_filter.office_id, rolled)
+    todo = unbuilt(report_filter.office_id, rolled + list(edges))
+    # A partial month at an edge whose rollup is fresh may be read as its whole month minus the
+    # days outside the period (`_by_complement`): the raw rows of a partial month are as many
+    # as the office's offers per day, the cost that grew with the volume stored (issue 19).
+    # Never rebuilt or queued for that: a stale one is counted raw, as before.
+    today = timezone.localdate()
+    outside = []
+    for month, policy in edges.items():
+        if month not in todo and _by_complement(report_filter, month, today):
+            rolled.append(month)
+            in_force[month] = policy
+            outside.extend(_outside(report_filter, month))
+    todo = [month for month in todo if month not in edges]
     if todo and queue_rebuild(report_filter.office_id, todo):
         rolled = [month for month in rolled if month not in todo]  # counted raw below
         in_force = {month: in_force[month] for month in rolled}
@@ -745,6 +794,15 @@ def count(report_filter, user):
                 "offers_conveyed": row["conveyed"],
                 "offers_compliant": row["compliant"],
             }
+    if outside:  # the days outside the period of the edge months read whole: one pass
+        raw = count_raw_runs(sorted(outside, key=lambda piece: piece.date_from), user)
+        for name in COUNT_FIELDS:
+            counts[name] -= raw.counts[name]
+        turnaround_total -= raw.turnaround_total
+        for row in raw.trend:
+            month_row = by_month.setdefault(row["month"], {})
+            for name, key in [("offers_conveyed", "conveyed"), ("offers_compliant", "compliant")]:
+                month_row[name] = (month_row.get(name) or 0) - row[key]
     trend = []
     for month in report_filter.months():
         row = by_month.get(month, {})

@@ -448,3 +448,74 @@ def test_the_override_bits_say_what_the_override_rows_say_on_random_data(world_f
         assert set(rows_for(metric, every_month, dave).values_list("pk", flat=True)) == expected
         seen += len(expected)
     assert seen  # the random data has overrides
+
+
+def test_a_fresh_partial_month_is_its_rollup_minus_the_days_outside_the_period(
+    office, unit, alice, dave, monkeypatch
+):
+    """January and May, partial in a period from 5 January to 28 May, are read whole from the
+    rollup, less the days outside the period counted raw (1–4 January, 29–31 May): fewer raw
+    rows than the days inside (the raw rows of the edges grew with the offers per day, issue
+    19). A stale edge month is counted raw, and not rebuilt for that."""
+    case = factories.make_case(office, unit, alice)
+    factories.make_charge(case, 1, "PC 459", level=ChargeLevel.FELONY)
+    offers = []
+    for when, compliant in [
+        ("2025-01-03 10:00", True),  # before the period
+        ("2025-01-20 10:00", False),
+        ("2025-03-10 10:00", True),
+        ("2025-05-20 10:00", True),
+        ("2025-05-30 10:00", False),  # after it
+    ]:
+        offers.append(convey(factories.make_disposition(case), when, compliant=compliant))
+    signed = {"considered": offers[:1], "decision": Decision.STANDARD_KEPT, "parity": ""}
+    first = signed_worksheet(case, alice, "2025-01-02 09:00", **signed)  # before the period
+    review(first, "2025-01-02 12:00", "2025-01-03 12:00", outcome=ReviewOutcome.APPROVED, by=dave)
+    second = signed_worksheet(case, alice, "2025-01-06 09:00", **signed, amends=first, version=2)
+    review(
+        second,
+        "2025-01-06 12:00",
+        "2025-01-09 12:00",
+        outcome=ReviewOutcome.RETURNED,
+        by=dave,
+        comments="Parity.",
+    )
+    review(
+        signed_worksheet(case, alice, "2025-05-30 09:00", **signed, version=3), "2025-05-31 12:00"
+    )
+    build_report(ReportFilter(office.pk, dt.date(2025, 1, 1), dt.date(2025, 5, 31)), dave, 90)
+    report_filter = ReportFilter(office.pk, dt.date(2025, 1, 5), dt.date(2025, 5, 28))
+    raw_runs = []
+    count_raw_runs = rollups.count_raw_runs
+
+    def recording(runs, user):
+        raw_runs.append([(run.date_from, run.date_to) for run in runs])
+        return count_raw_runs(runs, user)
+
+    monkeypatch.setattr(rollups, "count_raw_runs", recording)
+    bare = assert_same(report_filter, dave)
+    assert [row["conveyed"] for row in bare.trend] == [1, 0, 1, 0, 1]
+    assert bare.counts["worksheets_signed"] == 1  # the amendment of 6 January
+    assert bare.counts["reviews_decided"] == 1
+    assert raw_runs == [
+        [(dt.date(2025, 1, 1), dt.date(2025, 1, 4)), (dt.date(2025, 5, 29), dt.date(2025, 5, 31))]
+    ]
+
+    convey(factories.make_disposition(case), "2025-01-25 10:00", compliant=True)  # stale
+    raw_runs.clear()
+    assert assert_same(report_filter, dave).counts["offers_conveyed"] == 4
+    # The write marked every month the case is counted in: both edges are now counted raw.
+    assert raw_runs == [
+        [(dt.date(2025, 1, 5), dt.date(2025, 1, 31)), (dt.date(2025, 5, 1), dt.date(2025, 5, 28))]
+    ]
+    assert ReportMonth.objects.get(office=office, month=dt.date(2025, 1, 1)).stale
+
+
+def test_days_still_to_come_cost_nothing_to_subtract():
+    """The current month in a period ending today is its rollup minus the rest of the month; a
+    month that has passed is, only when fewer of its days are outside the period than in it."""
+    may = dt.date(2025, 5, 1)
+    to_the_4th = ReportFilter(1, dt.date(2024, 5, 4), dt.date(2025, 5, 4))
+    assert rollups._by_complement(to_the_4th, may, today=dt.date(2025, 5, 4))
+    assert not rollups._by_complement(to_the_4th, may, today=dt.date(2025, 6, 10))
+    assert rollups._by_complement(to_the_4th, dt.date(2024, 5, 1), today=dt.date(2025, 5, 4))
