@@ -43,7 +43,10 @@ outside the period counted raw, when fewer of those days have passed than are in
 days still to come of the current one, not 28 + 4 days of raw rows. The raw rows of a partial
 month are as many as the office's offers per day, which is what grew between 250,000 and
 1,000,000 offers in issue 19's growth check. A stale edge month is counted raw, as before: it
-is not rebuilt for that (the current month, under writes, usually is stale).
+is not rebuilt for that (the current month, under writes, usually is stale). The days outside
+are read from the primary, as the rollup is, and if a write marked or rebuilt one of those
+months between the two reads the page counts its edges raw instead: a difference must not mix
+two states of the records.
 
 Concurrency: a rebuild locks the month's `ReportMonth` row, rechecks it and replaces the month's
 rows in one transaction; a writer marking the month meanwhile waits for the lock (its upsert then
@@ -263,14 +266,19 @@ def rebuild_month(office_id, month, version=None):
 
 def unbuilt(office_id, months):
     """Those of `months` that are missing, stale or built for another catalog (one query)."""
+    fresh = _built_at(office_id, months)
+    return [month for month in months if month not in fresh]
+
+
+def _built_at(office_id, months):
+    """{month: when it was built} for those of `months` that are fresh (one query)."""
     if not months:
-        return []
-    fresh = set(
+        return {}
+    return dict(
         ReportMonth.objects.using(PRIMARY)
         .filter(office_id=office_id, month__in=months, stale=False, built_for=built_for())
-        .values_list("month", flat=True)
+        .values_list("month", "built_at")
     )
-    return [month for month in months if month not in fresh]
 
 
 def refresh(office_id, months):
@@ -730,11 +738,12 @@ def _raw_runs(report_filter, rolled):
         )
 
 
-def count(report_filter, user):
+def count(report_filter, user, *, by_complement=True):
     """The dashboard's figures: whole months from the rollup, the rest from the raw rows.
     Stale or missing months are rebuilt first, here, or with a job queue by the worker while
     this page counts them from the raw rows (`queue_rebuild`). None when the rollup cannot
-    answer for this viewer."""
+    answer for this viewer. `by_complement`: edge months may be read whole, less the days
+    outside the period (`_by_complement`)."""
     if not _keys_hold_visibility(user):
         return None
     if timezone.get_current_timezone_name() != settings.TIME_ZONE:
@@ -743,7 +752,8 @@ def count(report_filter, user):
     counts = dict.fromkeys(COUNT_FIELDS, 0)
     turnaround_total = dt.timedelta()
     by_month = {}
-    todo = unbuilt(report_filter.office_id, rolled + list(edges))
+    built_at = _built_at(report_filter.office_id, rolled + list(edges))
+    todo = [month for month in rolled + list(edges) if month not in built_at]
     # A partial month at an edge whose rollup is fresh may be read as its whole month minus the
     # days outside the period (`_by_complement`): the raw rows of a partial month are as many
     # as the office's offers per day, the cost that grew with the volume stored (issue 19).
@@ -751,7 +761,7 @@ def count(report_filter, user):
     today = timezone.localdate()
     outside = []
     for month, policy in edges.items():
-        if month not in todo and _by_complement(report_filter, month, today):
+        if by_complement and month in built_at and _by_complement(report_filter, month, today):
             rolled.append(month)
             in_force[month] = policy
             outside.extend(_outside(report_filter, month))
@@ -795,7 +805,17 @@ def count(report_filter, user):
                 "offers_compliant": row["compliant"],
             }
     if outside:  # the days outside the period of the edge months read whole: one pass
-        raw = count_raw_runs(sorted(outside, key=lambda piece: piece.date_from), user)
+        # From the primary, as the rollup (a lagging replica would subtract too little).
+        pieces = sorted(outside, key=lambda piece: piece.date_from)
+        raw = count_raw_runs(pieces, user, using=PRIMARY)
+        complemented = [month for month in edges if month in rolled]
+        if _built_at(report_filter.office_id, complemented) != {
+            month: built_at[month] for month in complemented
+        }:
+            # A write to one of those months committed between the rollup's read and these
+            # raw rows' (it marks its months stale in its own transaction): the difference
+            # would mix two states of the records. Count the edges from the raw rows instead.
+            return count(report_filter, user, by_complement=False)
         for name in COUNT_FIELDS:
             counts[name] -= raw.counts[name]
         turnaround_total -= raw.turnaround_total

@@ -488,9 +488,9 @@ def test_a_fresh_partial_month_is_its_rollup_minus_the_days_outside_the_period(
     raw_runs = []
     count_raw_runs = rollups.count_raw_runs
 
-    def recording(runs, user):
+    def recording(runs, user, **options):
         raw_runs.append([(run.date_from, run.date_to) for run in runs])
-        return count_raw_runs(runs, user)
+        return count_raw_runs(runs, user, **options)
 
     monkeypatch.setattr(rollups, "count_raw_runs", recording)
     bare = assert_same(report_filter, dave)
@@ -519,3 +519,27 @@ def test_days_still_to_come_cost_nothing_to_subtract():
     assert rollups._by_complement(to_the_4th, may, today=dt.date(2025, 5, 4))
     assert not rollups._by_complement(to_the_4th, may, today=dt.date(2025, 6, 10))
     assert rollups._by_complement(to_the_4th, dt.date(2024, 5, 1), today=dt.date(2025, 5, 4))
+
+
+def test_a_write_between_the_rollup_and_the_days_outside_is_not_subtracted(
+    office, unit, alice, dave, monkeypatch
+):
+    """A conveyance on a day outside the period, committed after the rollup of its month was
+    read and before the days outside were counted, would be subtracted without having been
+    added: the month is then stale (or rebuilt), and the edges are counted raw instead."""
+    case = factories.make_case(office, unit, alice)
+    factories.make_charge(case, 1, "PC 459", level=ChargeLevel.FELONY)
+    for when in ["2025-01-20 10:00", "2025-03-10 10:00"]:
+        convey(factories.make_disposition(case), when, compliant=True)
+    build_report(ReportFilter(office.pk, dt.date(2025, 1, 1), dt.date(2025, 3, 31)), dave, 90)
+    report_filter = ReportFilter(office.pk, dt.date(2025, 1, 5), dt.date(2025, 3, 31))
+    count_raw_runs = rollups.count_raw_runs
+
+    def with_a_write_first(runs, user, **options):
+        if runs[0].date_from == dt.date(2025, 1, 1):  # the days outside: 1–4 January
+            convey(factories.make_disposition(case), "2025-01-02 10:00", compliant=True)
+        return count_raw_runs(runs, user, **options)
+
+    monkeypatch.setattr(rollups, "count_raw_runs", with_a_write_first)
+    assert build_report(report_filter, dave, 90).counts["offers_conveyed"] == 2
+    assert_same(report_filter, dave)
