@@ -72,33 +72,38 @@ def _in_runs(runs, field):
     )
 
 
-def _either(runs, source, user, field):
+def _either(runs, source, user, field, using=None):
     """The rows of `source` in any of the runs, as one queryset: the source's conditions for
     the span from the first run to the last, narrowed to the runs' dates. Not the runs' own
     querysets joined by OR: PostgreSQL then repeats each condition per run and loses the
     anti-join of `metrics.signed_in_period`."""
     if len(runs) == 1:
-        return source(runs[0], user)
-    span = replace(runs[0], date_to=runs[-1].date_to)
-    return source(span, user).filter(_in_runs(runs, field))
+        rows = source(runs[0], user)
+    else:
+        span = replace(runs[0], date_to=runs[-1].date_to)
+        rows = source(span, user).filter(_in_runs(runs, field))
+    return rows.using(using) if using else rows
 
 
-def count_raw_runs(runs, user):
+def count_raw_runs(runs, user, using=None):
     """Every figure of the dashboard over the disjoint sub-periods `runs` (filters that differ
     only in their dates, in order), in three aggregate queries: the rollup's partial months at
     both edges of a period are counted in one pass. Each aggregate with its dozens of filtered
     counts is built and compiled once, not once per run: that Python work, not the database's,
-    was most of the dashboard's time over 1,000,000 offers (issue 19)."""
+    was most of the dashboard's time over 1,000,000 offers (issue 19). `using`: the database to
+    read, when it must be the one the rollup is read from (`rollups.count` subtracts these)."""
     sources = by_source()
     counts: dict[str, int] = {}
-    trend = _offers_by_month(runs, user, sources[OFFERS], counts)
+    trend = _offers_by_month(runs, user, sources[OFFERS], counts, using)
     # Decisions, parity, the flagged-ground and the override mix (bits on the worksheet): one
     # pass over the worksheets' covering index. The overrides were a join of every override
     # stored to these worksheets, a cost that grew with history (issue 19).
     counts.update(
-        _either(runs, worksheets, user, "signed_at").aggregate(**counted(sources[WORKSHEETS]))
+        _either(runs, worksheets, user, "signed_at", using).aggregate(
+            **counted(sources[WORKSHEETS])
+        )
     )
-    review_figures = _either(runs, reviews, user, "requested_at").aggregate(
+    review_figures = _either(runs, reviews, user, "requested_at", using).aggregate(
         average_turnaround=Avg(TURNAROUND, filter=DECIDED),
         turnaround_total=Sum(TURNAROUND, filter=DECIDED),
         **counted(sources[REVIEWS]),
@@ -114,7 +119,7 @@ def count_raw_runs(runs, user):
     )
 
 
-def _offers_by_month(runs, user, metrics, counts):
+def _offers_by_month(runs, user, metrics, counts, using=None):
     """The offer figures per month (the trend) and for the runs' period, from one GROUP BY month.
 
     Groups on the offer's stored local month (`Disposition.conveyed_month`), a plain column the
@@ -124,7 +129,7 @@ def _offers_by_month(runs, user, metrics, counts):
     """
     months = [month for run in runs for month in run.months()]
     per_month = (
-        _either(runs, offers, user, "conveyed_at")
+        _either(runs, offers, user, "conveyed_at", using)
         .order_by()
         .values("conveyed_month")
         .annotate(**counted(metrics))

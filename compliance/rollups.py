@@ -37,6 +37,17 @@ not a condition on the keys (counsel, who see the cases routed to them: the whol
 raw for them), or when a request activated a time zone other than the one the months were
 built in.
 
+A partial month at an edge whose rollup is already fresh is read whole instead, less the days
+outside the period counted raw, when fewer of those days have passed than are inside it
+(`_by_complement`): a 3-year period ending on the 4th counts 1–3 of its first month and the
+days still to come of the current one, not 28 + 4 days of raw rows. The raw rows of a partial
+month are as many as the office's offers per day, which is what grew between 250,000 and
+1,000,000 offers in issue 19's growth check. A stale edge month is counted raw, as before: it
+is not rebuilt for that (the current month, under writes, usually is stale). The days outside
+are read from the primary, as the rollup is, and if a write marked or rebuilt one of those
+months between the two reads the page counts its edges raw instead: a difference must not mix
+two states of the records.
+
 Concurrency: a rebuild locks the month's `ReportMonth` row, rechecks it and replaces the month's
 rows in one transaction; a writer marking the month meanwhile waits for the lock (its upsert then
 marks the month stale again), and a writer that marked first holds the lock until it commits,
@@ -120,6 +131,9 @@ _OFFER_COUNTS = frozenset(m.key for m in METRICS.values() if m.source == OFFERS)
 def built_for():
     """What a month's rows depend on besides the records: the catalog version and the layout."""
     return f"{get_catalog().version}/{LAYOUT}"
+
+
+DAY = dt.timedelta(days=1)
 
 
 def _next_month(month):
@@ -252,14 +266,19 @@ def rebuild_month(office_id, month, version=None):
 
 def unbuilt(office_id, months):
     """Those of `months` that are missing, stale or built for another catalog (one query)."""
+    fresh = _built_at(office_id, months)
+    return [month for month in months if month not in fresh]
+
+
+def _built_at(office_id, months):
+    """{month: when it was built} for those of `months` that are fresh (one query)."""
     if not months:
-        return []
-    fresh = set(
+        return {}
+    return dict(
         ReportMonth.objects.using(PRIMARY)
         .filter(office_id=office_id, month__in=months, stale=False, built_for=built_for())
-        .values_list("month", flat=True)
+        .values_list("month", "built_at")
     )
-    return [month for month in months if month not in fresh]
 
 
 def refresh(office_id, months):
@@ -635,28 +654,54 @@ def _filter_on_keys(report_filter):
 
 
 def _plan(report_filter):
-    """(months read from the rollup, {month: policy version in force all that month})."""
+    """(whole months read from the rollup, {month: policy version in force all that month},
+    {partial month at an edge of the period: the version in force all that month})."""
     months = list(report_filter.months())
-    whole = [
-        month
-        for month in months
-        if month >= report_filter.date_from
-        and _next_month(month) - dt.timedelta(days=1) <= report_filter.date_to
-    ]
-    if not whole:
-        return [], {}
-    spans = versions_between(report_filter.office_id, whole[0], _next_month(whole[-1]))
-    in_force = {}
-    for month in whole:
+    spans = versions_between(report_filter.office_id, months[0], _next_month(months[-1]))
+    in_force, edges = {}, {}
+    for month in months:
         following = _next_month(month)
         covering = [
             span
             for span in spans
             if span.start < following and (span.end is None or span.end > month)
         ]
-        if len(covering) == 1:  # else a version took effect within the month: count it raw
+        if len(covering) != 1:  # a version took effect within the month: count it raw
+            continue
+        if report_filter.date_from <= month and following - DAY <= report_filter.date_to:
             in_force[month] = covering[0].policy
-    return list(in_force), in_force
+        else:
+            edges[month] = covering[0].policy
+    return list(in_force), in_force, edges
+
+
+def _outside(report_filter, month):
+    """The days of `month` outside the period, as filters: before it starts, after it ends."""
+    last = _next_month(month) - dt.timedelta(days=1)
+    pieces = []
+    if report_filter.date_from > month:
+        pieces.append(
+            replace(report_filter, date_from=month, date_to=report_filter.date_from - DAY)
+        )
+    if report_filter.date_to < last:
+        pieces.append(replace(report_filter, date_from=report_filter.date_to + DAY, date_to=last))
+    return pieces
+
+
+def _by_complement(report_filter, month, today):
+    """Is the partial `month` cheaper as its whole month's rollup minus the days outside the
+    period, counted raw, than as the days inside counted raw? Days still to come hold no records
+    (offers are conveyed, worksheets signed and reviews requested when they happen), so they
+    cost nothing to count: the current month, in a period ending today, is its rollup minus the
+    rest of the month. Only a cost estimate: the count is exact either way."""
+    inside = (
+        min(report_filter.date_to, _next_month(month) - DAY) - max(report_filter.date_from, month)
+    ).days + 1
+    passed = sum(
+        max(0, (min(piece.date_to, today) - piece.date_from).days + 1)
+        for piece in _outside(report_filter, month)
+    )
+    return passed < inside
 
 
 def _offer_condition(in_force):
@@ -666,6 +711,10 @@ def _offer_condition(in_force):
         if policy.worksheet_scope == WorksheetScope.NONE:
             continue  # no offer needed a worksheet that month
         by_version.setdefault(id(policy), (policy, []))[1].append(month)
+    if len(by_version) == 1 and len(next(iter(by_version.values()))[1]) == len(in_force):
+        # One version for every month read: the months are already the query's condition;
+        # repeated in each offer count's FILTER they cost a list comparison per row and count.
+        return scope_on_attributes(next(iter(by_version.values()))[0])
     condition = None
     for policy, months in by_version.values():
         part = Q(month__in=months) & scope_on_attributes(policy)
@@ -689,20 +738,34 @@ def _raw_runs(report_filter, rolled):
         )
 
 
-def count(report_filter, user):
+def count(report_filter, user, *, by_complement=True):
     """The dashboard's figures: whole months from the rollup, the rest from the raw rows.
     Stale or missing months are rebuilt first, here, or with a job queue by the worker while
     this page counts them from the raw rows (`queue_rebuild`). None when the rollup cannot
-    answer for this viewer."""
+    answer for this viewer. `by_complement`: edge months may be read whole, less the days
+    outside the period (`_by_complement`)."""
     if not _keys_hold_visibility(user):
         return None
     if timezone.get_current_timezone_name() != settings.TIME_ZONE:
         return None  # months were built in settings.TIME_ZONE
-    rolled, in_force = _plan(report_filter)
+    rolled, in_force, edges = _plan(report_filter)
     counts = dict.fromkeys(COUNT_FIELDS, 0)
     turnaround_total = dt.timedelta()
     by_month = {}
-    todo = unbuilt(report_filter.office_id, rolled)
+    built_at = _built_at(report_filter.office_id, rolled + list(edges))
+    todo = [month for month in rolled + list(edges) if month not in built_at]
+    # A partial month at an edge whose rollup is fresh may be read as its whole month minus the
+    # days outside the period (`_by_complement`): the raw rows of a partial month are as many
+    # as the office's offers per day, the cost that grew with the volume stored (issue 19).
+    # Never rebuilt or queued for that: a stale one is counted raw, as before.
+    today = timezone.localdate()
+    outside = []
+    for month, policy in edges.items():
+        if by_complement and month in built_at and _by_complement(report_filter, month, today):
+            rolled.append(month)
+            in_force[month] = policy
+            outside.extend(_outside(report_filter, month))
+    todo = [month for month in todo if month not in edges]
     if todo and queue_rebuild(report_filter.office_id, todo):
         rolled = [month for month in rolled if month not in todo]  # counted raw below
         in_force = {month: in_force[month] for month in rolled}
@@ -711,7 +774,9 @@ def count(report_filter, user):
     if rolled:
         offer_condition = _offer_condition(in_force)
         sums = {
-            name: Sum(name, filter=offer_condition) if name in _OFFER_COUNTS else Sum(name)
+            name: Sum(name, filter=offer_condition)
+            if name in _OFFER_COUNTS and offer_condition  # an empty Q(): every offer counts
+            else Sum(name)
             for name in COUNT_FIELDS
             if name not in _OFFER_COUNTS or offer_condition is not None
         }
@@ -739,6 +804,25 @@ def count(report_filter, user):
                 "offers_conveyed": row["conveyed"],
                 "offers_compliant": row["compliant"],
             }
+    if outside:  # the days outside the period of the edge months read whole: one pass
+        # From the primary, as the rollup (a lagging replica would subtract too little).
+        pieces = sorted(outside, key=lambda piece: piece.date_from)
+        raw = count_raw_runs(pieces, user, using=PRIMARY)
+        complemented = [month for month in edges if month in rolled]
+        if _built_at(report_filter.office_id, complemented) != {
+            month: built_at[month] for month in complemented
+        }:
+            # A write to one of those months committed between the rollup's read and these
+            # raw rows' (it marks its months stale in its own transaction): the difference
+            # would mix two states of the records. Count the edges from the raw rows instead.
+            return count(report_filter, user, by_complement=False)
+        for name in COUNT_FIELDS:
+            counts[name] -= raw.counts[name]
+        turnaround_total -= raw.turnaround_total
+        for row in raw.trend:
+            month_row = by_month.setdefault(row["month"], {})
+            for name, key in [("offers_conveyed", "conveyed"), ("offers_compliant", "compliant")]:
+                month_row[name] = (month_row.get(name) or 0) - row[key]
     trend = []
     for month in report_filter.months():
         row = by_month.get(month, {})

@@ -305,6 +305,19 @@ def test_a_policy_version_that_takes_effect_mid_month_applies_from_its_day(
     assert rollups._plan(report_filter)[0] == [dt.date(2025, 1, 1), dt.date(2025, 3, 1)]
 
 
+def test_one_version_for_every_month_read_still_applies_its_scope(office, unit, alice, dave):
+    """With one version in force over all the months read, the months are no longer repeated
+    in each offer count's condition: the version's scope still is."""
+    factories.set_policy(office, effective_from=dt.date(2024, 12, 1), worksheet_scope="felonies")
+    for number, level in [("F-1", ChargeLevel.FELONY), ("M-1", ChargeLevel.MISDEMEANOR)]:
+        case = factories.make_case(office, unit, alice, number=number)
+        factories.make_charge(case, 1, "PC 459", level=level)
+        convey(factories.make_disposition(case), "2025-02-10 09:00", compliant=True)
+    report_filter = ReportFilter(office.pk, dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    assert assert_same(report_filter, dave).counts["offers_conveyed"] == 1
+    assert rollups._plan(report_filter)[0] == [dt.date(2025, m, 1) for m in (1, 2, 3)]
+
+
 def test_counsel_is_counted_from_the_raw_rows(office, unit, alice, erin):
     """Counsel see the cases routed to them: not a key of the rollup, so no rollup for them."""
     case = factories.make_case(office, unit, alice)
@@ -435,3 +448,98 @@ def test_the_override_bits_say_what_the_override_rows_say_on_random_data(world_f
         assert set(rows_for(metric, every_month, dave).values_list("pk", flat=True)) == expected
         seen += len(expected)
     assert seen  # the random data has overrides
+
+
+def test_a_fresh_partial_month_is_its_rollup_minus_the_days_outside_the_period(
+    office, unit, alice, dave, monkeypatch
+):
+    """January and May, partial in a period from 5 January to 28 May, are read whole from the
+    rollup, less the days outside the period counted raw (1–4 January, 29–31 May): fewer raw
+    rows than the days inside (the raw rows of the edges grew with the offers per day, issue
+    19). A stale edge month is counted raw, and not rebuilt for that."""
+    case = factories.make_case(office, unit, alice)
+    factories.make_charge(case, 1, "PC 459", level=ChargeLevel.FELONY)
+    offers = []
+    for when, compliant in [
+        ("2025-01-03 10:00", True),  # before the period
+        ("2025-01-20 10:00", False),
+        ("2025-03-10 10:00", True),
+        ("2025-05-20 10:00", True),
+        ("2025-05-30 10:00", False),  # after it
+    ]:
+        offers.append(convey(factories.make_disposition(case), when, compliant=compliant))
+    signed = {"considered": offers[:1], "decision": Decision.STANDARD_KEPT, "parity": ""}
+    first = signed_worksheet(case, alice, "2025-01-02 09:00", **signed)  # before the period
+    review(first, "2025-01-02 12:00", "2025-01-03 12:00", outcome=ReviewOutcome.APPROVED, by=dave)
+    second = signed_worksheet(case, alice, "2025-01-06 09:00", **signed, amends=first, version=2)
+    review(
+        second,
+        "2025-01-06 12:00",
+        "2025-01-09 12:00",
+        outcome=ReviewOutcome.RETURNED,
+        by=dave,
+        comments="Parity.",
+    )
+    review(
+        signed_worksheet(case, alice, "2025-05-30 09:00", **signed, version=3), "2025-05-31 12:00"
+    )
+    build_report(ReportFilter(office.pk, dt.date(2025, 1, 1), dt.date(2025, 5, 31)), dave, 90)
+    report_filter = ReportFilter(office.pk, dt.date(2025, 1, 5), dt.date(2025, 5, 28))
+    raw_runs = []
+    count_raw_runs = rollups.count_raw_runs
+
+    def recording(runs, user, **options):
+        raw_runs.append([(run.date_from, run.date_to) for run in runs])
+        return count_raw_runs(runs, user, **options)
+
+    monkeypatch.setattr(rollups, "count_raw_runs", recording)
+    bare = assert_same(report_filter, dave)
+    assert [row["conveyed"] for row in bare.trend] == [1, 0, 1, 0, 1]
+    assert bare.counts["worksheets_signed"] == 1  # the amendment of 6 January
+    assert bare.counts["reviews_decided"] == 1
+    assert raw_runs == [
+        [(dt.date(2025, 1, 1), dt.date(2025, 1, 4)), (dt.date(2025, 5, 29), dt.date(2025, 5, 31))]
+    ]
+
+    convey(factories.make_disposition(case), "2025-01-25 10:00", compliant=True)  # stale
+    raw_runs.clear()
+    assert assert_same(report_filter, dave).counts["offers_conveyed"] == 4
+    # The write marked every month the case is counted in: both edges are now counted raw.
+    assert raw_runs == [
+        [(dt.date(2025, 1, 5), dt.date(2025, 1, 31)), (dt.date(2025, 5, 1), dt.date(2025, 5, 28))]
+    ]
+    assert ReportMonth.objects.get(office=office, month=dt.date(2025, 1, 1)).stale
+
+
+def test_days_still_to_come_cost_nothing_to_subtract():
+    """The current month in a period ending today is its rollup minus the rest of the month; a
+    month that has passed is, only when fewer of its days are outside the period than in it."""
+    may = dt.date(2025, 5, 1)
+    to_the_4th = ReportFilter(1, dt.date(2024, 5, 4), dt.date(2025, 5, 4))
+    assert rollups._by_complement(to_the_4th, may, today=dt.date(2025, 5, 4))
+    assert not rollups._by_complement(to_the_4th, may, today=dt.date(2025, 6, 10))
+    assert rollups._by_complement(to_the_4th, dt.date(2024, 5, 1), today=dt.date(2025, 5, 4))
+
+
+def test_a_write_between_the_rollup_and_the_days_outside_is_not_subtracted(
+    office, unit, alice, dave, monkeypatch
+):
+    """A conveyance on a day outside the period, committed after the rollup of its month was
+    read and before the days outside were counted, would be subtracted without having been
+    added: the month is then stale (or rebuilt), and the edges are counted raw instead."""
+    case = factories.make_case(office, unit, alice)
+    factories.make_charge(case, 1, "PC 459", level=ChargeLevel.FELONY)
+    for when in ["2025-01-20 10:00", "2025-03-10 10:00"]:
+        convey(factories.make_disposition(case), when, compliant=True)
+    build_report(ReportFilter(office.pk, dt.date(2025, 1, 1), dt.date(2025, 3, 31)), dave, 90)
+    report_filter = ReportFilter(office.pk, dt.date(2025, 1, 5), dt.date(2025, 3, 31))
+    count_raw_runs = rollups.count_raw_runs
+
+    def with_a_write_first(runs, user, **options):
+        if runs[0].date_from == dt.date(2025, 1, 1):  # the days outside: 1–4 January
+            convey(factories.make_disposition(case), "2025-01-02 10:00", compliant=True)
+        return count_raw_runs(runs, user, **options)
+
+    monkeypatch.setattr(rollups, "count_raw_runs", with_a_write_first)
+    assert build_report(report_filter, dave, 90).counts["offers_conveyed"] == 2
+    assert_same(report_filter, dave)
