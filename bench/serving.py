@@ -203,8 +203,12 @@ def start_pdf_worker(env):
     subprocess.run(
         [*celery, "purge", "-f"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
     )
+    # PDF_WORKER_NICE (0): to measure the trade-off above on another machine or profile.
+    nice = (
+        ["nice", "-n", os.environ["PDF_WORKER_NICE"]] if os.environ.get("PDF_WORKER_NICE") else []
+    )
     return subprocess.Popen(
-        [*celery, "worker", "--concurrency", "1", "--loglevel", "WARNING",
+        [*nice, *celery, "worker", "--concurrency", "1", "--loglevel", "WARNING",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=(OUT / "pdf_worker.log").open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
