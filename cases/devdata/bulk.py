@@ -13,8 +13,8 @@ fire on COPY as on INSERT. A load may skip the per-row foreign-key checks and tr
 enforce over the rows it added (`high_water_marks`, `orphans`; `volume.Generator._verify`).
 Elsewhere (SQLite: tests and trials) one `executemany` INSERT per table.
 
-Ids come from the table's own sequence (`reserve_ids`, `reserve_many`), so the rows that point
-at them can be built before anything is written.
+Ids come from the table's own sequence (`reserve_ids`), so the rows that point at them can be
+built before anything is written.
 """
 
 import datetime as dt
@@ -30,42 +30,27 @@ from django.db.models import DateField
 
 def reserve_ids(model, count):
     """`count` fresh primary keys for `model`, in increasing order, that no other writer gets."""
-    return reserve_many({model: count})[model]
-
-
-def reserve_many(counts):
-    """{model: fresh primary keys} for {model: how many}, as `reserve_ids` gives them, in one
-    round trip on PostgreSQL: the seed's drawing thread asked four times a chunk, and each
-    answer waited for the server and then for the GIL (measured: a sixth of its time)."""
-    wanted = {model: count for model, count in counts.items() if count}
-    reserved: dict = {model: [] for model in counts}
-    if not wanted:
-        return reserved
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arrays = ", ".join(
-                "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
-                for _ in wanted
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, count],
             )
-            params = []
-            for model, count in wanted.items():
-                params += [model._meta.db_table, model._meta.pk.column, count]
-            cursor.execute(f"SELECT {arrays}", params)
-            reserved.update(zip(wanted, cursor.fetchone(), strict=True))
-            return reserved
+            return [value for (value,) in cursor.fetchall()]
         # SQLite: one writer at a time holds the database inside the chunk's transaction, so
         # the next keys are the ones after both the largest in use and the largest ever used
         # (AUTOINCREMENT never reuses one; sqlite_sequence follows explicit keys).
         quoted = connection.ops.quote_name
-        for model, count in wanted.items():
-            table, column = model._meta.db_table, model._meta.pk.column
-            cursor.execute(f"SELECT MAX({quoted(column)}) FROM {quoted(table)}")  # noqa: S608
-            largest = cursor.fetchone()[0] or 0
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            row = cursor.fetchone()
-            first = max(largest, row[0] if row else 0) + 1
-            reserved[model] = list(range(first, first + count))
-    return reserved
+        cursor.execute(f"SELECT MAX({quoted(column)}) FROM {quoted(table)}")  # noqa: S608
+        largest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        first = max(largest, row[0] if row else 0) + 1
+        return list(range(first, first + count))
 
 
 @cache

@@ -368,7 +368,8 @@ class Generator:
         as long as each other (measured). Elsewhere (SQLite) one chunk after the other."""
         # Drawing makes millions of short-lived objects and no reference cycles, and each pass
         # of the cyclic collector walks everything alive (Django's and the catalog's objects
-        # too): paused while the chunks are drawn (about a tenth of the drawing's CPU, measured).
+        # too): paused while the chunks are drawn (a 2,000-case chunk drawn in 0.58 s of CPU
+        # instead of 0.70, medians of eight, measured).
         paused = gc.isenabled()
         gc.disable()
         try:
@@ -661,16 +662,10 @@ class Generator:
     # --- Writing ------------------------------------------------------------------------------
 
     def _assign_ids(self, plans):
-        ids = bulk.reserve_many(
-            {
-                Case: len(plans),
-                Charge: sum(len(p.counts) for p in plans),
-                Disposition: sum(len(p.offers) for p in plans),
-                Worksheet: sum(len(p.versions) for p in plans),
-            }
-        )
-        case_ids, charge_ids = iter(ids[Case]), iter(ids[Charge])
-        offer_ids, worksheet_ids = iter(ids[Disposition]), iter(ids[Worksheet])
+        case_ids = iter(bulk.reserve_ids(Case, len(plans)))
+        charge_ids = iter(bulk.reserve_ids(Charge, sum(len(p.counts) for p in plans)))
+        offer_ids = iter(bulk.reserve_ids(Disposition, sum(len(p.offers) for p in plans)))
+        worksheet_ids = iter(bulk.reserve_ids(Worksheet, sum(len(p.versions) for p in plans)))
         for plan in plans:
             plan.id = next(case_ids)
             plan.charge_ids = [next(charge_ids) for _ in plan.counts]
