@@ -11,16 +11,19 @@ application = get_wsgi_application()
 def _warm_up():
     """Pay the one-off costs while the worker boots rather than in its first requests: importing
     every view (WeasyPrint among them), parsing the offense catalog and creating the PDF font
-    configuration. None of it touches the database, so a worker still boots while it is down."""
+    configuration. None of it touches the database, so a worker still boots while it is down.
+    Then what it loaded is frozen out of the garbage collector's sight (config/collector.py)."""
     from django.urls import get_resolver
 
     from cases import pdf
+    from config import collector
     from consequences.catalog import get_catalog
 
     _refuse_bad_role_map()
     get_resolver().url_patterns  # noqa: B018 (imports the URLconf and every view module)
     get_catalog()
     pdf.font_configuration()
+    collector.settle()
 
 
 def _refuse_bad_role_map():

@@ -198,8 +198,11 @@ def test_a_worker_process_parses_the_stylesheets_as_it_starts(monkeypatch):
     from celery.signals import worker_process_init
 
     import config.celery  # noqa: F401 (connects the warm-up)
+    from config import collector
 
     monkeypatch.setattr(pdf, "_parsed_stylesheets", {})
+    # The warm-up's freeze is for a worker process, not this one (tested in test_project.py).
+    monkeypatch.setattr(collector, "settle", lambda: None)
     worker_process_init.send(sender=None)
     assert {path for path, _ in pdf._parsed_stylesheets} == {
         "print/fonts.css",

@@ -114,3 +114,24 @@ def test_wsgi_worker_warms_up_without_the_database():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["True", "True"]
+
+
+def test_server_and_worker_processes_freeze_what_they_loaded_out_of_the_collector():
+    """config/collector.py: a gunicorn worker (config.wsgi) and a Celery worker process (its
+    worker_process_init) freeze what they loaded and collect every THRESHOLD[0] objects, not 700.
+    Each runs in its own interpreter: the test process's collector is left as it is."""
+    code = (
+        "import gc, sys; {load}; from config.collector import THRESHOLD; "
+        "print(gc.get_freeze_count() > 50000, gc.get_threshold() == THRESHOLD)"
+    )
+    loads = {
+        "gunicorn": "import config.wsgi",
+        "celery": "import django; django.setup(); from config.celery import _warm_up; _warm_up()",
+    }
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings")
+    for name, load in loads.items():
+        result = subprocess.run(
+            [sys.executable, "-c", code.format(load=load)],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert result.stdout.split() == ["True", "True"], (name, result.stdout, result.stderr)
