@@ -7,7 +7,9 @@ renderer writes the same markup in Python for those templates and hands every ot
 to Django's renderer unchanged. Each function follows its template in Django's
 `forms/templates/django/forms/widgets/` line for line, down to the whitespace and the escaping
 (`render_value_in_context`, as `{{ }}` does); tests/test_widget_rendering.py compares the two
-renderers' output for every widget of the worksheet's forms, bound and unbound, with errors.
+renderers' output for every widget of the worksheet's forms, bound and unbound, with errors,
+and of the forms other pages show on every visit (the case list's and the report's filters,
+the case and offer forms). It is every form's renderer (settings.FORM_RENDERER).
 """
 
 from django.forms.renderers import DjangoTemplates

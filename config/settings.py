@@ -304,6 +304,10 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Every form's plain widgets (input, select, textarea) written in Python, the same markup as
+# Django's widget templates (tests/test_widget_rendering.py): a select of fifty deputies is
+# fifty-two template renders otherwise. Any other widget template goes to Django's renderer.
+FORM_RENDERER = "cases.widget_rendering.WidgetRenderer"
 
 # The cache holds what every process on every server must agree on: the API's rate limits (per
 # token, cases.api.auth.PerTokenThrottle through DRF's throttling, and unknown tokens per client

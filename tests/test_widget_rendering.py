@@ -1,5 +1,6 @@
-"""The worksheet's forms render the same markup through cases.widget_rendering as through
-Django's widget templates: every widget, unbound and bound, with errors and awkward values."""
+"""The worksheet's forms, and the forms other pages show on every visit, render the same markup
+through cases.widget_rendering as through Django's widget templates: every widget, unbound and
+bound, with errors and awkward values. The fast renderer is every form's (FORM_RENDERER)."""
 
 import pytest
 from django import forms
@@ -8,8 +9,17 @@ from django.test import RequestFactory
 from django.utils.safestring import mark_safe
 
 from cases import actions
-from cases.forms import AmendForm, ReauthForm, StatusDisclosureForm, WorksheetForm
-from cases.widget_rendering import RENDERER
+from cases.forms import (
+    AmendForm,
+    CaseFilterForm,
+    CaseForm,
+    DispositionForm,
+    ReauthForm,
+    StatusDisclosureForm,
+    WorksheetForm,
+)
+from cases.widget_rendering import RENDERER, WidgetRenderer
+from compliance.filters import ReportFilterForm
 from tests import factories
 
 DJANGO = DjangoTemplates()
@@ -143,3 +153,38 @@ def test_the_plain_widgets_skip_the_template_engine(worksheet, monkeypatch):
     assert used  # the checkboxes and radios still use their templates
     plain = ("/select.html", "/select_option.html", "/input.html", "/text.html", "/textarea.html")
     assert not [name for name in used if name.endswith(plain)]
+
+
+def test_every_form_renders_through_the_fast_renderer_by_default(db):
+    assert isinstance(AmendForm().renderer, WidgetRenderer)
+    assert isinstance(CaseFilterForm().renderer, WidgetRenderer)
+
+
+def report_filter(viewer, data=None):
+    def make(renderer):
+        return ReportFilterForm(data, user=viewer, renderer=renderer)
+
+    return make
+
+
+def test_the_report_filter_is_the_same(case, alice, carol, dave):
+    """A select of every deputy the viewer may see (one named awkwardly), dates and choices,
+    for an administrator (the office) and a supervisor (their unit)."""
+    alice.first_name = AWKWARD
+    alice.save()
+    bad = {"date_from": "2026-13-01", "date_to": AWKWARD, "deputy": "999999", "unit": "x"}
+    for viewer in (dave, carol):
+        assert_same(report_filter(viewer))
+        assert report_filter(viewer, bad)(DJANGO).errors
+        assert_same(report_filter(viewer, bad))
+
+
+def test_the_case_list_filter_and_the_case_and_offer_forms_are_the_same(case, office):
+    assert_same(lambda renderer: CaseFilterForm(renderer=renderer))
+    bad = {"q": AWKWARD, "stage": "nope", "hearing_from": "2026-02-30", "hearing_to": AWKWARD}
+    assert_same(lambda renderer: CaseFilterForm(bad, renderer=renderer))
+    assert_same(lambda renderer: CaseForm(instance=case, office=office, renderer=renderer))
+    assert_same(lambda renderer: CaseForm({"caption": AWKWARD}, office=office, renderer=renderer))
+    offer = factories.make_disposition(case, name=AWKWARD)
+    assert_same(lambda renderer: DispositionForm(instance=offer, renderer=renderer))
+    assert_same(lambda renderer: DispositionForm({"label": "?"}, renderer=renderer))

@@ -31,7 +31,6 @@ from ..forms import AmendForm, OverrideForm, ReauthForm, StatusDisclosureForm, W
 from ..integrity import ConflictError, ShownContentChanged
 from ..models import CounselRequest, FlagOverride, Review
 from ..policy import policy_for
-from ..widget_rendering import RENDERER
 from ..worksheets import content_for_display, shown_fingerprint
 
 # The big fields of a worksheet that the page's list of versions never shows (issue 19).
@@ -76,9 +75,7 @@ def worksheet_sign(request, pk):
         return _signed_already(request, worksheet)
     ensure_may_sign_worksheet(request.user, worksheet)
     form = _worksheet_form(request, worksheet, request.POST)
-    password = ReauthForm(
-        request.POST, request=request, required=reauth.password_needed(request), renderer=RENDERER
-    )
+    password = ReauthForm(request.POST, request=request, required=reauth.password_needed(request))
     if not form.is_valid():
         return _page(request, worksheet, form=form, reauth_form=password, status=400)
     try:
@@ -134,7 +131,7 @@ def _signed_already(request, worksheet):
 def worksheet_amend(request, pk):
     """Start a new version of a signed worksheet; the signed one stays readable as it was."""
     worksheet = get_worksheet_for_amending(request.user, pk)
-    form = AmendForm(request.POST, renderer=RENDERER)
+    form = AmendForm(request.POST)
     if not form.is_valid():
         return _page(request, worksheet, amend_form=form, status=400)
     try:
@@ -201,7 +198,7 @@ def worksheet_status(request, pk):
     worksheet = get_worksheet_for_user(request.user, pk)
     if not can_record_status(request.user):
         raise PermissionDenied("Your role cannot record a status disclosure.")
-    form = StatusDisclosureForm(request.POST, renderer=RENDERER)
+    form = StatusDisclosureForm(request.POST)
     if not form.is_valid():
         return _page(request, worksheet, status_form=form, status=400)
     actions.record_status_disclosure(
@@ -228,7 +225,6 @@ def _worksheet_form(request, worksheet, data=None, disclosures=None):
         worksheet=worksheet,
         offers=case.dispositions.all(),
         show_status_choice=bool(disclosures),
-        renderer=RENDERER,
     )
 
 
@@ -369,8 +365,8 @@ def _page(
         "form": form,
         "editable": editable,
         "reauth_form": reauth_form
-        or ReauthForm(request=request, required=reauth.password_needed(request), renderer=RENDERER),
-        "amend_form": amend_form or AmendForm(renderer=RENDERER),
+        or ReauthForm(request=request, required=reauth.password_needed(request)),
+        "amend_form": amend_form or AmendForm(),
         "can_amend": worksheet.is_signed
         and is_current
         and may(request.user, "cases.add_worksheet"),
@@ -381,7 +377,7 @@ def _page(
         "version_rows": [(version, reviews[version.pk]) for version in versions],
         "show_status": show_status,
         "disclosures": disclosures,
-        "status_form": status_form or StatusDisclosureForm(renderer=RENDERER),
+        "status_form": status_form or StatusDisclosureForm(),
         "can_record_status": show_status and can_record_status(request.user),
         "review_required_policy": policy_now.get_supervisor_approval_display(),
         "counsel_request": counsel_request,
