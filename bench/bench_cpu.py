@@ -5,9 +5,10 @@
 Wall-clock timings on a machine shared with other work move with the load; the CPU a request
 costs its own thread (`time.thread_time()`) hardly does. This replays the locust mix's requests
 (bench/locustfile.py) in-process through Django's test client against a PostgreSQL database
-seeded by seed_volume, with production settings (DEBUG off, cached templates), and records for
-each page the median CPU milliseconds of CPU_ROUNDS runs and its query count. PostgreSQL's own
-CPU is not in these figures (another process); the queries are counted instead.
+seeded by seed_volume, with production settings (DEBUG off, cached templates), in a process
+booted as a gunicorn worker is (config.wsgi), and records for each page the median CPU
+milliseconds of CPU_ROUNDS runs and its query count. PostgreSQL's own CPU is not in these
+figures (another process); the queries are counted instead.
 
 The mix-weighted mean is the CPU an average request of the stress profile costs the app server,
 so 1000 / mean is the most requests per second one core could serve with nothing else on it.
@@ -73,6 +74,9 @@ def setup_django(env):
     import django
 
     django.setup()
+    # Boot as a gunicorn worker does (config/wsgi.py): the URLconf, the catalog and the fonts
+    # loaded, then frozen out of the garbage collector's sight (config/collector.py).
+    import config.wsgi  # noqa: F401
 
 
 class Replay:

@@ -12,6 +12,9 @@ of a 150–200 ms render, WeasyPrint allocating many small objects.
   collection walks them again (they are still freed by reference counting if released);
 - a collection every THRESHOLD[0] new objects instead of 700: garbage in cycles waits a little
   longer to be freed, the memory it holds meanwhile is a few megabytes at most.
+The one cost: a frozen object dropped later inside a reference cycle is never collected. What
+is frozen is what lives as long as the process, except an offense catalog replaced by a newer
+version (CatalogRefreshMiddleware): at most one catalog's memory per install, per process.
 Measured the same way: the collector's CPU per request fell from 2–6 % to about 0.7 %, and per
 render from 24–31 ms to 4–6 ms.
 """
