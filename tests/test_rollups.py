@@ -427,6 +427,29 @@ def test_rebuilding_the_whole_history_gives_the_rows_of_the_month_by_month_rebui
     assert not MonthlyRollup.objects.exclude(office=world.office).exists()  # the other office's
 
 
+def test_a_month_with_more_cases_than_one_batch_keys_every_case(world_for, monkeypatch):
+    """A month's cases are keyed in batches of CASE_KEYS_BATCH ids: with batches of two, every
+    month's rows are those of the default batch, and some month did need several batches."""
+    world = world_for(1)
+    every_month = list(
+        ReportFilter(world.office.pk, dt.date(2024, 6, 1), dt.date(2026, 6, 30)).months()
+    )
+    rollups.refresh(world.office.pk, every_month)
+    in_one_batch = _rollup_rows(world.office)
+    assert in_one_batch
+    ReportMonth.objects.update(stale=True)
+    MonthlyRollup.objects.all().delete()
+    keyed = []
+    case_keys = rollups._case_keys
+    monkeypatch.setattr(rollups, "CASE_KEYS_BATCH", 2)
+    monkeypatch.setattr(rollups, "_case_keys", lambda ids: keyed.append(len(ids)) or case_keys(ids))
+
+    rollups.refresh(world.office.pk, every_month)
+
+    assert max(keyed) > 2  # a month of more than one batch
+    assert _rollup_rows(world.office) == in_one_batch
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_override_bits_say_what_the_override_rows_say_on_random_data(world_for, seed, dave):
     """The override mix counts `Worksheet.overridden_grounds`, bits set at signing, not the
