@@ -169,7 +169,8 @@ def _case_keys(case_ids):
     conditions = {name: count_condition(name) for name in SCOPE_ATTRIBUTES if name != DEFENSE}
     conditions.update({f"group_{key}": group.match for key, group in OFFENSE_GROUPS.items()})
     ids = sorted(case_ids)
-    rows, requested = [], set()
+    rows: list[dict] = []
+    requested: set[int] = set()
     for start in range(0, len(ids), CASE_KEYS_BATCH):
         batch = ids[start : start + CASE_KEYS_BATCH]
         rows.extend(
