@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +48,30 @@ def test_database_url_switches_to_postgresql():
     )
     assert result.returncode == 0, result.stderr
     assert "postgresql" in result.stdout
+
+
+def test_postgresql_connections_run_no_parallel_query_and_keep_the_urls_options():
+    """Both aliases, the replica's own URL too; an `options` the URL names is kept."""
+    result = settings_in_subprocess(
+        {
+            "DATABASE_URL": "postgres://u@127.0.0.1:5432/x?options=-c%20statement_timeout%3D5000",
+            "DATABASE_REPLICA_URL": "postgres://u@10.0.0.2:5432/x",
+        },
+        "s.DATABASES['default']['OPTIONS']['options'], '|', "
+        "s.DATABASES['replica']['OPTIONS']['options']",
+    )
+    assert result.returncode == 0, result.stderr
+    default, replica = result.stdout.strip().split(" | ")
+    assert default == "-c statement_timeout=5000 -c max_parallel_workers_per_gather=0"
+    assert replica == "-c max_parallel_workers_per_gather=0"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+def test_the_applications_postgresql_connection_plans_no_parallel_workers():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
 
 
 def test_debug_off_refuses_the_development_key():
