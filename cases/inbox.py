@@ -72,6 +72,17 @@ def _assigned_or_signed_by(user):
     return mine | Q(signed_by_id=user.pk)
 
 
+def _on_own_scope(user):
+    """My cases, on the row's own copy of the case's office and deputy (`CaseScope`), beside
+    `_mine` on the case: PostgreSQL then reads the deputy's scope index instead of looping over
+    every case the deputy ever had (issue 19: 7 ms and 6 ms of the navigation's count for a
+    deputy with 400 cases, on every page)."""
+    membership = getattr(user, "membership", None)
+    if membership is None:  # no office: `visible_q` shows nothing anyway
+        return Q(assigned_deputy_id=user.pk)
+    return Q(office_id=membership.office_id, assigned_deputy_id=user.pk)
+
+
 def conveyed_without_signed_worksheet(user, today=None):
     """Offers on my cases conveyed with no signed worksheet in place, and none signed since,
     among those the office policy in force on the conveyance day requires a worksheet for
@@ -83,7 +94,7 @@ def conveyed_without_signed_worksheet(user, today=None):
             conveyed_with_signed_worksheet=False,
             signed_late=False,
         )
-        .filter(_mine(user, "case__"))
+        .filter(_mine(user, "case__"), _on_own_scope(user))
         .select_related("case")
         .order_by("conveyed_at", "pk")
     )
@@ -129,7 +140,7 @@ def stale_drafts(user, today=None):
     return (
         Worksheet.objects.current()
         .filter(signed_at__isnull=True, created_at__lt=cutoff)
-        .filter(_mine(user, "case__"))
+        .filter(_mine(user, "case__"), _on_own_scope(user))
         .select_related("case")
         .order_by("created_at", "pk")
     )

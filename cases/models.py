@@ -529,6 +529,17 @@ class Disposition(CaseScope):
                 )
                 for short, scope in _SCOPES.items()
             ),
+            # "Needs my action": a deputy's offers conveyed with no signed worksheet, none
+            # signed since (the compliance gap; few rows, where the deputy's cases are many).
+            models.Index(
+                fields=["office", "assigned_deputy"],
+                name="disposition_deputy_unsigned",
+                condition=Q(
+                    conveyed_at__isnull=False,
+                    conveyed_with_signed_worksheet=False,
+                    signed_late=False,
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -863,6 +874,13 @@ class Worksheet(CaseScope):
                 fields=["amends"],
                 name="worksheet_signed_amendment",
                 condition=Q(amends__isnull=False, signed_at__isnull=False),
+            ),
+            # "Needs my action": a deputy's drafts begun before the office's draft age (few rows:
+            # at most one draft per case).
+            models.Index(
+                fields=["office", "assigned_deputy", "created_at"],
+                name="worksheet_deputy_drafts",
+                condition=Q(signed_at__isnull=True),
             ),
         ]
 

@@ -176,6 +176,24 @@ def test_conveyed_without_a_signed_worksheet_is_listed_until_one_is(case, alice,
     assert listed(alice, "conveyed") == []
 
 
+def test_a_conveyed_offer_and_an_old_draft_follow_their_case_to_a_new_deputy(
+    case, alice, bob, dave
+):
+    """The two sections read the offer's and the worksheet's own copy of the case's deputy
+    (`CaseScope`): moving the case moves them, in the list and in the navigation's count."""
+    missing = conveyed(case, with_signed_worksheet=False)
+    draft = draft_begun(case, alice, days_ago=9)
+    assert (listed(alice, "conveyed"), listed(alice, "drafts")) == ([missing], [draft])
+    case.refresh_from_db()
+    actions.update_case(
+        case, by_user=dave, version=case.lock_version, fields={"assigned_deputy": bob}
+    )
+    assert (listed(bob, "conveyed"), listed(bob, "drafts")) == ([missing], [draft])
+    assert (listed(alice, "conveyed"), listed(alice, "drafts")) == ([], [])
+    bob = type(bob).objects.get(pk=bob.pk)
+    assert inbox.action_count(bob) == 2
+
+
 def test_convey_action_without_a_worksheet_reaches_the_list(case, alice):
     offer = factories.make_disposition(case)
     actions.convey_offer(offer, by_user=alice)
