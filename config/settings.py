@@ -157,7 +157,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 NO_PARALLEL_QUERY = "-c max_parallel_workers_per_gather=0"
 
 
-def without_parallel_query(database):
+def without_parallel_query(database: dj_database_url.DBConfig) -> dj_database_url.DBConfig:
     if database["ENGINE"] == "django.db.backends.postgresql":
         options = database.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} {NO_PARALLEL_QUERY}".strip()
