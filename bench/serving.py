@@ -135,7 +135,7 @@ def gunicorn_command(
         "--timeout", "60", "--graceful-timeout", str(graceful_timeout),
         # Longer than a user's pause: with gthread's default of 2 s, the server closes an idle
         # connection just as the client reuses it (RemoteDisconnected errors in the run).
-        "--keep-alive", os.environ.get("LOAD_KEEPALIVE", "30"),
+        "--keep-alive", "30",
         "--access-logfile", str(access_log),
         "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(D)s',
     ]  # fmt: skip
