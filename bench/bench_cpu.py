@@ -87,7 +87,7 @@ class Replay:
 
         from django.test import Client
 
-        from cases.choices import DispositionLabel, DispositionStatus
+        from cases.choices import CaseStage, DispositionLabel, DispositionStatus
         from cases.models import Case, Disposition, Membership
 
         self.re = re
@@ -104,8 +104,10 @@ class Replay:
             .first()
             .user
         )
+        # Open cases, as the load test's deputies work (serving.write_plan says why).
         self.cases = list(
             Case.objects.filter(assigned_deputy=deputy, dispositions__isnull=False)
+            .exclude(stage=CaseStage.CLOSED)
             .distinct()
             .order_by("pk")
             .values_list("pk", flat=True)[:6]
