@@ -274,6 +274,8 @@ def main():
     if os.environ.get("CPU_RESEED") == "1" or not database_exists(DATABASE):
         print(f"seeding {CASES} cases into {DATABASE} …", flush=True)
         serving.fresh_database(DATABASE, env, cases=CASES, offices=2)
+    else:  # kept from an earlier run: brought up to this code's indexes and tables first
+        serving.manage(env, "migrate", "--noinput")
     serving.collect_static(env, again=False)  # the pages' CPU does not depend on fresh files
     setup_django(env)
     cpu, queries = measure(Replay())
