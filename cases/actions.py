@@ -870,13 +870,16 @@ def set_single_scheme(case, *, by_user, answer, request=None):
 # --- Exports ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def record_export(obj, *, by_user, summary, data=None, request=None):
     """Record that a record left the application (a PDF download, a file a command wrote).
 
     `by_user` is None for a management command run from the shell. The summary and `data` must
     never hold a name or a status value (cases.worksheet_print writes "pdf tagged signed
     sha256 …" and the same facts as data, which the worksheet page reads).
+
+    One INSERT, atomic by itself: no transaction around it, whose BEGIN and COMMIT were two more
+    round trips to the database on every download. The caller hands the file over only after
+    it returns, so a file never leaves without its record.
     """
     return audit.record(
         AuditAction.EXPORT, obj, user=by_user, request=request, summary=summary, data=data

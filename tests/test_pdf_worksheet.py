@@ -6,13 +6,13 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import actions, pdf
+from cases import actions, audit, pdf
 from cases.choices import AuditAction, DisclosureSource, ReviewOutcome
 from cases.models import AuditEvent, Review
 from cases.worksheet_print import CONFIDENTIAL, render_worksheet_pdf
@@ -256,6 +256,22 @@ def test_owner_downloads_the_pdf_and_the_download_is_audited(client, signed, ali
     assert event.user == alice
     assert event.summary == f"pdf tagged signed sha256 {digest}"
     assert alice.last_name not in event.summary
+
+
+def test_a_download_whose_record_cannot_be_written_hands_over_no_file(
+    client, signed, alice, monkeypatch
+):
+    """The export's record is written before the file is handed over: if the database refuses
+    it, the download fails and nothing was recorded as issued."""
+
+    def refused(*args, **kwargs):
+        raise DatabaseError("audit table unavailable")
+
+    client.force_login(alice)
+    monkeypatch.setattr(audit, "record", refused)
+    with pytest.raises(DatabaseError):  # a 500 for the browser, and no PDF in it
+        client.get(reverse("worksheet_pdf", args=[signed.pk]))
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
 
 
 def test_archival_variant_download(client, signed, alice):
