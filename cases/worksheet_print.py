@@ -21,7 +21,7 @@ from django.utils.text import slugify
 
 from . import pdf, worksheet_layout
 from .choices import AuditAction, ReviewOutcome
-from .models import AuditEvent, CounselRequest
+from .models import AuditEvent, CounselRequest, Worksheet
 from .worksheets import content_for_display
 
 STYLESHEETS = ("print/worksheet.css",)
@@ -160,16 +160,19 @@ def issue_pdf(
     `by_user=None` is a command run from the shell; `via` says which ("command"). A service
     token of the API (via="api") passes `show_status`: what its administrator granted.
     """
-    from . import actions
+    from . import actions, pdf_store
 
     if show_status is None:
         show_status = by_user is None or by_user.has_perm("cases.view_status")
-    if worksheet.is_signed:  # rendered once, by the worker or the first download (pdf_store)
-        from . import pdf_store
-
-        data = pdf_store.render_and_store(worksheet, variant, show_status)
-    else:
-        data = render_worksheet_pdf(worksheet, variant=variant, show_status=show_status)
+    # A signed worksheet's file is rendered once, by the worker or the first download; a stored
+    # one is served from the fields its key needs, a render reads the worksheet whole.
+    data = pdf_store.read(worksheet, variant, show_status)  # None for a draft: not kept
+    if data is None:
+        whole = _read_whole(worksheet)
+        if whole.is_signed:
+            data = pdf_store.render_and_store(whole, variant, show_status)
+        else:
+            data = render_worksheet_pdf(whole, variant=variant, show_status=show_status)
     digest = hashlib.sha256(data).hexdigest()
     facts = {
         "document": ISSUED_DOCUMENT,
@@ -193,6 +196,23 @@ def issue_pdf(
     )
     actions.record_export(worksheet, by_user=by_user, summary=summary, data=facts, request=request)
     return data, digest
+
+
+def _read_whole(worksheet):
+    """`worksheet` with everything its PDF prints, in one query; read again only when it was
+    read in part (`access.get_worksheet_for_download`)."""
+    if not worksheet.get_deferred_fields():
+        return worksheet
+    return Worksheet.objects.select_related(
+        "case",
+        "case__office",
+        "case__unit",
+        "signed_by",
+        "office",
+        "review__reviewer",
+        "counsel_request__requested_by",
+        "counsel_request__answered_by",
+    ).get(pk=worksheet.pk)
 
 
 def issued_copies(worksheet, user=None):

@@ -230,6 +230,11 @@ def test_a_stored_pdf_downloads_without_rendering_and_writes_only_its_audit_row(
     selects = [q["sql"] for q in queries.captured_queries if q["sql"].upper().startswith("SELECT")]
     assert len(selects) <= 6
     assert not [sql for sql in selects if sql.split(" FROM ", 1)[1].startswith(SEPARATE_READS)]
+    # Only what the file's key, name and audit row need: the whole row with its case, office and
+    # people joined 12 tables, planned anew on every download.
+    (read,) = [sql for sql in selects if sql.split(" FROM ", 1)[1].startswith('"cases_worksheet"')]
+    assert read.count(" JOIN ") <= 6
+    assert '"cases_worksheet"."factors"' not in read
 
 
 @pytest.mark.django_db
