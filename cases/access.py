@@ -197,8 +197,8 @@ def get_worksheet_for_user(user, pk):
 # What serving a stored PDF reads of a worksheet (worksheet_print.issue_pdf): the stored file's
 # key (pdf_store.key_for: the content hash, whether the content carries a status, the review and
 # counsel's request as they stand now), the file's name and the audit event's office. The whole
-# row with its case, office and people is some 500 columns over 12 tables: 3 ms of planning in
-# PostgreSQL and 1.5 ms of compiling here, on every download (issue 19). Rendering, when no
+# row with its case, office and people is some 500 columns over 12 tables: 1.5 ms of compiling
+# here and twice the planning in PostgreSQL, on every download (issue 19). Rendering, when no
 # file is stored yet, reads the worksheet whole again (`worksheet_print.issue_pdf`).
 STORED_PDF_FIELDS = (
     "office_id",
