@@ -21,7 +21,7 @@ from django.utils import timezone
 from consequences.catalog import get_catalog
 from consequences.engine import assess_count
 
-from . import audit
+from . import audit, kept_reads
 from .access import ensure_may_manage_office
 from .choices import (
     ApprovalPolicy,
@@ -170,10 +170,21 @@ def all_versions(office):
     memo = _in_request.get()
     if memo is not None and _id(office) in memo:
         return memo[_id(office)]
-    versions = list(OfficePolicy.objects.filter(office_id=_id(office)).order_by("effective_from"))
+    versions = [kept_reads.instance(OfficePolicy, row) for row in _VERSIONS.rows(_id(office))]
     if memo is not None:
         memo[_id(office)] = versions
     return versions
+
+
+# Read on every page (the second-factor check, the navigation): its SQL compiled once.
+_VERSIONS = kept_reads.OneIdRead(
+    OfficePolicy,
+    lambda office_id: (
+        OfficePolicy.objects.filter(office_id=office_id)
+        .order_by("effective_from")
+        .values(*kept_reads.concrete_names(OfficePolicy))
+    ),
+)
 
 
 def _between(versions, office, start, end):
