@@ -332,7 +332,7 @@ def classify_errors(trace, stopped_at, log):
         and (row["status"] >= 500 or row["status"] < 0 or row["term"][:1] != "-")
     ]  # fmt: skip
     errors = []
-    for at, name, ms, failed, error, _bounced in trace:
+    for at, name, ms, failed, error, _bounced, *_ in trace:
         if not failed:
             continue
         started = at - ms / 1000
@@ -349,7 +349,7 @@ def classify_errors(trace, stopped_at, log):
 
 
 def p95(trace, begin, end):
-    times = [ms for at, name, ms, _f, _e, _b in trace if begin <= at < end and name != "login"]
+    times = [ms for at, name, ms, *_ in trace if begin <= at < end and name != "login"]
     return round(serving.percentile(times, 95)) if times else None
 
 

@@ -46,6 +46,14 @@ def main():
     stored = serving.sign_to_stored(env, started)
     trace = [json.loads(line) for line in (serving.OUT / "trace.jsonl").read_text().splitlines()]
     downloads = [row[2] for row in trace if row[1] == "worksheet pdf"]
+    # Each download's time in gunicorn (its access log, matched by the app's request id) and
+    # outside it: waiting for a worker thread, the transfer, and locust's own turn on the cores.
+    by_id = serving.server_times_by_id()
+    matched = [
+        (row[2], by_id[row[6]])
+        for row in trace
+        if row[1] == "worksheet pdf" and len(row) > 6 and row[6] in by_id
+    ]
     first = min(row[0] for row in trace)
     working = [row[2] for row in trace if row[1] != "login" and row[0] >= first + SETTLE]
 
@@ -74,6 +82,11 @@ def main():
     pdf_p95 = serving.percentile(downloads, 95) if downloads else None
     stored_p95 = serving.percentile(delays, 95) if delays else None
     print(f"stored PDF download p95: {pdf_p95} ms over {len(downloads)} downloads (target ≤ 50)")
+    if matched:
+        inside = serving.percentile([server for _client, server in matched], 95)
+        outside = serving.percentile([client - server for client, server in matched], 95)
+        print(f"  of which p95 in gunicorn {inside:.1f} ms, outside it {outside:.1f} ms "
+              f"({len(matched)} matched by request id)")  # fmt: skip
     print(f"signing to stored PDF p95: {stored_p95} s over {len(delays)} signings, "
           f"{stored['missing']} not stored (target ≤ 5)")  # fmt: skip
     intact = not (integrity["missing"] or integrity["changed"] or integrity["broken"]) and (
@@ -102,6 +115,16 @@ def main():
             **_figure(round(pdf_p95, 1) if pdf_p95 is not None else None, "ms", "≤ 50"),
             "downloads": len(downloads),
             "cores": os.cpu_count(),
+            "server_p95_ms": (
+                round(serving.percentile([server for _c, server in matched], 95), 1)
+                if matched
+                else None
+            ),
+            "outside_server_p95_ms": (
+                round(serving.percentile([client - server for client, server in matched], 95), 1)
+                if matched
+                else None
+            ),
         },
         "load.sign_to_stored_pdf_p95": {
             **_figure(round(stored_p95, 2) if stored_p95 is not None else None, "s", "≤ 5"),

@@ -27,8 +27,8 @@ THINK = tuple(float(part) for part in os.environ.get("LOAD_THINK", "5,15").split
 
 # bench_stress.py: users per step ("10,20,30"), each held LOAD_STEP_SECONDS; every request is
 # traced to LOAD_OUT/trace.jsonl (time, name, milliseconds, failed, error, sent back to the
-# log-in page) to cut the run into steps. bench_failover.py asks for the trace with LOAD_TRACE=1
-# to place each error against the moment a server was stopped.
+# log-in page, the app's request id) to cut the run into steps. bench_failover.py asks for the
+# trace with LOAD_TRACE=1 to place each error against the moment a server was stopped.
 RAMP = [int(n) for n in os.environ.get("LOAD_RAMP", "").split(",") if n]
 STEP_SECONDS = float(os.environ.get("LOAD_STEP_SECONDS", "60"))
 TRACE = bool(RAMP) or os.environ.get("LOAD_TRACE", "") == "1"
@@ -81,7 +81,12 @@ if TRACE:
         url = getattr(response, "url", None) or ""
         bounced = name != "login" and "/login/" in url
         error = None if exception is None else f"{type(exception).__name__}: {exception}"[:200]
-        _trace.append((time.time(), name, response_time, exception is not None, error, bounced))
+        # The app's X-Request-ID, which gunicorn's access log records too: client and server
+        # time of the same request (bench_load.py's download figures).
+        request_id = response.headers.get("X-Request-ID") if response is not None else None
+        _trace.append(
+            (time.time(), name, response_time, exception is not None, error, bounced, request_id)
+        )
 
 
 class Staff(HttpUser):

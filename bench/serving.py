@@ -144,7 +144,7 @@ def gunicorn_command(
         # connection just as the client reuses it (RemoteDisconnected errors in the run).
         "--keep-alive", "30",
         "--access-logfile", str(access_log),
-        "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(D)s',
+        "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(D)s %({x-request-id}o)s',
     ]  # fmt: skip
 
 
@@ -335,7 +335,9 @@ def merge_results(figures):
 
 
 _ID = re.compile(r"/\d+/")
-_ACCESS = re.compile(r'^\[[^\]]+\] "(?P<method>\S+) (?P<path>\S+)" (?P<status>\d{3}) (?P<us>\d+)$')
+_ACCESS = re.compile(
+    r'^\[[^\]]+\] "(?P<method>\S+) (?P<path>\S+)" (?P<status>\d{3}) (?P<us>\d+)(?: (?P<id>\S+))?$'
+)
 
 
 def server_times():
@@ -351,6 +353,16 @@ def server_times():
         endpoint = f"{match['method']} {path}"
         times["all"].append(milliseconds)
         times.setdefault(endpoint, []).append(milliseconds)
+    return times
+
+
+def server_times_by_id():
+    """Server-side milliseconds of each request the app gave an X-Request-ID, by that id."""
+    times = {}
+    for line in (OUT / "access.log").read_text().splitlines():
+        match = _ACCESS.match(line)
+        if match is not None and match["id"] not in (None, "-"):
+            times[match["id"]] = int(match["us"]) / 1000
     return times
 
 
