@@ -28,10 +28,14 @@ class OneIdRead:
         self.build = build
         self._compiled = {}  # database alias -> (query, names, columns, sql, params, positions)
 
+    def alias(self):
+        """The database the rows are read from, as the ORM would choose it."""
+        return router.db_for_read(self.model)
+
     def rows(self, id_value):
         """The rows for `id_value`, each a dict of the queryset's names, with the values the ORM
         would give (its converters applied: SQLite's booleans and dates, JSON)."""
-        alias = router.db_for_read(self.model)
+        alias = self.alias()
         compiled = self._compiled.get(alias)
         if compiled is None:
             compiled = self._compiled[alias] = self._compile(alias)
@@ -71,9 +75,9 @@ def concrete_names(model, prefix=""):
     return [f"{prefix}{field.attname}" for field in model._meta.concrete_fields]
 
 
-def instance(model, row, prefix=""):
-    """The `model` instance whose columns `row` read under `concrete_names(model, prefix)`, as
-    the ORM builds one it has read."""
+def instance(model, row, db, prefix=""):
+    """The `model` instance whose columns `row` read under `concrete_names(model, prefix)` from
+    the database `db`, as the ORM builds one it has read."""
     names = [field.attname for field in model._meta.concrete_fields]
     values = [row[f"{prefix}{name}"] for name in names]
-    return model.from_db(router.db_for_read(model), names, values)
+    return model.from_db(db, names, values)

@@ -88,12 +88,12 @@ def attach_membership(user):
     whether the user has a confirmed second-factor device (`security.owes_second_factor`).
     One query, its SQL compiled once per process (cases.kept_reads)."""
     membership = None
+    db = _MEMBERSHIP.alias()
     for row in _MEMBERSHIP.rows(user.pk):
-        membership = kept_reads.instance(Membership, row)
-        Membership.office.field.set_cached_value(
-            membership, kept_reads.instance(Office, row, "office__")
-        )
-        unit = kept_reads.instance(Unit, row, "unit__") if row["unit__id"] is not None else None
+        membership = kept_reads.instance(Membership, row, db)
+        office = kept_reads.instance(Office, row, db, "office__")
+        unit = kept_reads.instance(Unit, row, db, "unit__") if row["unit__id"] is not None else None
+        Membership.office.field.set_cached_value(membership, office)
         Membership.unit.field.set_cached_value(membership, unit)
         Membership.user.field.set_cached_value(membership, user)
         user._has_confirmed_device = any(

@@ -170,7 +170,8 @@ def all_versions(office):
     memo = _in_request.get()
     if memo is not None and _id(office) in memo:
         return memo[_id(office)]
-    versions = [kept_reads.instance(OfficePolicy, row) for row in _VERSIONS.rows(_id(office))]
+    db = _VERSIONS.alias()
+    versions = [kept_reads.instance(OfficePolicy, row, db) for row in _VERSIONS.rows(_id(office))]
     if memo is not None:
         memo[_id(office)] = versions
     return versions
