@@ -434,3 +434,37 @@ def test_page_1_of_demo_0001_holds_the_caption_grid_decision_and_attestation(db)
         assert required in first, required
     assert "Every flag, count by count" not in first
     assert page_count(data) <= 4  # 8 before issue 14, then 5
+
+
+def test_offers_that_plead_to_no_count_are_not_printed_as_no_offer_considered(office, unit, alice):
+    """An offer considered with no plea entered yet for any count: section 1 shows each count
+    as not addressed, and section 3 must not say that no offer was considered."""
+    from cases.choices import DispositionLabel, ProposedBy
+
+    worksheet = make(office, unit, alice, number="PDF-EMPTY", counts=2, offers=0, sign=False)
+    offer = actions.save_disposition(
+        worksheet.case,
+        by_user=alice,
+        fields={
+            "label": DispositionLabel.STANDARD,
+            "proposed_by": ProposedBy.PROSECUTION,
+            "name": "Terms to follow",
+        },
+        terms={},
+    )
+    worksheet.refresh_from_db()
+    actions.update_worksheet(
+        worksheet,
+        by_user=alice,
+        version=worksheet.lock_version,
+        fields={"chosen_disposition": offer},
+        considered=[offer],
+    )
+    worksheet.refresh_from_db()
+    signed = actions.sign_worksheet(worksheet, by_user=alice)
+
+    text = " ".join(pdf_text(render_worksheet_pdf(signed)).split())
+    assert "Offer A: Terms to follow (chosen)" in text
+    assert "Not addressed" in text
+    assert "No offer was selected as considered" not in text
+    assert "The offers considered make no plea to any count" in text
