@@ -44,22 +44,31 @@ LA_COUNTY_RPS = 200  # issue 19: Los Angeles County's design load at the morning
 CHART = Path(__file__).resolve().parent / "stress_p95.svg"
 
 
-def steps_of(trace, start):
-    """Per step: users, requests per second, p95 (ms) and errors, log-ins and settling left out."""
+def steps_of(trace, start, sampler=None, cores=1):
+    """Per step: users, requests per second, p95 (ms) and errors, log-ins and settling left out;
+    with a `sampler`, each tier's CPU milliseconds per request of the step and how busy the
+    machine's cores were (a share of all of them)."""
     steps = []
     for index, users in enumerate(RAMP):
         begin, end = start + index * STEP + SETTLE, start + (index + 1) * STEP
         rows = [r for r in trace if begin <= r[0] < end and r[1] != "login"]
         times = [r[2] for r in rows]
-        steps.append(
-            {
-                "users": users,
-                "requests": len(rows),
-                "rps": round(len(rows) / (end - begin), 2),
-                "p95_ms": round(serving.percentile(times, 95)) if times else None,
-                "errors": sum(1 for r in rows if r[3]),
+        step = {
+            "users": users,
+            "requests": len(rows),
+            "rps": round(len(rows) / (end - begin), 2),
+            "p95_ms": round(serving.percentile(times, 95)) if times else None,
+            "errors": sum(1 for r in rows if r[3]),
+        }
+        window = sampler.between(begin, end) if sampler else None
+        if window and rows:
+            cpu, busy, seconds = window
+            rate = len(rows) / (end - begin)  # requests per second, over the sampled seconds
+            step["cpu_ms_per_request"] = {
+                tier: round(used * 1000 / (rate * seconds), 1) for tier, used in cpu.items()
             }
-        )
+            step["machine_busy"] = round(busy / (seconds * cores), 3)
+        steps.append(step)
     return steps
 
 
@@ -121,7 +130,7 @@ def main():
     (serving.OUT / "trace.jsonl").unlink(missing_ok=True)
     seconds = math.ceil(STEP * len(RAMP)) + 5
     since = datetime.now(UTC).isoformat()
-    with serving.served(env) as run:
+    with serving.served(env) as run, serving.CpuSampler() as sampler:
         _rows, locust_cpu = serving.run_locust_timed(
             env, users=max(RAMP), seconds=seconds, prefix="stress"
         )
@@ -129,7 +138,7 @@ def main():
     trace = [json.loads(line) for line in (serving.OUT / "trace.jsonl").read_text().splitlines()]
     # Locust takes seconds to start on a busy machine: the steps run from its own start.
     started = json.loads((serving.OUT / "trace_start.json").read_text())[0]
-    steps = steps_of(trace, started)
+    steps = steps_of(trace, started, sampler, cores)
     stored = serving.sign_to_stored(env, since)
     server = serving.server_times()
     figures = figures_of(steps, trace, server, stored, run.cpu, locust_cpu, seconds, cores)
@@ -225,9 +234,14 @@ def figures_of(steps, trace, server, stored, cpu, locust_cpu, seconds, cores):
 
 
 def summary(steps, figures, load_average):
-    print(f"\n{'users':>5} {'req/s':>7} {'p95 ms':>7} {'errors':>6}")
+    tiers = serving.CpuSampler.TIERS
+    print(f"\n{'users':>5} {'req/s':>7} {'p95 ms':>7} {'errors':>6} {'busy':>5}  CPU ms per "
+          f"request: {' '.join(f'{tier:>10}' for tier in tiers)}")  # fmt: skip
     for s in steps:
-        print(f"{s['users']:>5} {s['rps']:>7} {s['p95_ms']!s:>7} {s['errors']:>6}")
+        cpu = s.get("cpu_ms_per_request") or {}
+        shares = " ".join(f"{cpu.get(tier, '')!s:>10}" for tier in tiers)
+        print(f"{s['users']:>5} {s['rps']:>7} {s['p95_ms']!s:>7} {s['errors']:>6} "
+              f"{s.get('machine_busy', '')!s:>5}  {'':>19} {shares}")  # fmt: skip
     print()
     for name, figure in figures.items():
         if name == "stress.steps":

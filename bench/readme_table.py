@@ -67,7 +67,6 @@ def sizing_table(results):
     source = "stress.throughput_per_core"
     # CPU per render from bench_pdf.py (measured alone, the larger 5-count × 3-offer worksheet),
     # × 2: the worker renders the copy with and without a volunteered status when there is one.
-    # The stress run's worker CPU per signing undercounts when downloads rendered first.
     render = (results.get("pdf.worksheet_5x3_cpu") or {}).get("value")
     render_cpu = render * 2 if render else None
     cpu_ms = (results.get("stress.server_cpu_per_request") or {}).get("value")
@@ -84,46 +83,78 @@ def sizing_table(results):
         source = _measured_source(results)
     if not per_core:
         return "_No throughput per core measured yet: run `bench/bench_stress.py`._"
-    web_cores = math.ceil(LA_COUNTY_RPS / per_core * (1 + HEADROOM))
-    servers = math.ceil(web_cores / SERVER_CORES)
-    signings = LA_COUNTY_RPS * SIGNING_SHARE
     rows = [
         "| Tier | Sizing for 200 requests/s | From |",
         "| --- | --- | --- |",
-        f"| Web cores | 200 / {_number(per_core)} req/s per core = "
+        f"| Every tier on shared cores | 200 / {_number(per_core)} req/s per core = "
         f"{math.ceil(LA_COUNTY_RPS / per_core)} cores, +{HEADROOM:.0%} headroom = "
-        f"**{web_cores} cores** | {source} |",
+        f"**{math.ceil(LA_COUNTY_RPS / per_core * (1 + HEADROOM))} cores** | {source} |",
     ]
-    if cpu_ms and source.startswith("measured"):
-        # The measured figure is a lower bound; the CPU a request costs gives the other end.
+    step = _tier_step(results)
+    web_cores = None
+    if step:
+        # Each tier from its own CPU per request, measured under the stress mix on the step
+        # that met p95 ≤ 300 ms with the most requests (the tiers shared the cores there).
+        where = (
+            f"stress.steps, {step['users']} users ({step['rps']} req/s, p95 {step['p95_ms']} ms, "
+            f"cores {step['machine_busy']:.0%} busy)"
+        )
+        tiers = (
+            ("Web tier (gunicorn)", "web", "its processes' CPU per request"),
+            ("PDF workers", "pdf_worker", "the worker's CPU per request: one render per "
+             "signing of this mix's worksheets (no status volunteered)"),
+            ("PostgreSQL", "postgres", "its processes' CPU per request; a primary, and a "
+             "streaming replica for the reports ([docs/deployment.md](docs/deployment.md))"),
+        )  # fmt: skip
+        for label, tier, what in tiers:
+            ms = step["cpu_ms_per_request"][tier]
+            busy = LA_COUNTY_RPS * ms / 1000
+            cores = math.ceil(busy * (1 + HEADROOM))
+            web_cores = cores if tier == "web" else web_cores
+            rows.append(
+                f"| {label} | 200 × {_number(ms)} ms CPU = {_number(busy)} busy cores, "
+                f"+{HEADROOM:.0%} headroom = **{cores} cores** | {where}: {what} |"
+            )
+    elif cpu_ms:
         estimate = round(1000 / cpu_ms, 1)
-        estimated_cores = math.ceil(LA_COUNTY_RPS / estimate * (1 + HEADROOM))
+        web_cores = math.ceil(LA_COUNTY_RPS / estimate * (1 + HEADROOM))
         rows.append(
-            f"| Web cores, from CPU alone | 200 / {_number(estimate)} req/s per core = "
+            f"| Web tier (gunicorn) | 200 / {_number(estimate)} req/s per core = "
             f"{math.ceil(LA_COUNTY_RPS / estimate)} cores, +{HEADROOM:.0%} headroom = "
-            f"**{estimated_cores} cores** | 1000 / {_number(cpu_ms)} ms CPU per request "
+            f"**{web_cores} cores** | 1000 / {_number(cpu_ms)} ms CPU per request "
             "(stress.server_cpu_per_request), as if the web cores did nothing else |"
         )
-    rows += [
-        f"| Application servers | **{servers} × {SERVER_CORES} cores** (gunicorn gthread, one "
-        f"process per core, 4 threads) behind the balancer | web cores (first row) / "
-        f"{SERVER_CORES} |",
-    ]
+    if web_cores:
+        # At least two, so that one can stop (a deploy, a fault) while the other serves.
+        servers = max(2, math.ceil(web_cores / SERVER_CORES))
+        rows.append(
+            f"| Application servers | **{servers} × {SERVER_CORES} cores** (gunicorn gthread, "
+            "one process per core, 4 threads) behind the balancer | web tier / "
+            f"{SERVER_CORES}, and never fewer than two (bench/bench_failover.py) |"
+        )
     if render_cpu:
+        signings = LA_COUNTY_RPS * SIGNING_SHARE
         pdf_cores = math.ceil(signings * render_cpu * (1 + HEADROOM))
         rows.append(
-            f"| PDF workers | {_number(signings)} signings/s × {_number(render_cpu)} CPU s per "
-            "signing (two renders, as when a status was volunteered) = "
-            f"{_number(signings * render_cpu)} cores, +{HEADROOM:.0%} = "
+            f"| PDF workers, worst case | {_number(signings)} signings/s × {_number(render_cpu)} "
+            "CPU s per signing (two renders of a 5-count × 3-offer worksheet, as when a status "
+            f"was volunteered) = {_number(signings * render_cpu)} cores, +{HEADROOM:.0%} = "
             f"**{pdf_cores} worker cores** | pdf.worksheet_5x3_cpu × 2; signings are "
-            f"{SIGNING_SHARE:.1%} of the stress mix's requests, a pessimistic share |"
+            f"{SIGNING_SHARE:.1%} of the stress mix's requests |"
         )
-    rows.append(
-        "| PostgreSQL | one primary and a streaming replica for the reports "
-        "([docs/deployment.md](docs/deployment.md)); its CPU was not measured apart from the "
-        "other databases on the bench machine | — |"
-    )
     return "\n".join(rows)
+
+
+def _tier_step(results):
+    """The stress step the tiers are sized from: the one with the most requests per second
+    among those with p95 ≤ 300 ms, no errors and each tier's CPU measured."""
+    steps = (results.get("stress.steps") or {}).get("value") or []
+    met = [
+        step
+        for step in steps
+        if step.get("cpu_ms_per_request") and step["p95_ms"] <= 300 and not step["errors"]
+    ]
+    return max(met, key=lambda step: step["rps"], default=None)
 
 
 def _measured_source(results):

@@ -250,6 +250,88 @@ def tree_cpu(pid):
     return round(total, 1)
 
 
+class CpuSampler:
+    """Every process's CPU seconds, read each second in a thread and summed by tier: the web
+    tier (gunicorn), the PDF worker (celery), PostgreSQL, locust and the rest of the machine.
+
+    All of them share the bench machine's cores, so the time a request waits says little about
+    what each tier costs; the CPU each tier spent per request served does, and sizes each tier
+    apart (bench/readme_table.py). A process that starts during the run counts from zero, one
+    that ends keeps what it had used at the last reading (under a second of its CPU lost).
+    `between(begin, end)` gives each tier's CPU seconds and the machine's busy seconds (all
+    cores) over a window of the run.
+    """
+
+    TIERS = ("web", "pdf_worker", "postgres", "locust", "other")
+
+    def __init__(self, interval=1.0):
+        import threading
+
+        self.interval = interval
+        self.samples = []  # (time, {tier: CPU seconds since the start}, machine busy seconds)
+        self._tier, self._base, self._used = {}, {}, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._sample(first=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def _run(self):
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    @staticmethod
+    def tier_of(process):
+        try:
+            command = " ".join(process.cmdline()) or process.name()
+        except Exception:  # gone, or a kernel thread  # noqa: BLE001
+            return "other"
+        for word, tier in (("gunicorn", "web"), ("celery", "pdf_worker"), ("locust", "locust")):
+            if word in command:
+                return tier
+        return "postgres" if command.startswith("postgres") else "other"
+
+    def _sample(self, first=False):
+        import psutil
+
+        for process in psutil.process_iter():
+            try:
+                key = (process.pid, process.create_time())
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            if key not in self._tier:
+                self._tier[key] = self.tier_of(process)
+                # Present at the start: only what it uses from now on counts.
+                self._base[key] = times.user + times.system if first else 0.0
+            self._used[key] = times.user + times.system - self._base[key]
+        totals = dict.fromkeys(self.TIERS, 0.0)
+        for key, used in self._used.items():
+            totals[self._tier[key]] += used
+        machine = psutil.cpu_times()
+        busy = sum(
+            getattr(machine, name, 0.0)
+            for name in ("user", "nice", "system", "irq", "softirq", "steal")
+        )  # guest time is inside user and nice already
+        self.samples.append((time.time(), totals, busy))
+
+    def between(self, begin, end):
+        """({tier: CPU seconds}, machine busy seconds) from the first reading at or after
+        `begin` to the last at or before `end`, and the seconds between those readings."""
+        inside = [sample for sample in self.samples if begin <= sample[0] <= end]
+        if len(inside) < 2:
+            return None
+        (t0, first, busy0), (t1, last, busy1) = inside[0], inside[-1]
+        return {tier: last[tier] - first[tier] for tier in self.TIERS}, busy1 - busy0, t1 - t0
+
+
 def health(host=HOST):
     try:
         with urllib.request.urlopen(f"{host}/healthz", timeout=5) as response:  # noqa: S310
