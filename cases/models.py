@@ -906,6 +906,18 @@ class Review(CaseScope):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     comments = models.TextField(blank=True)
+    # The worksheet's signer, copied when the review is requested (`save`): a signed worksheet's
+    # signer never changes. With the scope columns it lets "returned to me" (the navigation's
+    # count, on every page) read the reviews returned to one deputy through two small indexes,
+    # instead of every worksheet that deputy ever signed (cases.inbox.returned_worksheets).
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["requested_at"]
@@ -923,6 +935,17 @@ class Review(CaseScope):
         indexes = [
             models.Index(fields=["outcome", "requested_at"], name="review_queue"),
             models.Index(fields=["requested_at"], name="review_requested"),
+            # "Returned to me": on my cases, or signed by me (cases.inbox).
+            models.Index(
+                fields=["office", "assigned_deputy"],
+                condition=Q(outcome=ReviewOutcome.RETURNED),
+                name="review_returned_deputy",
+            ),
+            models.Index(
+                fields=["signed_by"],
+                condition=Q(outcome=ReviewOutcome.RETURNED),
+                name="review_returned_signer",
+            ),
             # The compliance report: reviews requested in a period, by scope.
             *(
                 models.Index(fields=[*scope, "requested_at"], name=f"review_{short}_requested")
@@ -932,6 +955,11 @@ class Review(CaseScope):
 
     def __str__(self):
         return f"Review of {self.worksheet}: {self.get_outcome_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.signed_by_id is None:
+            self.signed_by_id = self.worksheet.signed_by_id
+        super().save(*args, **kwargs)
 
     def scope_case(self):
         return self.worksheet.case

@@ -476,3 +476,24 @@ def test_first_count_of_the_day_costs_the_queries_of_a_later_one(case, alice):
     with CaptureQueriesContext(connection) as later:
         assert inbox.action_count(alice) == 1
     assert len(first) == len(later) == 2  # the policy versions, then the count
+
+
+def test_returned_to_me_reads_only_my_returned_reviews(case, alice, bob, carol, dave):
+    """The section asks for the review's copies of the case's deputy and of the signer, which
+    the two partial indexes over returned reviews hold (review_returned_deputy, _signer), not
+    the worksheet's: on those PostgreSQL read every worksheet the deputy ever signed, a cost
+    that grew with each signature, on every page (the navigation counts this section)."""
+    worksheet = returned(case, alice, carol)
+    assert Review.objects.get(worksheet=worksheet).signed_by == alice  # copied at the request
+    case.refresh_from_db()
+    actions.update_case(
+        case, by_user=dave, version=case.lock_version, fields={"assigned_deputy": bob}
+    )
+    query = inbox.returned_worksheets(alice).order_by().values("pk")
+    where = str(query.query).split(" WHERE ", 1)[1]
+    assert '"cases_review"."signed_by_id"' in where
+    assert '"cases_review"."assigned_deputy_id"' in where
+    assert '"cases_worksheet"."signed_by_id"' not in where
+    assert '"cases_worksheet"."assigned_deputy_id"' not in where
+    assert list(query) == [{"pk": worksheet.pk}]  # the signer keeps it after the case moved
+    assert list(inbox.returned_worksheets(bob).values_list("pk", flat=True)) == [worksheet.pk]

@@ -144,3 +144,43 @@ def test_0017_moves_each_offices_settings_into_its_first_policy_version():
     assert (defaults.worksheet_scope, defaults.counsel_routing, defaults.second_factor) == (
         "all_offers", "off", "none",
     )  # fmt: skip
+
+
+BEFORE_SIGNER = [("cases", "0029_inbox_scope_indexes")]
+AFTER_SIGNER = [("cases", "0030_review_signer_for_returned")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0030_gives_each_review_its_worksheets_signer():
+    apps = migrate(BEFORE_SIGNER)
+    try:
+        user = apps.get_model("auth", "User").objects
+        signer = user.create(username="mig-signer")
+        other = user.create(username="mig-deputy")
+        office = apps.get_model("cases", "Office").objects.create(
+            name="Signer County District Attorney", county="Signer", slug="signer"
+        )
+        unit = apps.get_model("cases", "Unit").objects.create(office=office, name="Felony")
+        case = apps.get_model("cases", "Case").objects.create(
+            office=office, unit=unit, court_case_number="MIG-SIGNER", caption="People v. S",
+            defendant_name="S", assigned_deputy=other,
+        )  # fmt: skip
+        worksheets = apps.get_model("cases", "Worksheet").objects
+        reviews = apps.get_model("cases", "Review").objects
+        scope = {"office": office, "unit": unit, "assigned_deputy": other}
+        made = []
+        for version, who in ((1, signer), (2, other)):
+            worksheet = worksheets.create(
+                case=case, version=version, signed_by=who, signed_at=timezone.now(),
+                content_hash=DIGEST, engine_output={}, catalog_version="test", **scope,
+            )  # fmt: skip
+            made.append((reviews.create(worksheet=worksheet, **scope).pk, who.pk))
+        migrate(AFTER_SIGNER)
+        from cases.models import Review
+
+        signers = dict(Review.objects.filter(pk__in=[pk for pk, _ in made]).values_list(
+            "pk", "signed_by_id"
+        ))  # fmt: skip
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # back to the newest
+    assert signers == dict(made)

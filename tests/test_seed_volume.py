@@ -124,6 +124,14 @@ def test_offers_worksheets_and_reviews_carry_their_case_scope(seeded):
         ).exists(), model
 
 
+def test_reviews_carry_their_worksheets_signer(seeded):
+    """The inbox finds a deputy's returned worksheets by the review's copy of the signer."""
+    reviews = Review.objects.all()
+    assert reviews.exists()
+    assert not reviews.exclude(signed_by_id=F("worksheet__signed_by_id")).exists()
+    assert not reviews.filter(signed_by=None).exists()
+
+
 def test_reviews_follow_the_departures_policy(seeded):
     assert not Review.objects.filter(worksheet__decision=Decision.STANDARD_KEPT).exists()
     decided = Review.objects.exclude(outcome=ReviewOutcome.PENDING)

@@ -749,7 +749,8 @@ class Generator:
                     )
                 )
                 if version.review is not None:
-                    reviews.append((version.id, *version.review, *scope))
+                    # Its signer, as Review.save copies it: the case's deputy signs each version.
+                    reviews.append((version.id, *version.review, plan.assigned_deputy_id, *scope))
                 previous = version
             if plan.versions:
                 # Offers conveyed before the first version was signed: signed late, the rule
@@ -907,6 +908,7 @@ REVIEW_COLUMNS = [
     "reviewer_id",
     "decided_at",
     "comments",
+    "signed_by_id",
 ]
 LATE_COLUMNS = ["disposition_id", "signed_at", "worksheet_id"]
 
