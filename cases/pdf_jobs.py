@@ -54,8 +54,10 @@ def run_job(worksheet_id, *, later=False):
     if later:
         return _render(worksheet, LATER_COPIES)
     keys = _render(worksheet, FIRST_COPY)
-    # Without a status every reader gets the first copy's file: nothing is left to queue.
-    if any(_key(worksheet, show) not in keys for show in LATER_COPIES):
+    # Without a status every reader gets the first copy's file (the keys differ only by whether
+    # the copy shows one): nothing is left to queue.
+    first = pdf_store.shows_status(worksheet, FIRST_COPY[0])
+    if any(pdf_store.shows_status(worksheet, show) != first for show in LATER_COPIES):
         enqueue(worksheet_id, later=True)
     return keys
 
@@ -73,7 +75,7 @@ def _render(worksheet, copies):
     for show_status in copies:
         key = _key(worksheet, show_status)
         if key not in keys:
-            pdf_store.render_and_store(worksheet, pdf.DEFAULT_VARIANT, show_status)
+            pdf_store.render_and_store(worksheet, pdf.DEFAULT_VARIANT, show_status, name=key)
             keys.append(key)
     return keys
 

@@ -103,11 +103,13 @@ def key_for(worksheet, variant=pdf.DEFAULT_VARIANT, show_status=True):
     return f"worksheets/{worksheet.case_id}/{fingerprint(worksheet, variant, show_status)}.pdf"
 
 
-def read(worksheet, variant=pdf.DEFAULT_VARIANT, show_status=True):
-    """The stored bytes, or None when not rendered yet (or not signed: drafts are not kept)."""
+def read(worksheet, variant=pdf.DEFAULT_VARIANT, show_status=True, *, name=None):
+    """The stored bytes, or None when not rendered yet (or not signed: drafts are not kept).
+    `name`: the key, when the caller has it already (a fingerprint reads the review and
+    counsel's requests)."""
     if not worksheet.is_signed:
         return None
-    name = key_for(worksheet, variant, show_status)
+    name = name or key_for(worksheet, variant, show_status)
     store = storage()
     if not store.exists(name):
         return None
@@ -115,24 +117,27 @@ def read(worksheet, variant=pdf.DEFAULT_VARIANT, show_status=True):
         return handle.read()
 
 
-def write(worksheet, data, variant=pdf.DEFAULT_VARIANT, show_status=True):
+def write(worksheet, data, variant=pdf.DEFAULT_VARIANT, show_status=True, *, name=None):
     if not worksheet.is_signed:
         return None
-    name = key_for(worksheet, variant, show_status)
+    name = name or key_for(worksheet, variant, show_status)
     store = storage()
     if not store.exists(name):
         store.save(name, ContentFile(data))
     return name
 
 
-def render_and_store(worksheet, variant=pdf.DEFAULT_VARIANT, show_status=True):
-    """The stored bytes, rendering and storing them first when missing."""
+def render_and_store(worksheet, variant=pdf.DEFAULT_VARIANT, show_status=True, *, name=None):
+    """The stored bytes, rendering and storing them first when missing. The key is worked out
+    once (or given as `name`) for the read and the write."""
     from .worksheet_print import render_worksheet_pdf
 
-    data = read(worksheet, variant, show_status)
+    if worksheet.is_signed:
+        name = name or key_for(worksheet, variant, show_status)
+    data = read(worksheet, variant, show_status, name=name)
     if data is None:
         data = render_worksheet_pdf(
             worksheet, variant=variant, show_status=shows_status(worksheet, show_status)
         )
-        write(worksheet, data, variant, show_status)
+        write(worksheet, data, variant, show_status, name=name)
     return data
