@@ -830,6 +830,10 @@ class StatusDisclosureForm(forms.ModelForm):
     """Only what the defense volunteered, with where it came from. Nothing here is required
     of the defendant, and the page never asks for it (PC 1016.3(c), Gov. Code § 7284.6)."""
 
+    # Fixed fields and choices. The one value that moves, the date (today by default), is put in
+    # `initial`, which keys the kept HTML (templatetags.considered.crispy_form).
+    renders_blank_alike = True
+
     class Meta:
         model = StatusDisclosure
         fields = ["status", "source", "disclosed_on", "admission_date", "notes"]
@@ -853,6 +857,10 @@ class StatusDisclosureForm(forms.ModelForm):
             ("", "Choose…"),
             *[(value, label) for value, label in Status.choices if value != Status.UNKNOWN],
         ]
+        if (
+            not self.is_bound
+        ):  # today's date, the field's default, where the kept HTML's key sees it
+            self.initial.setdefault("disclosed_on", timezone.localdate())
         self.helper = _helper(
             _row(status=4, source=3, disclosed_on=2, admission_date=3),
             Div("notes"),

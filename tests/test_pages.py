@@ -224,3 +224,36 @@ def test_kept_blank_forms_are_what_crispy_renders_in_each_page(client, request, 
             form = response.context["prior_form"]
             assert crispy_in_page(response, form) in response.content.decode()
     assert considered._BLANK_FORMS  # the blank forms were kept, and reused for `who`
+
+
+def test_the_worksheet_pages_kept_status_form_is_what_crispy_renders(client, alice, case):
+    """The blank form to record a volunteered status, on a draft's page: kept once, then the
+    same HTML as `{% crispy %}` in the page's own context."""
+    from cases import actions
+    from cases.templatetags import considered
+
+    considered._BLANK_FORMS.clear()
+    worksheet = actions.start_worksheet(case, by_user=alice)
+    client.force_login(alice)
+    for _visit in range(2):  # the first visit keeps the HTML, the second reads it
+        response = client.get(reverse("worksheet_detail", args=[worksheet.pk]))
+        assert response.context["can_record_status"]
+        form = response.context["status_form"]
+        assert crispy_in_page(response, form) in response.content.decode()
+    assert any(key[0].__name__ == "StatusDisclosureForm" for key in considered._BLANK_FORMS)
+
+
+def test_the_kept_status_form_shows_each_days_date():
+    """Its date is today's by default: a form kept yesterday is not today's."""
+    import time_machine
+
+    from cases.forms import StatusDisclosureForm
+    from cases.templatetags import considered
+
+    considered._BLANK_FORMS.clear()
+    with time_machine.travel("2026-03-02 20:00:00+00:00", tick=False):
+        first = considered.crispy_form(StatusDisclosureForm())
+    with time_machine.travel("2026-03-03 20:00:00+00:00", tick=False):
+        second = considered.crispy_form(StatusDisclosureForm())
+    assert 'value="2026-03-02"' in first
+    assert 'value="2026-03-03"' in second

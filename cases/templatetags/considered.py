@@ -11,7 +11,7 @@ from consequences import engine
 from consequences.catalog import CatalogError
 from consequences.statuses import Ground, Status, Verdict
 
-from .. import labels
+from .. import field_rendering, labels
 
 register = template.Library()
 
@@ -148,7 +148,14 @@ def impact_verdict(value):
     return verdict_label(value)
 
 
-# --- Blank forms --------------------------------------------------------------------------------
+# --- Fields and blank forms -----------------------------------------------------------------------
+
+
+@register.filter
+def as_field(field):
+    """`{{ field|as_crispy_field }}`, written in Python where it can be (cases.field_rendering)."""
+    return field_rendering.as_field(field)
+
 
 _BLANK_FORMS: dict[tuple, str] = {}
 
