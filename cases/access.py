@@ -17,8 +17,10 @@ The rules that must hold whoever calls (a view, the admin, an import, a future A
 """
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from . import kept_reads
 from .models import (
     Case,
     CounselRequest,
@@ -30,6 +32,8 @@ from .models import (
     Review,
     Unit,
     Worksheet,
+    visibility,
+    visibility_q,
     visible_q,
 )
 
@@ -100,9 +104,31 @@ def ensure_may_manage_office(user, office):
 
 
 def get_case_for_user(user, pk):
-    return get_object_or_404(
-        Case.objects.visible_to(user).select_related("office", "unit", "assigned_deputy"), pk=pk
-    )
+    return _kept_get(_CASE, user, pk)
+
+
+# The case page, the comparison and the start of a worksheet read the case this way; the SQL is
+# compiled once per shape of the user's visibility (`_kept_get`).
+_CASE = kept_reads.KeptInstances(
+    Case,
+    lambda shape, pk, **ids: (
+        Case.objects.filter(visibility_q(shape, ids), pk=pk)
+        .select_related("office", "unit", "assigned_deputy")
+        .order_by()
+    ),
+)
+
+
+def _kept_get(read, user, pk):
+    """`get_object_or_404` over the records `user` may open, through a read whose SQL is compiled
+    once per process for each shape of visibility (cases.kept_reads): building and compiling
+    these querysets, on nearly every page of a deputy, cost more CPU than running them
+    (issue 19). The condition is `visible_q`'s, with the user's ids as parameters."""
+    shape, ids = visibility(user)
+    found = read.first(shape, pk=int(pk), **ids) if shape != "nothing" else None
+    if found is None:
+        raise Http404(f"No {read.model._meta.object_name} matches the given query.")
+    return found
 
 
 def get_case_for_editing(user, pk):
@@ -186,12 +212,17 @@ def get_attachment_for_user(user, pk):
 
 
 def get_worksheet_for_user(user, pk):
-    return get_object_or_404(
-        Worksheet.objects.filter(visible_q(user, "case__")).select_related(
-            "case", "case__office", "case__unit", "signed_by"
-        ),
-        pk=pk,
-    )
+    return _kept_get(_WORKSHEET, user, pk)
+
+
+_WORKSHEET = kept_reads.KeptInstances(
+    Worksheet,
+    lambda shape, pk, **ids: (
+        Worksheet.objects.filter(visibility_q(shape, ids, "case__"), pk=pk)
+        .select_related("case", "case__office", "case__unit", "signed_by")
+        .order_by()
+    ),
+)
 
 
 # What serving a stored PDF reads of a worksheet (worksheet_print.issue_pdf): the stored file's
@@ -229,17 +260,23 @@ STORED_PDF_FIELDS = (
 def get_worksheet_for_download(user, pk):
     """`get_worksheet_for_user`, reading only what serving a stored PDF needs
     (`STORED_PDF_FIELDS`), in one query with the review, counsel's request and their people."""
-    return get_object_or_404(
-        Worksheet.objects.filter(visible_q(user, "case__"))
+    return _kept_get(_WORKSHEET_FOR_DOWNLOAD, user, pk)
+
+
+_WORKSHEET_FOR_DOWNLOAD = kept_reads.KeptInstances(
+    Worksheet,
+    lambda shape, pk, **ids: (
+        Worksheet.objects.filter(visibility_q(shape, ids, "case__"), pk=pk)
         .select_related(
             "case",
             "review__reviewer",
             "counsel_request__requested_by",
             "counsel_request__answered_by",
         )
-        .only(*STORED_PDF_FIELDS),
-        pk=pk,
-    )
+        .only(*STORED_PDF_FIELDS)
+        .order_by()
+    ),
+)
 
 
 def get_worksheet_for_editing(user, pk):

@@ -356,6 +356,8 @@ CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
 # The store keeps a session up to the absolute limit as a backstop: were it to expire sessions at
 # the idle limit, the middleware would never see an idle one, and the user would be sent to log
 # in without being told why.
+# Django's database sessions, the row read with SQL compiled once per process (issue 19).
+SESSION_ENGINE = "cases.session_store"
 SESSION_IDLE_TIMEOUT = 30 * 60
 SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT

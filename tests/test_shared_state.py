@@ -35,9 +35,17 @@ def test_a_cache_url_that_is_not_redis_stops_the_start():
 
 
 def test_sessions_and_lockouts_are_kept_in_the_database():
-    # Django's database session engine and django-axes' database handler; a cache-only or
-    # file-based session engine would be one server's (or one process's) memory.
-    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    # Django's database session engine (its rows read by cases.session_store) and django-axes'
+    # database handler; a cache-only or file-based session engine would be one server's (or one
+    # process's) memory.
+    from importlib import import_module
+
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = import_module(django_settings.SESSION_ENGINE).SessionStore
+    assert issubclass(store, SessionStore) and store.get_model_class().__module__.startswith(
+        "django.contrib.sessions"
+    )
     assert django_settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
 
 
