@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from consequences.catalog import get_catalog
 
-from . import counsel, policy
+from . import counsel, policy, prepared
 from .choices import CaseStage, ReviewOutcome
 from .models import Case, Disposition, OfficePolicy, Review, Worksheet, visible_q
 
@@ -288,7 +288,7 @@ def navigation_counts(user, today=None, reviews=None):
     with connections[aliases.pop()].cursor() as cursor:
         # Each part is the ORM's own compilation, every value in `params`: nothing is
         # interpolated.
-        cursor.execute(f"SELECT {', '.join(parts)}", params)  # noqa: S608
+        prepared.execute(cursor, f"SELECT {', '.join(parts)}", params, _values(params))  # noqa: S608
         row = list(cursor.fetchone())
     return (row.pop(0) if actions else 0), (row.pop(0) if review_sql else 0)
 
@@ -298,8 +298,16 @@ def _run(compiled):
         return 0
     model, sql, params = compiled
     with connections[router.db_for_read(model)].cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) waiting", params)  # noqa: S608
+        prepared.execute(cursor, f"SELECT COUNT(*) FROM ({sql}) waiting", params, _values(params))  # noqa: S608
         return cursor.fetchone()[0]
+
+
+def _values(params):
+    """The positions of the values that differ from one user or day to the next (ids, dates,
+    times): cases.prepared makes them the statement's parameters. The text ones are the
+    choices the sections filter on ("pending", "returned", "closed"), the same for everyone:
+    written into the statement, they let its plan count the few pending reviews by their index."""
+    return [number for number, value in enumerate(params) if not isinstance(value, str)]
 
 
 def _count_sql(queryset):

@@ -12,6 +12,8 @@ the rows are read afresh every time, so a change made in another process shows a
 from django.db import connections, router
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]  # not stubbed
 
+from . import prepared
+
 # An id no row has, to find where the request's id goes among the compiled parameters.
 STAND_IN = -7_340_019_117
 
@@ -48,7 +50,7 @@ class OneIdRead:
             params[position] = id_value
         connection = connections[alias]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            prepared.execute(cursor, sql, params, positions)
             rows = cursor.fetchall()
         # The converters are built for this thread's connection: cheap beside compiling, and
         # nothing but the SQL is shared between threads.
@@ -124,6 +126,7 @@ class _Compiled:
 
     def __init__(self, query, compiler, sql, params, positions):
         self.query, self.sql, self.params, self.positions = query, sql, params, positions
+        self.value_positions = [n for numbers in positions.values() for n in numbers]
         self.select, self.klass_info = compiler.select, compiler.klass_info
         self.columns = [expression for expression, _sql, _alias in compiler.select]
         start, end = self.klass_info["select_fields"][0], self.klass_info["select_fields"][-1] + 1
@@ -138,7 +141,7 @@ class _Compiled:
                 params[position] = ids[name]
         connection = connections[alias]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            prepared.execute(cursor, self.sql, params, self.value_positions)
             rows = cursor.fetchall()
         compiler = self.query.get_compiler(connection=connection)
         converters = compiler.get_converters(self.columns)

@@ -155,16 +155,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # navigation's count, on every page, took 12 ms with two workers launched and 7 ms without).
 # A libpq start-up option: no round trip. Appended to any `options` DATABASE_URL already names.
 NO_PARALLEL_QUERY = "-c max_parallel_workers_per_gather=0"
+# The SQL the app keeps per process runs as prepared statements (cases/prepared.py), each
+# planned once per connection, for any values; only those statements are prepared, so the
+# setting touches nothing else. DB_PREPARED_STATEMENTS=0 behind a pooler in transaction mode.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
 
 
-def without_parallel_query(database: dj_database_url.DBConfig) -> dj_database_url.DBConfig:
+def with_connection_options(database: dj_database_url.DBConfig) -> dj_database_url.DBConfig:
     if database["ENGINE"] == "django.db.backends.postgresql":
+        wanted = [NO_PARALLEL_QUERY, *([GENERIC_PLANS] if DB_PREPARED_STATEMENTS else [])]
         options = database.setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} {NO_PARALLEL_QUERY}".strip()
+        options["options"] = " ".join([options.get("options", ""), *wanted]).strip()
     return database
 
 
-without_parallel_query(DATABASES["default"])
+with_connection_options(DATABASES["default"])
 
 # A streaming replica for the compliance report's reads (config/routers.py): with
 # DATABASE_REPLICA_URL set, the report pages read their figures there. Without it the alias
@@ -172,7 +178,7 @@ without_parallel_query(DATABASES["default"])
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 REPORTS_FROM_REPLICA = bool(DATABASE_REPLICA_URL)
 DATABASES["replica"] = (
-    without_parallel_query(
+    with_connection_options(
         dj_database_url.parse(
             DATABASE_REPLICA_URL,
             conn_max_age=env_int("DB_CONN_MAX_AGE", 60),

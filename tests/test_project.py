@@ -62,8 +62,19 @@ def test_postgresql_connections_run_no_parallel_query_and_keep_the_urls_options(
     )
     assert result.returncode == 0, result.stderr
     default, replica = result.stdout.strip().split(" | ")
-    assert default == "-c statement_timeout=5000 -c max_parallel_workers_per_gather=0"
-    assert replica == "-c max_parallel_workers_per_gather=0"
+    both = "-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan"
+    assert default == f"-c statement_timeout=5000 {both}"
+    assert replica == both
+
+
+def test_without_prepared_statements_no_generic_plans_are_asked_for():
+    """Behind a pooler in transaction mode (DB_PREPARED_STATEMENTS=0): cases.prepared is off."""
+    result = settings_in_subprocess(
+        {"DATABASE_URL": "postgres://u@127.0.0.1:5432/x", "DB_PREPARED_STATEMENTS": "0"},
+        "s.DATABASES['default']['OPTIONS']['options'], '|', s.DB_PREPARED_STATEMENTS",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["-c", "max_parallel_workers_per_gather=0", "|", "False"]
 
 
 @pytest.mark.django_db

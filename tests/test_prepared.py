@@ -1,0 +1,165 @@
+"""The kept SQL run as prepared statements on PostgreSQL (cases.prepared): the same rows as the
+SQL run as it is, planned once per connection with the statement's constants written in, and
+nothing lost to a rolled-back transaction, a statement PostgreSQL refuses or a new connection."""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from cases import inbox, prepared
+from cases.choices import ReviewOutcome
+from cases.middleware import attach_membership, attach_permissions
+from cases.views.review import pending_reviews_for
+from tests.test_kept_reads import fresh, same_row
+
+pytestmark = pytest.mark.django_db
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+def run(sql, params, values):
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, sql, params, values)
+        return cursor.fetchall()
+
+
+def statement(name):
+    """(generic plans, custom plans, text) of a statement prepared on this connection."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans, statement FROM pg_prepared_statements"
+            " WHERE name = %s",
+            [name],
+        )
+        return cursor.fetchone()
+
+
+def executed(captured):
+    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith("EXECUTE kept_")]
+
+
+def navigation(user):
+    user = fresh(user)
+    attach_membership(user)
+    attach_permissions(user)
+    return user
+
+
+@on_postgresql
+def test_a_kept_read_runs_prepared_and_reads_what_the_sql_reads(alice, carol, settings):
+    for user in (alice, carol):
+        with CaptureQueriesContext(connection) as captured:
+            kept = attach_membership(fresh(user))
+        [run_as] = executed(captured)
+        body = prepared.body_of(run_as)
+        assert 'FROM "cases_membership"' in body and "$1" in body
+        settings.DB_PREPARED_STATEMENTS = False
+        with CaptureQueriesContext(connection) as plain:
+            as_it_is = attach_membership(fresh(user))
+        settings.DB_PREPARED_STATEMENTS = True
+        assert not executed(plain)
+        same_row(kept, as_it_is)
+        same_row(kept.office, as_it_is.office)
+
+
+@on_postgresql
+def test_the_statement_is_planned_once_for_any_values(alice, carol):
+    for user in (alice, carol, alice):
+        attach_membership(fresh(user))
+    with CaptureQueriesContext(connection) as captured:
+        attach_membership(fresh(carol))
+    name = executed(captured)[0].split("(")[0].removeprefix("EXECUTE ")
+    generic, custom, _text = statement(name)
+    # Fails when the connection's plan_cache_mode is not force_generic_plan (config/settings.py):
+    # PostgreSQL then plans again at each of the first five runs.
+    assert generic >= 1 and custom == 0
+
+
+@on_postgresql
+def test_the_navigations_choices_are_written_in_and_its_ids_are_values(
+    case, office, unit, alice, carol, settings
+):
+    from tests import factories
+    from tests.test_inbox import awaiting_review, returned
+
+    returned(case, alice, carol)
+    awaiting_review(factories.make_case(office, unit, alice, "P-2"), alice)
+    user = navigation(carol)
+    with CaptureQueriesContext(connection) as captured:
+        both = inbox.navigation_counts(user, reviews=pending_reviews_for(user))
+    [body] = [b for b in map(prepared.body_of, executed(captured)) if "COUNT(*)" in b]
+    # The plan knows it counts the pending reviews and the returned ones, not any outcome; the
+    # user and the office are the statement's values, shared by every user of the same shape.
+    assert f"'{ReviewOutcome.PENDING}'" in body and f"'{ReviewOutcome.RETURNED}'" in body
+    assert f'"signed_by_id" = {carol.pk}' not in body and "$1" in body
+    settings.DB_PREPARED_STATEMENTS = False
+    assert both == inbox.navigation_counts(user, reviews=pending_reviews_for(user)) == (1, 1)
+    deputy = navigation(alice)
+    assert inbox.navigation_counts(deputy) == (1, 0)
+    settings.DB_PREPARED_STATEMENTS = True
+    assert inbox.navigation_counts(deputy) == (1, 0)
+
+
+@on_postgresql
+def test_a_statement_prepared_in_a_transaction_rolled_back_is_still_there(alice):
+    sql = 'SELECT "username" FROM "auth_user" WHERE "id" = %s AND %s = %s'
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert run(sql, [alice.pk, 1, 1], [0]) == [("alice",)]
+        raise RuntimeError("roll back")
+    assert run(sql, [alice.pk, 1, 1], [0]) == [("alice",)]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_too(alice):
+    sql = 'SELECT "username" FROM "auth_user" WHERE "id" = %s'
+    assert connection.get_autocommit()
+    assert run(sql, [alice.pk], [0]) == [("alice",)]
+    assert run(sql, [alice.pk], [0]) == [("alice",)]
+
+
+@on_postgresql
+def test_a_statement_postgresql_will_not_prepare_runs_as_it_is(alice):
+    # PostgreSQL cannot tell which + adds two values of unknown types: PREPARE fails, under a
+    # savepoint; run as it is, the values are numbers.
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as captured:
+            assert run("SELECT %s + %s", [1, 2], [0, 1]) == [(3,)]
+        assert [q["sql"] for q in captured.captured_queries] == ["SELECT 1 + 2"]
+        # The transaction is still usable.
+        assert run('SELECT "username" FROM "auth_user" WHERE "id" = %s', [alice.pk], [0])
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_again(alice):
+    sql = 'SELECT "username" FROM "auth_user" WHERE "id" = %s AND 2 = 2'
+    assert run(sql, [alice.pk], [0]) == [("alice",)]
+    connection.close()
+    connection.connect()
+    assert run(sql, [alice.pk], [0]) == [("alice",)]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_past_the_limit_a_connection_prepares_no_more(alice, monkeypatch):
+    monkeypatch.setattr(prepared, "MOST_PER_CONNECTION", 0)
+    connection.close()
+    connection.connect()
+    with CaptureQueriesContext(connection) as captured:
+        assert run('SELECT "username" FROM "auth_user" WHERE "id" = %s', [alice.pk], [0])
+    assert not executed(captured)
+
+
+def test_elsewhere_the_sql_runs_as_it_is(alice, settings):
+    """SQLite, or PostgreSQL with DB_PREPARED_STATEMENTS off (behind a pooler)."""
+    settings.DB_PREPARED_STATEMENTS = connection.vendor == "sqlite"
+    with CaptureQueriesContext(connection) as captured:
+        assert attach_membership(fresh(alice)) is not None
+    assert not executed(captured)
+
+
+def test_body_of_leaves_other_sql_alone():
+    assert prepared.body_of("SELECT 1") == "SELECT 1"
+    assert prepared.body_of("EXECUTE kept_unknown(1)") == "EXECUTE kept_unknown(1)"
