@@ -12,22 +12,31 @@ id and by the user's office, unit and dates, whose best plan does not depend on 
 
 Nothing else changes: the same SQL runs with the same values and reads the same rows, afresh each
 time. A prepared statement outlives the transaction that prepared it, rolled back or not, and ends
-with its connection; a statement PostgreSQL will not prepare (a value whose type it cannot tell)
-runs as before. SQLite, and PostgreSQL with DB_PREPARED_STATEMENTS=0 (behind a pooler in
-transaction mode, which does not keep a session's prepared statements), run the SQL as it is.
+with its connection. The SQL runs as it is where preparing would not pay or could differ: a
+statement PostgreSQL will not prepare (a value whose type it cannot tell), an id beyond the
+64-bit range (no row, where a bigint parameter would refuse it), connections not kept between
+requests (DB_CONN_MAX_AGE=0), SQLite, and DB_PREPARED_STATEMENTS=0 (behind a pooler in
+transaction mode, which does not keep a session's prepared statements). A statement the server
+no longer holds (DEALLOCATE, a pooler) or whose columns a migration changed is prepared again.
 """
 
 import hashlib
 
 from django.conf import settings
+from django.db import Error as DatabaseError
 
 # Statements prepared on one connection at most: the kept SQL is a few dozen texts per process;
 # past this, the rest run unprepared rather than fill the server's memory.
 MOST_PER_CONNECTION = 256
 
-# Each prepared statement's text by its name, for reading a log or a test's captured queries
-# (`body_of`). A name is a hash of the text, the same on every connection.
-_BODIES: dict = {}
+# A bigint parameter refuses what a bigint column compared with a numeric literal simply misses.
+_INT8 = range(-(2**63), 2**63)
+
+# PostgreSQL's answers to a PREPARE or an EXECUTE that this module acts on (SQLSTATE codes).
+_GONE = {"26000", "0A000"}  # no such statement; "cached plan must not change result type"
+_EXISTS = "42P05"  # already prepared on this connection, under the same name, so the same text
+_FOR_GOOD = ("42", "22")  # classes of a statement that will never prepare: its text or its types
+_SPOILT = ("spoilt",)  # the connection's state after a statement was gone: DEALLOCATE ALL first
 
 
 def execute(cursor, sql, params, values):
@@ -38,43 +47,68 @@ def execute(cursor, sql, params, values):
     constants (a choice such as "pending"), written into it, so that its one plan is made
     knowing them: a plan made for any outcome scanned every review where the pending ones are
     a handful. `cursor` is a Django cursor; its query, in the debug log and the tests' captured
-    queries, is the EXECUTE.
+    queries, is the EXECUTE (`body_of` gives the statement it runs).
     """
     db = cursor.db
-    if db.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
-        cursor.execute(sql, params)
-        return
     values = sorted(set(values))
-    name = _prepared(db, sql, params, values)
+    name = _prepared(db, sql, params, values) if _worth_preparing(db, params, values) else None
     if name is None:
         cursor.execute(sql, params)
-    elif values:
-        cursor.execute(
-            f"EXECUTE {name}({', '.join(['%s'] * len(values))})", [params[i] for i in values]
+        return
+    run = f"EXECUTE {name}({', '.join(['%s'] * len(values))})" if values else f"EXECUTE {name}"
+    try:
+        cursor.execute(run, [params[i] for i in values])
+    except DatabaseError as error:  # Django's, wrapping psycopg2's (its __cause__)
+        if getattr(error.__cause__, "pgcode", None) not in _GONE:
+            raise
+        db._prepared_statements = _SPOILT  # forgotten, and prepared again at the next run
+        if not db.get_autocommit() or db.in_atomic_block:
+            raise  # the transaction is spoilt: the request fails as any failed statement does
+        cursor.execute(sql, params)
+
+
+def body_of(sql, using="default"):
+    """The statement an `EXECUTE kept_…(…)` on the connection `using` runs, as it was prepared
+    (its values as $1, $2, …); any other SQL as it is."""
+    from django.db import connections
+
+    if not sql.startswith("EXECUTE kept_"):
+        return sql
+    state = getattr(connections[using], "_prepared_statements", None)
+    name = sql.removeprefix("EXECUTE ").split("(", 1)[0]
+    return state[2].get(name, sql) if state and len(state) == 3 else sql
+
+
+def _worth_preparing(db, params, values):
+    return (
+        db.vendor == "postgresql"
+        and settings.DB_PREPARED_STATEMENTS
+        and db.Database.__name__ == "psycopg2"  # the adapters and status calls below are its own
+        and db.settings_dict["CONN_MAX_AGE"] != 0  # a connection per request: nothing to reuse
+        and not any(
+            type(params[i]) is int and params[i] not in _INT8  # a bool is not an id
+            for i in values
         )
-    else:
-        cursor.execute(f"EXECUTE {name}")
-
-
-def body_of(sql):
-    """The statement an `EXECUTE kept_…(…)` runs, as it was prepared (its values as $1, $2, …);
-    any other SQL as it is."""
-    if sql.startswith("EXECUTE kept_"):
-        return _BODIES.get(sql[len("EXECUTE ") :].split("(", 1)[0], sql)
-    return sql
+    )
 
 
 def _prepared(db, sql, params, values):
     """The name the statement is prepared under on `db`'s connection, preparing it the first
-    time; None when it cannot be."""
+    time; None when it is not (then or ever)."""
     raw = db.connection
     state = getattr(db, "_prepared_statements", None)
+    if state is _SPOILT and not _forget_all(db, raw):
+        return None
     if state is None or state[0] is not raw:  # a new connection holds none of them
-        state = db._prepared_statements = (raw, dict[tuple, str | None]())
+        # (the connection, {key: name or None}, {name: text}: per connection, so bounded)
+        names: dict[tuple, str | None] = {}
+        state = db._prepared_statements = (raw, names, {})
     names = state[1]
     chosen = set(values)
-    key = (sql, tuple(values), tuple(v for i, v in enumerate(params) if i not in chosen))
     try:
+        # Typed, so that constants equal in Python (1 and True) are not taken for each other.
+        constants = tuple((type(v), v) for i, v in enumerate(params) if i not in chosen)
+        key = (sql, tuple(values), constants)
         return names[key]
     except KeyError:
         pass
@@ -82,46 +116,59 @@ def _prepared(db, sql, params, values):
         return None
     if len(names) >= MOST_PER_CONNECTION:
         return None
-    names[key] = _prepare(raw, sql, params, values)
-    return names[key]
+    name, lasting = _prepare(db, raw, sql, params, values, state[2])
+    if name is not None or lasting:
+        names[key] = name
+    return name
 
 
-def _prepare(raw, sql, params, values):
-    """PREPARE the statement on the psycopg2 connection `raw`, outside Django's cursor (like the
-    settings Django sends a new connection, it is not one of the request's queries); its name,
-    or None. Inside a transaction it is prepared under a savepoint, so that a refusal leaves the
-    transaction as it was."""
-    import psycopg2
+def _forget_all(db, raw):
+    """DEALLOCATE what the connection holds, after one of its statements was gone or spoilt by
+    a migration: prepared again, under the same names, they must not meet the old ones."""
     from psycopg2 import extensions
 
     status = raw.get_transaction_status()
     if status not in (extensions.TRANSACTION_STATUS_IDLE, extensions.TRANSACTION_STATUS_INTRANS):
-        return None  # an aborted transaction: the statement's own run reports it
+        return False  # after the transaction ends
+    with db.wrap_database_errors, raw.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    db._prepared_statements = None
+    return True
+
+
+def _prepare(db, raw, sql, params, values, bodies):
+    """PREPARE the statement on the psycopg2 connection `raw`, outside Django's cursor (like the
+    settings Django sends a new connection, it is not one of the request's queries): (its name
+    or None, whether that answer lasts). Inside a transaction it is prepared under a savepoint,
+    so that a refusal leaves the transaction as it was."""
+    from psycopg2 import extensions
+
+    status = raw.get_transaction_status()
+    if status not in (extensions.TRANSACTION_STATUS_IDLE, extensions.TRANSACTION_STATUS_INTRANS):
+        return None, False  # an aborted transaction: the statement's own run reports it
     numbers = {position: f"${number}" for number, position in enumerate(values, start=1)}
     written = [
         extensions.AsIs(numbers[i]) if i in numbers else value for i, value in enumerate(params)
     ]
-    with raw.cursor() as cursor:
+    with db.wrap_database_errors, raw.cursor() as cursor:
         try:
             body = cursor.mogrify(sql, written).decode()
-        except (TypeError, ValueError, IndexError, psycopg2.ProgrammingError):
-            return None  # not the ORM's placeholders: run as it is
+        except (TypeError, ValueError, IndexError, db.Database.ProgrammingError):
+            return None, True  # not the ORM's placeholders: run as it is
         name = "kept_" + hashlib.sha256(body.encode()).hexdigest()[:24]
         statement = f"PREPARE {name} AS {body}"
-        if raw.autocommit:
-            try:
+        try:
+            if raw.autocommit:
                 cursor.execute(statement)
-            except psycopg2.Error:
-                return None
-        else:
-            cursor.execute("SAVEPOINT kept_prepare")
-            try:
-                cursor.execute(statement)
-            except psycopg2.Error:
-                cursor.execute("ROLLBACK TO SAVEPOINT kept_prepare")
-                return None
-            finally:
-                cursor.execute("RELEASE SAVEPOINT kept_prepare")
-    if len(_BODIES) < 4 * MOST_PER_CONNECTION:  # for reading logs: bounded, as the rest is
-        _BODIES[name] = body
-    return name
+            else:  # one round trip when it prepares
+                cursor.execute(
+                    f"SAVEPOINT kept_prepare; {statement}; RELEASE SAVEPOINT kept_prepare"
+                )
+        except db.Database.Error as error:
+            if not raw.autocommit:
+                cursor.execute("ROLLBACK TO SAVEPOINT kept_prepare; RELEASE SAVEPOINT kept_prepare")
+            code = getattr(error, "pgcode", None) or ""
+            if code != _EXISTS:
+                return None, code.startswith(_FOR_GOOD)
+    bodies[name] = body
+    return name, True

@@ -156,8 +156,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # A libpq start-up option: no round trip. Appended to any `options` DATABASE_URL already names.
 NO_PARALLEL_QUERY = "-c max_parallel_workers_per_gather=0"
 # The SQL the app keeps per process runs as prepared statements (cases/prepared.py), each
-# planned once per connection, for any values; only those statements are prepared, so the
-# setting touches nothing else. DB_PREPARED_STATEMENTS=0 behind a pooler in transaction mode.
+# planned once per connection, for any values. The app prepares no other statement; the setting
+# also reaches the statements inside its PL/pgSQL triggers (lookups by key, planned alike).
+# DB_PREPARED_STATEMENTS=0 behind a pooler in transaction mode.
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
 

@@ -101,26 +101,55 @@ def test_the_navigations_choices_are_written_in_and_its_ids_are_values(
     assert inbox.navigation_counts(deputy) == (1, 0)
 
 
+def fresh_connection():
+    """A new connection, holding no prepared statement (each test below starts from one, so
+    that what it checks is not decided by an earlier test on the same connection)."""
+    connection.close()
+    connection.connect()
+
+
+def prepared_here(name):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [name])
+        return cursor.fetchone()[0] == 1
+
+
+def name_of(captured):
+    [run_as] = executed(captured)
+    return run_as.removeprefix("EXECUTE ").split("(", 1)[0]
+
+
+USERNAME = 'SELECT "username" FROM "auth_user" WHERE "id" = %s'
+
+
 @on_postgresql
+@pytest.mark.django_db(transaction=True)
 def test_a_statement_prepared_in_a_transaction_rolled_back_is_still_there(alice):
-    sql = 'SELECT "username" FROM "auth_user" WHERE "id" = %s AND %s = %s'
+    fresh_connection()
     with pytest.raises(RuntimeError), transaction.atomic():
-        assert run(sql, [alice.pk, 1, 1], [0]) == [("alice",)]
+        with CaptureQueriesContext(connection) as first:
+            assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
         raise RuntimeError("roll back")
-    assert run(sql, [alice.pk, 1, 1], [0]) == [("alice",)]
+    with CaptureQueriesContext(connection) as again:
+        assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
+    assert name_of(first) == name_of(again) and prepared_here(name_of(again))
 
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_too(alice):
-    sql = 'SELECT "username" FROM "auth_user" WHERE "id" = %s'
+    fresh_connection()
     assert connection.get_autocommit()
-    assert run(sql, [alice.pk], [0]) == [("alice",)]
-    assert run(sql, [alice.pk], [0]) == [("alice",)]
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
+        assert prepared_here(name_of(captured))
 
 
 @on_postgresql
+@pytest.mark.django_db(transaction=True)
 def test_a_statement_postgresql_will_not_prepare_runs_as_it_is(alice):
+    fresh_connection()
     # PostgreSQL cannot tell which + adds two values of unknown types: PREPARE fails, under a
     # savepoint; run as it is, the values are numbers.
     with transaction.atomic():
@@ -128,28 +157,114 @@ def test_a_statement_postgresql_will_not_prepare_runs_as_it_is(alice):
             assert run("SELECT %s + %s", [1, 2], [0, 1]) == [(3,)]
         assert [q["sql"] for q in captured.captured_queries] == ["SELECT 1 + 2"]
         # The transaction is still usable.
-        assert run('SELECT "username" FROM "auth_user" WHERE "id" = %s', [alice.pk], [0])
+        assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_in_a_failed_transaction_nothing_is_prepared_and_the_error_is_djangos(alice):
+    from django.db import DatabaseError
+
+    fresh_connection()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        with pytest.raises(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+        run(USERNAME, [alice.pk], [0])  # the usual error: the transaction is aborted
+    # Not remembered as a statement that cannot be prepared: the next run prepares it.
+    with CaptureQueriesContext(connection) as captured:
+        assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
+    assert prepared_here(name_of(captured))
 
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_new_connection_prepares_again(alice):
-    sql = 'SELECT "username" FROM "auth_user" WHERE "id" = %s AND 2 = 2'
-    assert run(sql, [alice.pk], [0]) == [("alice",)]
-    connection.close()
-    connection.connect()
-    assert run(sql, [alice.pk], [0]) == [("alice",)]
+    fresh_connection()
+    run(USERNAME, [alice.pk], [0])
+    fresh_connection()
+    with CaptureQueriesContext(connection) as captured:
+        assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
+    assert prepared_here(name_of(captured))
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_server_no_longer_holds_is_prepared_again(alice):
+    """A pooler that lost it, or a DEALLOCATE: outside a transaction the read still answers,
+    and the next one prepares afresh."""
+    fresh_connection()
+    run(USERNAME, [alice.pk], [0])
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
+    with CaptureQueriesContext(connection) as captured:
+        assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
+    assert len(captured) == 1 and prepared_here(name_of(captured))
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_whose_columns_changed_type_is_prepared_again(alice):
+    """A migration in another process: PostgreSQL refuses the old plan's result type."""
+    fresh_connection()
+    sql = 'SELECT "first_name" FROM "auth_user" WHERE "id" = %s'
+    run(sql, [alice.pk], [0])
+    with connection.cursor() as cursor:
+        cursor.execute('ALTER TABLE "auth_user" ALTER COLUMN "first_name" TYPE text')
+    try:
+        assert run(sql, [alice.pk], [0]) == [(alice.first_name,)]  # refused, then run as it is
+        with CaptureQueriesContext(connection) as captured:
+            assert run(sql, [alice.pk], [0]) == [(alice.first_name,)]
+        # Prepared afresh and run once: not the old statement refused again, then the SQL.
+        assert len(captured) == 1 and prepared_here(name_of(captured))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute('ALTER TABLE "auth_user" ALTER COLUMN "first_name" TYPE varchar(150)')
+
+
+@on_postgresql
+def test_an_id_beyond_64_bits_is_no_row_not_an_error(alice, client):
+    """A bigint parameter would refuse it; the SQL as it is finds nothing: the page is a 404."""
+    huge = 2**64
+    with CaptureQueriesContext(connection) as captured:
+        assert run(USERNAME, [huge], [0]) == []
+    assert not executed(captured)
+    client.force_login(alice)
+    assert client.get(f"/cases/{huge}/").status_code == 404
 
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_past_the_limit_a_connection_prepares_no_more(alice, monkeypatch):
     monkeypatch.setattr(prepared, "MOST_PER_CONNECTION", 0)
-    connection.close()
-    connection.connect()
+    fresh_connection()
     with CaptureQueriesContext(connection) as captured:
-        assert run('SELECT "username" FROM "auth_user" WHERE "id" = %s', [alice.pk], [0])
+        assert run(USERNAME, [alice.pk], [0])
     assert not executed(captured)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_with_a_connection_per_request_nothing_is_prepared(alice, settings):
+    fresh_connection()
+    connection.settings_dict["CONN_MAX_AGE"] = 0
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = 60
+    assert not executed(captured)
+
+
+@on_postgresql
+def test_the_session_and_the_case_a_page_opens_are_read_prepared(client, alice, case):
+    client.force_login(alice)
+    client.get(f"/cases/{case.pk}/")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"/cases/{case.pk}/").status_code == 200
+    bodies = [prepared.body_of(sql) for sql in executed(captured)]
+    assert any('FROM "django_session"' in body for body in bodies)
+    assert any(body.startswith('SELECT "cases_case"."id"') for body in bodies)
 
 
 def test_elsewhere_the_sql_runs_as_it_is(alice, settings):
