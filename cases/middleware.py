@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models import OuterRef, Q
+from django.http import Http404
 
 from consequences import catalog
 
@@ -129,6 +130,25 @@ def attach_permissions(user):
     user._perm_cache = {
         f"{row['content_type__app_label']}.{row['codename']}" for row in _PERMISSIONS.rows(user.pk)
     }
+
+
+class IdsInRangeMiddleware:
+    """A URL's id beyond a 64-bit integer names no record: a 404, before the database is asked.
+
+    `<int:pk>` takes any number of digits. SQLite refused such an id with an OverflowError, a
+    500, and so did PostgreSQL wherever the id became a bigint parameter (cases.prepared)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        for value in (*view_args, *view_kwargs.values()):
+            if type(value) is int and not -(2**63) <= value < 2**63:  # a bool is not an id
+                raise Http404("No such record.")
+        return None
 
 
 class NoStoreMiddleware:

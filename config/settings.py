@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "cases.sessions.SessionLimitsMiddleware",
     "cases.security.SecondFactorMiddleware",
     "cases.middleware.RefusalAuditMiddleware",  # 403s and 404s from views: security events
+    "cases.middleware.IdsInRangeMiddleware",  # an id past 64 bits: 404, not a database error
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks

@@ -278,3 +278,14 @@ def test_elsewhere_the_sql_runs_as_it_is(alice, settings):
 def test_body_of_leaves_other_sql_alone():
     assert prepared.body_of("SELECT 1") == "SELECT 1"
     assert prepared.body_of("EXECUTE kept_unknown(1)") == "EXECUTE kept_unknown(1)"
+
+
+@pytest.mark.parametrize(
+    "path", ["/cases/{}/", "/cases/{}/compare/", "/worksheets/{}/", "/worksheets/{}/pdf/"]
+)
+def test_an_id_beyond_64_bits_in_a_url_is_a_404(client, alice, case, path):
+    """On either database: SQLite refused such an id with an error, a 500
+    (cases.middleware.IdsInRangeMiddleware)."""
+    client.force_login(alice)
+    assert client.get(path.format(2**63)).status_code == 404
+    assert client.get(path.format(2**63 - 1)).status_code == 404  # the largest id: no such row
