@@ -122,6 +122,13 @@ def name_of(captured):
 USERNAME = 'SELECT "username" FROM "auth_user" WHERE "id" = %s'
 
 
+def reads_prepared(user):
+    """The username read, checked, and run as a statement this connection holds."""
+    with CaptureQueriesContext(connection) as captured:
+        assert run(USERNAME, [user.pk], [0]) == [(user.username,)]
+    return prepared_here(name_of(captured))
+
+
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_statement_prepared_in_a_transaction_rolled_back_is_still_there(alice):
@@ -140,10 +147,7 @@ def test_a_statement_prepared_in_a_transaction_rolled_back_is_still_there(alice)
 def test_outside_a_transaction_too(alice):
     fresh_connection()
     assert connection.get_autocommit()
-    for _ in range(2):
-        with CaptureQueriesContext(connection) as captured:
-            assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
-        assert prepared_here(name_of(captured))
+    assert reads_prepared(alice) and reads_prepared(alice)
 
 
 @on_postgresql
@@ -171,9 +175,7 @@ def test_in_a_failed_transaction_nothing_is_prepared_and_the_error_is_djangos(al
             cursor.execute("SELECT 1 / 0")
         run(USERNAME, [alice.pk], [0])  # the usual error: the transaction is aborted
     # Not remembered as a statement that cannot be prepared: the next run prepares it.
-    with CaptureQueriesContext(connection) as captured:
-        assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
-    assert prepared_here(name_of(captured))
+    assert reads_prepared(alice)
 
 
 @on_postgresql
@@ -182,9 +184,7 @@ def test_a_new_connection_prepares_again(alice):
     fresh_connection()
     run(USERNAME, [alice.pk], [0])
     fresh_connection()
-    with CaptureQueriesContext(connection) as captured:
-        assert run(USERNAME, [alice.pk], [0]) == [("alice",)]
-    assert prepared_here(name_of(captured))
+    assert reads_prepared(alice)
 
 
 @on_postgresql
