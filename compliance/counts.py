@@ -13,7 +13,13 @@ import operator
 from dataclasses import dataclass, replace
 from functools import reduce
 
+from django.db import connections, router
 from django.db.models import Avg, Count, Q, Sum
+from django.utils import timezone
+
+from cases import policy
+from cases.models import Disposition, OfficePolicy, Review, Worksheet, visibility
+from consequences.catalog import get_catalog
 
 from .metrics import (
     DECIDED,
@@ -22,6 +28,7 @@ from .metrics import (
     REVIEWS,
     SOURCES,
     TURNAROUND,
+    WHOLE_OFFICE,
     WORKSHEETS,
     offers,
     reviews,
@@ -89,24 +96,35 @@ def count_raw_runs(runs, user, using=None):
     """Every figure of the dashboard over the disjoint sub-periods `runs` (filters that differ
     only in their dates, in order), in three aggregate queries: the rollup's partial months at
     both edges of a period are counted in one pass. Each aggregate with its dozens of filtered
-    counts is built and compiled once, not once per run: that Python work, not the database's,
-    was most of the dashboard's time over 1,000,000 offers (issue 19). `using`: the database to
-    read, when it must be the one the rollup is read from (`rollups.count` subtracts these)."""
+    counts is built and compiled once per process for the same runs and viewer (`_Kept`), not
+    once per view: that Python work, not the database's, was most of the dashboard's time
+    (issue 19). `using`: the database to read, when it must be the one the rollup is read from
+    (`rollups.count` subtracts these)."""
     sources = by_source()
+    kept = _Kept(runs, user, using)
     counts: dict[str, int] = {}
-    trend = _offers_by_month(runs, user, sources[OFFERS], counts, using)
+    trend = _offers_by_month(runs, user, sources[OFFERS], counts, kept)
     # Decisions, parity, the flagged-ground and the override mix (bits on the worksheet): one
     # pass over the worksheets' covering index. The overrides were a join of every override
     # stored to these worksheets, a cost that grew with history (issue 19).
-    counts.update(
-        _either(runs, worksheets, user, "signed_at", using).aggregate(
-            **counted(sources[WORKSHEETS])
-        )
+    worksheet_counts = counted(sources[WORKSHEETS])
+    (row,) = kept.rows(
+        Worksheet,
+        list(worksheet_counts),
+        lambda: _either(runs, worksheets, user, "signed_at", using),
+        lambda rows: [rows.aggregate(**worksheet_counts)],
     )
-    review_figures = _either(runs, reviews, user, "requested_at", using).aggregate(
-        average_turnaround=Avg(TURNAROUND, filter=DECIDED),
-        turnaround_total=Sum(TURNAROUND, filter=DECIDED),
+    counts.update(row)
+    review_aggregates = {
+        "average_turnaround": Avg(TURNAROUND, filter=DECIDED),
+        "turnaround_total": Sum(TURNAROUND, filter=DECIDED),
         **counted(sources[REVIEWS]),
+    }
+    (review_figures,) = kept.rows(
+        Review,
+        list(review_aggregates),
+        lambda: _either(runs, reviews, user, "requested_at", using),
+        lambda rows: [rows.aggregate(**review_aggregates)],
     )
     average_turnaround = review_figures.pop("average_turnaround")
     turnaround_total = review_figures.pop("turnaround_total")
@@ -119,7 +137,90 @@ def count_raw_runs(runs, user, using=None):
     )
 
 
-def _offers_by_month(runs, user, metrics, counts, using=None):
+# The three statements of `count_raw_runs`, by the facts they are built from (`_Kept.key`).
+# Building and compiling them, some sixty filtered counts, cost the dashboard more CPU than
+# running them (issue 19); they are rebuilt when a fact changes, and run afresh on every view,
+# so a write in any process shows at once. Cleared when full: a day's dashboards at most.
+_KEPT_SQL: dict = {}
+_KEPT_SQL_SIZE = 1024
+
+
+class _Kept:
+    """The SQL of `count_raw_runs`'s reads for these runs and this viewer, kept per process.
+
+    The key names every fact the three querysets are built from: the runs (office, unit,
+    deputy, level, offense group, dates), the viewer's visibility, the database, the time zone
+    (the runs' bounds are local midnights), the catalog (serious and violent statutes in the
+    worksheet scope) and every setting of every policy version of the office (the scope of each
+    day). A condition that comes to read another fact must add it here: tests/test_rollups.py
+    checks that kept statements count what fresh ones count after each of these changes.
+    """
+
+    def __init__(self, runs, user, using):
+        self.runs, self.using = runs, using
+        self.key = None
+        if user is WHOLE_OFFICE:
+            return  # the rollup's builder: not a reader, and rare
+        office_id = runs[0].office_id
+        versions = policy.all_versions(office_id)
+        fields = [field.attname for field in OfficePolicy._meta.concrete_fields]
+        membership = getattr(user, "membership", None)
+        self.versions = (office_id, versions)
+        shape, ids = visibility(user)
+        self.key = (
+            tuple(runs),
+            shape,
+            tuple(sorted(ids.items())),
+            getattr(membership, "role", None),
+            timezone.get_current_timezone_name(),
+            get_catalog().version,
+            tuple(tuple(getattr(version, name) for name in fields) for version in versions),
+        )
+
+    def rows(self, model, names, build, read):
+        """`read(build())`, a list of dicts of `names` in the statement's column order: through
+        the ORM the first time, recording its one statement; from the kept statement after
+        that, with the database's values as they come (SQLite's durations and dates unconverted:
+        `as_duration` and `_as_date` take either)."""
+        alias = self.using or router.db_for_read(model)
+        if self.key is None:
+            return read(build())
+        key = (*self.key, alias, model._meta.label, tuple(names))
+        kept = _KEPT_SQL.get(key)
+        if kept is not None:
+            sql, params = kept
+            if sql is None:  # the ORM answered without a statement: `params` is that answer
+                return [dict(row) for row in params]
+            with connections[alias].cursor() as cursor:
+                cursor.execute(sql, params)
+                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        with policy.versions_known(*self.versions):
+            queryset = build()
+        statements = []
+
+        def record(execute, sql, params, many, context):
+            statements.append((sql, tuple(params)))
+            return execute(sql, params, many, context)
+
+        with connections[alias].execute_wrapper(record):
+            rows = read(queryset)
+        # Kept when the ORM ran one statement whose columns are `names`, or none: a condition
+        # that can match nothing (a scope of no offers) is answered from the key's facts alone,
+        # and that answer is kept instead.
+        if not all(list(row) == names for row in rows) or len(statements) > 1:
+            return rows
+        if len(_KEPT_SQL) >= _KEPT_SQL_SIZE:
+            _KEPT_SQL.clear()
+        _KEPT_SQL[key] = statements[0] if statements else (None, [dict(row) for row in rows])
+        return rows
+
+
+def _as_date(value):
+    """A date column as the ORM gives it: SQLite's driver returns text on a kept statement."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _offers_by_month(runs, user, metrics, counts, kept):
     """The offer figures per month (the trend) and for the runs' period, from one GROUP BY month.
 
     Groups on the offer's stored local month (`Disposition.conveyed_month`), a plain column the
@@ -128,13 +229,14 @@ def _offers_by_month(runs, user, metrics, counts, using=None):
     without offers are included as zeros.
     """
     months = [month for run in runs for month in run.months()]
-    per_month = (
-        _either(runs, offers, user, "conveyed_at", using)
-        .order_by()
-        .values("conveyed_month")
-        .annotate(**counted(metrics))
+    offer_counts = counted(metrics)
+    per_month = kept.rows(
+        Disposition,
+        ["conveyed_month", *offer_counts],
+        lambda: _either(runs, offers, user, "conveyed_at", kept.using),
+        lambda rows: list(rows.order_by().values("conveyed_month").annotate(**offer_counts)),
     )
-    found = {row.pop("conveyed_month"): row for row in per_month}
+    found = {_as_date(row.pop("conveyed_month")): row for row in per_month}
     outside = found.keys() - set(months)
     if outside:  # cannot happen for offers in the period; but never drop a count silently
         raise ValueError(f"offers outside the period's months: {sorted(outside)}")
