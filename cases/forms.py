@@ -133,6 +133,7 @@ class CaseFilterForm(forms.Form):
     """Search and filters of the case list; every field optional, read from the query string."""
 
     renders_blank_alike = True  # fixed fields and choices (templatetags.considered.crispy_form)
+    renders_bound_alike = True  # and its errors come from the query string alone
 
     q = forms.CharField(
         label="Search",

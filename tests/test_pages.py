@@ -208,17 +208,20 @@ def crispy_in_page(response, form):
 
 @pytest.mark.parametrize("who", ["alice", "carol"])
 def test_kept_blank_forms_are_what_crispy_renders_in_each_page(client, request, case, who):
-    """The case list's filters (blank, then searched) and the case page's prior form, for a
-    deputy and then a supervisor: the kept HTML of another user's page is this page's own."""
+    """The case list's filters (blank, filtered, searched, refused) and the case page's prior
+    form, for a deputy and then a supervisor: the kept HTML of another user's page is this
+    page's own."""
     from cases.templatetags import considered
 
     considered._BLANK_FORMS.clear()
+    refused = "?hearing_from=2026-05-02&hearing_to=2026-05-01&q=Smith"
     for user in ("alice", who):  # alice's pages fill the store first
         client.force_login(request.getfixturevalue(user))
-        for url in (reverse("case_list"), reverse("case_list") + "?stage=open"):
-            response = client.get(url)
+        for query in ("", "?stage=open", "?q=PC+459&stage=open&page=2", refused):
+            response = client.get(reverse("case_list") + query)
             form = response.context["form"]
             assert crispy_in_page(response, form) in response.content.decode()
+        assert "The end date is before the start date." in response.content.decode()
         response = client.get(reverse("case_detail", args=[case.pk]))
         if "prior_form" in response.context and response.context["can_edit"]:
             form = response.context["prior_form"]

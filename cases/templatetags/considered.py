@@ -162,22 +162,44 @@ _BLANK_FORMS: dict[tuple, str] = {}
 
 @register.simple_tag
 def crispy_form(form):
-    """`{% crispy form %}`, kept per process when the form is blank and says it renders the same
-    for everyone (`renders_blank_alike`: its fields, choices and help texts read nothing from the
-    request or the database). Crispy's layout costs 10-15 ms of CPU per form, on the case list
-    and the case page (issue 19). A bound form is rendered each time, as before.
+    """`{% crispy form %}`, kept per process when the form says it renders the same for everyone:
+    blank (`renders_blank_alike`: its fields, choices and help texts read nothing from the
+    request or the database) or, for a form whose errors too come from its data alone
+    (`renders_bound_alike`: the case list's filters), bound with the same data. Crispy's layout
+    costs 10-15 ms of CPU per form, on the case list (searched or not) and the case page
+    (issue 19). Any other bound form is rendered each time, as before.
 
     Rendered in a context of its own, so nothing of one page or user can reach another's; the
     crispy templates read only what the form and its helper give them (tests/test_pages.py
     compares this with `{% crispy %}` in the pages' own context).
     """
-    if form.is_bound or not getattr(form, "renders_blank_alike", False):
+    key: tuple
+    if form.is_bound:
+        if not getattr(form, "renders_bound_alike", False):
+            return _render_crispy(form)
+        key = (type(form), form.prefix, "bound", _field_data(form))
+    elif getattr(form, "renders_blank_alike", False):
+        key = (type(form), form.prefix, repr(sorted(form.initial.items())))
+    else:
         return _render_crispy(form)
-    key = (type(form), form.prefix, repr(sorted(form.initial.items())))
     html = _BLANK_FORMS.get(key)
     if html is None:
+        if len(_BLANK_FORMS) >= _BLANK_FORMS_SIZE:
+            _BLANK_FORMS.clear()  # searches typed in a day at most: simpler than an LRU
         html = _BLANK_FORMS[key] = _render_crispy(form)
     return html
+
+
+_BLANK_FORMS_SIZE = 1024
+
+
+def _field_data(form):
+    """What a bound form was given for each of its fields (and nothing else of the request)."""
+    data = form.data
+    keys = [form.add_prefix(name) for name in form.fields]
+    if hasattr(data, "getlist"):  # a QueryDict: every value a key was given
+        return tuple((key, tuple(data.getlist(key))) for key in keys)
+    return tuple((key, data.get(key)) for key in keys)
 
 
 def _render_crispy(form):
