@@ -138,18 +138,25 @@ def test_deploy_check_warns_when_the_harfbuzz_subsetter_is_missing(monkeypatch):
     assert "libharfbuzz-subset0" in warning.msg
 
 
-def test_wsgi_worker_warms_up_without_the_database():
-    """A gunicorn worker imports config.wsgi at boot; the warm-up must not need the database,
-    so that workers still boot (and answer 503) while PostgreSQL is down."""
+def test_wsgi_worker_warms_up_without_the_database_or_the_broker():
+    """A gunicorn worker imports config.wsgi at boot; the warm-up must not need the database
+    or the broker, so that workers still boot (and answer 503, or sign with the PDF left to
+    its first download) while PostgreSQL or Redis is down. The job queue's producer pool is
+    made, not connected."""
     code = (
-        "import config.wsgi, sys; from cases import pdf; "
-        "print(pdf._font_config is not None, 'cases.views.worksheet_pdf' in sys.modules)"
+        "import config.wsgi, sys; from cases import pdf; from config.celery import app; "
+        "print(pdf._font_config is not None, 'cases.views.worksheet_pdf' in sys.modules, "
+        "app._pool is not None, not app.pool.connection.connected)"
     )
-    env = dict(os.environ, DATABASE_URL="postgres://nobody@127.0.0.1:1/none")
+    env = dict(
+        os.environ,
+        DATABASE_URL="postgres://nobody@127.0.0.1:1/none",
+        CELERY_BROKER_URL="redis://127.0.0.1:1/0",
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
-    assert result.stdout.split() == ["True", "True"]
+    assert result.stdout.split() == ["True", "True", "True", "True"]
 
 
 def test_server_and_worker_processes_freeze_what_they_loaded_out_of_the_collector():
