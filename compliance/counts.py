@@ -10,9 +10,11 @@ Those sub-periods are counted together, in the same three queries (`count_raw_ru
 
 import datetime as dt
 import operator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from functools import reduce
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
@@ -152,8 +154,9 @@ class _Kept:
     deputy, level, offense group, dates), the viewer's visibility, the database, the time zone
     (the runs' bounds are local midnights), the catalog (serious and violent statutes in the
     worksheet scope) and every setting of every policy version of the office (the scope of each
-    day). A condition that comes to read another fact must add it here: tests/test_rollups.py
-    checks that kept statements count what fresh ones count after each of these changes.
+    day). A condition that comes to read another fact must add it here:
+    tests/test_report_kept_sql.py checks that kept statements count what fresh ones count after
+    each of these changes.
     """
 
     def __init__(self, runs, user, using):
@@ -189,30 +192,57 @@ class _Kept:
         kept = _KEPT_SQL.get(key)
         if kept is not None:
             sql, params = kept
-            if sql is None:  # the ORM answered without a statement: `params` is that answer
+            if sql is None:  # a condition that can match nothing: `params` is the answer
                 return [dict(row) for row in params]
             with connections[alias].cursor() as cursor:
                 cursor.execute(sql, params)
-                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        with policy.versions_known(*self.versions):
+                if [column[0] for column in cursor.description] == names:
+                    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            del _KEPT_SQL[key]  # not the columns it was kept for (never seen): build it again
+        # Built without reading anything (the policy versions were read for the key), so that
+        # nothing but the key's facts can shape the statement; a read here keeps nothing.
+        with _recording(connections.all()) as reads, policy.versions_known(*self.versions):
             queryset = build()
-        statements = []
-
-        def record(execute, sql, params, many, context):
-            statements.append((sql, tuple(params)))
-            return execute(sql, params, many, context)
-
-        with connections[alias].execute_wrapper(record):
+        with _recording([connections[alias]]) as statements:
             rows = read(queryset)
-        # Kept when the ORM ran one statement whose columns are `names`, or none: a condition
-        # that can match nothing (a scope of no offers) is answered from the key's facts alone,
-        # and that answer is kept instead.
-        if not all(list(row) == names for row in rows) or len(statements) > 1:
+        if reads or len(statements) > 1:
             return rows
-        if len(_KEPT_SQL) >= _KEPT_SQL_SIZE:
-            _KEPT_SQL.clear()
-        _KEPT_SQL[key] = statements[0] if statements else (None, [dict(row) for row in rows])
+        if statements:
+            _keep(key, statements[0])
+        elif _matches_nothing(queryset, alias):  # the ORM answered from the conditions alone
+            _keep(key, (None, [dict(row) for row in rows]))
         return rows
+
+
+@contextmanager
+def _recording(databases):
+    """The statements run on these connections within the block, as (SQL, params)."""
+    statements: list[tuple] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, tuple(params or ())))
+        return execute(sql, params, many, context)
+
+    with ExitStack() as stack:
+        for connection in databases:
+            stack.enter_context(connection.execute_wrapper(record))
+        yield statements
+
+
+def _keep(key, statement):
+    if len(_KEPT_SQL) >= _KEPT_SQL_SIZE:
+        _KEPT_SQL.clear()
+    _KEPT_SQL[key] = statement
+
+
+def _matches_nothing(queryset, alias):
+    """Does the queryset's condition match no row whatever the data (the ORM then runs no
+    statement: a scope of no offers, a viewer who may see nothing)?"""
+    try:
+        queryset.query.get_compiler(using=alias).as_sql()
+    except EmptyResultSet:
+        return True
+    return False
 
 
 def _as_date(value):

@@ -187,3 +187,33 @@ def test_an_answer_given_without_a_statement_is_kept_whole(office, unit, alice):
     assert views[2].counts["offers_conveyed"] == views[2].counts["reviews_requested"] == 0
     assert views[2].average_turnaround is None
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+
+
+def test_a_statement_whose_build_read_the_database_is_not_kept(
+    office, unit, alice, carol, monkeypatch
+):
+    """Only the key's facts may shape a kept statement: a build that reads anything (here the
+    policy versions, read again when not handed over) keeps nothing."""
+    from contextlib import nullcontext
+
+    case = factories.make_case(office, unit, alice)
+    convey(factories.make_disposition(case), "2025-03-03 10:00", compliant=True)
+    runs = [ReportFilter(office.pk, dt.date(2025, 3, 1), dt.date(2025, 3, 31))]
+    carol = as_next_request(carol)
+    counts._KEPT_SQL.clear()
+    monkeypatch.setattr(counts.policy, "versions_known", lambda *args: nullcontext())
+    assert counts.count_raw_runs(runs, carol).counts["offers_compliant"] == 1
+    assert not [key for key in counts._KEPT_SQL if "cases.Disposition" in key]
+
+
+def test_a_kept_statement_with_other_columns_is_built_again(office, unit, alice, carol):
+    case = factories.make_case(office, unit, alice)
+    convey(factories.make_disposition(case), "2025-03-03 10:00", compliant=True)
+    runs = [ReportFilter(office.pk, dt.date(2025, 3, 1), dt.date(2025, 3, 31))]
+    carol = as_next_request(carol)
+    expected = fresh(runs, carol)
+    (key,) = [key for key in counts._KEPT_SQL if "cases.Disposition" in key]
+    sql, params = counts._KEPT_SQL[key]
+    counts._KEPT_SQL[key] = (sql.replace('AS "offers_compliant"', 'AS "compliant"'), params)
+    assert counts.count_raw_runs(runs, carol) == expected
+    assert counts._KEPT_SQL[key] == (sql, params)  # built again, as it was
