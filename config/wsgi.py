@@ -27,10 +27,26 @@ def _warm_up():
     get_catalog()
     pdf.font_configuration()
     if settings.CELERY_BROKER_URL:
-        from config.celery import app
-
-        app.producer_pool  # noqa: B018 (made, not connected: the first job connects)
+        _warm_up_job_queue()
     collector.settle()
+
+
+def _warm_up_job_queue():
+    """The job queue's producer pool, made but not connected (the first job connects). A broker
+    URL kombu cannot read (a misspelt scheme, a transport not installed) must not stop the web
+    tier from booting: signing works without the queue, each PDF then rendered at its first
+    download (cases.pdf_jobs), and the first job logs the same error."""
+    import logging
+
+    from config.celery import app
+
+    try:
+        app.producer_pool  # noqa: B018
+    except Exception:
+        logging.getLogger(__name__).warning(
+            "The job queue's broker URL could not be read: PDFs render at first download",
+            exc_info=True,
+        )
 
 
 def _refuse_bad_role_map():

@@ -159,6 +159,18 @@ def test_wsgi_worker_warms_up_without_the_database_or_the_broker():
     assert result.stdout.split() == ["True", "True", "True", "True"]
 
 
+def test_wsgi_worker_boots_with_a_broker_url_it_cannot_read():
+    """A misspelt broker URL stops the job queue, never the web tier (PDFs then render at their
+    first download): the worker boots, and says why in its log."""
+    code = "import config.wsgi; from cases import pdf_jobs; print(pdf_jobs.enqueue(1))"
+    env = dict(os.environ, CELERY_BROKER_URL="reddis://127.0.0.1:6379/0")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False"]
+    assert "broker URL could not be read" in result.stderr
+
+
 def test_server_and_worker_processes_freeze_what_they_loaded_out_of_the_collector():
     """config/collector.py: a gunicorn worker (config.wsgi) and a Celery worker process (its
     worker_process_init) freeze what they loaded and collect every THRESHOLD[0] objects, not 700.
