@@ -214,6 +214,7 @@ def test_kept_blank_forms_are_what_crispy_renders_in_each_page(client, request, 
     from cases.templatetags import considered
 
     considered._BLANK_FORMS.clear()
+    considered._SEARCHED_FORMS.clear()
     refused = "?hearing_from=2026-05-02&hearing_to=2026-05-01&q=Smith"
     for user in ("alice", who):  # alice's pages fill the store first
         client.force_login(request.getfixturevalue(user))
@@ -222,6 +223,7 @@ def test_kept_blank_forms_are_what_crispy_renders_in_each_page(client, request, 
             form = response.context["form"]
             assert crispy_in_page(response, form) in response.content.decode()
         assert "The end date is before the start date." in response.content.decode()
+        assert any(key[0] == response.wsgi_request.user.pk for key in considered._SEARCHED_FORMS)
         response = client.get(reverse("case_detail", args=[case.pk]))
         if "prior_form" in response.context and response.context["can_edit"]:
             form = response.context["prior_form"]
@@ -255,8 +257,8 @@ def test_the_kept_status_form_shows_each_days_date():
 
     considered._BLANK_FORMS.clear()
     with time_machine.travel("2026-03-02 20:00:00+00:00", tick=False):
-        first = considered.crispy_form(StatusDisclosureForm())
+        first = considered.crispy_form({}, StatusDisclosureForm())
     with time_machine.travel("2026-03-03 20:00:00+00:00", tick=False):
-        second = considered.crispy_form(StatusDisclosureForm())
+        second = considered.crispy_form({}, StatusDisclosureForm())
     assert 'value="2026-03-02"' in first
     assert 'value="2026-03-03"' in second

@@ -158,39 +158,43 @@ def as_field(field):
 
 
 _BLANK_FORMS: dict[tuple, str] = {}
+# Bound forms, by user: a search is kept only for the one who typed it, so that no one can
+# tell from a page's speed what another user searched for. Cleared when full.
+_SEARCHED_FORMS: dict[tuple, str] = {}
+_SEARCHED_FORMS_SIZE = 1024
 
 
-@register.simple_tag
-def crispy_form(form):
-    """`{% crispy form %}`, kept per process when the form says it renders the same for everyone:
-    blank (`renders_blank_alike`: its fields, choices and help texts read nothing from the
-    request or the database) or, for a form whose errors too come from its data alone
-    (`renders_bound_alike`: the case list's filters), bound with the same data. Crispy's layout
-    costs 10-15 ms of CPU per form, on the case list (searched or not) and the case page
-    (issue 19). Any other bound form is rendered each time, as before.
+@register.simple_tag(takes_context=True)
+def crispy_form(context, form):
+    """`{% crispy form %}`, kept per process when the form says it renders the same each time:
+    blank for everyone (`renders_blank_alike`: its fields, choices and help texts read nothing
+    from the request or the database) or, for a form whose errors too come from its data alone
+    (`renders_bound_alike`: the case list's filters), bound with the same data by the same
+    user. Crispy's layout costs 10-15 ms of CPU per form, on the case list (searched or not)
+    and the case page (issue 19). Any other bound form is rendered each time, as before.
 
     Rendered in a context of its own, so nothing of one page or user can reach another's; the
     crispy templates read only what the form and its helper give them (tests/test_pages.py
     compares this with `{% crispy %}` in the pages' own context).
     """
-    key: tuple
     if form.is_bound:
         if not getattr(form, "renders_bound_alike", False):
             return _render_crispy(form)
-        key = (type(form), form.prefix, "bound", _field_data(form))
-    elif getattr(form, "renders_blank_alike", False):
-        key = (type(form), form.prefix, repr(sorted(form.initial.items())))
-    else:
+        user = getattr(context.get("request"), "user", None)
+        key = (getattr(user, "pk", None), type(form), form.prefix, _field_data(form))
+        html = _SEARCHED_FORMS.get(key)
+        if html is None:
+            if len(_SEARCHED_FORMS) >= _SEARCHED_FORMS_SIZE:
+                _SEARCHED_FORMS.clear()  # simpler than an LRU, and as good for a day's searches
+            html = _SEARCHED_FORMS[key] = _render_crispy(form)
+        return html
+    if not getattr(form, "renders_blank_alike", False):
         return _render_crispy(form)
-    html = _BLANK_FORMS.get(key)
+    blank = (type(form), form.prefix, repr(sorted(form.initial.items())))
+    html = _BLANK_FORMS.get(blank)
     if html is None:
-        if len(_BLANK_FORMS) >= _BLANK_FORMS_SIZE:
-            _BLANK_FORMS.clear()  # searches typed in a day at most: simpler than an LRU
-        html = _BLANK_FORMS[key] = _render_crispy(form)
+        html = _BLANK_FORMS[blank] = _render_crispy(form)
     return html
-
-
-_BLANK_FORMS_SIZE = 1024
 
 
 def _field_data(form):
