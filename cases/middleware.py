@@ -147,6 +147,9 @@ class IdsInRangeMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         for value in (*view_args, *view_kwargs.values()):
             if type(value) is int and not -(2**63) <= value < 2**63:  # a bool is not an id
+                # Audited as a view's 404 is (an exception here never reaches
+                # RefusalAuditMiddleware.process_exception): probing leaves a trail either way.
+                record_refusal(request, 404)
                 raise Http404("No such record.")
         return None
 
@@ -201,30 +204,32 @@ class RefusalAuditMiddleware:
         from django.http import Http404
 
         if isinstance(exception, PermissionDenied):
-            status = 403
+            record_refusal(request, 403)
         elif isinstance(exception, Http404):
-            status = 404
-        else:
-            return None
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return None
-        from . import audit
-        from .access import office_of
-        from .choices import AuditAction
-
-        path = request.path[:200]
-        audit.record(
-            AuditAction.REFUSED,
-            None,
-            user=user,
-            office=office_of(user),
-            request=request,
-            object_type="request",
-            summary=f"{status} {request.method} {path}",
-            data={"status": status, "method": request.method, "path": path},
-        )
+            record_refusal(request, 404)
         return None
+
+
+def record_refusal(request, status):
+    """The refusal of a page to a signed-in user, as a security event (RefusalAuditMiddleware)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    from . import audit
+    from .access import office_of
+    from .choices import AuditAction
+
+    path = request.path[:200]
+    audit.record(
+        AuditAction.REFUSED,
+        None,
+        user=user,
+        office=office_of(user),
+        request=request,
+        object_type="request",
+        summary=f"{status} {request.method} {path}",
+        data={"status": status, "method": request.method, "path": path},
+    )
 
 
 class CatalogRefreshMiddleware:

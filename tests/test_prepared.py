@@ -286,6 +286,14 @@ def test_body_of_leaves_other_sql_alone():
 def test_an_id_beyond_64_bits_in_a_url_is_a_404(client, alice, case, path):
     """On either database: SQLite refused such an id with an error, a 500
     (cases.middleware.IdsInRangeMiddleware)."""
+    from cases.choices import AuditAction
+    from cases.models import AuditEvent
+
     client.force_login(alice)
     assert client.get(path.format(2**63)).status_code == 404
     assert client.get(path.format(2**63 - 1)).status_code == 404  # the largest id: no such row
+    # Both refusals audited, as any view's 404 is: probing for ids leaves a trail.
+    refused = AuditEvent.objects.filter(action=AuditAction.REFUSED, user=alice)
+    assert sorted(event.data["path"] for event in refused) == sorted(
+        path.format(number) for number in (2**63, 2**63 - 1)
+    )
