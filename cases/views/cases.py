@@ -4,7 +4,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 
-from .. import analysis, audit, binding, offers, search, worksheet_layout
+from .. import analysis, audit, binding, case_reads, offers, search, worksheet_layout
 from ..access import can_edit_cases, get_case_for_user, may, membership_of
 from ..choices import AuditAction, DispositionStatus, ReviewOutcome
 from ..forms import CaseFilterForm
@@ -104,25 +104,20 @@ def case_detail(request, pk):
     """One case: its counts with their possible consequences as charged, the offers on the table
     with the consequences of each plea, the engine's safer alternatives and the worksheet."""
     case = get_case_for_user(request.user, pk)
-    charges = list(case.charges.all())
+    charges = case_reads.charges(case)
     dispositions = list(
         case.dispositions.prefetch_related(
             Prefetch("terms", queryset=PleaTerm.objects.select_related("charge"))
         )
     )
     counts = [{"charge": charge, "result": analysis.assess_charge(charge)} for charge in charges]
-    priors = list(case.priors.select_related("entered_by"))
+    priors = case_reads.priors(case)
     history = analysis.History.of(case, priors)
     # Why each offer's terms are frozen, if they are (one query for all offers: cases.binding).
     signed = binding.signed_versions_considering(disposition.pk for disposition in dispositions)
     offers = [_offer_view(disposition, history, signed) for disposition in dispositions]
     grid, details = _risk_grid(counts, offers)
-    worksheet = (
-        case.worksheets.current()
-        .select_related("review", "review__reviewer")
-        .order_by("-version")
-        .first()
-    )
+    worksheet = case_reads.current_worksheet(case)
     audit.record(AuditAction.VIEW, case, user=request.user, request=request)
     return render(
         request,

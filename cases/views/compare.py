@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from consequences.statuses import Verdict
 
-from .. import analysis, audit
+from .. import analysis, audit, case_reads
 from ..access import get_case_for_user
 from ..choices import AuditAction
 from ..models import PleaTerm
@@ -19,7 +19,7 @@ from ..models import PleaTerm
 def compare(request, case_pk):
     """Compare the case's offers (all of them, or those ticked) side by side."""
     case = get_case_for_user(request.user, case_pk)
-    charges = list(case.charges.all())
+    charges = case_reads.charges(case)
     offers = list(
         case.dispositions.prefetch_related(
             Prefetch("terms", queryset=PleaTerm.objects.select_related("charge"))
