@@ -44,7 +44,8 @@ def same(kept, orm):
 
 
 def test_the_kept_reads_give_what_the_related_managers_gave(case, alice, bob, carol):
-    factories.make_charge(case, 3, "PC 459")
+    factories.make_charge(case, 4, "PC 459")
+    factories.make_charge(case, 3, "PC 211")  # entered after count 4: read in count order
     other = factories.make_case(case.office, case.unit, alice, number="OTHER-1")
     factories.make_charge(other, 1, "PC 211")  # another case's records are never read
     actions.add_prior(case, by_user=bob, code="PC 484(a)", convicted_on=dt.date(2020, 5, 4))
@@ -53,7 +54,9 @@ def test_the_kept_reads_give_what_the_related_managers_gave(case, alice, bob, ca
     case = Case.objects.get(pk=case.pk)
 
     same(case_reads.charges(case), list(case.charges.all()))
-    assert [charge.number for charge in case_reads.charges(case)] == [1, 2, 3]
+    charges = case_reads.charges(case)
+    assert [charge.number for charge in charges] == [1, 2, 3, 4]
+    assert all(charge.case is case for charge in charges)
     priors = case_reads.priors(case)
     same(priors, list(case.priors.select_related("entered_by")))
     assert [prior.code for prior in priors] == ["HS 11350", "PC 484(a)"]  # by conviction date
