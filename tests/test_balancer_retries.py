@@ -54,6 +54,7 @@ class Dropping(socketserver.ThreadingTCPServer):
 
     def __init__(self):
         self.arrivals = []
+        self.checks = 0  # health checks answered
         super().__init__(("127.0.0.1", 0), DropHandler)
         self.port = self.server_address[1]
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -73,6 +74,7 @@ class DropHandler(socketserver.StreamRequestHandler):
         method, path = request_line.split()[:2]
         if path == "/healthz":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            self.server.checks += 1  # type: ignore[attr-defined]
             return
         self.server.arrivals.append((method, path))  # type: ignore[attr-defined]
         # Returning closes the connection: read, then gone without an answer.
@@ -149,6 +151,13 @@ def test_a_post_cut_off_is_not_replayed_and_a_get_is(balancer):
 def test_a_post_whose_connection_was_refused_goes_to_the_other_server_once(balancer):
     app1, app2 = Dropping(), Dropping()
     port, _config, log = balancer({"app1": app1.port, "app2": app2.port})
+    # HAProxy starts a server UP at the edge of its health: one failed check takes it DOWN.
+    # Two checks passed first, it takes more than the moment this test lasts (checks 2 s apart),
+    # so the POSTs below still find app1 in the rotation whenever its next check falls.
+    deadline = time.monotonic() + 15
+    while app1.checks < 2:
+        assert time.monotonic() < deadline, log()
+        time.sleep(0.05)
     app1.shutdown()  # stopped: it refuses connections, and HAProxy has not noticed yet
     app1.server_close()
     for number in (1, 2):  # round-robin: one of them is sent to app1 first
