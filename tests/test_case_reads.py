@@ -9,18 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases import actions, case_reads
-from cases.choices import ApprovalPolicy, Decision, ReviewOutcome
+from cases.choices import ReviewOutcome
 from cases.models import Case
 from tests import factories
-
-
-def ready_worksheet(case, user):
-    """A draft with everything signing needs, the office asking for every review."""
-    factories.set_policy(case.office, supervisor_approval=ApprovalPolicy.ALWAYS)
-    disposition = factories.make_disposition(case)
-    for charge in case.charges.all():
-        factories.make_term(disposition, charge)
-    return factories.ready_worksheet(case, user, disposition, Decision.MODIFIED)
+from tests.test_access_rules import ready_worksheet
 
 
 def orm_current(case):
