@@ -24,8 +24,8 @@ SHOWN = (
     ("stress.throughput_per_core", "Throughput per core at p95 ≤ 300 ms"),
     ("load.pdf_download_p95", "Load test: stored worksheet PDF download, p95"),
     ("load.sign_to_stored_pdf_p95", "Load test: signing → PDF stored by the worker, p95"),
-    ("stress.pdf_download_p95", "Stress profile: stored worksheet PDF download, p95"),
-    ("stress.sign_to_stored_pdf_p95", "Stress profile: signing → PDF stored, p95"),
+    ("stress.pdf_download_p95", "Stress profile up to 50 users: stored PDF download, p95"),
+    ("stress.sign_to_stored_pdf_p95", "Stress profile up to 50 users: signing → PDF stored, p95"),
     ("stress.server_cpu_per_request", "App server CPU per request under load"),
     ("cpu.mix_weighted_per_request", "App CPU per request of the mix (in-process, median)"),
     ("stress.locust_cpu_share", "Locust's own CPU (nice 10)"),
@@ -35,6 +35,7 @@ SHOWN = (
     ("report.rollup_3y_growth_ratio", "3-year dashboard, 1M offers / 250k offers"),
     ("seed_volume_vs_issue_code_100000", "seed_volume, 100,000 cases, against the issue's code"),
     ("pdf.worksheet_demo_0001_cpu", "One worksheet PDF render (CPU)"),
+    ("machine.reference_loop", "This machine's core: a fixed Python loop"),
 )
 
 LA_COUNTY_RPS = 200  # issue 19: Los Angeles County's design load at the morning peak

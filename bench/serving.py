@@ -459,20 +459,24 @@ def percentile(values, share):
 
 def sign_to_stored(env, since_iso):
     """Seconds from each signing in the run to its PDF in storage (the stored file's modification
-    time less the worksheet's signed_at), and how many signed worksheets have no stored PDF."""
+    time less the worksheet's signed_at), and how many signed worksheets have no stored PDF;
+    `signings` holds each one's [signed_at as a Unix time, delay or None] to cut the run."""
     code = f"""
 import json, os
 from cases import pdf, pdf_store
 from cases.models import Worksheet
 store = pdf_store.storage()
-delays, missing = [], 0
+delays, missing, signings = [], 0, []
 for worksheet in Worksheet.objects.filter(signed_at__gte="{since_iso}").select_related("case"):
     path = store.path(pdf_store.key_for(worksheet, pdf.DEFAULT_VARIANT, True))
-    if os.path.exists(path):
-        delays.append(os.stat(path).st_mtime - worksheet.signed_at.timestamp())
-    else:
+    signed = worksheet.signed_at.timestamp()
+    delay = os.stat(path).st_mtime - signed if os.path.exists(path) else None
+    signings.append([signed, delay])
+    if delay is None:
         missing += 1
-print(json.dumps({{"delays": delays, "missing": missing}}))
+    else:
+        delays.append(delay)
+print(json.dumps({{"delays": delays, "missing": missing, "signings": signings}}))
 """
     result = subprocess.run(
         [str(BIN / "python"), "manage.py", "shell", "-c", code],
