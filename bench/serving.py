@@ -6,8 +6,8 @@ driven by locust.
 Everything runs on 127.0.0.1 and stops by itself: locust's run time is bounded, and gunicorn and
 the worker are terminated when the `served` context ends.
 Environment: LOAD_BROKER_URL (redis://127.0.0.1:6379/6; "" serves without a worker, and every
-PDF is rendered at its first download), WEB_WORKER_CLASS (gthread), WEB_CONCURRENCY (2 worker
-processes) and WEB_THREADS (4 threads each).
+PDF is rendered at its first download), WEB_WORKER_CLASS (gthread), WEB_CONCURRENCY (a worker
+process per core, as `make serve`) and WEB_THREADS (4 threads each).
 """
 
 import contextlib
@@ -167,7 +167,7 @@ def served(env, *, workers=None):
     The worker renders in one process at the web tier's own priority, as docs/deployment.md
     recommends for a worker that shares the web tier's machine (start_pdf_worker says why).
     """
-    workers = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+    workers = workers or int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
     worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
     threads = os.environ.get("WEB_THREADS", "4")
     OUT.mkdir(parents=True, exist_ok=True)

@@ -105,7 +105,8 @@ def static_url(relative_path):
 _font_config = None
 # One font configuration per process, used by one render at a time: Pango and fontconfig objects
 # are not made for concurrent use, and sharing them means the 11 MB of fonts are loaded once per
-# process (a gunicorn sync worker renders one request at a time anyway).
+# process. A gthread process's threads take turns at it; they rarely render, as the job queue's
+# worker stores each signed worksheet's PDF first (pdf_jobs).
 _render_lock = threading.RLock()
 
 
