@@ -179,8 +179,8 @@ def _measured_source(results):
     )
     return (
         f"measured (stress.throughput_per_core): {best['rps']} req/s at {best['users']} users, "
-        f"the last step with p95 ≤ 300 ms{bound}; a lower bound, on cores shared with "
-        "PostgreSQL, the PDF worker and locust"
+        f"the last step with p95 ≤ 300 ms{bound}; a lower bound of the throughput (so the cores "
+        "are an upper bound), on cores shared with PostgreSQL, the PDF worker and locust"
     )
 
 
