@@ -66,7 +66,11 @@ USERS = int(os.environ.get("FAILOVER_USERS", "40"))
 SECONDS = int(os.environ.get("FAILOVER_SECONDS", "100"))
 STOP_AT = float(os.environ.get("FAILOVER_STOP_AT", "50"))
 WARM_UP = 20  # seconds of log-ins at the start, left out of the "before" p95
-WORKERS = int(os.environ.get("FAILOVER_WORKERS", "3"))  # per server
+# Each server as `make serve` runs it: gthread processes of 4 threads, one process per core of
+# its own (two servers share this machine's cores: one process each on two cores).
+WORKER_CLASS = os.environ.get("FAILOVER_WORKER_CLASS", "gthread")
+THREADS = int(os.environ.get("FAILOVER_THREADS", "4"))
+WORKERS = int(os.environ.get("FAILOVER_WORKERS", str(max(1, (os.cpu_count() or 2) // 2))))
 VARIANTS = os.environ.get("FAILOVER_VARIANTS", "drain,sigterm,sigkill").split(",")
 INSTALL = "apt-get install -y haproxy"
 SOCKET = serving.OUT / "haproxy.sock"
@@ -109,9 +113,9 @@ backend app_servers
     option httpchk
     http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200
-    # gunicorn's sync workers answer the check in turn with the other requests, behind PDF
-    # renders of seconds: a short check timeout would take a busy, healthy server out, and
-    # with the other one stopped, leave none. A stopped server refuses the check at once, and
+    # A busy server answers the check in turn with the other requests, once a thread is free:
+    # a short check timeout would take a busy, healthy server out, and with the other one
+    # stopped, leave none. A stopped server refuses the check at once, and
     # requests sent to it meanwhile are retried on the other (conn-failure, redispatch).
     timeout check 10s
     default-server inter 2s fall 3 rise 2
@@ -174,8 +178,9 @@ def start_app(env, name, port):
     access = serving.OUT / f"{name}_access.log"
     access.unlink(missing_ok=True)
     command = serving.gunicorn_command(
-        port, workers=WORKERS, access_log=access, graceful_timeout=30
-    )
+        port, workers=WORKERS, access_log=access, graceful_timeout=30,
+        worker_class=WORKER_CLASS, threads=THREADS,
+    )  # fmt: skip
     process = subprocess.Popen(
         command, cwd=serving.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -522,7 +527,8 @@ def main():
         ok = ok and figures["errors_beyond_in_flight"] == 0 and figures["sessions_lost"] == 0
         note = (
             f"{USERS} users at {env['LOAD_THINK']} s pacing for {SECONDS} s, app1 stopped by "
-            f"{how.upper()} at {STOP_AT:.0f} s; two servers of {WORKERS} workers, HAProxy, "
+            f"{how.upper()} at {STOP_AT:.0f} s; two servers of {WORKERS} {WORKER_CLASS} "
+            f"workers × {THREADS} threads, HAProxy, "
             f"PostgreSQL and locust on {os.cpu_count()} shared cores (load average "
             f"{load_average} at the end): times are indicative, write counts are not."
         )
